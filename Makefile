@@ -1,0 +1,45 @@
+# Two commands: `make run` serves the site, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint format bench eval-risk audit system-deps clean
+
+setup: $(STAMP)
+
+# Reinstall only when the dependency list or the pins change.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+run: setup
+	@mkdir -p var
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (staff sign-in: http://127.0.0.1:$(PORT)/accounts/login/)"
+	DEBUG=$${DEBUG:-true} $(PY) -m daphne -b 127.0.0.1 -p $(PORT) chatplatform.asgi:application
+
+system-deps:
+	@scripts/ensure-system-packages redis-server postgresql chromium
+
+test: setup system-deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: setup
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: setup system-deps
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

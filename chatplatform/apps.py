@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChatPlatformConfig(AppConfig):
+    name = "chatplatform"
+    verbose_name = _("Chat core")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from chatplatform.roles import ensure_role_groups
+
+        def create_role_groups(sender: object, **kwargs: object) -> None:
+            if kwargs.get("app_config") is self:
+                ensure_role_groups()
+
+        post_migrate.connect(create_role_groups, weak=False, dispatch_uid="chat-role-groups")

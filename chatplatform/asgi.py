@@ -1,0 +1,43 @@
+"""ASGI entry point for Daphne: HTTP through Django, websockets through Channels.
+
+Every installed app may contribute ``<app>.routing.websocket_urlpatterns``.
+"""
+
+import os
+from importlib import import_module
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatplatform.settings")
+
+from django.core.asgi import get_asgi_application
+
+django_http_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.apps import apps  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+from django.utils.module_loading import module_has_submodule  # noqa: E402
+
+
+def collect_websocket_routes() -> list:
+    routes: list = []
+    for app_config in apps.get_app_configs():
+        if app_config.name.startswith(("django.", "allauth", "channels", "daphne")):
+            continue
+        if module_has_submodule(app_config.module, "routing"):
+            routes.extend(import_module(f"{app_config.name}.routing").websocket_urlpatterns)
+    return routes
+
+
+application = ProtocolTypeRouter(
+    {
+        "http": ASGIStaticFilesHandler(django_http_app)
+        if settings.SERVE_STATIC
+        else django_http_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(collect_websocket_routes()))
+        ),
+    }
+)

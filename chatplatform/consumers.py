@@ -1,0 +1,432 @@
+"""Websocket edges. Each consumer authenticates at connect, validates frames,
+calls one service function per frame and sends the result or a structured error.
+No ORM queries and no business rules live here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from chatplatform import frames
+from chatplatform.actors import Actor
+from chatplatform.errors import ServiceError
+from chatplatform.extensions import ROOM_FRAMES
+from chatplatform.frames import field
+from chatplatform.ratelimit import TokenBucket
+from chatplatform.services import access as access_service
+from chatplatform.services import messages as message_service
+from chatplatform.services import queue as queue_service
+from chatplatform.services.participants import participant_for_session
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+TYPING_INTERVAL_SECONDS = 2.0
+SNAPSHOT_DEBOUNCE_SECONDS = 0.25
+
+
+class FrameConsumer(AsyncWebsocketConsumer):
+    """Shared plumbing: JSON decoding, spec validation, error frames, a frame rate limit."""
+
+    specs: frames.FrameSpecs = {}
+    actor: Actor | None = None
+
+    async def connect(self) -> None:
+        self.frame_bucket = TokenBucket(capacity=30, refill_per_second=10)
+        self.actor = await database_sync_to_async(access_service.resolve_actor)(
+            self.scope.get("user"), self.scope.get("session")
+        )
+        if self.actor is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        await self.on_connect()
+
+    async def on_connect(self) -> None:
+        raise NotImplementedError
+
+    async def send_json(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+
+    async def send_error(self, error: ServiceError, ref: str | None) -> None:
+        await self.send_json(error.as_frame(ref))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.actor is None:
+            return
+        ref = None
+        try:
+            data = frames.decode(text_data)
+            ref = frames.reference(data)
+            wait = self.frame_bucket.take()
+            if wait:
+                raise ServiceError(
+                    "rate_limited",
+                    _("Too many frames. Slow down a little."),
+                    retry_after=round(wait, 1),
+                )
+            frame_type, clean = self.parse(data)
+            await self.handle(frame_type, clean, ref)
+        except ServiceError as error:
+            await self.send_error(error, ref)
+
+    def parse(self, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return frames.parse_frame(data, self.specs)
+
+    async def handle(self, frame_type: str, clean: dict[str, Any], ref: str | None) -> None:
+        raise NotImplementedError
+
+    async def room_revoked(self, event: dict[str, Any]) -> None:
+        """Default: nothing. Room consumers close when their room is revoked."""
+
+    async def actor_close(self, event: dict[str, Any]) -> None:
+        """Server-side disconnect of everything this actor has open (ban, logout)."""
+        await self.send_json({"type": "closed", "reason": event.get("reason", "")})
+        await self.close(code=event.get("code", CLOSE_FORBIDDEN))
+
+    async def actor_frame(self, event: dict[str, Any]) -> None:
+        """A private frame for this actor, optionally only in one room."""
+        if event.get("room") in (None, getattr(self, "room_id", None)):
+            await self.send_json(event["frame"])
+
+
+ROOM_SPECS: frames.FrameSpecs = {
+    "message.send": (
+        field("client_id", frames.uuid_string),
+        field("body", frames.text()),
+    ),
+    "resume": (field("after", frames.integer(minimum=0)),),
+    "history": (
+        field("before", frames.integer(minimum=1), required=False),
+        field(
+            "limit",
+            frames.integer(minimum=1, maximum=message_service.HISTORY_MAX),
+            required=False,
+            default=50,
+        ),
+    ),
+    "typing": (),
+    "ping": (),
+    "chat.end": (),
+    "chat.transfer": (field("to", frames.integer(minimum=1)),),
+}
+
+
+class RoomConsumer(FrameConsumer):
+    """``/ws/rooms/<room_id>/``: a chat room."""
+
+    specs = ROOM_SPECS
+
+    async def on_connect(self) -> None:
+        assert self.actor is not None
+        self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        try:
+            self.access, blocked, self.last_id = await database_sync_to_async(self._open_room)()
+        except ServiceError as error:
+            code = CLOSE_NOT_FOUND if error.code == "not_found" else CLOSE_FORBIDDEN
+            await self.close(code=code)
+            return
+        self.viewer = message_service.Viewer.of(self.actor, blocked)
+        self.send_bucket = TokenBucket(
+            capacity=settings.MESSAGE_RATE_BURST,
+            refill_per_second=settings.MESSAGE_RATE_PER_MINUTE / 60,
+        )
+        self.last_typing = 0.0
+        self.group = message_service.room_group(self.room_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(self.actor.group, self.channel_name)
+        await self.accept()
+        await self.send_json(
+            {
+                "type": "hello",
+                "room": self.access.hello_room(),
+                "you": self.actor.public(),
+                "last_id": self.last_id,
+                "open": self.access.is_open,
+                "can_moderate": self.access.can_moderate,
+                "max_length": settings.MESSAGE_MAX_LENGTH,
+            }
+        )
+        if self.actor.is_staff:
+            await self._presence("joined")
+
+    def _open_room(self) -> tuple[access_service.RoomAccess, frozenset[str], int]:
+        assert self.actor is not None
+        room_access = access_service.do_enter_room(
+            access_service.check_room_access(self.actor, self.room_id)
+        )
+        return (
+            room_access,
+            access_service.blocked_sender_keys(self.actor),
+            message_service.last_message_id(self.room_id),
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "group"):
+            return
+        if self.actor is not None and self.actor.is_staff:
+            await self._presence("left")
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.channel_layer.group_discard(self.actor.group, self.channel_name)
+
+    async def _presence(self, state: str) -> None:
+        assert self.actor is not None
+        await self.channel_layer.group_send(
+            self.group,
+            {
+                "type": "chat.frame",
+                "frame": {"type": "presence", "state": state, **self.actor.public()},
+                "exclude": self.channel_name,
+            },
+        )
+
+    def parse(self, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        extension = ROOM_FRAMES.get(data.get("type"))  # type: ignore[arg-type]
+        if extension is not None:
+            return frames.parse_frame(data, {data["type"]: extension.fields})
+        frame_type, clean = frames.parse_frame(data, self.specs)
+        if frame_type == "message.send" and len(clean["body"]) > settings.MESSAGE_MAX_LENGTH:
+            raise frames.FrameError(
+                "too_long",
+                _("Messages can be at most %(max)d characters.")
+                % {"max": settings.MESSAGE_MAX_LENGTH},
+                limit=settings.MESSAGE_MAX_LENGTH,
+            )
+        return frame_type, clean
+
+    async def handle(self, frame_type: str, clean: dict[str, Any], ref: str | None) -> None:
+        extension = ROOM_FRAMES.get(frame_type)
+        if extension is not None:
+            replies = await database_sync_to_async(extension.handler)(self.access, clean)
+            for reply in replies or ():
+                await self.send_json(reply)
+            return
+        handler = getattr(self, "frame_" + frame_type.replace(".", "_"))
+        await handler(clean)
+
+    async def frame_message_send(self, clean: dict[str, Any]) -> None:
+        wait = self.send_bucket.take()
+        if wait:
+            raise ServiceError(
+                "rate_limited",
+                _("You're sending messages very quickly. Please wait a moment."),
+                retry_after=round(wait, 1),
+            )
+        result = await database_sync_to_async(message_service.do_send_message)(
+            self.access, clean["client_id"], clean["body"]
+        )
+        await self.send_json(result.ack_frame())
+
+    async def frame_resume(self, clean: dict[str, Any]) -> None:
+        replay, last_id = await database_sync_to_async(message_service.messages_after)(
+            self.access, self.viewer, clean["after"]
+        )
+        for frame in replay:
+            await self.send_json(frame)
+        await self.send_json({"type": "resume.done", "last_id": max(last_id, clean["after"])})
+
+    async def frame_history(self, clean: dict[str, Any]) -> None:
+        page, has_more = await database_sync_to_async(message_service.messages_before)(
+            self.access, self.viewer, clean["before"], clean["limit"]
+        )
+        await self.send_json(
+            {
+                "type": "history.page",
+                "before": clean["before"],
+                "messages": page,
+                "has_more": has_more,
+            }
+        )
+
+    async def frame_typing(self, clean: dict[str, Any]) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self.last_typing < TYPING_INTERVAL_SECONDS or not self.access.is_open:
+            return
+        self.last_typing = now
+        assert self.actor is not None
+        await self.channel_layer.group_send(
+            self.group,
+            {
+                "type": "chat.frame",
+                "frame": {"type": "typing", **self.actor.public()},
+                "exclude": self.channel_name,
+            },
+        )
+
+    async def frame_ping(self, clean: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong"})
+
+    async def frame_chat_end(self, clean: dict[str, Any]) -> None:
+        await database_sync_to_async(queue_service.do_end_chat)(self.access)
+
+    async def frame_chat_transfer(self, clean: dict[str, Any]) -> None:
+        target = await database_sync_to_async(queue_service.do_transfer_chat)(
+            self.access, clean["to"]
+        )
+        await self.send_json({"type": "chat.transferred", "room": self.room_id, "to": str(target)})
+
+    # Channel-layer events, named after their type.
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        frame = message_service.render_for_viewer(event["message"], self.viewer)
+        if frame is not None:
+            await self.send_json(frame)
+
+    async def chat_frame(self, event: dict[str, Any]) -> None:
+        """A transient frame for the room. ``staff_frame`` replaces ``frame`` for staff viewers."""
+        if event.get("exclude") == self.channel_name:
+            return
+        assert self.actor is not None
+        if event.get("audience") == "staff" and not self.actor.is_staff:
+            return
+        frame = (
+            event.get("staff_frame")
+            if self.actor.is_staff and event.get("staff_frame")
+            else event["frame"]
+        )
+        if frame.get("type") == "chat.ended":
+            self.access = access_service.RoomAccess(**{**self.access.__dict__, "is_open": False})
+        await self.send_json(frame)
+
+    async def room_revoked(self, event: dict[str, Any]) -> None:
+        if event["room"] == self.room_id:
+            await self.send_json({"type": "revoked", "room": self.room_id})
+            await self.close(code=CLOSE_FORBIDDEN)
+
+    async def actor_blocks(self, event: dict[str, Any]) -> None:
+        self.viewer = message_service.Viewer.of(self.actor, frozenset(event["blocked"]))  # type: ignore[arg-type]
+
+
+QUEUE_SPECS: frames.FrameSpecs = {"ping": (), "queue.leave": ()}
+
+
+class QueueConsumer(FrameConsumer):
+    """``/ws/queue/``: a waiting participant's live position."""
+
+    specs = QUEUE_SPECS
+
+    async def on_connect(self) -> None:
+        assert self.actor is not None
+        if self.actor.is_staff:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.channel_layer.group_add(queue_service.QUEUE_GROUP, self.channel_name)
+        await self.channel_layer.group_add(self.actor.group, self.channel_name)
+        await self.accept()
+        await self._send_status(touch=True)
+
+    async def disconnect(self, code: int) -> None:
+        if self.actor is not None and not self.actor.is_staff:
+            await self.channel_layer.group_discard(queue_service.QUEUE_GROUP, self.channel_name)
+            await self.channel_layer.group_discard(self.actor.group, self.channel_name)
+
+    def _status(self, touch: bool) -> dict[str, Any]:
+        participant = participant_for_session(self.scope["session"])
+        if participant is None:
+            raise ServiceError("forbidden", _("Your session has ended."))
+        if touch:
+            queue_service.do_touch_ticket(participant)
+        return queue_service.queue_status(participant).frame()
+
+    async def _send_status(self, touch: bool = False) -> None:
+        await self.send_json(await database_sync_to_async(self._status)(touch))
+
+    async def handle(self, frame_type: str, clean: dict[str, Any], ref: str | None) -> None:
+        if frame_type == "ping":
+            await self._send_status(touch=True)
+        elif frame_type == "queue.leave":
+            await database_sync_to_async(self._leave)()
+            await self.send_json({"type": "queue.left"})
+
+    def _leave(self) -> None:
+        participant = participant_for_session(self.scope["session"])
+        if participant is not None:
+            queue_service.do_leave_queue(participant)
+
+    async def queue_changed(self, event: dict[str, Any]) -> None:
+        await self._send_status()
+
+    async def queue_matched(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "queue.matched", "room": event["room"]})
+
+
+STAFF_SPECS: frames.FrameSpecs = {
+    "ping": (),
+    "availability.set": (
+        field("status", frames.choice("available", "away")),
+        field("max_chats", frames.integer(minimum=1, maximum=20), required=False),
+    ),
+    "queue.accept": (field("ticket", frames.integer(minimum=1)),),
+}
+
+
+class StaffConsumer(FrameConsumer):
+    """``/ws/staff/``: the mentor console's live queue and chats."""
+
+    specs = STAFF_SPECS
+
+    async def on_connect(self) -> None:
+        assert self.actor is not None
+        if not self.actor.is_staff or self.actor.role not in queue_service.MENTORING_ROLES:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.snapshot_pending = False
+        await self.channel_layer.group_add(queue_service.STAFF_GROUP, self.channel_name)
+        await self.channel_layer.group_add(self.actor.group, self.channel_name)
+        await self.accept()
+        await database_sync_to_async(queue_service.do_mentor_heartbeat)(self.actor)
+        await self._send_snapshot()
+
+    async def disconnect(self, code: int) -> None:
+        if self.actor is not None and hasattr(self, "snapshot_pending"):
+            task = getattr(self, "snapshot_task", None)
+            if task is not None:
+                task.cancel()
+            await self.channel_layer.group_discard(queue_service.STAFF_GROUP, self.channel_name)
+            await self.channel_layer.group_discard(self.actor.group, self.channel_name)
+
+    async def _send_snapshot(self) -> None:
+        await self.send_json(await database_sync_to_async(queue_service.staff_snapshot)(self.actor))
+
+    async def handle(self, frame_type: str, clean: dict[str, Any], ref: str | None) -> None:
+        if frame_type == "ping":
+            await database_sync_to_async(self._heartbeat)()
+            await self.send_json({"type": "pong"})
+        elif frame_type == "availability.set":
+            await database_sync_to_async(queue_service.do_set_availability)(
+                self.actor, clean["status"], clean["max_chats"]
+            )
+        elif frame_type == "queue.accept":
+            room = await database_sync_to_async(queue_service.do_accept_ticket)(
+                self.actor, clean["ticket"]
+            )
+            await self.send_json(
+                {"type": "queue.accepted", "ticket": clean["ticket"], "room": room.pk}
+            )
+
+    def _heartbeat(self) -> None:
+        queue_service.do_mentor_heartbeat(self.actor)
+        queue_service.do_sweep_idle_tickets()
+
+    async def staff_changed(self, event: dict[str, Any]) -> None:
+        # Coalesce bursts of queue changes into one snapshot, sent shortly after the first.
+        if not self.snapshot_pending:
+            self.snapshot_pending = True
+            self.snapshot_task = asyncio.create_task(self._delayed_snapshot())
+
+    async def _delayed_snapshot(self) -> None:
+        await asyncio.sleep(SNAPSHOT_DEBOUNCE_SECONDS)
+        self.snapshot_pending = False
+        await self._send_snapshot()
+
+    async def chat_assigned(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "chat.assigned", "room": event["room"]})

@@ -1,0 +1,78 @@
+"""Generated anonymous handles such as "Quiet Heron 17"."""
+
+from __future__ import annotations
+
+import secrets
+
+ADJECTIVES = (
+    "Quiet",
+    "Gentle",
+    "Bright",
+    "Calm",
+    "Steady",
+    "Kind",
+    "Brave",
+    "Warm",
+    "Patient",
+    "Hopeful",
+    "Curious",
+    "Clear",
+    "Soft",
+    "Bold",
+    "Swift",
+    "Mellow",
+    "Sunny",
+    "Still",
+    "Golden",
+    "Silver",
+    "Misty",
+    "Lucky",
+    "Honest",
+    "Peaceful",
+    "Cheerful",
+    "Thoughtful",
+    "Careful",
+    "Wise",
+    "Lively",
+    "Easy",
+    "Friendly",
+    "Humble",
+)
+ANIMALS = (
+    "Heron",
+    "Otter",
+    "Fox",
+    "Owl",
+    "Badger",
+    "Robin",
+    "Finch",
+    "Hare",
+    "Wren",
+    "Seal",
+    "Panda",
+    "Koala",
+    "Lynx",
+    "Crane",
+    "Dolphin",
+    "Falcon",
+    "Beaver",
+    "Sparrow",
+    "Turtle",
+    "Swan",
+    "Deer",
+    "Puffin",
+    "Raven",
+    "Lark",
+    "Marten",
+    "Bison",
+    "Gecko",
+    "Ibis",
+    "Kestrel",
+    "Lemur",
+    "Moose",
+    "Newt",
+)
+
+
+def generate_handle() -> str:
+    return f"{secrets.choice(ADJECTIVES)} {secrets.choice(ANIMALS)} {secrets.randbelow(99) + 1}"

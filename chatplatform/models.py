@@ -1,0 +1,329 @@
+"""Data of the chat core: staff users, anonymous participants, rooms, messages, the queue.
+
+Message bodies are never stored in the clear: ``Message.body_ciphertext`` holds
+AES-GCM ciphertext under the room's data key (see chatplatform.crypto).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        if not email:
+            raise ValueError("Staff users need an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A staff member. Participants never have a User: they are anonymous."""
+
+    email = models.EmailField(_("email"), unique=True)
+    display_name = models.CharField(
+        _("display name"),
+        max_length=40,
+        help_text=_("The first name or chosen name participants see in chats."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("can use the Django admin"), default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+
+class Participant(models.Model):
+    """An anonymous person, tied to one browser session. No IP, user agent or email is kept."""
+
+    handle = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Day granularity is enough for return-rate metrics and reveals less.
+    last_seen_on = models.DateField(default=timezone.localdate)
+    crisis_region = models.CharField(max_length=8, blank=True)
+
+    def __str__(self) -> str:
+        return self.handle
+
+
+class Room(models.Model):
+    class Kind(models.TextChoices):
+        GROUP = "group", _("Group room")
+        DIRECT = "direct", _("1:1 chat")
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    slug = models.SlugField(max_length=60, unique=True, null=True, blank=True)
+    title = models.CharField(max_length=120)
+    description = models.CharField(max_length=400, blank=True)
+    is_listed = models.BooleanField(
+        default=True, help_text=_("Group rooms only: shown to participants in the room list.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by_role = models.CharField(max_length=12, blank=True)
+    # The protocol's message id: a per-room counter taken under a row lock, so ids
+    # are gap-free and commit in the order they are handed out.
+    last_seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        permissions = [
+            ("answer_chats", "Can answer 1:1 chats and host group rooms"),
+            ("moderate_any_room", "Can moderate every room"),
+            ("supervise", "Can handle crisis escalations"),
+            ("view_metrics", "Can read de-identified metrics"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="direct") | Q(slug__isnull=False), name="group_room_has_slug"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class RoomMembership(models.Model):
+    """Who is in a room, in what capacity. A membership ends (left_at) but is never deleted."""
+
+    class Role(models.TextChoices):
+        PARTICIPANT = "participant", _("Participant")
+        MENTOR = "mentor", _("Mentor")
+        SUPERVISOR = "supervisor", _("Supervisor")
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(participant__isnull=False) & Q(user__isnull=True))
+                | (Q(participant__isnull=True) & Q(user__isnull=False)),
+                name="membership_has_one_member",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["room", "left_at"]),
+            models.Index(fields=["user", "left_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} in room {self.room_id}"
+
+
+class RoomKey(models.Model):
+    """A room's data key, wrapped under a key-encryption key from ENCRYPTION_KEYS."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="keys")
+    version = models.PositiveIntegerField()
+    kek_id = models.CharField(max_length=32)
+    wrapped_key = models.BinaryField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    shredded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "version"], name="room_key_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"room {self.room_id} key v{self.version}"
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        CHAT = "chat", _("Chat message")
+        SYSTEM = "system", _("System notice")
+        WHISPER = "whisper", _("Staff-only note")
+        WARNING = "warning", _("Private warning")
+
+    class Audience(models.TextChoices):
+        ROOM = "room", _("Everyone in the room")
+        STAFF = "staff", _("Staff only")
+        PRIVATE = "private", _("One participant")
+
+    class Status(models.TextChoices):
+        DELIVERED = "delivered", _("Delivered")
+        HELD = "held", _("Held for review")
+        REJECTED = "rejected", _("Rejected after review")
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveBigIntegerField(null=True, blank=True)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client_id = models.UUIDField(null=True, blank=True)
+    sender_participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    sender_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    sender_role = models.CharField(max_length=12)
+    sender_handle = models.CharField(max_length=40)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CHAT)
+    audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.ROOM)
+    recipient_participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    body_ciphertext = models.BinaryField(null=True)
+    key_version = models.PositiveIntegerField(null=True)
+    body_length = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DELIVERED)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=200, blank=True)
+    shredded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "seq"], name="message_seq_unique", condition=Q(seq__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["room", "sender_participant", "client_id"],
+                name="participant_client_id_unique",
+                condition=Q(sender_participant__isnull=False, client_id__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["room", "sender_user", "client_id"],
+                name="staff_client_id_unique",
+                condition=Q(sender_user__isnull=False, client_id__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["room", "seq"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"message {self.seq} in room {self.room_id}"
+
+
+class Block(models.Model):
+    """A participant no longer receives another participant's messages."""
+
+    blocker = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="blocks")
+    blocked = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"block {self.pk}"
+
+
+class MentorProfile(models.Model):
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        AWAY = "away", _("Away")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="mentor_profile")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AWAY)
+    max_chats = models.PositiveSmallIntegerField(default=3)
+    # Refreshed by the open mentor console; an available mentor whose console
+    # went silent is not counted as available.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.status})"
+
+
+class QueueTicket(models.Model):
+    """A participant's request for a 1:1 chat, from waiting to matched (or given up)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        MATCHED = "matched", _("Matched")
+        CANCELLED = "cancelled", _("Cancelled")
+        ABANDONED = "abandoned", _("Abandoned")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="tickets")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    # Higher runs first: escalation raises it so that a person at risk is seen first.
+    priority = models.SmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    matched_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL)
+    mentor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "priority", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=Q(status="waiting"),
+                name="one_waiting_ticket_per_participant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"ticket {self.pk} ({self.status})"
+
+
+class CrisisResource(models.Model):
+    """A crisis line shown to participants. Seeded from checked facts; admins confirm their own."""
+
+    region = models.CharField(max_length=8, help_text=_("Region code, e.g. US, GB, ES."))
+    region_name = models.CharField(max_length=80)
+    service = models.CharField(max_length=120)
+    how_to_reach = models.CharField(max_length=300)
+    phone = models.CharField(max_length=30, blank=True, help_text=_("Dialable number, if any."))
+    text_number = models.CharField(max_length=30, blank=True)
+    text_keyword = models.CharField(max_length=30, blank=True)
+    url = models.URLField(blank=True)
+    hours_and_cost = models.CharField(max_length=120)
+    emergency_number = models.CharField(max_length=20)
+    source = models.CharField(max_length=300)
+    last_checked = models.DateField()
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["region", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.region}: {self.service}"
+
+    @property
+    def is_text_capable(self) -> bool:
+        return bool(self.text_number)

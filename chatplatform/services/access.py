@@ -1,0 +1,106 @@
+"""Who may enter a room, and what they may do there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from chatplatform import pipeline, roles
+from chatplatform.actors import Actor, participant_actor, staff_actor
+from chatplatform.errors import ServiceError
+from chatplatform.models import Block, Room, RoomMembership
+from chatplatform.services.participants import participant_for_session
+
+SUPERVISING_ROLES = frozenset({roles.SUPERVISOR, roles.ADMIN})
+
+
+@dataclass(frozen=True)
+class RoomAccess:
+    """A permission decision: the room as this actor may see it, and what they may do."""
+
+    actor: Actor
+    room_id: int
+    kind: str
+    title: str
+    is_open: bool
+    is_member: bool
+    can_moderate: bool
+
+    def hello_room(self) -> dict[str, Any]:
+        return {"id": self.room_id, "title": self.title, "kind": self.kind}
+
+
+def resolve_actor(user: Any, session: Any) -> Actor | None:
+    """A staff member with a role, else the session's participant, else nobody."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        return staff_actor(user)
+    participant = participant_for_session(session)
+    return participant_actor(participant) if participant is not None else None
+
+
+def active_membership(room_id: int, actor: Actor) -> RoomMembership | None:
+    member = Q(user_id=actor.id) if actor.is_staff else Q(participant_id=actor.id)
+    return (
+        RoomMembership.objects.filter(member, room_id=room_id, left_at__isnull=True)
+        .order_by("-joined_at")
+        .first()
+    )
+
+
+def check_room_access(actor: Actor, room_id: int) -> RoomAccess:
+    """Decide whether ``actor`` may open ``room_id``. Raises ServiceError when not."""
+    room = Room.objects.filter(pk=room_id).first()
+    if room is None:
+        raise ServiceError("not_found", _("This room does not exist."))
+    membership = active_membership(room_id, actor)
+    if membership is not None and membership.removed_at is not None:
+        raise ServiceError("forbidden", _("You were removed from this room."))
+    is_member = membership is not None
+    if actor.is_staff:
+        if actor.role not in roles.CHAT_ROLES:
+            raise ServiceError("forbidden", _("Your role does not take part in chats."))
+        supervising = actor.role in SUPERVISING_ROLES
+        if not is_member and not supervising:
+            raise ServiceError("forbidden", _("You are not assigned to this room."))
+        can_moderate = is_member or supervising
+    else:
+        if room.kind == Room.Kind.DIRECT and not is_member:
+            raise ServiceError("forbidden", _("This chat belongs to someone else."))
+        if room.kind == Room.Kind.GROUP and not (room.is_listed and room.is_open) and not is_member:
+            raise ServiceError("forbidden", _("This room is not open."))
+        can_moderate = False
+    for entry_check in pipeline.configured_entry_checks():
+        entry_check(actor, room)
+    return RoomAccess(
+        actor=actor,
+        room_id=room.pk,
+        kind=room.kind,
+        title=room.title,
+        is_open=room.is_open,
+        is_member=is_member,
+        can_moderate=can_moderate,
+    )
+
+
+def do_enter_room(access: RoomAccess) -> RoomAccess:
+    """A participant opening a group room becomes a member of it."""
+    if access.is_member or access.actor.is_staff or access.kind != Room.Kind.GROUP:
+        return access
+    RoomMembership.objects.get_or_create(
+        room_id=access.room_id,
+        participant_id=access.actor.id,
+        left_at=None,
+        defaults={"role": RoomMembership.Role.PARTICIPANT},
+    )
+    return RoomAccess(**{**access.__dict__, "is_member": True})
+
+
+def blocked_sender_keys(actor: Actor) -> frozenset[str]:
+    """Actor keys whose messages this viewer has chosen not to receive."""
+    if actor.is_staff:
+        return frozenset()
+    blocked = Block.objects.filter(blocker_id=actor.id).values_list("blocked_id", flat=True)
+    return frozenset(f"p{pk}" for pk in blocked)

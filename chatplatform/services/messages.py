@@ -1,0 +1,377 @@
+"""Sending, storing, replaying and rendering messages."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chatplatform import pipeline, roles
+from chatplatform.actors import Actor
+from chatplatform.crypto import DecryptionError
+from chatplatform.errors import ServiceError
+from chatplatform.events import publish_on_commit
+from chatplatform.models import Message, Participant, Room
+from chatplatform.services import keys
+from chatplatform.services.access import RoomAccess
+from chatplatform.signals import message_stored
+
+logger = logging.getLogger(__name__)
+
+RESUME_BATCH = 200
+HISTORY_MAX = 100
+SYSTEM_HANDLE = "System"
+
+
+def room_group(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who a message is being rendered for."""
+
+    key: str
+    is_staff: bool
+    blocked: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, actor: Actor, blocked: frozenset[str] = frozenset()) -> Viewer:
+        return cls(key=actor.key, is_staff=actor.is_staff, blocked=blocked)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    client_id: str
+    id: int | None
+    status: str
+    duplicate: bool = False
+    masked: bool = False
+    notice: str = ""
+
+    def ack_frame(self) -> dict[str, Any]:
+        frame: dict[str, Any] = {"type": "message.ack", "client_id": self.client_id, "id": self.id}
+        if self.status != Message.Status.DELIVERED:
+            frame["status"] = self.status
+        if self.masked:
+            frame["masked"] = True
+        if self.notice:
+            frame["notice"] = self.notice
+        return frame
+
+
+def normalise_body(body: str) -> str:
+    return body.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def check_can_post(access: RoomAccess) -> None:
+    if not access.is_open:
+        raise ServiceError("room_closed", _("This chat has ended. You can start a new one."))
+    if access.actor.role == roles.EVALUATOR:
+        raise ServiceError("forbidden", _("Your role cannot post in chats."))
+
+
+def _sender_filter(actor: Actor) -> Q:
+    return Q(sender_user_id=actor.id) if actor.is_staff else Q(sender_participant_id=actor.id)
+
+
+def _existing_send(room_id: int, actor: Actor, client_id: str) -> SendResult | None:
+    found = (
+        Message.objects.filter(_sender_filter(actor), room_id=room_id, client_id=client_id)
+        .values("seq", "status")
+        .first()
+    )
+    if found is None:
+        return None
+    return SendResult(client_id=client_id, id=found["seq"], status=found["status"], duplicate=True)
+
+
+def do_send_message(access: RoomAccess, client_id: str, body: str) -> SendResult:
+    """Store a participant's or staff member's message, then broadcast it after commit.
+
+    Preconditions: ``access`` came from check_room_access for this actor, and
+    the body length was checked at the edge. Re-sending a ``client_id`` returns
+    the original result and stores nothing.
+    """
+    check_can_post(access)
+    body = normalise_body(body)
+    if not body:
+        raise ServiceError("invalid", _("The message is empty."))
+    duplicate = _existing_send(access.room_id, access.actor, client_id)
+    if duplicate is not None:
+        return duplicate
+    outcome = pipeline.run_checks(
+        pipeline.Draft(
+            room_id=access.room_id,
+            room_kind=access.kind,
+            sender_kind=access.actor.kind,
+            sender_id=access.actor.id,
+            sender_role=access.actor.role,
+            body=body,
+        )
+    )
+    if outcome.action == pipeline.BLOCK:
+        raise ServiceError(
+            outcome.code or "blocked",
+            outcome.detail or _("This message can't be sent."),
+            **outcome.extra,
+        )
+    held = outcome.action == pipeline.HOLD
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=access.room_id)
+        duplicate = _existing_send(room.pk, access.actor, client_id)
+        if duplicate is not None:
+            return duplicate
+        if room.closed_at is not None:
+            raise ServiceError("room_closed", _("This chat has ended. You can start a new one."))
+        message = Message(
+            room=room,
+            client_id=client_id,
+            sender_participant_id=None if access.actor.is_staff else access.actor.id,
+            sender_user_id=access.actor.id if access.actor.is_staff else None,
+            sender_role=access.actor.role,
+            sender_handle=access.actor.handle,
+            status=Message.Status.HELD if held else Message.Status.DELIVERED,
+        )
+        _store(room, message, outcome.body, deliver=not held)
+        message_stored.send(
+            sender=Message, message=message, body=outcome.body, outcome=outcome, actor=access.actor
+        )
+    return SendResult(
+        client_id=client_id,
+        id=message.seq,
+        status=message.status,
+        masked=outcome.masked,
+        notice=outcome.detail if (held or outcome.masked) else "",
+    )
+
+
+def _store(room: Room, message: Message, body: str, *, deliver: bool) -> None:
+    """Encrypt and save; when delivering, take the next id and broadcast after commit.
+
+    The caller holds the room's row lock.
+    """
+    now = timezone.now()
+    if deliver:
+        room.last_seq += 1
+        room.save(update_fields=["last_seq"])
+        message.seq = room.last_seq
+        message.delivered_at = now
+    message.key_version, message.body_ciphertext = keys.encrypt_body(room, str(message.uid), body)
+    message.body_length = len(body)
+    message.save()
+    if deliver:
+        notify_message(message, body)
+
+
+def notify_message(message: Message, body: str) -> None:
+    publish_on_commit(
+        room_group(message.room_id),
+        {"type": "chat.message", "message": message_payload(message, body)},
+    )
+
+
+def do_post_notice(
+    room: Room,
+    text: str,
+    *,
+    kind: str = Message.Kind.SYSTEM,
+    audience: str = Message.Audience.ROOM,
+    recipient: Participant | None = None,
+    sender: Actor | None = None,
+) -> Message:
+    """Store and broadcast a system notice, staff whisper or private warning in a room."""
+    with transaction.atomic():
+        locked_room = Room.objects.select_for_update().get(pk=room.pk)
+        message = Message(
+            room=locked_room,
+            kind=kind,
+            audience=audience,
+            recipient_participant=recipient,
+            sender_user_id=sender.id if sender and sender.is_staff else None,
+            sender_role=sender.role if sender else "system",
+            sender_handle=sender.handle if sender else SYSTEM_HANDLE,
+        )
+        _store(locked_room, message, text, deliver=True)
+    return message
+
+
+def do_release_held(message: Message) -> Message:
+    """Deliver a held message now, with the next id, as if it had just been sent."""
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=message.room_id)
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.status != Message.Status.HELD:
+            return message
+        body = decrypt_message(message)
+        room.last_seq += 1
+        room.save(update_fields=["last_seq"])
+        message.seq = room.last_seq
+        message.status = Message.Status.DELIVERED
+        message.delivered_at = timezone.now()
+        message.save(update_fields=["seq", "status", "delivered_at"])
+        if body is not None:
+            notify_message(message, body)
+    return message
+
+
+def message_payload(message: Message, body: str | None) -> dict[str, Any]:
+    """Everything any viewer could be shown; render_for_viewer cuts it down per viewer."""
+    if message.sender_participant_id is not None:
+        sender_key = f"p{message.sender_participant_id}"
+    elif message.sender_user_id is not None:
+        sender_key = f"s{message.sender_user_id}"
+    else:
+        sender_key = ""
+    return {
+        "id": message.seq,
+        "client_id": str(message.client_id) if message.client_id else None,
+        "room": message.room_id,
+        "sender": {"handle": message.sender_handle, "role": message.sender_role},
+        "sender_key": sender_key,
+        "body": body,
+        "sent_at": _iso(message.delivered_at or message.created_at),
+        "kind": message.kind,
+        "audience": message.audience,
+        "recipient_key": (
+            f"p{message.recipient_participant_id}" if message.recipient_participant_id else None
+        ),
+        "hidden": message.hidden_at is not None,
+        "hidden_reason": message.hidden_reason,
+        "expired": body is None,
+    }
+
+
+def render_for_viewer(payload: dict[str, Any], viewer: Viewer) -> dict[str, Any] | None:
+    """The ``message`` frame this viewer may see, or None when it is not for them."""
+    audience = payload["audience"]
+    if audience == Message.Audience.STAFF and not viewer.is_staff:
+        return None
+    if audience == Message.Audience.PRIVATE and not (
+        viewer.is_staff or payload["recipient_key"] == viewer.key
+    ):
+        return None
+    if payload["sender_key"] and payload["sender_key"] in viewer.blocked:
+        return None
+    frame = {
+        "type": "message",
+        "id": payload["id"],
+        "client_id": payload["client_id"],
+        "room": payload["room"],
+        "sender": payload["sender"],
+        "body": payload["body"],
+        "sent_at": payload["sent_at"],
+        "kind": payload["kind"],
+        "mine": payload["sender_key"] == viewer.key,
+    }
+    if payload["expired"]:
+        frame["expired"] = True
+    if payload["hidden"]:
+        frame["hidden"] = True
+        if viewer.is_staff:
+            frame["hidden_reason"] = payload["hidden_reason"]
+        else:
+            frame["body"] = None
+    return frame
+
+
+def decrypt_message(message: Message, data_key: bytes | None = None) -> str | None:
+    """The plaintext body, or None when its key was shredded."""
+    if message.body_ciphertext is None or message.key_version is None:
+        return None
+    if data_key is None:
+        data_key = keys.room_keys(message.room_id, {message.key_version})[message.key_version]
+        if data_key is None:
+            return None
+    return keys.decrypt_body(
+        message.room_id, str(message.uid), message.key_version, message.body_ciphertext, data_key
+    )
+
+
+def _payloads(messages: list[Message]) -> list[dict[str, Any]]:
+    if not messages:
+        return []
+    room_id = messages[0].room_id
+    versions = {m.key_version for m in messages if m.key_version is not None}
+    data_keys = keys.room_keys(room_id, versions) if versions else {}
+    payloads = []
+    for message in messages:
+        data_key = data_keys.get(message.key_version) if message.key_version else None
+        body: str | None = None
+        if data_key is not None and message.body_ciphertext is not None:
+            try:
+                body = decrypt_message(message, data_key)
+            except DecryptionError:
+                # Never fall back to anything: a row that fails to authenticate shows as expired.
+                logger.error(
+                    "message failed to authenticate", extra={"room": room_id, "seq": message.seq}
+                )
+        payloads.append(message_payload(message, body))
+    return payloads
+
+
+def _visible(room_id: int, viewer: Viewer) -> Any:
+    queryset = Message.objects.filter(
+        room_id=room_id, status=Message.Status.DELIVERED, seq__isnull=False
+    )
+    if not viewer.is_staff:
+        participant_id = int(viewer.key[1:])
+        queryset = queryset.filter(
+            Q(audience=Message.Audience.ROOM)
+            | Q(audience=Message.Audience.PRIVATE, recipient_participant_id=participant_id)
+        )
+    return queryset
+
+
+def messages_after(
+    access: RoomAccess, viewer: Viewer, after: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Every message with id > after that this viewer may see, in order, and the last id."""
+    frames: list[dict[str, Any]] = []
+    cursor = after
+    queryset = _visible(access.room_id, viewer)
+    while True:
+        batch = list(queryset.filter(seq__gt=cursor).order_by("seq")[:RESUME_BATCH])
+        for payload in _payloads(batch):
+            frame = render_for_viewer(payload, viewer)
+            if frame is not None:
+                frames.append(frame)
+        if batch:
+            cursor = batch[-1].seq
+        if len(batch) < RESUME_BATCH:
+            break
+    return frames, cursor
+
+
+def messages_before(
+    access: RoomAccess, viewer: Viewer, before: int | None, limit: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """Up to ``limit`` messages older than ``before`` (newest page when None), oldest first."""
+    limit = max(1, min(limit, HISTORY_MAX))
+    queryset = _visible(access.room_id, viewer)
+    if before is not None:
+        queryset = queryset.filter(seq__lt=before)
+    batch = list(queryset.order_by("-seq")[: limit + 1])
+    has_more = len(batch) > limit
+    batch = list(reversed(batch[:limit]))
+    frames = [f for f in (render_for_viewer(p, viewer) for p in _payloads(batch)) if f is not None]
+    return frames, has_more
+
+
+def last_message_id(room_id: int) -> int:
+    return Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first() or 0
+
+
+def _iso(moment: Any) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def max_length() -> int:
+    return settings.MESSAGE_MAX_LENGTH

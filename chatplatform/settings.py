@@ -1,0 +1,250 @@
+"""The one settings module. Every knob is read from the environment, strictly.
+
+A malformed value stops the process at start with a sentence naming the
+variable (see chatplatform/env.py). Defaults are safe for one machine:
+SQLite under ./var and Channels' in-memory layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from chatplatform.env import (
+    ConfigError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    generate_key,
+    parse_keyring,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105 (refused when DEBUG is off)
+
+
+def _fail(message: str) -> None:
+    raise ImproperlyConfigured(message)
+
+
+try:
+    DEBUG = env_bool("DEBUG", False)
+    SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+    _database_url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+    REDIS_URL = env_str("REDIS_URL", "")
+    _encryption_keys = env_str("ENCRYPTION_KEYS", "")
+    PSEUDONYM_KEY = env_str("PSEUDONYM_KEY", "")
+    SERVE_STATIC = env_bool("SERVE_STATIC", True)
+    SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
+    LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+    MESSAGE_MAX_LENGTH = env_int("MESSAGE_MAX_LENGTH", 4000, minimum=1, maximum=20000)
+    MESSAGE_RATE_BURST = env_int("MESSAGE_RATE_BURST", 8, minimum=1)
+    MESSAGE_RATE_PER_MINUTE = env_int("MESSAGE_RATE_PER_MINUTE", 30, minimum=1)
+    MENTOR_DEFAULT_MAX_CHATS = env_int("MENTOR_DEFAULT_MAX_CHATS", 3, minimum=1, maximum=50)
+    MENTOR_ONLINE_SECONDS = env_int("MENTOR_ONLINE_SECONDS", 90, minimum=10)
+    QUEUE_TICKET_IDLE_SECONDS = env_int("QUEUE_TICKET_IDLE_SECONDS", 180, minimum=30)
+    DEFAULT_CRISIS_REGION = env_str("DEFAULT_CRISIS_REGION", "US")
+    QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
+    SESSION_COOKIE_AGE = env_int("PARTICIPANT_SESSION_DAYS", 30, minimum=1) * 86400
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from None
+
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    _fail("SECRET_KEY must be set to a long random value when DEBUG is off")
+if not DEBUG and len(SECRET_KEY) < 32:
+    _fail("SECRET_KEY must be at least 32 characters when DEBUG is off")
+
+
+def _dev_key_file(name: str) -> str:
+    """With DEBUG on and no key given, keep a generated key under ./var across restarts."""
+    path = VAR_DIR / name
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    value = f"dev:{generate_key()}" if name.endswith("keys") else generate_key()
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
+
+
+if not _encryption_keys:
+    if not DEBUG:
+        _fail("ENCRYPTION_KEYS must be set when DEBUG is off (id:base64key[,id:base64key...])")
+    _encryption_keys = _dev_key_file("dev-encryption-keys")
+try:
+    ENCRYPTION_KEYRING = parse_keyring("ENCRYPTION_KEYS", _encryption_keys)
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from None
+
+if not PSEUDONYM_KEY:
+    if not DEBUG:
+        _fail("PSEUDONYM_KEY must be set when DEBUG is off (a separate random secret)")
+    PSEUDONYM_KEY = _dev_key_file("dev-pseudonym-key")
+if PSEUDONYM_KEY == SECRET_KEY:
+    _fail("PSEUDONYM_KEY must differ from SECRET_KEY")
+
+try:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database URL this site supports: {error}"
+    ) from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # IMMEDIATE transactions take the write lock up front, so two writers queue
+    # instead of failing with "database is locked" on lock upgrade.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "chatplatform",
+    "moderation",
+    "escalation",
+    "evaluation",
+    "frontend",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "chatplatform.urls"
+ASGI_APPLICATION = "chatplatform.asgi.application"
+AUTH_USER_MODEL = "chatplatform.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "frontend.context_processors.site",
+            ],
+        },
+    },
+]
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # Frames in flight through Redis are encrypted, so a Redis dump
+                # never holds a message body in the clear.
+                "symmetric_encryption_keys": [
+                    hashlib.sha256(("channel-layer:" + SECRET_KEY).encode()).hexdigest()
+                ],
+                "capacity": 500,
+                "expiry": 30,
+            },
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cache",
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Staff sign in with email; there is no public sign-up (see chatplatform.accounts).
+ACCOUNT_ADAPTER = "chatplatform.accounts.StaffOnlyAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = False
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/staff/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The ordered message checks every new message passes before storage. Each is
+# a dotted path to a function taking a chatplatform.pipeline.Draft and
+# returning a chatplatform.pipeline.Verdict; the feature apps provide them.
+MESSAGE_CHECKS: list[str] = []
+# Checks run when someone opens a room; each may refuse entry (e.g. a ban).
+ROOM_ENTRY_CHECKS: list[str] = []
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        }
+    },
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

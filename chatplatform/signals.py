@@ -1,0 +1,15 @@
+"""Signals the feature apps listen to, so the core never imports them.
+
+``message_stored`` is sent inside the transaction that stored the message;
+receivers that publish must do so with ``transaction.on_commit``.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: message (Message), body (str, private: never log), outcome (pipeline.Outcome),
+# actor (Actor)
+message_stored = Signal()
+# kwargs: room (Room), participant (Participant), mentor (User), ticket (QueueTicket)
+chat_matched = Signal()
+# kwargs: room (Room), ended_by (Actor)
+chat_ended = Signal()

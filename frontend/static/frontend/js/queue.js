@@ -1,0 +1,41 @@
+// The queue page: live position, honest wait estimate, and the hand-off to the chat.
+import { LiveSocket, interpolate, statusText, t } from "./socket.js";
+
+const root = document.getElementById("queue");
+const statusLine = document.getElementById("queue-status");
+const noneAvailable = document.getElementById("queue-none-available");
+
+function describe(frame) {
+  if (frame.state !== "waiting") return t("You're not in the queue. Go back to the start page to ask for a mentor.");
+  const parts = [interpolate(t("You are number %(position)s in the queue."), { position: frame.position })];
+  if (frame.estimate_seconds != null) {
+    const minutes = Math.max(1, Math.round(frame.estimate_seconds / 60));
+    parts.push(interpolate(t("Estimated wait: about %(minutes)s min."), { minutes }));
+  } else if (frame.mentors_available > 0) {
+    parts.push(t("A mentor should be with you soon."));
+  } else {
+    parts.push(t("We can't estimate the wait right now."));
+  }
+  return parts.join(" ");
+}
+
+function goToRoom(room) {
+  window.location.assign(`/chat/${room}/`);
+}
+
+const socket = new LiveSocket(root.dataset.wsPath, {
+  onFrame: (frame) => {
+    if (frame.type === "queue.status") {
+      if (frame.state === "matched") return goToRoom(frame.room);
+      statusLine.textContent = describe(frame);
+      noneAvailable.hidden = frame.state !== "waiting" || frame.mentors_available > 0;
+    } else if (frame.type === "queue.matched") {
+      statusLine.textContent = t("A mentor is ready. Opening your chat…");
+      goToRoom(frame.room);
+    }
+  },
+  onStatus: (status, seconds) => {
+    if (status !== "open") statusLine.textContent = statusText(status, seconds);
+  },
+});
+socket.connect();

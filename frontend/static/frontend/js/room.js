@@ -1,0 +1,374 @@
+// The chat room: live messages, resume after any drop, and an outbox that survives reconnects.
+import { LiveSocket, interpolate, statusText, t, uuid4 } from "./socket.js";
+
+const root = document.getElementById("chat");
+const roomId = root.dataset.roomId;
+const isStaff = root.dataset.staff === "true";
+const list = document.getElementById("messages");
+const form = document.getElementById("composer");
+const textarea = document.getElementById("body");
+const counter = document.getElementById("counter");
+const statusLine = document.getElementById("conn-status");
+const notice = document.getElementById("notice");
+const typingLine = document.getElementById("typing");
+const loadEarlier = document.getElementById("load-earlier");
+const maxLength = Number(root.dataset.maxLength);
+const outboxKey = `outbox:${roomId}`;
+const RETRYABLE = new Set(["rate_limited"]);
+
+const state = {
+  lastId: 0,
+  oldestId: null,
+  loaded: false,
+  open: root.dataset.open === "true",
+  elements: new Map(), // message id -> <li>
+  pending: new Map(), // client_id -> <li> not yet acknowledged
+  outbox: loadOutbox(),
+};
+
+function loadOutbox() {
+  try {
+    return JSON.parse(sessionStorage.getItem(outboxKey) || "[]");
+  } catch {
+    return [];
+  }
+}
+
+function saveOutbox() {
+  try {
+    sessionStorage.setItem(outboxKey, JSON.stringify(state.outbox));
+  } catch {
+    // Private mode without storage: the outbox still lives in memory.
+  }
+}
+
+function showNotice(text) {
+  notice.textContent = text;
+  notice.hidden = !text;
+}
+
+function formatTime(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+function roleLabel(role) {
+  return { mentor: t("Peer mentor"), supervisor: t("Supervisor"), admin: t("Staff"), system: "" }[role] || "";
+}
+
+function renderBody(li, frame) {
+  const body = li.querySelector(".body");
+  body.classList.remove("hidden-note");
+  if (frame.hidden && !isStaff) {
+    body.textContent = t("Message hidden by a moderator");
+    body.classList.add("hidden-note");
+  } else if (frame.expired) {
+    body.textContent = t("This message has expired and was deleted.");
+    body.classList.add("hidden-note");
+  } else {
+    body.textContent = frame.body;
+  }
+  const reason = li.querySelector(".hidden-reason");
+  if (reason) reason.remove();
+  if (frame.hidden && isStaff) {
+    const note = document.createElement("p");
+    note.className = "hidden-reason";
+    note.textContent = interpolate(t("Hidden from participants: %(reason)s"), { reason: frame.hidden_reason || "" });
+    li.append(note);
+  }
+}
+
+function buildMessage(frame) {
+  const li = document.createElement("li");
+  li.className = `message kind-${frame.kind || "chat"} role-${frame.sender.role}`;
+  if (frame.mine) li.classList.add("mine");
+  const meta = document.createElement("p");
+  meta.className = "meta";
+  const who = document.createElement("span");
+  who.className = "who";
+  who.textContent = frame.sender.handle;
+  meta.append(who);
+  const label = roleLabel(frame.sender.role);
+  if (label) {
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = label;
+    meta.append(badge);
+  }
+  if (frame.kind === "whisper") {
+    const badge = document.createElement("span");
+    badge.className = "badge staff-only";
+    badge.textContent = t("Staff only");
+    meta.append(badge);
+  }
+  const time = document.createElement("time");
+  time.dateTime = frame.sent_at || "";
+  time.textContent = frame.sent_at ? formatTime(frame.sent_at) : t("sending…");
+  meta.append(time);
+  const body = document.createElement("p");
+  body.className = "body";
+  li.append(meta, body);
+  renderBody(li, frame);
+  return li;
+}
+
+function nearBottom() {
+  return window.innerHeight + window.scrollY >= document.body.scrollHeight - 120;
+}
+
+function insertInOrder(element, id) {
+  // Delivered messages stay in id order, whatever order frames arrive in; pending ones stay last.
+  const next = [...list.querySelectorAll("li[data-id]")].find((node) => Number(node.dataset.id) > id);
+  list.insertBefore(element, next || list.querySelector("li.pending"));
+}
+
+function addMessage(frame) {
+  if (frame.id == null) return;
+  const existing = state.elements.get(frame.id);
+  if (existing) {
+    renderBody(existing, frame);
+    return;
+  }
+  const follow = nearBottom();
+  const element = buildMessage(frame);
+  element.dataset.id = frame.id;
+  const placeholder = frame.client_id ? state.pending.get(frame.client_id) : null;
+  if (placeholder && frame.mine) {
+    state.pending.delete(frame.client_id);
+    placeholder.remove();
+  }
+  insertInOrder(element, frame.id);
+  state.elements.set(frame.id, element);
+  state.lastId = Math.max(state.lastId, frame.id);
+  state.oldestId = state.oldestId === null ? frame.id : Math.min(state.oldestId, frame.id);
+  if (frame.mine && frame.client_id) dropFromOutbox(frame.client_id);
+  if (follow) element.scrollIntoView({ block: "end" });
+}
+
+function addPending(entry) {
+  const li = buildMessage({
+    body: entry.body,
+    kind: "chat",
+    mine: true,
+    sender: { handle: t("You"), role: root.dataset.role },
+  });
+  li.classList.add("pending");
+  li.dataset.clientId = entry.client_id;
+  list.append(li);
+  state.pending.set(entry.client_id, li);
+  li.scrollIntoView({ block: "end" });
+}
+
+function dropFromOutbox(clientId) {
+  state.outbox = state.outbox.filter((entry) => entry.client_id !== clientId);
+  saveOutbox();
+}
+
+function flushOutbox() {
+  for (const entry of state.outbox) {
+    socket.send({ type: "message.send", client_id: entry.client_id, body: entry.body });
+  }
+}
+
+function markFailed(clientId, detail) {
+  const li = state.pending.get(clientId);
+  if (li) {
+    li.classList.add("failed");
+    const time = li.querySelector("time");
+    time.textContent = t("not sent");
+    state.pending.delete(clientId);
+  }
+  dropFromOutbox(clientId);
+  showNotice(detail);
+}
+
+function setOpen(open) {
+  state.open = open;
+  textarea.disabled = !open;
+  form.querySelector("button[type=submit]").disabled = !open;
+  const endButton = document.getElementById("end-chat");
+  if (endButton) endButton.disabled = !open;
+}
+
+function chatEnded() {
+  setOpen(false);
+  notice.textContent = "";
+  const text = document.createElement("span");
+  text.textContent = t("This chat has ended.") + " ";
+  notice.append(text);
+  if (!isStaff) {
+    const link = document.createElement("a");
+    link.href = root.dataset.endedUrl;
+    link.textContent = t("Continue");
+    notice.append(link);
+  }
+  notice.hidden = false;
+}
+
+let typingTimer = null;
+function showTyping(frame) {
+  typingLine.textContent = interpolate(t("%(handle)s is typing…"), { handle: frame.handle });
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => {
+    typingLine.textContent = "";
+  }, 4000);
+}
+
+// Two nodes may publish neighbouring messages in either order, so resume a little
+// before the newest id seen; ids already shown are skipped.
+const RESUME_OVERLAP = 20;
+function resumePoint() {
+  return Math.max(0, state.lastId - RESUME_OVERLAP);
+}
+
+function handleFrame(frame) {
+  switch (frame.type) {
+    case "hello":
+      setOpen(frame.open);
+      if (!frame.open) chatEnded();
+      if (!state.loaded) socket.send({ type: "history", limit: 50 });
+      else socket.send({ type: "resume", after: resumePoint() });
+      break;
+    case "history.page":
+      for (const message of frame.messages) addMessage(message);
+      loadEarlier.hidden = !frame.has_more;
+      if (!state.loaded) {
+        state.loaded = true;
+        socket.send({ type: "resume", after: resumePoint() });
+        const last = list.lastElementChild;
+        if (last) last.scrollIntoView({ block: "end" });
+      }
+      break;
+    case "resume.done":
+      state.lastId = Math.max(state.lastId, frame.last_id);
+      flushOutbox();
+      break;
+    case "message":
+      addMessage(frame);
+      break;
+    case "message.ack": {
+      dropFromOutbox(frame.client_id);
+      const li = state.pending.get(frame.client_id);
+      if (li && frame.status === "held") {
+        li.querySelector("time").textContent = t("waiting for a mentor to review");
+      }
+      if (frame.notice) showNotice(frame.notice);
+      break;
+    }
+    case "error":
+      if (frame.ref && state.outbox.some((entry) => entry.client_id === frame.ref)) {
+        if (RETRYABLE.has(frame.code)) {
+          const entry = state.outbox.find((item) => item.client_id === frame.ref);
+          setTimeout(() => socket.send({ type: "message.send", ...entry }), (frame.retry_after || 2) * 1000);
+          showNotice(frame.detail);
+        } else {
+          markFailed(frame.ref, frame.detail);
+        }
+      } else {
+        showNotice(frame.detail);
+      }
+      if (frame.code === "room_closed") chatEnded();
+      break;
+    case "typing":
+      showTyping(frame);
+      break;
+    case "presence": {
+      const text = frame.state === "joined" ? t("%(handle)s (%(role)s) is here.") : t("%(handle)s (%(role)s) left.");
+      typingLine.textContent = interpolate(text, { handle: frame.handle, role: roleLabel(frame.role) });
+      break;
+    }
+    case "chat.ended":
+      chatEnded();
+      break;
+    case "chat.transferred":
+      showNotice(interpolate(t("Chat transferred to %(name)s."), { name: frame.to }));
+      break;
+    case "revoked":
+    case "closed":
+      setOpen(false);
+      showNotice(t("You no longer have access to this room."));
+      break;
+    default:
+      // Frames from newer servers are ignored rather than breaking the page.
+      break;
+  }
+}
+
+const socket = new LiveSocket(root.dataset.wsPath, {
+  onFrame: handleFrame,
+  onStatus: (status, seconds) => {
+    statusLine.textContent = statusText(status, seconds);
+    statusLine.dataset.state = status;
+  },
+  onClosedForGood: () => {
+    setOpen(false);
+    showNotice(t("You can't open this room. Go back to the start page to begin again."));
+  },
+});
+
+for (const entry of state.outbox) addPending(entry);
+
+function updateCounter() {
+  const left = maxLength - textarea.value.length;
+  counter.textContent = left < 200 ? interpolate(t("%(left)s characters left"), { left }) : "";
+}
+
+let lastTypingSent = 0;
+textarea.addEventListener("input", () => {
+  updateCounter();
+  const now = Date.now();
+  if (now - lastTypingSent > 3000 && textarea.value) {
+    lastTypingSent = now;
+    socket.send({ type: "typing" });
+  }
+});
+
+textarea.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const body = textarea.value.trim();
+  if (!body || !state.open) return;
+  if (body.length > maxLength) {
+    showNotice(interpolate(t("Messages can be at most %(max)s characters."), { max: maxLength }));
+    return;
+  }
+  const entry = { client_id: uuid4(), body };
+  state.outbox.push(entry);
+  saveOutbox();
+  addPending(entry);
+  socket.send({ type: "message.send", ...entry });
+  textarea.value = "";
+  updateCounter();
+  showNotice("");
+  textarea.focus();
+});
+
+loadEarlier.addEventListener("click", () => {
+  if (state.oldestId !== null) socket.send({ type: "history", before: state.oldestId, limit: 50 });
+});
+
+const endButton = document.getElementById("end-chat");
+if (endButton) {
+  endButton.addEventListener("click", () => {
+    if (window.confirm(t("End this chat? You won't be able to send more messages in it."))) {
+      socket.send({ type: "chat.end" });
+    }
+  });
+}
+
+const transferForm = document.getElementById("transfer");
+if (transferForm) {
+  transferForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const to = Number(transferForm.elements.to.value);
+    if (to) socket.send({ type: "chat.transfer", to });
+  });
+}
+
+socket.connect();

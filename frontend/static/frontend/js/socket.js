@@ -1,0 +1,134 @@
+// A websocket that reconnects by itself with jittered backoff and tells the page how it is doing.
+
+const PERMANENT_CLOSE_CODES = new Set([4401, 4403, 4404]);
+const PING_EVERY_MS = 25000;
+const PONG_TIMEOUT_MS = 10000;
+
+export function uuid4() {
+  // crypto.randomUUID needs a secure context; getRandomValues works everywhere.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export class LiveSocket {
+  constructor(path, { onOpen, onFrame, onStatus, onClosedForGood }) {
+    this.path = path;
+    this.onOpen = onOpen || (() => {});
+    this.onFrame = onFrame;
+    this.onStatus = onStatus || (() => {});
+    this.onClosedForGood = onClosedForGood || (() => {});
+    this.attempt = 0;
+    this.ws = null;
+    this.stopped = false;
+    this.pingTimer = null;
+    this.pongTimer = null;
+    window.addEventListener("online", () => this.reconnectNow());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.reconnectNow();
+    });
+  }
+
+  url() {
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    return scheme + window.location.host + this.path;
+  }
+
+  connect() {
+    if (this.stopped) return;
+    this.onStatus("connecting");
+    const ws = new WebSocket(this.url());
+    this.ws = ws;
+    ws.addEventListener("open", () => {
+      this.attempt = 0;
+      this.onStatus("open");
+      this.startPing();
+      this.onOpen();
+    });
+    ws.addEventListener("message", (event) => {
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (frame.type === "pong") {
+        clearTimeout(this.pongTimer);
+      }
+      this.onFrame(frame);
+    });
+    ws.addEventListener("close", (event) => {
+      this.stopPing();
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (PERMANENT_CLOSE_CODES.has(event.code)) {
+        this.stopped = true;
+        this.onStatus("closed");
+        this.onClosedForGood(event.code);
+        return;
+      }
+      this.scheduleReconnect();
+    });
+  }
+
+  scheduleReconnect() {
+    if (this.stopped) return;
+    const base = Math.min(15000, 500 * 2 ** this.attempt);
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.attempt += 1;
+    this.onStatus("reconnecting", Math.round(delay / 1000));
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  reconnectNow() {
+    if (this.stopped || this.ws) return;
+    clearTimeout(this.reconnectTimer);
+    this.connect();
+  }
+
+  isOpen() {
+    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  send(frame) {
+    if (!this.isOpen()) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  startPing() {
+    this.stopPing();
+    this.pingTimer = setInterval(() => {
+      if (!this.send({ type: "ping" })) return;
+      // A connection that doesn't answer is dead even if the browser hasn't noticed.
+      this.pongTimer = setTimeout(() => this.ws && this.ws.close(), PONG_TIMEOUT_MS);
+    }, PING_EVERY_MS);
+  }
+
+  stopPing() {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+  }
+}
+
+export function t(text) {
+  return typeof window.gettext === "function" ? window.gettext(text) : text;
+}
+
+export function interpolate(text, values) {
+  return typeof window.interpolate === "function"
+    ? window.interpolate(text, values, true)
+    : text.replace(/%\((\w+)\)s/g, (_, key) => String(values[key]));
+}
+
+export function statusText(state, seconds) {
+  if (state === "open") return t("Connected");
+  if (state === "connecting") return t("Connecting…");
+  if (state === "reconnecting") {
+    return interpolate(t("Connection lost. Trying again in %(seconds)s s. Your messages are kept."), { seconds });
+  }
+  return t("Disconnected.");
+}

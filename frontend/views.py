@@ -1,0 +1,144 @@
+"""Participant pages and the mentor console. Each view parses, checks permission,
+calls one service function and renders."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from chatplatform import roles
+from chatplatform.actors import participant_actor
+from chatplatform.errors import ServiceError
+from chatplatform.models import Room
+from chatplatform.services import access as access_service
+from chatplatform.services import crisis
+from chatplatform.services import queue as queue_service
+from chatplatform.services.participants import (
+    do_change_handle,
+    do_get_or_create_participant,
+    participant_for_session,
+)
+from chatplatform.services.rooms import group_rooms_for_participants
+from frontend.context_processors import REGION_SESSION_KEY
+
+
+def _back(request: HttpRequest, fallback: str = "/") -> str:
+    target = request.POST.get("next") or request.headers.get("referer") or fallback
+    if url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    # The session cookie is set here; the participant identity only when first needed.
+    request.session.setdefault("visited", True)
+    participant = participant_for_session(request.session)
+    active_room = queue_service.active_direct_room(participant) if participant else None
+    return render(
+        request,
+        "frontend/landing.html",
+        {
+            "participant": participant,
+            "rooms": group_rooms_for_participants(),
+            "active_room": active_room,
+            "mentors_available": queue_service.available_mentor_count(),
+        },
+    )
+
+
+@require_GET
+def crisis_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontend/crisis.html")
+
+
+@require_POST
+def set_region(request: HttpRequest) -> HttpResponse:
+    request.session[REGION_SESSION_KEY] = crisis.resolve_region(request.POST.get("region"))
+    return redirect(_back(request))
+
+
+@require_POST
+def new_handle(request: HttpRequest) -> HttpResponse:
+    do_change_handle(do_get_or_create_participant(request.session))
+    return redirect(_back(request))
+
+
+@require_POST
+def request_chat(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("staff-console")
+    result = queue_service.do_request_chat(do_get_or_create_participant(request.session))
+    if isinstance(result, Room):
+        return redirect("room", room_id=result.pk)
+    return redirect("queue")
+
+
+@require_GET
+def queue_page(request: HttpRequest) -> HttpResponse:
+    participant = participant_for_session(request.session)
+    if participant is None:
+        return redirect("landing")
+    return render(request, "frontend/queue.html", {"participant": participant})
+
+
+@require_POST
+def leave_queue(request: HttpRequest) -> HttpResponse:
+    participant = participant_for_session(request.session)
+    if participant is not None:
+        queue_service.do_leave_queue(participant)
+    return redirect("landing")
+
+
+@require_GET
+def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
+    if request.user.is_authenticated:
+        actor = access_service.resolve_actor(request.user, request.session)
+        if actor is None:
+            raise PermissionDenied
+    else:
+        actor = participant_actor(do_get_or_create_participant(request.session))
+    try:
+        room_access = access_service.check_room_access(actor, room_id)
+    except ServiceError as error:
+        if error.code == "not_found":
+            raise Http404 from None
+        raise PermissionDenied(error.detail) from None
+    return render(
+        request,
+        "frontend/room.html",
+        {
+            "access": room_access,
+            "actor": actor,
+            "ws_path": f"/ws/rooms/{room_id}/",
+            "ended_url": reverse("chat-ended", args=[room_id]),
+            "max_length": settings.MESSAGE_MAX_LENGTH,
+            "transfer_targets": (
+                [m for m in queue_service.mentor_loads() if m["id"] != actor.id]
+                if actor.is_staff and room_access.kind == Room.Kind.DIRECT
+                else []
+            ),
+        },
+    )
+
+
+@require_GET
+def chat_ended(request: HttpRequest, room_id: int) -> HttpResponse:
+    return render(request, "frontend/ended.html", {"room_id": room_id})
+
+
+@login_required
+@require_GET
+def staff_console(request: HttpRequest) -> HttpResponse:
+    role = roles.role_of(request.user)
+    if role not in queue_service.MENTORING_ROLES:
+        raise PermissionDenied
+    return render(request, "frontend/console.html", {"role": role})

@@ -1,0 +1,174 @@
+"""Factory fixtures for the four kinds of user, rooms, chats and websocket connections.
+
+Fixtures return closures (after django-allauth's conftest), so a test can make
+as many participants, mentors, supervisors and evaluators as it needs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
+
+from chatplatform import events, roles
+from chatplatform.models import Participant, Room, User
+from chatplatform.services import queue as queue_service
+from chatplatform.services.access import check_room_access
+from chatplatform.services.participants import SESSION_KEY
+from chatplatform.services.rooms import do_assign_host, do_create_group_room
+from chatplatform.services.staff import do_add_staff
+
+ORIGIN = "http://testserver"
+STAFF_PASSWORD = "correct-horse-battery-staple"
+_serial = itertools.count(1)
+
+
+@pytest.fixture
+def make_participant(db: None) -> Callable[..., Participant]:
+    def make(handle: str | None = None) -> Participant:
+        return Participant.objects.create(handle=handle or f"Test Otter {next(_serial)}")
+
+    return make
+
+
+@pytest.fixture
+def make_staff(db: None) -> Callable[..., User]:
+    def make(role: str = roles.MENTOR, email: str | None = None, name: str | None = None) -> User:
+        email = email or f"{role}{next(_serial)}@example.org"
+        return do_add_staff(email, role, STAFF_PASSWORD, name or role.title()).user
+
+    return make
+
+
+@pytest.fixture
+def make_group_room(db: None) -> Callable[..., Room]:
+    def make(title: str = "General support", hosts: tuple[User, ...] = ()) -> Room:
+        room = do_create_group_room(f"room-{next(_serial)}", title)
+        for host in hosts:
+            do_assign_host(room, host)
+        return room
+
+    return make
+
+
+@pytest.fixture
+def make_direct_chat(make_participant, make_staff) -> Callable[..., tuple[Room, Participant, User]]:
+    """A participant matched with a mentor through the real queue services."""
+
+    def make(participant: Participant | None = None, mentor: User | None = None):
+        from chatplatform.actors import staff_actor
+
+        participant = participant or make_participant()
+        mentor = mentor or make_staff(roles.MENTOR)
+        ticket = queue_service.do_request_chat(participant)
+        room = queue_service.do_accept_ticket(staff_actor(mentor), ticket.pk)
+        return room, participant, mentor
+
+    return make
+
+
+@pytest.fixture
+def access_for() -> Callable[..., Any]:
+    """The RoomAccess a participant or staff member gets for a room."""
+    from chatplatform.actors import participant_actor, staff_actor
+
+    def make(who: Participant | User, room: Room):
+        actor = staff_actor(who) if isinstance(who, User) else participant_actor(who)
+        return check_room_access(actor, room.pk)
+
+    return make
+
+
+@pytest.fixture
+def sent_events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Capture what would be published to the channel layer, as (group, event) pairs."""
+    captured: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(
+        events, "send_to_group", lambda group, event: captured.append((group, event))
+    )
+    return captured
+
+
+def participant_session(participant: Participant) -> str:
+    store = SessionStore()
+    store[SESSION_KEY] = participant.pk
+    store.save()
+    return store.session_key
+
+
+def staff_session(user: User) -> str:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.fixture
+def session_for() -> Callable[[Participant | User], str]:
+    def make(who: Participant | User) -> str:
+        return staff_session(who) if isinstance(who, User) else participant_session(who)
+
+    return make
+
+
+class Socket:
+    """A WebsocketCommunicator speaking JSON, with the helpers tests keep needing."""
+
+    def __init__(self, communicator: WebsocketCommunicator) -> None:
+        self.communicator = communicator
+
+    async def send(self, frame: dict[str, Any] | str) -> None:
+        text = frame if isinstance(frame, str) else json.dumps(frame)
+        await self.communicator.send_to(text_data=text)
+
+    async def receive(self, timeout: float = 2) -> dict[str, Any]:
+        return json.loads(await self.communicator.receive_from(timeout=timeout))
+
+    async def receive_type(self, frame_type: str, timeout: float = 2) -> dict[str, Any]:
+        """Skip frames until one of this type arrives (presence and typing interleave)."""
+        while True:
+            frame = await self.receive(timeout)
+            if frame["type"] == frame_type:
+                return frame
+
+    async def nothing(self, timeout: float = 0.2) -> bool:
+        return await self.communicator.receive_nothing(timeout=timeout)
+
+    async def close(self) -> None:
+        await self.communicator.disconnect()
+
+
+@pytest.fixture
+async def ws_connect():
+    """Open a websocket to the real ASGI application (origin check, sessions, routing).
+
+    Every socket the test opened is disconnected afterwards, as Channels' own tests do.
+    """
+    from chatplatform.asgi import application
+
+    opened: list[Socket] = []
+
+    async def connect(
+        path: str, session_key: str | None = None, origin: str | None = ORIGIN
+    ) -> tuple[bool, int | None, Socket]:
+        headers = []
+        if origin is not None:
+            headers.append((b"origin", origin.encode()))
+        if session_key is not None:
+            headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode()))
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        connected, code = await communicator.connect(timeout=5)
+        socket = Socket(communicator)
+        if connected:
+            opened.append(socket)
+        return connected, code, socket
+
+    yield connect
+    for socket in opened:
+        await socket.close()

@@ -1,0 +1,19 @@
+"""Message checks used by the pipeline tests."""
+
+from chatplatform import pipeline
+
+
+def block_everything(draft: pipeline.Draft) -> pipeline.Verdict:
+    return pipeline.Verdict(
+        action=pipeline.BLOCK, code="blocked_for_test", detail="Not allowed in this test."
+    )
+
+
+def mask_secret(draft: pipeline.Draft) -> pipeline.Verdict:
+    if "secret" not in draft.body:
+        return pipeline.Verdict()
+    return pipeline.Verdict(action=pipeline.MASK, body=draft.body.replace("secret", "[removed]"))
+
+
+def hold_everything(draft: pipeline.Draft) -> pipeline.Verdict:
+    return pipeline.Verdict(action=pipeline.HOLD, detail="Waiting for review.")
