@@ -327,3 +327,35 @@ class CrisisResource(models.Model):
     @property
     def is_text_capable(self) -> bool:
         return bool(self.text_number)
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only audit log (see chatplatform.audit)."""
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.CharField(max_length=40)
+    action = models.CharField(max_length=40)
+    target = models.CharField(max_length=80, blank=True)
+    room_id = models.BigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["room_id", "created_at"]), models.Index(fields=["actor"])]
+
+    def __str__(self) -> str:
+        return f"audit {self.seq}: {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """A single row locked while appending, so concurrent writers never fork the chain."""
+
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit head at {self.last_seq}"

@@ -13,3 +13,6 @@ message_stored = Signal()
 chat_matched = Signal()
 # kwargs: room (Room), ended_by (Actor)
 chat_ended = Signal()
+# kwargs: participant (Participant). Sent when a participant asks to delete their data;
+# receivers unlink or shred whatever they hold for that participant.
+participant_erased = Signal()
