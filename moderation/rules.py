@@ -40,7 +40,9 @@ HANDLE = "handle"
 CONTACT_KINDS = (PHONE, EMAIL, HANDLE)
 
 Span = tuple[int, int]
-Finder = Callable[[str], list[Span]]
+# A finder gets the body and its lower-cased form (same length, so spans match both):
+# matching lower-cased text without IGNORECASE is about twice as fast.
+Finder = Callable[[str, str], list[Span]]
 
 
 class RuleError(ValueError):
@@ -105,9 +107,18 @@ def _term_pattern(term: str) -> str:
     return body + (r"\w*" if prefix else "")
 
 
-def _regex_finder(pattern: re.Pattern[str]) -> Finder:
-    def find(text: str) -> list[Span]:
-        return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+def fold(text: str) -> str:
+    """Lower-case ``text`` without changing its length (a few characters grow when lowered)."""
+    folded = text.lower()
+    if len(folded) == len(text):
+        return folded
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _regex_finder(pattern: re.Pattern[str], *, folded: bool) -> Finder:
+    def find(text: str, lowered: str) -> list[Span]:
+        subject = lowered if folded else text
+        return [m.span() for m in pattern.finditer(subject) if m.end() > m.start()]
 
     return find
 
@@ -117,7 +128,7 @@ def _terms_finder(rule: RuleSpec) -> Finder:
     if not terms:
         raise RuleError(f"rule {rule.name!r}: a terms rule needs at least one term")
     alternation = "|".join(_term_pattern(t) for t in sorted(terms, key=len, reverse=True))
-    return _regex_finder(re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE))
+    return _regex_finder(re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), folded=True)
 
 
 def _regex_rule_finder(rule: RuleSpec) -> Finder:
@@ -128,7 +139,7 @@ def _regex_rule_finder(rule: RuleSpec) -> Finder:
         compiled = re.compile("|".join(f"(?:{p})" for p in expressions), re.IGNORECASE)
     except re.error as error:
         raise RuleError(f"rule {rule.name!r}: invalid regular expression ({error})") from None
-    return _regex_finder(compiled)
+    return _regex_finder(compiled, folded=False)
 
 
 # --- links ------------------------------------------------------------------------------
@@ -141,9 +152,10 @@ _LINK = re.compile(
     r"(?<![\w@.])(?:"
     r"(?:https?://|www\.)[^\s<>\"']+"
     rf"|(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?:/[^\s<>\"']*)?"
-    r")",
-    re.IGNORECASE,
+    r")"
 )
+# Every link has a dot directly followed by a letter or digit; most messages have none.
+_DOT_THEN_NAME = re.compile(r"\.[a-z0-9]")
 
 
 def _host(link: str) -> str:
@@ -159,9 +171,11 @@ def _links_finder(rule: RuleSpec) -> Finder:
     domains = tuple(d.strip().lower() for d in rule.patterns if d.strip())
     allowed = tuple(d.strip().lower() for d in rule.allow if d.strip())
 
-    def find(text: str) -> list[Span]:
+    def find(text: str, lowered: str) -> list[Span]:
+        if not _DOT_THEN_NAME.search(lowered):
+            return []
         spans = []
-        for match in _LINK.finditer(text):
+        for match in _LINK.finditer(lowered):
             host = _host(match.group())
             if domains and not _domain_in(host, domains):
                 continue
@@ -179,29 +193,31 @@ def _links_finder(rule: RuleSpec) -> Finder:
 
 # --- contact details --------------------------------------------------------------------
 
-_EMAIL = re.compile(
-    r"(?<![\w.+-])[\w.+-]+"
-    r"(?:\s*@\s*|\s*[(\[{]\s*at\s*[)\]}]\s*|\s+at\s+(?=[\w-]+\s*(?:\.|dot|[(\[{]dot[)\]}])))"
-    r"[\w-]+(?:\s*(?:\.|\s+dot\s+|\s*[(\[{]\s*dot\s*[)\]}]\s*)\s*[\w-]+)*"
-    r"\s*(?:\.|\s+dot\s+|\s*[(\[{]\s*dot\s*[)\]}]\s*)\s*"
-    r"(?:com|net|org|edu|gov|io|me|co|uk|ca|au|nz|ie|de|es|fr|it|nl|info|mail)\b",
-    re.IGNORECASE,
+_EMAIL_TLDS = "com|net|org|edu|gov|io|me|co|uk|ca|au|nz|ie|de|es|fr|it|nl|info|mail"
+_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.(?:{_EMAIL_TLDS})\b")
+# "jess at gmail dot com", "jess(at)gmail(dot)com", "jess at gmail.com".
+_SPELLED_AT = r"(?:\s*[(\[{]\s*at\s*[)\]}]\s*|\s+at\s+)"
+_SPELLED_DOT = r"(?:\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+|\.)"
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.+-])[\w.+-]+{_SPELLED_AT}[\w-]+(?:{_SPELLED_DOT}[\w-]+)*"
+    rf"{_SPELLED_DOT}(?:{_EMAIL_TLDS})\b"
 )
+_SPELLED_EMAIL_HINT = re.compile(rf"\bdot\b|[(\[{{]\s*at\s*[)\]}}]|\.(?:{_EMAIL_TLDS})\b")
 _AT_HANDLE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
 # Participants address each other by generated handles like "@Quiet Heron 17": not contact details.
 _PLATFORM_HANDLE_AFTER_AT = re.compile(r"[A-Z][a-z]+ [A-Z][a-z]+ \d{1,4}\b")
 _PLATFORM_CUE = re.compile(
-    r"\b(?:insta(?:gram)?|ig|snap(?:chat)?|tik\s?tok|twitter|discord|telegram|kik|"
+    r"(?<!\w)(?:insta(?:gram)?|ig|snap(?:chat)?|tik\s?tok|twitter|discord|telegram|kik|"
     r"facebook|fb|whats\s?app|signal|threads|reddit|twitch|steam|xbox|psn)\b"
     r"(?P<sep>\s*(?:[:=@-]|\bis\b|\bname\b|\bhandle\b|\bid\b|\buser(?:name)?\b)(?:\s*[:=@-])?)+\s*"
-    r"@?(?P<handle>[A-Za-z0-9_.#]{3,32})",
-    re.IGNORECASE,
+    r"@?(?P<handle>[a-z0-9_.#]{3,32})"
 )
 _HANDLE_LIKE = re.compile(r"[\d_.#]")
 # Digit runs that could be phone numbers: 7 or more digits joined by spaces, dashes, dots or
 # brackets. Commas, slashes and colons never join, so prices, dates and times stay out.
 _PHONE_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|\(\+?)?\d(?:[ .()-]{0,3}\d){6,16}(?![\w])")
 _DATE_LIKE = re.compile(r"\d{4}[-. ]\d{1,2}[-. ]\d{1,2}|\d{1,2}[-. ]\d{1,2}[-. ]\d{2,4}")
+_DIGIT = re.compile(r"\d")
 _NON_DIGIT = re.compile(r"\D")
 
 
@@ -209,14 +225,50 @@ def _digits(value: str) -> str:
     return _NON_DIGIT.sub("", value)
 
 
+@dataclass(frozen=True)
+class _Region:
+    """A cheap necessary condition for a national number of one region, checked before the
+    full (and much slower) phonenumbers parse: the digits, with the national prefix
+    stripped or not, must fit the region's general number pattern."""
+
+    code: str
+    general: re.Pattern[str] | None
+    national_prefix: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, code: str) -> _Region:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(code)
+        if metadata is None or metadata.national_prefix_transform_rule:
+            # Regions that rewrite the national prefix always get the full parse.
+            return cls(code, None, None)
+        prefix = metadata.national_prefix_for_parsing
+        return cls(
+            code,
+            re.compile(metadata.general_desc.national_number_pattern),
+            re.compile(prefix) if prefix else None,
+        )
+
+    def might_hold(self, digits: str) -> bool:
+        if self.general is None or self.general.fullmatch(digits):
+            return True
+        stripped = self.national_prefix.match(digits) if self.national_prefix else None
+        return stripped is not None and bool(self.general.fullmatch(digits[stripped.end() :]))
+
+
 class _PhoneFinder:
     def __init__(self, regions: Sequence[str], allow: Iterable[str]) -> None:
-        self.regions = tuple(regions)
+        self.regions = tuple(_Region.of(code) for code in regions)
         self.allowed = frozenset(d.lstrip("0") for d in (_digits(a) for a in allow) if d)
 
     def _valid(self, candidate: str) -> phonenumbers.PhoneNumber | None:
-        international = candidate.lstrip("(").startswith("+")
-        for region in (None,) if international else self.regions:
+        if candidate.lstrip("(").startswith("+"):
+            regions: list[str | None] = [None]
+        else:
+            digits = _digits(candidate)
+            # "00 44 ..." and "011 44 ...": dialled from abroad, so the full parse decides.
+            dialled_abroad = digits.startswith(("00", "011"))
+            regions = [r.code for r in self.regions if dialled_abroad or r.might_hold(digits)]
+        for region in regions:
             try:
                 number = phonenumbers.parse(candidate, region)
             except phonenumbers.NumberParseException:
@@ -225,7 +277,9 @@ class _PhoneFinder:
                 return number
         return None
 
-    def __call__(self, text: str) -> list[Span]:
+    def __call__(self, text: str, lowered: str) -> list[Span]:
+        if not _DIGIT.search(text):
+            return []
         spans = []
         for match in _PHONE_CANDIDATE.finditer(text):
             candidate = match.group()
@@ -243,6 +297,38 @@ class _PhoneFinder:
         return spans
 
 
+class _EmailFinder:
+    def __init__(self, allowed: frozenset[str]) -> None:
+        self.allowed = allowed
+
+    def __call__(self, text: str, lowered: str) -> list[Span]:
+        matches = list(_EMAIL.finditer(lowered)) if "@" in lowered else []
+        if _SPELLED_EMAIL_HINT.search(lowered):
+            matches.extend(_SPELLED_EMAIL.finditer(lowered))
+        return [m.span() for m in matches if m.group() not in self.allowed]
+
+
+class _HandleFinder:
+    def __init__(self, allowed: frozenset[str]) -> None:
+        self.allowed = allowed
+
+    def __call__(self, text: str, lowered: str) -> list[Span]:
+        spans = []
+        if "@" in text:
+            for m in _AT_HANDLE.finditer(text):
+                if _PLATFORM_HANDLE_AFTER_AT.match(text, m.start() + 1):
+                    continue
+                if not {m.group().lower(), m.group(1).lower()} & self.allowed:
+                    spans.append(m.span())
+        for m in _PLATFORM_CUE.finditer(lowered):
+            handle = m.group("handle")
+            explicit = any(c in m.group("sep") for c in ":=@-")
+            if handle in self.allowed or not (explicit or _HANDLE_LIKE.search(handle)):
+                continue
+            spans.append(m.span("handle"))
+        return spans
+
+
 def _contact_finder(rule: RuleSpec, phone_regions: Sequence[str]) -> Finder:
     kinds = tuple(k.strip().lower() for k in rule.patterns if k.strip()) or CONTACT_KINDS
     unknown = set(kinds) - set(CONTACT_KINDS)
@@ -256,32 +342,12 @@ def _contact_finder(rule: RuleSpec, phone_regions: Sequence[str]) -> Finder:
     if PHONE in kinds:
         finders.append(_PhoneFinder(phone_regions, rule.allow))
     if EMAIL in kinds:
-
-        def find_emails(text: str) -> list[Span]:
-            return [m.span() for m in _EMAIL.finditer(text) if m.group().lower() not in allowed]
-
-        finders.append(find_emails)
+        finders.append(_EmailFinder(allowed))
     if HANDLE in kinds:
+        finders.append(_HandleFinder(allowed))
 
-        def find_handles(text: str) -> list[Span]:
-            spans = []
-            for m in _AT_HANDLE.finditer(text):
-                if _PLATFORM_HANDLE_AFTER_AT.match(text, m.start() + 1):
-                    continue
-                if m.group().lower() not in allowed and m.group(1).lower() not in allowed:
-                    spans.append(m.span())
-            for m in _PLATFORM_CUE.finditer(text):
-                handle = m.group("handle")
-                explicit = any(c in m.group("sep") for c in ":=@-")
-                if handle.lower() in allowed or not (explicit or _HANDLE_LIKE.search(handle)):
-                    continue
-                spans.append(m.span("handle"))
-            return spans
-
-        finders.append(find_handles)
-
-    def find(text: str) -> list[Span]:
-        return [span for finder in finders for span in finder(text)]
+    def find(text: str, lowered: str) -> list[Span]:
+        return [span for finder in finders for span in finder(text, lowered)]
 
     return find
 
@@ -295,8 +361,8 @@ def _allowed_terms(rule: RuleSpec, finder: Finder) -> Finder:
     if not allowed:
         return finder
 
-    def find(text: str) -> list[Span]:
-        return [(s, e) for s, e in finder(text) if text[s:e].lower() not in allowed]
+    def find(text: str, lowered: str) -> list[Span]:
+        return [(s, e) for s, e in finder(text, lowered) if lowered[s:e] not in allowed]
 
     return find
 
@@ -351,12 +417,13 @@ class RuleSet:
     ) -> Evaluation:
         hits: list[Hit] = []
         action: str | None = None
+        lowered = fold(body)
         for rule, find in self.rules:
             if rule.room_id is not None and rule.room_id != room_id:
                 continue
             if is_staff and rule.exempt_staff:
                 continue
-            spans = find(body)
+            spans = find(body, lowered)
             if not spans:
                 continue
             hits.append(Hit(rule=rule, spans=tuple(spans)))
