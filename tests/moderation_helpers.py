@@ -60,3 +60,13 @@ def fresh_rules():
     ruleset.invalidate()
     yield
     ruleset.invalidate()
+
+
+def load_default_rules() -> None:
+    """Transactional tests flush the tables, taking the migration's default rules with them."""
+    from chatplatform.models import Room
+    from moderation.models import Rule
+    from moderation.rulefile import DEFAULT_RULES_FILE, parse_rules
+    from moderation.services.rulebook import do_load_rules
+
+    do_load_rules(parse_rules(DEFAULT_RULES_FILE.read_text()), Rule, Room)

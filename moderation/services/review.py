@@ -21,6 +21,13 @@ from moderation.checks import SOURCE
 from moderation.models import ReviewItem
 from moderation.services import actions
 
+# What a mentor may decide about a held message (it cannot be hidden: nobody has seen it).
+HELD_RESOLUTIONS = (
+    ReviewItem.Resolution.APPROVE,
+    ReviewItem.Resolution.REJECT,
+    ReviewItem.Resolution.MUTE,
+    ReviewItem.Resolution.BAN,
+)
 CONTEXT_BEFORE = 3
 CONTEXT_AFTER = 2
 QUEUE_PAGE_SIZE = 100
@@ -176,6 +183,22 @@ def counts_for(actor: Actor) -> list[dict[str, Any]]:
     )
 
 
+@dataclass(frozen=True)
+class QueuePage:
+    entries: list[QueueEntry]
+    counts: list[dict[str, Any]]
+    can_read_audit: bool
+
+
+def queue_page(actor: Actor, room_id: int | None) -> QueuePage:
+    """What the moderation queue page shows this staff member."""
+    return QueuePage(
+        entries=queue_for(actor, room_id),
+        counts=counts_for(actor),
+        can_read_audit=actor.role in SUPERVISING_ROLES,
+    )
+
+
 # --- resolving --------------------------------------------------------------------------
 
 
@@ -190,12 +213,7 @@ def check_item(actor: Actor, item_id: int, resolution: str) -> tuple[ReviewItem,
     held = item.message.status == Message.Status.HELD
     if resolution in (ReviewItem.Resolution.APPROVE, ReviewItem.Resolution.REJECT) and not held:
         raise ServiceError("invalid", _("Only held messages can be approved or rejected."))
-    if held and resolution not in (
-        ReviewItem.Resolution.APPROVE,
-        ReviewItem.Resolution.REJECT,
-        ReviewItem.Resolution.MUTE,
-        ReviewItem.Resolution.BAN,
-    ):
+    if held and resolution not in HELD_RESOLUTIONS:
         raise ServiceError("invalid", _("A held message must be approved or rejected."))
     return item, access
 

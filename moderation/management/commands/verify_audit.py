@@ -17,6 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         problem = audit.verify_chain()
         if problem is not None:
-            raise CommandError(f"audit entry {problem.seq} {problem.problem}")
+            raise CommandError(
+                f"The audit log is broken at entry {problem.seq}: {problem.problem}."
+            )
         count = AuditEntry.objects.count()
         self.stdout.write(f"The audit log is intact: {count} entries verified.")
