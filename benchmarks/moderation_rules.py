@@ -5,8 +5,9 @@ Run: .venv/bin/python benchmarks/moderation_rules.py [--messages N]
 Builds a corpus that looks like peer-support chat (mostly plain sentences of
 varied length; some with ordinary numbers, dates, prices and times; a few with
 phone numbers, emails, handles, links, invitations and slurs), evaluates every
-message with the shipped rules and prints p50/p99 per message. The target is
-p99 < 0.2 ms. Exits non-zero when the target is missed.
+message with the shipped rules and prints p50/p99 of the CPU time per message
+(and of wall time, for reference). The target is p99 < 0.2 ms of CPU time.
+Exits non-zero when the target is missed.
 """
 
 from __future__ import annotations
@@ -124,21 +125,31 @@ def main() -> int:
     # One untimed pass: phonenumbers loads each region's metadata on first use.
     for message in messages:
         ruleset.evaluate(message, room_id=1)
-    timings_ms: list[float] = []
-    clock = time.perf_counter_ns
+    # CPU time of this thread, not wall time: the cost per message is what the target is
+    # about, and on a shared machine wall time also counts the time other processes ran.
+    cpu_ms: list[float] = []
+    wall_ms: list[float] = []
+    cpu_clock, wall_clock = time.thread_time_ns, time.perf_counter_ns
     gc.collect()
     for _ in range(args.rounds):
         for message in messages:
-            start = clock()
+            wall_start, cpu_start = wall_clock(), cpu_clock()
             ruleset.evaluate(message, room_id=1)
-            timings_ms.append((clock() - start) / 1e6)
-    timings_ms.sort()
-    p50 = percentile(timings_ms, 0.50)
-    p99 = percentile(timings_ms, 0.99)
+            cpu_ms.append((cpu_clock() - cpu_start) / 1e6)
+            wall_ms.append((wall_clock() - wall_start) / 1e6)
+    cpu_ms.sort()
+    wall_ms.sort()
+    p50 = percentile(cpu_ms, 0.50)
+    p99 = percentile(cpu_ms, 0.99)
     print(
         f"moderation rules ({len(ruleset)} default rules, {len(messages)} messages x "
-        f"{args.rounds}, one core): p50 {p50:.3f} ms, p99 {p99:.3f} ms, "
-        f"p99.9 {percentile(timings_ms, 0.999):.3f} ms, mean {statistics.fmean(timings_ms):.3f} ms"
+        f"{args.rounds}, one core), CPU time per message: p50 {p50:.3f} ms, "
+        f"p99 {p99:.3f} ms, p99.9 {percentile(cpu_ms, 0.999):.3f} ms, "
+        f"mean {statistics.fmean(cpu_ms):.3f} ms"
+    )
+    print(
+        f"wall time per message (includes time other processes ran): "
+        f"p50 {percentile(wall_ms, 0.50):.3f} ms, p99 {percentile(wall_ms, 0.99):.3f} ms"
     )
     ok = p99 < TARGET_P99_MS
     print(f"target p99 < {TARGET_P99_MS} ms: {'met' if ok else 'MISSED'}")
