@@ -17,6 +17,7 @@ from chatplatform.events import publish_on_commit
 from chatplatform.models import Message, Room
 from chatplatform.services.access import SUPERVISING_ROLES, RoomAccess
 from chatplatform.services.messages import decrypt_message, do_release_held, room_group
+from moderation import rules
 from moderation.checks import SOURCE
 from moderation.models import ReviewItem
 from moderation.services import actions
@@ -87,9 +88,11 @@ def on_message_stored(
     if message.status == Message.Status.HELD:
         # Any check may hold a message; whoever held it, a mentor must release or reject it.
         reasons = [f.data.get("rule", f.kind) for f in outcome.flags if f.kind == pipeline.HOLD]
-        item, _created = open_item(message, ReviewItem.Kind.HELD, reasons or [outcome.code])
+        item, _created = open_item(
+            message, ReviewItem.Kind.HELD, reasons or [outcome.code or "held"]
+        )
         notify_review_item(item)
-    flagged = [flag.data["rule"] for flag in flags if flag.kind == "flag"]
+    flagged = [flag.data["rule"] for flag in flags if flag.kind == rules.FLAG]
     if flagged:
         item, _created = open_item(message, ReviewItem.Kind.FLAG, flagged)
         notify_review_item(item)
