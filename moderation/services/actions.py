@@ -375,14 +375,16 @@ def do_set_slow_mode(access: RoomAccess, seconds: int) -> RoomState:
             return state
         state.slow_mode_seconds = seconds
         state.save(update_fields=["slow_mode_seconds", "updated_at"])
-        record_action(access, "slow_mode", None, data={"seconds": seconds})
         notice = (
             _("Slow mode is on: everyone can send one message every %(seconds)d seconds.")
             % {"seconds": seconds}
             if seconds
             else _("Slow mode is off.")
         )
+        # The notice locks the room row before the audit log's head row, in the same order
+        # as sending a message does, so the two never wait on each other.
         do_post_notice(state.room, notice)
+        record_action(access, "slow_mode", None, data={"seconds": seconds})
         notify_state(state)
     return state
 
@@ -398,13 +400,13 @@ def do_set_locked(access: RoomAccess, locked: bool) -> RoomState:
             return state
         state.locked = locked
         state.save(update_fields=["locked", "updated_at"])
-        record_action(access, "lock" if locked else "unlock", None)
         do_post_notice(
             state.room,
             _("This room is locked for now: only staff can post.")
             if locked
             else _("The room is open again: everyone can post."),
         )
+        record_action(access, "lock" if locked else "unlock", None)
         notify_state(state)
     return state
 
