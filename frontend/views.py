@@ -76,7 +76,10 @@ def new_handle(request: HttpRequest) -> HttpResponse:
 def request_chat(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("staff-console")
-    result = queue_service.do_request_chat(do_get_or_create_participant(request.session))
+    try:
+        result = queue_service.do_request_chat(do_get_or_create_participant(request.session))
+    except ServiceError as error:
+        return render(request, "frontend/unavailable.html", {"detail": error.detail}, status=403)
     if isinstance(result, Room):
         return redirect("room", room_id=result.pk)
     return redirect("queue")
