@@ -91,10 +91,15 @@ IMMINENT_WITH = {
 # Harm to others is about someone else by nature, and a loss to suicide is the writer's
 # own history: neither is a third party's risk.
 _ALWAYS_FIRST_PERSON = frozenset({"harm_to_others", "history"})
-# In these, a pronoun names a thing ("take them all"), not a person; only the clause tells.
-_OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "timeframe"})
+# In these, a pronoun in the matched words names a thing ("take them all") or is idiomatic
+# ("no le veo salida"), not the person at risk; only the clause tells whose words they are.
+_OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "timeframe", "hopelessness"})
 _SIGNAL_ORDER = {name: position for position, name in enumerate(SIGNALS)}
 _CLAUSE_PUNCTUATION_RE = re.compile(r"[.,;:!?]+")
+# A message is "clearly" in one language with at least this many of its common words,
+# and this many times more than any other language's.
+_CLEAR_LANGUAGE_WORDS = 2
+_CLEAR_LANGUAGE_RATIO = 3
 _NEGATION_WINDOW_WORDS = 5
 _SUBJECT_WINDOW_WORDS = 10
 _AFTER_WINDOW_CHARS = 40
@@ -127,10 +132,27 @@ class RuleDetector:
         normalised = normalise(text)
         if not normalised:
             return NO_RISK
-        rules = self.languages.get(language or "")
+        rules = self.languages.get(language or "") or self._clear_language(normalised)
         if rules is not None:
             return _assess_in(rules, normalised)
         return _strongest([_assess_in(rules, normalised) for rules in self.languages.values()])
+
+    def _clear_language(self, normalised: str) -> LanguageRules | None:
+        """The one language a message is clearly written in, judged by its common words.
+
+        None for short, mixed or unclear messages, which are then read in every language.
+        """
+        words = set(normalised.split())
+        counts = sorted(
+            ((len(words & rules.common_words), rules) for rules in self.languages.values()),
+            key=lambda count: count[0],
+            reverse=True,
+        )
+        best, rules = counts[0]
+        runner_up = counts[1][0] if len(counts) > 1 else 0
+        if best >= _CLEAR_LANGUAGE_WORDS and best >= _CLEAR_LANGUAGE_RATIO * runner_up:
+            return rules
+        return None
 
 
 @cache

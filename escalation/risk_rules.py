@@ -69,7 +69,16 @@ GRAMMAR = (
     # Looking back in the clause: a story, song or film, not a person ("the song is about").
     "reported_fiction",
 )
-SECTIONS = ("language", "aliases", "censored_words", "macros", "grammar", "masks", "signals")
+SECTIONS = (
+    "language",
+    "common_words",
+    "aliases",
+    "censored_words",
+    "macros",
+    "grammar",
+    "masks",
+    "signals",
+)
 # Timeframe words ("tonight") never raise a level on their own, so they stay out of the
 # prefilter and ordinary messages about tonight's plans skip the full search.
 PREFILTER_EXCLUDES = frozenset({"timeframe"})
@@ -93,6 +102,7 @@ class LanguageRules:
     """One language's compiled signals. Build with ``load_language``."""
 
     language: str
+    common_words: frozenset[str]
     alias_re: re.Pattern[str] | None
     aliases: dict[str, str]
     censored_words: tuple[str, ...]
@@ -154,7 +164,8 @@ class _Loader:
             raise self.fail("language", f"must be {self.path.stem!r}, like the file name")
 
         aliases = self.word_mapping(data["aliases"], "aliases")
-        censored = tuple(normalise(word) for word in self.word_list(data["censored_words"]))
+        common = frozenset(map(normalise, self.word_list(data["common_words"], "common_words")))
+        censored = tuple(map(normalise, self.word_list(data["censored_words"], "censored_words")))
         for name, source in self.mapping(data["macros"], "macros").items():
             self.macros[name] = self.expand(source, f"macros.{name}")
         grammar = {
@@ -185,6 +196,7 @@ class _Loader:
             raise self.fail("signals", "no signal patterns")
         return LanguageRules(
             language=self.path.stem,
+            common_words=common,
             alias_re=_combine([re.escape(key) for key in aliases]) if aliases else None,
             aliases=aliases,
             censored_words=censored,
@@ -222,14 +234,14 @@ class _Loader:
                 raise self.fail(f"{where}[{index}]", "must be a non-empty text pattern")
         return value
 
-    def word_list(self, value: Any) -> list[str]:
+    def word_list(self, value: Any, where: str) -> list[str]:
         if value is None:
             return []
-        if not isinstance(value, list) or not all(isinstance(word, str) for word in value):
-            raise self.fail("censored_words", "must be a list of words")
+        if not isinstance(value, list):
+            raise self.fail(where, "must be a list of words")
         for index, word in enumerate(value):
-            if not re.fullmatch(r"[a-z]+", normalise(word)):
-                raise self.fail(f"censored_words[{index}]", f"{word!r} is not a single word")
+            if not isinstance(word, str) or not re.fullmatch(r"[a-z]+", normalise(word)):
+                raise self.fail(f"{where}[{index}]", f"{word!r} is not a single word")
         return value
 
     def word_mapping(self, value: Any, where: str) -> dict[str, str]:
