@@ -91,6 +91,8 @@ IMMINENT_WITH = {
 # Harm to others is about someone else by nature, and a loss to suicide is the writer's
 # own history: neither is a third party's risk.
 _ALWAYS_FIRST_PERSON = frozenset({"harm_to_others", "history"})
+# "I won't be here tomorrow" negates being here, not tomorrow.
+_NEVER_NEGATED = frozenset({"timeframe"})
 # In these, a pronoun in the matched words names a thing ("take them all") or is idiomatic
 # ("no le veo salida"), not the person at risk; only the clause tells whose words they are.
 _OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "timeframe", "hopelessness"})
@@ -194,7 +196,7 @@ def _credit(
     """Add ``signal`` to the writer's or to others' signals; True if it matched at all."""
     matched = False
     for match in regex.finditer(text):
-        if _negated(rules, text, match):
+        if signal not in _NEVER_NEGATED and _negated(rules, text, match):
             continue
         matched = True
         speaker = _speaker(rules, signal, text, match)
@@ -232,8 +234,14 @@ def _negated(rules: LanguageRules, text: str, match: re.Match[str]) -> bool:
     window = _clause_before(rules, text, match.start(), _NEGATION_WINDOW_WORDS + 2)
     window = grammar["negation_exception"].sub(" ", window)
     window = " ".join(window.split()[-_NEGATION_WINDOW_WORDS:])
-    if grammar["negator"].search(window):
-        return True
+    negation = _last(grammar["negator"], window)
+    if negation is not None:
+        # A subject after the negated verb starts a clause the negation does not govern
+        # ("my mum doesn't know I want to die"); right after it, it is the negated verb
+        # itself ("no estoy pensando en ...") or its object ("asked if I want to die").
+        later_words = " ".join(window[negation.end() :].split()[1:])
+        if not grammar["first_person_subject"].search(later_words):
+            return True
     after = text[match.end() : match.end() + _AFTER_WINDOW_CHARS].lstrip()
     return grammar["negation_after"].match(after) is not None
 
@@ -252,16 +260,18 @@ def _speaker(rules: LanguageRules, signal: str, text: str, match: re.Match[str])
             return "first"
         if grammar["third_person_marker"].search(span):
             return "third"
-    last_first = _last_end(grammar["first_person_subject"], window)
-    last_third = _last_end(grammar["third_person_subject"], window)
-    return "third" if last_third > last_first else "first"
+    last_first = _last(grammar["first_person_subject"], window)
+    last_third = _last(grammar["third_person_subject"], window)
+    if last_third is not None and (last_first is None or last_third.end() > last_first.end()):
+        return "third"
+    return "first"
 
 
-def _last_end(regex: re.Pattern[str], text: str) -> int:
-    end = -1
-    for found in regex.finditer(text):
-        end = found.end()
-    return end
+def _last(regex: re.Pattern[str], text: str) -> re.Match[str] | None:
+    found = None
+    for found in regex.finditer(text):  # noqa: B007 - the loop keeps the last match
+        pass
+    return found
 
 
 def _ordered(signals: Iterable[str]) -> tuple[str, ...]:
