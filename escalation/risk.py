@@ -57,7 +57,7 @@ from functools import cache
 from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
 
-from escalation.risk_rules import SIGNALS, LanguageRules, load_language, signal_dir
+from escalation.risk_rules import MASK, SIGNALS, LanguageRules, Rule, load_language, signal_dir
 from escalation.risk_text import normalise
 
 LEVELS = ("none", "low", "high", "imminent")
@@ -168,34 +168,32 @@ def assess(text: str, language: str | None = None) -> Assessment:
 
 def _assess_in(rules: LanguageRules, normalised: str) -> Assessment:
     text = rules.prepare(normalised)
-    if not rules.prefilter.search(text):
+    triggered = rules.triggered(text)
+    if not triggered:
         return NO_RISK
-    if rules.mask is not None:
-        text = rules.mask.sub(".", text)
     own: set[str] = set()
     others: set[str] = set()
-    if rules.history is not None and _credit(rules, "history", rules.history, text, own, others):
-        # A past attempt ("I tried to overdose years ago") must not read as a present one.
-        text = rules.history.sub(".", text)
-    for name, regex in rules.signals:
-        _credit(rules, name, regex, text, own, others)
+    for rule in triggered:
+        if rule.signal == MASK:
+            text = rule.regex.sub(".", text)
+        elif (
+            rule.signal not in own
+            and _credit(rules, rule, text, own, others)
+            and rule.signal == "history"
+        ):
+            # A past attempt ("I tried to overdose years ago") must not read as a present one.
+            text = rule.regex.sub(".", text)
     level = _level_of(own)
     if _RANK[level] < _RANK["high"] and others & HIGH_SIGNALS:
         return Assessment("high", _ordered(others), third_party=True)
     return Assessment(level, _ordered(own)) if level != "none" else NO_RISK
 
 
-def _credit(
-    rules: LanguageRules,
-    signal: str,
-    regex: re.Pattern[str],
-    text: str,
-    own: set[str],
-    others: set[str],
-) -> bool:
-    """Add ``signal`` to the writer's or to others' signals; True if it matched at all."""
+def _credit(rules: LanguageRules, rule: Rule, text: str, own: set[str], others: set[str]) -> bool:
+    """Add the rule's signal to the writer's or to others' signals; True if it matched at all."""
+    signal = rule.signal
     matched = False
-    for match in regex.finditer(text):
+    for match in rule.regex.finditer(text):
         if signal not in _NEVER_NEGATED and _negated(rules, text, match):
             continue
         matched = True
