@@ -88,14 +88,14 @@ IMMINENT_WITH = {
     "goodbye": frozenset({"timeframe", "ideation"}),
     "harm_to_others": frozenset({"timeframe"}),
 }
-# Harm to others is about someone else by nature, and a loss to suicide is the writer's
-# own history: neither is a third party's risk.
-_ALWAYS_FIRST_PERSON = frozenset({"harm_to_others", "history"})
+# Harm to others is about someone else by nature, a loss to suicide is the writer's own
+# history, and a time-frame belongs to whatever it comes with: none is a third party's risk.
+_ALWAYS_FIRST_PERSON = frozenset({"harm_to_others", "history", "timeframe"})
 # "I won't be here tomorrow" negates being here, not tomorrow.
 _NEVER_NEGATED = frozenset({"timeframe"})
 # In these, a pronoun in the matched words names a thing ("take them all") or is idiomatic
 # ("no le veo salida"), not the person at risk; only the clause tells whose words they are.
-_OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "timeframe", "hopelessness"})
+_OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "hopelessness"})
 _SIGNAL_ORDER = {name: position for position, name in enumerate(SIGNALS)}
 _CLAUSE_PUNCTUATION_RE = re.compile(r"[.,;:!?]+")
 # A message is "clearly" in one language with at least this many of its common words,

@@ -226,6 +226,88 @@ class TestEverydayTalkIsNone:
         assert level_of(text) == "none"
 
 
+class TestParaphrases:
+    """A second batch of new sentences; 16 of 30 risk ones were missed before the rules
+    were generalised for them, so they now guard against regressions."""
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "i just want everything to stop",
+            "i'm thinking of jumping off the multi-storey car park",
+            "what's the most painless way to go",
+            "I don't see the point in living anymore",
+            "honestly i'd rather be dead",
+            "I'm going to hang myself",
+            "i feel like killing myself",
+            "nobody would care if I disappeared",
+            "I wrote a note for my family",
+            "i have a plan to end my life",
+            "Im gonna take every pill in the cabinet tonight",
+            "i slit my wrists",
+            "I keep scratching my arms with a compass",
+            "he raped me last year and I still see him at school",
+            "my dad said he'll kill me if I come home late",
+            "I'm going to shoot up the school",
+            "i want to hurt my little brother",
+            "i wish i could go to sleep forever",
+            "ya no tiene sentido seguir viviendo",
+            "estoy pensando en tirarme por la ventana",
+            "quiero quitarme la vida esta noche",
+            "me tomé todas mis pastillas",
+            "mi padre me da palizas",
+            "ojalá no hubiera nacido",
+            "he pensado en matarme muchas veces",
+            "mi novio me amenaza con matarme",
+            "tengo una cuchilla y me quiero cortar",
+            "a veces pienso que sería mejor estar muerta",
+        ),
+    )
+    def test_paraphrased_risk_is_detected(self, text: str) -> None:
+        assert level_of(text) in {"high", "imminent"}
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I'm dead tired lol",
+            "this homework will be the death of me",
+            "I almost died when I saw the price",
+            "my phone battery is dead",
+            "she killed it at the open mic",
+            "my brother and I watched a horror movie where everyone dies",
+            "I took a few paracetamol for my period pain",
+            "going to the roof terrace party tonight!",
+            "I hate my life sometimes lol but I'm fine",
+            "I'm so done with this week",
+            "we're going to kill this presentation tomorrow",
+            "I'm hanging out with my mates later",
+            "my knife skills in cooking class are terrible",
+            "I shot a video for my channel today",
+            "the gun show in the film was wild",
+            "I'm cutting down on caffeine",
+            "I need to cut back on screen time",
+            "me muero de frío",
+            "hoy me voy a la azotea a tomar el sol",
+            "estoy que me muero de cansancio",
+            "mi hermano me va a matar si se entera",
+            "la película trata de un chico que se suicida",
+            "tengo que cortar con mi novio",
+            "me corté el pelo ayer",
+            "voy a matar el tiempo viendo series",
+            "I want to disappear under my duvet for a week",
+            "I could kill for some sleep",
+            "tonight I'm going to take my meds and sleep early",
+            "I'm going to the bridge club with my nan",
+            "kill me, I forgot my laptop charger",
+        ),
+    )
+    def test_everyday_paraphrase_raises_no_alarm(self, text: str) -> None:
+        assert level_of(text) not in {"high", "imminent"}
+
+    def test_cannot_keep_living_like_this_is_at_least_low(self) -> None:
+        assert level_of("i cant keep living like this") != "none"
+
+
 def test_reasons_never_contain_message_text() -> None:
     found = assess("zxqv I have the pills in front of me right now zxqv")
     assert all(reason.isidentifier() and "zxqv" not in reason for reason in found.reasons)
