@@ -308,6 +308,68 @@ class TestParaphrases:
         assert level_of("i cant keep living like this") != "none"
 
 
+class TestThirdBatch:
+    """A third batch of new sentences, run once before any change: 11 of 20 risk ones
+    detected and 1 of 20 everyday ones alarmed. The rules were then generalised for the
+    misses, so these too now guard against regressions."""
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "i've decided tonight is my last night",
+            "I stocked up on sleeping tablets from three different pharmacies",
+            "i keep thinking everyone would be happier if i just vanished",
+            "I'm sitting on the ledge of my balcony",
+            "honestly death sounds peaceful right now",
+            "i punched myself in the face until my nose bled",
+            "my stepdad locks the door and hits my mum and me",
+            "I'm scared my husband will kill me one day",
+            "i want to make the people who hurt me suffer",
+            "my little sister told me she wants to die",
+            "i'm tired of existing",
+            "there's a rope in the garage and I keep thinking about it",
+            "estoy harta de vivir",
+            "me quiero morir, ya no puedo más con todo",
+            "mi padre me pega con el cinturón",
+            "ayer me volví a cortar los brazos",
+            "mi amigo dice que se va a matar",
+            "tengo 20 pastillas de mi madre guardadas y esta noche me las tomo",
+            "nadie me echaría de menos si desapareciera",
+            "estoy en el puente, adiós",
+        ),
+    )
+    def test_risk_is_detected(self, text: str) -> None:
+        assert level_of(text) in {"high", "imminent"}
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I'm dying of laughter at this thread",
+            "my exams are going to be the end of me",
+            "I got my flu jab today and my arm is killing me",
+            "I bought a new knife set for my flat",
+            "my favourite character died in the last episode",
+            "I'm not suicidal, I just feel flat and tired",
+            "I used to self harm years ago but I've been okay for a long time",
+            "I'm going to overdo it at the gym tonight",
+            "my grandad passed away peacefully last night",
+            "the bridge near campus is closed for repairs",
+            "I'm writing a goodbye card for my coworker who's leaving",
+            "I'm so hungry I could eat a horse",
+            "estoy muerta de hambre",
+            "mi madre me mata si llego tarde jaja",
+            "ayer me corté con un papel",
+            "vamos a la playa el sábado",
+            "me duele la cabeza, voy a tomar un paracetamol",
+            "no quiero hacer los deberes",
+            "mi abuelo murió el año pasado y lo echo de menos",
+            "qué ganas tengo de que acabe el curso",
+        ),
+    )
+    def test_everyday_message_raises_no_alarm(self, text: str) -> None:
+        assert level_of(text) not in {"high", "imminent"}
+
+
 def test_reasons_never_contain_message_text() -> None:
     found = assess("zxqv I have the pills in front of me right now zxqv")
     assert all(reason.isidentifier() and "zxqv" not in reason for reason in found.reasons)
