@@ -41,5 +41,9 @@ format: setup
 bench: setup system-deps
 	$(PY) benchmarks/run.py
 
+# Recall, false positives, per language and split, confusion matrix of the risk detector.
+eval-risk: setup
+	$(PY) -m escalation.risk_eval
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

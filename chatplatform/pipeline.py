@@ -33,7 +33,8 @@ class Draft:
     sender_id: int
     sender_role: str
     body: str
-    language: str = "en"
+    # None when the participant has not said which language they write in.
+    language: str | None = None
 
     def __repr__(self) -> str:
         return (
