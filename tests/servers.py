@@ -24,6 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,9 +83,9 @@ def find_program(name: str) -> str:
 # --- Redis -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """The URL of a real redis-server on a free port, empty, with persistence off."""
+@contextmanager
+def running_redis() -> Iterator[str]:
+    """A real redis-server on a free port, empty, with persistence off; yields its URL."""
     directory = Path(tempfile.mkdtemp(prefix="test-redis-"))
     port = free_port()
     log = directory / "redis.log"
@@ -112,6 +113,13 @@ def redis_url() -> Iterator[str]:
     finally:
         stop_process(process)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The URL of a real redis-server on a free port, shared by the test session."""
+    with running_redis() as url:
+        yield url
 
 
 # --- PostgreSQL --------------------------------------------------------------------------
@@ -145,8 +153,9 @@ class PostgresCluster:
         return self.url(name)
 
 
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
+@contextmanager
+def running_postgres() -> Iterator[PostgresCluster]:
+    """A real PostgreSQL cluster in a temp dir, run as ``nobody`` when we are root."""
     import psycopg
 
     directory = Path(tempfile.mkdtemp(prefix="test-postgres-"))
@@ -187,6 +196,12 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     finally:
         stop_process(process)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    with running_postgres() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")
