@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from chatplatform import roles
 from chatplatform.actors import participant_actor
 from chatplatform.errors import ServiceError
-from chatplatform.models import Room
+from chatplatform.models import Participant, Room
 from chatplatform.services import access as access_service
 from chatplatform.services import crisis
 from chatplatform.services import queue as queue_service
@@ -25,7 +25,19 @@ from chatplatform.services.participants import (
     participant_for_session,
 )
 from chatplatform.services.rooms import group_rooms_for_participants
+from chatplatform.throttle import client_network_key
 from frontend.context_processors import REGION_SESSION_KEY
+
+
+def _identity(request: HttpRequest) -> Participant:
+    """The visitor's anonymous identity, created (rate-limited per network) on first need."""
+    return do_get_or_create_participant(request.session, client_network_key(request.META))
+
+
+def _too_many(error: ServiceError) -> HttpResponse:
+    response = HttpResponse(error.detail, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(error.extra.get("retry_after", 3600))
+    return response
 
 
 def _back(request: HttpRequest, fallback: str = "/") -> str:
@@ -68,7 +80,10 @@ def set_region(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def new_handle(request: HttpRequest) -> HttpResponse:
-    do_change_handle(do_get_or_create_participant(request.session))
+    try:
+        do_change_handle(_identity(request))
+    except ServiceError as error:
+        return _too_many(error)
     return redirect(_back(request))
 
 
@@ -76,7 +91,11 @@ def new_handle(request: HttpRequest) -> HttpResponse:
 def request_chat(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("staff-console")
-    result = queue_service.do_request_chat(do_get_or_create_participant(request.session))
+    try:
+        participant = _identity(request)
+    except ServiceError as error:
+        return _too_many(error)
+    result = queue_service.do_request_chat(participant)
     if isinstance(result, Room):
         return redirect("room", room_id=result.pk)
     return redirect("queue")
@@ -105,7 +124,10 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
         if actor is None:
             raise PermissionDenied
     else:
-        actor = participant_actor(do_get_or_create_participant(request.session))
+        try:
+            actor = participant_actor(_identity(request))
+        except ServiceError as error:
+            return _too_many(error)
     try:
         room_access = access_service.check_room_access(actor, room_id)
     except ServiceError as error:
