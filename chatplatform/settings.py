@@ -300,6 +300,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MESSAGE_CHECKS: list[str] = []
 # Checks run when someone opens a room; each may refuse entry (e.g. a ban).
 ROOM_ENTRY_CHECKS: list[str] = []
+# Functions f(now) -> set of room ids whose content must outlive retention (on hold).
+ROOM_HOLD_CHECKS: list[str] = ["chatplatform.services.retention.escalation_holds"]
 
 # Every logger writes through one redacting JSON formatter (chatplatform.logs).
 # Django's own handlers (plain-text console, mail_admins) are replaced so that

@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from chatplatform import roles
@@ -17,7 +18,7 @@ from chatplatform.actors import participant_actor
 from chatplatform.errors import ServiceError
 from chatplatform.models import Participant, Room
 from chatplatform.services import access as access_service
-from chatplatform.services import crisis
+from chatplatform.services import crisis, participant_data
 from chatplatform.services import queue as queue_service
 from chatplatform.services.participants import (
     do_change_handle,
@@ -164,3 +165,41 @@ def staff_console(request: HttpRequest) -> HttpResponse:
     if role not in queue_service.MENTORING_ROLES:
         raise PermissionDenied
     return render(request, "frontend/console.html", {"role": role})
+
+
+@require_GET
+def privacy_page(request: HttpRequest) -> HttpResponse:
+    """What is kept, for how long, who can see it; and the participant's own controls."""
+    return render(
+        request,
+        "frontend/privacy.html",
+        {
+            "participant": participant_for_session(request.session),
+            "retention_days": settings.MESSAGE_RETENTION_DAYS,
+            "hold_days": settings.ESCALATION_HOLD_DAYS,
+            "session_days": settings.SESSION_COOKIE_AGE // 86400,
+        },
+    )
+
+
+@require_GET
+def download_my_data(request: HttpRequest) -> HttpResponse:
+    participant = participant_for_session(request.session)
+    if participant is None:
+        return redirect("privacy")
+    response = JsonResponse(
+        participant_data.participant_export(participant), json_dumps_params={"indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-peer-support-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@sensitive_post_parameters()
+@require_POST
+def delete_my_data(request: HttpRequest) -> HttpResponse:
+    participant = participant_for_session(request.session)
+    if participant is None:
+        return redirect("privacy")
+    report = participant_data.do_erase_participant(participant, request.session)
+    return render(request, "frontend/data_deleted.html", {"report": report})
