@@ -426,6 +426,11 @@ class LiveClient:
         if "/accounts/login/" in response.url:
             raise AssertionError(f"login as {email} failed (status {response.status})")
         secret_key = (self.node.env.get("VAR_DIR", ""), email)
+        if "/accounts/reauthenticate/" in response.url:
+            # allauth asks for the password again before setting up an authenticator.
+            response = self.post(
+                response.url.split(self.node.base_url, 1)[-1], {"password": password}
+            )
         if "/accounts/2fa/totp/activate/" in response.url:
             found = _SECRET_FIELD.search(response.text)
             if found is None:
