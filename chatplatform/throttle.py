@@ -9,6 +9,7 @@ Nothing here touches the database.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,8 @@ MINUTE = 60
 # An open connection is counted this long after it opened, so a crashed node's
 # connections stop counting against their identity within a few hours.
 CONNECTION_COUNT_SECONDS = 6 * HOUR
+# Wall-clock seconds; windows are aligned to it so every process agrees on them.
+clock: Callable[[], float] = time.time
 
 
 def client_network_key(meta: dict[str, Any]) -> str:
@@ -38,7 +41,7 @@ def client_network_key(meta: dict[str, Any]) -> str:
 
 def window_hit(name: str, subject: str, limit: int, window_seconds: int) -> float:
     """Count one hit in the current fixed window. 0.0 when allowed, else seconds to wait."""
-    now = time.time()
+    now = clock()
     window = int(now // window_seconds)
     key = f"rl:{name}:{subject}:{window}"
     cache.add(key, 0, timeout=window_seconds + 5)
