@@ -41,5 +41,10 @@ format: setup
 bench: setup system-deps
 	$(PY) benchmarks/run.py
 
+# Not part of `make test`: pip-audit needs its vulnerability database on the internet.
+audit: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,audit]'
+	$(PY) scripts/audit.py
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -67,6 +67,7 @@ try:
     WS_IDENTITY_FRAMES_PER_MINUTE = env_int("WS_IDENTITY_FRAMES_PER_MINUTE", 600, minimum=10)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE_COOKIES)
     SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000 if SECURE_COOKIES else 0, minimum=0)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
     _proxy_ssl_header = env_str("PROXY_SSL_HEADER", "")
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
@@ -256,7 +257,6 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 if _proxy_ssl_header:
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = False
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
