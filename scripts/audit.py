@@ -43,7 +43,9 @@ def pip_audit() -> bool:
     for dependency in vulnerable:
         for vuln in dependency["vulns"]:
             fixes = ", ".join(vuln.get("fix_versions", [])) or "no fix yet"
-            print(f"  {dependency['name']} {dependency['version']}: {vuln['id']} (fixed in {fixes})")
+            print(
+                f"  {dependency['name']} {dependency['version']}: {vuln['id']} (fixed in {fixes})"
+            )
     if skipped:
         print(
             f"pip-audit FAILED: {len(skipped)} of {len(dependencies)} packages could not be "
