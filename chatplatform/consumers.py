@@ -15,13 +15,14 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from chatplatform import frames, logs, pseudonyms, throttle
+from chatplatform import events, frames, logs, pseudonyms, throttle
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
 from chatplatform.extensions import ROOM_FRAMES
@@ -58,18 +59,25 @@ class FrameConsumer(AsyncWebsocketConsumer):
     connection_counted = False
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        """Every event is handled with its strings marked private for the logs.
+        """Run the event's handler with the event's strings marked private for the logs.
 
         An unexpected error is logged here, inside that context, so its text is
         redacted; the socket is then closed rather than the error escaping to
         Daphne, which would log it without the context.
         """
+        # Channels hops to the database thread before every handler to close stale
+        # connections. Our handlers reach the database only through
+        # database_sync_to_async, which does that itself, so the hop is skipped: it
+        # queued every broadcast delivery behind the database work.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
         if not hasattr(self, "connection_id"):
             self.connection_id = uuid.uuid4().hex[:16]
             self.opened_at = time.monotonic()
         with logs.request_context(self.connection_id), logs.private_context(message):
             try:
-                await super().dispatch(message)
+                await handler(message)
             except StopConsumer:
                 raise
             except Exception:
@@ -136,7 +144,8 @@ class FrameConsumer(AsyncWebsocketConsumer):
             frame_type, clean = self.parse(data)
             if self.actor.is_staff and frame_type != "ping":
                 await self._extend_staff_session()
-            await self.handle(frame_type, clean, ref)
+            async with events.held_until_reply():
+                await self.handle(frame_type, clean, ref)
         except ServiceError as error:
             await self.send_error(error, ref)
 

@@ -33,9 +33,11 @@ from chatplatform.redaction import private_forms, redact
 
 # Fields the formatter itself produces; they never hold anything private.
 FORMATTER_FIELDS = frozenset({"time", "level", "logger"})
-MAX_PRIVATE_STRINGS = 200
+MAX_PRIVATE_STRINGS = 10_000
 
-_private: ContextVar[frozenset[str]] = ContextVar("log_private_values", default=frozenset())
+# The raw private data of the current request or frame. Turned into redaction
+# forms only when a line is actually logged, so handling an event costs nothing.
+_private: ContextVar[tuple[Any, ...]] = ContextVar("log_private_data", default=())
 _request_id: ContextVar[str] = ContextVar("log_request_id", default="")
 
 
@@ -64,7 +66,7 @@ def private_strings(data: Any, found: set[str] | None = None) -> set[str]:
 @contextmanager
 def private_context(*data: Any) -> Iterator[None]:
     """While inside, the strings in ``data`` are scrubbed from every log line."""
-    token = _private.set(_private.get() | _forms_of(data))
+    token = _private.set(_private.get() + data)
     try:
         yield
     finally:
@@ -72,8 +74,8 @@ def private_context(*data: Any) -> Iterator[None]:
 
 
 def mark_private(*data: Any) -> None:
-    """Add to the current context's private values (e.g. bodies a service just decrypted)."""
-    _private.set(_private.get() | _forms_of(data))
+    """Add to the current context's private data (e.g. bodies a service just decrypted)."""
+    _private.set(_private.get() + data)
 
 
 def _forms_of(data: tuple[Any, ...]) -> frozenset[str]:
@@ -93,10 +95,6 @@ def request_context(request_id: str) -> Iterator[None]:
         _request_id.reset(token)
 
 
-def current_private_values() -> frozenset[str]:
-    return _private.get()
-
-
 def _clean(value: Any, private: frozenset[str]) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
@@ -114,7 +112,7 @@ class RedactingJsonFormatter(JsonFormatter):
     """python-json-logger's formatter, with every value redacted before serialisation."""
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        private = _private.get()
+        private = _forms_of(_private.get())
         clean = {
             key: value if key in FORMATTER_FIELDS else _clean(value, private)
             for key, value in log_data.items()
@@ -164,10 +162,11 @@ class PrivateExceptionReporter(ExceptionReporter):
 
     def get_traceback_data(self) -> dict[str, Any]:
         data = super().get_traceback_data()
-        private = _private.get()
+        private_data = _private.get()
         if self.request is not None:
-            private = private | _forms_of((dict(self.request.GET.lists()),))
-            private = private | _forms_of((dict(self.request.POST.lists()),))
+            private_data += (dict(self.request.GET.lists()), dict(self.request.POST.lists()))
+        private = _forms_of(private_data)
+        if self.request is not None:
             data["request_GET_items"] = [
                 (key, self.filter.cleansed_substitute) for key in self.request.GET
             ]

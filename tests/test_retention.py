@@ -96,3 +96,14 @@ def test_a_room_resolved_recently_is_still_on_hold_and_released_later(
     escalation.save()
     assert do_purge_expired().messages_shredded >= 1
     assert message_service.decrypt_message(Message.objects.get(pk=message.pk)) is None
+
+
+def test_compose_runs_the_purge_every_day():
+    import yaml
+
+    from tests.servers import REPO_ROOT
+
+    services = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())["services"]
+    command = " ".join(services["purge"]["command"])
+    assert "manage.py purge_expired" in command and "sleep 86400" in command
+    assert services["purge"]["environment"] == services["web1"]["environment"]

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from chatplatform import crypto
-from chatplatform.models import Room, RoomKey
+from chatplatform.models import RoomKey
 
 
 class ShreddedError(crypto.DecryptionError):
@@ -30,29 +30,35 @@ def bucket_length() -> timedelta:
     return timedelta(days=settings.ROOM_KEY_BUCKET_DAYS)
 
 
-def current_room_key(room: Room) -> tuple[int, bytes]:
+def current_room_key(room_id: int) -> tuple[int, bytes]:
     """The room's data key for new messages as (version, key).
 
     A new version is started when the room has none or its newest one is older
     than one bucket. Call inside the transaction that holds the room's row
     lock, so that two senders never create two keys at once.
     """
-    key_row = (
-        RoomKey.objects.filter(room=room, shredded_at__isnull=True).order_by("-version").first()
+    newest = (
+        RoomKey.objects.filter(room_id=room_id, shredded_at__isnull=True)
+        .order_by("-version")
+        .values_list("version", "kek_id", "wrapped_key", "created_at")[:1]
     )
-    if key_row is None or key_row.created_at <= timezone.now() - bucket_length():
-        return create_room_key(room)
-    return key_row.version, _unwrap(key_row)
+    for version, kek_id, wrapped, created_at in newest:
+        if wrapped is None or created_at <= timezone.now() - bucket_length():
+            break
+        return version, crypto.unwrap_data_key(
+            settings.ENCRYPTION_KEYRING, kek_id, room_id, version, bytes(wrapped)
+        )
+    return create_room_key(room_id)
 
 
-def create_room_key(room: Room) -> tuple[int, bytes]:
+def create_room_key(room_id: int) -> tuple[int, bytes]:
     keyring = settings.ENCRYPTION_KEYRING
     with transaction.atomic():
-        last = RoomKey.objects.filter(room=room).order_by("-version").first()
+        last = RoomKey.objects.filter(room_id=room_id).order_by("-version").first()
         version = (last.version + 1) if last else 1
         data_key = crypto.new_data_key()
-        kek_id, wrapped = crypto.wrap_data_key(keyring, room.pk, version, data_key)
-        RoomKey.objects.create(room=room, version=version, kek_id=kek_id, wrapped_key=wrapped)
+        kek_id, wrapped = crypto.wrap_data_key(keyring, room_id, version, data_key)
+        RoomKey.objects.create(room_id=room_id, version=version, kek_id=kek_id, wrapped_key=wrapped)
     return version, data_key
 
 
@@ -76,10 +82,10 @@ def _unwrap(key_row: RoomKey) -> bytes:
     )
 
 
-def encrypt_body(room: Room, message_uid: str, body: str) -> tuple[int, bytes]:
-    version, data_key = current_room_key(room)
+def encrypt_body(room_id: int, message_uid: str, body: str) -> tuple[int, bytes]:
+    version, data_key = current_room_key(room_id)
     blob = crypto.seal(
-        data_key, body.encode("utf-8"), crypto.message_aad(room.pk, message_uid, version)
+        data_key, body.encode("utf-8"), crypto.message_aad(room_id, message_uid, version)
     )
     return version, blob
 
