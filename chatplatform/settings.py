@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import dj_database_url
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -70,9 +71,17 @@ try:
     SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000 if SECURE_COOKIES else 0, minimum=0)
     SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
     _proxy_ssl_header = env_str("PROXY_SSL_HEADER", "")
+    # Moderation: distinct participants' reports that hide a message pending review (0: never).
+    REPORT_AUTO_HIDE_THRESHOLD = env_int("REPORT_AUTO_HIDE_THRESHOLD", 3, minimum=0)
+    # Regions whose national phone formats the contact-details rule recognises
+    # (international numbers starting with + are always recognised).
+    MODERATION_PHONE_REGIONS = env_list("MODERATION_PHONE_REGIONS", ["US", "GB", "ES"])
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
 
+_unknown_regions = sorted(set(MODERATION_PHONE_REGIONS) - phonenumbers.SUPPORTED_REGIONS)
+if _unknown_regions:
+    _fail(f"MODERATION_PHONE_REGIONS: unknown region codes {', '.join(_unknown_regions)}")
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
     _fail("SECRET_KEY must be set to a long random value when DEBUG is off")
 if not DEBUG and len(SECRET_KEY) < 32:
@@ -305,9 +314,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The ordered message checks every new message passes before storage. Each is
 # a dotted path to a function taking a chatplatform.pipeline.Draft and
 # returning a chatplatform.pipeline.Verdict; the feature apps provide them.
-MESSAGE_CHECKS: list[str] = []
+MESSAGE_CHECKS: list[str] = [
+    "moderation.checks.room_state",
+    "moderation.checks.rules",
+]
 # Checks run when someone opens a room; each may refuse entry (e.g. a ban).
-ROOM_ENTRY_CHECKS: list[str] = []
+ROOM_ENTRY_CHECKS: list[str] = ["moderation.checks.not_banned"]
 # Functions f(now) -> set of room ids whose content must outlive retention (on hold).
 ROOM_HOLD_CHECKS: list[str] = ["chatplatform.services.retention.escalation_holds"]
 

@@ -26,7 +26,8 @@ from chatplatform.services.participants import SESSION_KEY
 from chatplatform.services.rooms import do_assign_host, do_create_group_room
 from chatplatform.services.staff import do_add_staff
 
-pytest_plugins = ["tests.servers"]
+# tests.moderation_helpers: the moderation tests' hosted group room, fresh compiled rules per test.
+pytest_plugins = ["tests.servers", "tests.moderation_helpers"]
 
 ORIGIN = "http://testserver"
 STAFF_PASSWORD = "correct-horse-battery-staple"
