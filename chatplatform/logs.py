@@ -29,15 +29,53 @@ from typing import Any
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 from pythonjsonlogger.json import JsonFormatter
 
-from chatplatform.redaction import private_forms, redact
+from chatplatform import pseudonyms
+from chatplatform.redaction import private_forms, private_pattern, redact
 
 # Fields the formatter itself produces; they never hold anything private.
 FORMATTER_FIELDS = frozenset({"time", "level", "logger"})
+# Extra fields that name an internal id: logged as its pseudonym, never the raw id.
+IDENTIFIER_FIELDS = {
+    "room": pseudonyms.ROOM,
+    "room_id": pseudonyms.ROOM,
+    "participant": pseudonyms.PARTICIPANT,
+    "participant_id": pseudonyms.PARTICIPANT,
+    "user": pseudonyms.STAFF,
+    "user_id": pseudonyms.STAFF,
+    "staff": pseudonyms.STAFF,
+    "message_id": pseudonyms.MESSAGE,
+}
 MAX_PRIVATE_STRINGS = 10_000
 
-# The raw private data of the current request or frame. Turned into redaction
-# forms only when a line is actually logged, so handling an event costs nothing.
-_private: ContextVar[tuple[Any, ...]] = ContextVar("log_private_data", default=())
+
+class PrivateData:
+    """The raw private data of the current request or frame.
+
+    Turned into one redaction pattern only when a line is actually logged (and
+    then kept for the next line), so handling an event costs next to nothing.
+    """
+
+    __slots__ = ("_pattern", "raw")
+
+    def __init__(self, raw: tuple[Any, ...] = ()) -> None:
+        self.raw = raw
+        self._pattern: re.Pattern[str] | bool | None = False
+
+    def plus(self, data: tuple[Any, ...]) -> PrivateData:
+        return PrivateData(self.raw + data)
+
+    def pattern(self) -> re.Pattern[str] | None:
+        if self._pattern is False:
+            self._pattern = private_pattern(_forms_of(self.raw))
+        return self._pattern  # type: ignore[return-value]
+
+
+_NO_PRIVATE_DATA = PrivateData()
+_private: ContextVar[PrivateData | None] = ContextVar("log_private_data", default=None)
+
+
+def _current() -> PrivateData:
+    return _private.get() or _NO_PRIVATE_DATA
 _request_id: ContextVar[str] = ContextVar("log_request_id", default="")
 
 
@@ -66,7 +104,7 @@ def private_strings(data: Any, found: set[str] | None = None) -> set[str]:
 @contextmanager
 def private_context(*data: Any) -> Iterator[None]:
     """While inside, the strings in ``data`` are scrubbed from every log line."""
-    token = _private.set(_private.get() + data)
+    token = _private.set(_current().plus(data))
     try:
         yield
     finally:
@@ -75,7 +113,7 @@ def private_context(*data: Any) -> Iterator[None]:
 
 def mark_private(*data: Any) -> None:
     """Add to the current context's private data (e.g. bodies a service just decrypted)."""
-    _private.set(_private.get() + data)
+    _private.set(_current().plus(data))
 
 
 def _forms_of(data: tuple[Any, ...]) -> frozenset[str]:
@@ -95,7 +133,7 @@ def request_context(request_id: str) -> Iterator[None]:
         _request_id.reset(token)
 
 
-def _clean(value: Any, private: frozenset[str]) -> Any:
+def _clean(value: Any, private: re.Pattern[str] | None) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, str):
@@ -112,11 +150,15 @@ class RedactingJsonFormatter(JsonFormatter):
     """python-json-logger's formatter, with every value redacted before serialisation."""
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        private = _forms_of(_private.get())
+        private = _current().pattern()
         clean = {
             key: value if key in FORMATTER_FIELDS else _clean(value, private)
             for key, value in log_data.items()
         }
+        for key, namespace in IDENTIFIER_FIELDS.items():
+            value = clean.get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                clean[key] = pseudonyms.of(namespace, value)
         request_id = _request_id.get()
         if request_id:
             clean.setdefault("request_id", request_id)
@@ -162,10 +204,12 @@ class PrivateExceptionReporter(ExceptionReporter):
 
     def get_traceback_data(self) -> dict[str, Any]:
         data = super().get_traceback_data()
-        private_data = _private.get()
+        private_data = _current()
         if self.request is not None:
-            private_data += (dict(self.request.GET.lists()), dict(self.request.POST.lists()))
-        private = _forms_of(private_data)
+            private_data = private_data.plus(
+                (dict(self.request.GET.lists()), dict(self.request.POST.lists()))
+            )
+        private = private_data.pattern()
         if self.request is not None:
             data["request_GET_items"] = [
                 (key, self.filter.cleansed_substitute) for key in self.request.GET

@@ -81,9 +81,18 @@ def private_forms(value: str) -> set[str]:
     return forms
 
 
-def redact(text: str, private: Iterable[str] = ()) -> str:
+def private_pattern(private: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern matching any private form, longest first; None when there are none."""
+    forms = sorted({form for form in private if form}, key=len, reverse=True)
+    if not forms:
+        return None
+    return re.compile("|".join(map(re.escape, forms)), flags=re.IGNORECASE)
+
+
+def redact(text: str, private: re.Pattern[str] | Iterable[str] | None = None) -> str:
     """``text`` with every private form and every pattern match replaced by a marker."""
-    forms = sorted((form for form in private if form), key=len, reverse=True)
-    if forms:
-        text = re.sub("|".join(map(re.escape, forms)), PRIVATE, text, flags=re.IGNORECASE)
+    if private is not None and not isinstance(private, re.Pattern):
+        private = private_pattern(private)
+    if private is not None:
+        text = private.sub(PRIVATE, text)
     return redact_patterns(text)

@@ -102,6 +102,15 @@ def test_formatter_redacts_message_exception_and_extra_fields():
     assert "ValueError" in line["exc_info"]
 
 
+def test_internal_ids_in_extra_fields_are_logged_as_pseudonyms():
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "refused", (), None)
+    record.room, record.participant_id, record.action = 4711, 12, "mute"
+    line = formatted(record)
+    assert line["room"] == pseudonyms.of(pseudonyms.ROOM, 4711)
+    assert line["participant_id"] == pseudonyms.of(pseudonyms.PARTICIPANT, 12)
+    assert line["action"] == "mute"
+
+
 def test_each_request_is_one_line_with_id_route_status_duration_and_pseudonymous_actor(
     client, db, log_output, make_participant
 ):
