@@ -404,10 +404,15 @@ class QueueConsumer(FrameConsumer):
         if self.actor.is_staff:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        try:
+            status = await database_sync_to_async(self._status)(True)
+        except ServiceError:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         await self.channel_layer.group_add(queue_service.QUEUE_GROUP, self.channel_name)
         await self.channel_layer.group_add(self.actor.group, self.channel_name)
         await self.accept()
-        await self._send_status(touch=True)
+        await self.send_json(status)
 
     async def disconnect(self, code: int) -> None:
         if self.actor is not None and not self.actor.is_staff:
@@ -418,12 +423,20 @@ class QueueConsumer(FrameConsumer):
         participant = participant_for_session(self.scope["session"])
         if participant is None:
             raise ServiceError("forbidden", _("Your session has ended."))
+        queue_service.check_may_queue(participant)
         if touch:
             queue_service.do_touch_ticket(participant)
         return queue_service.queue_status(participant).frame()
 
     async def _send_status(self, touch: bool = False) -> None:
-        await self.send_json(await database_sync_to_async(self._status)(touch))
+        try:
+            status = await database_sync_to_async(self._status)(touch)
+        except ServiceError as error:
+            # Banned (or the session ended) while waiting: say why, then close.
+            await self.send_error(error, None)
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.send_json(status)
 
     async def handle(self, frame_type: str, clean: dict[str, Any], ref: str | None) -> None:
         if frame_type == "ping":

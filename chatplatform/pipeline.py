@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -125,3 +126,9 @@ def run_checks(draft: Draft, checks: Sequence[Check] | None = None) -> Outcome:
 @cache
 def configured_entry_checks() -> tuple[Callable, ...]:
     return tuple(import_string(path) for path in settings.ROOM_ENTRY_CHECKS)
+
+
+def run_entry_checks(actor: Any, room: Any | None) -> None:
+    """Raise ServiceError when ``actor`` may not enter ``room`` (None: the 1:1 queue)."""
+    for entry_check in configured_entry_checks():
+        entry_check(actor, room)

@@ -96,7 +96,10 @@ def request_chat(request: HttpRequest) -> HttpResponse:
         participant = _identity(request)
     except ServiceError as error:
         return _too_many(error)
-    result = queue_service.do_request_chat(participant)
+    try:
+        result = queue_service.do_request_chat(participant)
+    except ServiceError as error:
+        return render(request, "frontend/unavailable.html", {"detail": error.detail}, status=403)
     if isinstance(result, Room):
         return redirect("room", room_id=result.pk)
     return redirect("queue")

@@ -140,8 +140,8 @@ def _sender_handle(draft: pipeline.Draft) -> str:
     return handles.first() or ""
 
 
-def not_banned(actor: Actor, room: Room) -> None:
-    """A banned participant's handshake is refused in every room."""
+def not_banned(actor: Actor, room: Room | None) -> None:
+    """A banned participant is refused in every room and in the 1:1 queue."""
     if actor.is_staff:
         return
     if Sanction.in_force(Sanction.Kind.BAN, actor.id) is not None:

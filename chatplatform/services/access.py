@@ -77,8 +77,7 @@ def check_room_access(actor: Actor, room_id: int) -> RoomAccess:
         if room.kind == Room.Kind.GROUP and not (room.is_listed and room.is_open) and not is_member:
             raise ServiceError("forbidden", _("This room is not open."))
         can_moderate = False
-    for entry_check in pipeline.configured_entry_checks():
-        entry_check(actor, room)
+    pipeline.run_entry_checks(actor, room)
     return RoomAccess(
         actor=actor,
         room_id=room.pk,
