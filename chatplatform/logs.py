@@ -76,6 +76,8 @@ _private: ContextVar[PrivateData | None] = ContextVar("log_private_data", defaul
 
 def _current() -> PrivateData:
     return _private.get() or _NO_PRIVATE_DATA
+
+
 _request_id: ContextVar[str] = ContextVar("log_request_id", default="")
 
 

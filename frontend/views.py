@@ -35,8 +35,9 @@ def _identity(request: HttpRequest) -> Participant:
     return do_get_or_create_participant(request.session, client_network_key(request.META))
 
 
-def _too_many(error: ServiceError) -> HttpResponse:
-    response = HttpResponse(error.detail, status=429, content_type="text/plain; charset=utf-8")
+def _too_many(request: HttpRequest, error: ServiceError) -> HttpResponse:
+    """The identity rate limit's refusal, as a page with the crisis lines."""
+    response = render(request, "frontend/unavailable.html", {"detail": error.detail}, status=429)
     response["Retry-After"] = str(error.extra.get("retry_after", 3600))
     return response
 
@@ -84,7 +85,7 @@ def new_handle(request: HttpRequest) -> HttpResponse:
     try:
         do_change_handle(_identity(request))
     except ServiceError as error:
-        return _too_many(error)
+        return _too_many(request, error)
     return redirect(_back(request))
 
 
@@ -95,7 +96,7 @@ def request_chat(request: HttpRequest) -> HttpResponse:
     try:
         participant = _identity(request)
     except ServiceError as error:
-        return _too_many(error)
+        return _too_many(request, error)
     try:
         result = queue_service.do_request_chat(participant)
     except ServiceError as error:
@@ -131,7 +132,7 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
         try:
             actor = participant_actor(_identity(request))
         except ServiceError as error:
-            return _too_many(error)
+            return _too_many(request, error)
     try:
         room_access = access_service.check_room_access(actor, room_id)
     except ServiceError as error:
