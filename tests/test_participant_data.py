@@ -84,6 +84,17 @@ def test_delete_destroys_my_whole_one_to_one_chat_and_its_keys(make_direct_chat,
     assert room.closed_at is not None
 
 
+def test_a_banned_participant_can_still_delete_their_data(make_direct_chat, access_for):
+    from moderation.models import Sanction
+
+    room, me, _mentor = make_direct_chat()
+    message = send(access_for(me, room), "before the ban")
+    Sanction.objects.create(kind=Sanction.Kind.BAN, participant=me, reason="test")
+
+    assert client_for(me).post("/me/data/delete/").status_code == 200
+    assert message_service.decrypt_message(Message.objects.get(pk=message.pk)) is None
+
+
 def test_delete_tells_the_feature_apps_and_forgets_the_identity(make_participant):
     me = make_participant()
     erased = []

@@ -14,7 +14,7 @@ from chatplatform.actors import participant_actor
 from chatplatform.crypto import DecryptionError
 from chatplatform.models import Block, Message, Participant, QueueTicket, Room
 from chatplatform.services import keys, retention
-from chatplatform.services.access import check_room_access
+from chatplatform.services.access import RoomAccess
 from chatplatform.services.messages import decrypt_message
 from chatplatform.services.queue import do_end_chat
 from chatplatform.signals import participant_erased
@@ -87,10 +87,25 @@ def do_erase_participant(participant: Participant, session: Any) -> ErasureRepor
     now = timezone.now()
     actor = participant_actor(participant)
     open_chats = Room.objects.filter(
-        kind=Room.Kind.DIRECT, closed_at__isnull=True, memberships__participant=participant
-    ).values_list("pk", flat=True)
-    for room_id in list(open_chats):
-        do_end_chat(check_room_access(actor, room_id))
+        kind=Room.Kind.DIRECT,
+        closed_at__isnull=True,
+        memberships__participant=participant,
+        memberships__left_at__isnull=True,
+    ).distinct()
+    for room in open_chats:
+        # Built here rather than by check_room_access: its entry checks (e.g. a ban)
+        # must not stop anyone from deleting their own data.
+        do_end_chat(
+            RoomAccess(
+                actor=actor,
+                room_id=room.pk,
+                kind=room.kind,
+                title=room.title,
+                is_open=True,
+                is_member=True,
+                can_moderate=False,
+            )
+        )
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         participant.erased_at = now
