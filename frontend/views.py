@@ -171,9 +171,7 @@ def staff_console(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/console.html", {"role": role})
 
 
-@require_GET
-def privacy_page(request: HttpRequest) -> HttpResponse:
-    """What is kept, for how long, who can see it; and the participant's own controls."""
+def _privacy_page(request: HttpRequest, status: int = 200, **extra: object) -> HttpResponse:
     return render(
         request,
         "frontend/privacy.html",
@@ -182,8 +180,16 @@ def privacy_page(request: HttpRequest) -> HttpResponse:
             "retention_days": settings.MESSAGE_RETENTION_DAYS,
             "hold_days": settings.ESCALATION_HOLD_DAYS,
             "session_days": settings.SESSION_COOKIE_AGE // 86400,
+            **extra,
         },
+        status=status,
     )
+
+
+@require_GET
+def privacy_page(request: HttpRequest) -> HttpResponse:
+    """What is kept, for how long, who can see it; and the participant's own controls."""
+    return _privacy_page(request)
 
 
 @require_GET
@@ -205,5 +211,7 @@ def delete_my_data(request: HttpRequest) -> HttpResponse:
     participant = participant_for_session(request.session)
     if participant is None:
         return redirect("privacy")
+    if request.POST.get("confirm") != "yes":
+        return _privacy_page(request, status=400, confirm_missing=True)
     report = participant_data.do_erase_participant(participant, request.session)
     return render(request, "frontend/data_deleted.html", {"report": report})

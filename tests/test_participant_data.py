@@ -61,7 +61,7 @@ def test_delete_shreds_my_group_messages_but_not_other_peoples(
     mine = send(access_for(me, room), "please forget this")
     theirs = send(access_for(other, room), "this stays")
 
-    response = client_for(me).post("/me/data/delete/")
+    response = client_for(me).post("/me/data/delete/", {"confirm": "yes"})
 
     assert response.status_code == 200
     assert message_service.decrypt_message(Message.objects.get(pk=mine.pk)) is None
@@ -76,7 +76,7 @@ def test_delete_destroys_my_whole_one_to_one_chat_and_its_keys(make_direct_chat,
     send(access_for(me, room), "what I told my mentor")
     mentor_reply = send(access_for(mentor, room), "what my mentor told me")
 
-    client_for(me).post("/me/data/delete/")
+    client_for(me).post("/me/data/delete/", {"confirm": "yes"})
 
     assert message_service.decrypt_message(Message.objects.get(pk=mentor_reply.pk)) is None
     assert not RoomKey.objects.filter(room=room, wrapped_key__isnull=False).exists()
@@ -91,7 +91,7 @@ def test_a_banned_participant_can_still_delete_their_data(make_direct_chat, acce
     message = send(access_for(me, room), "before the ban")
     Sanction.objects.create(kind=Sanction.Kind.BAN, participant=me, reason="test")
 
-    assert client_for(me).post("/me/data/delete/").status_code == 200
+    assert client_for(me).post("/me/data/delete/", {"confirm": "yes"}).status_code == 200
     assert message_service.decrypt_message(Message.objects.get(pk=message.pk)) is None
 
 
@@ -105,7 +105,7 @@ def test_delete_tells_the_feature_apps_and_forgets_the_identity(make_participant
     participant_erased.connect(receiver)
     try:
         client = client_for(me)
-        client.post("/me/data/delete/")
+        client.post("/me/data/delete/", {"confirm": "yes"})
     finally:
         participant_erased.disconnect(receiver)
     assert erased == [me.pk]
@@ -117,7 +117,7 @@ def test_delete_waits_for_a_safety_hold_then_the_purge_finishes_it(make_direct_c
     message = send(access_for(me, room), "under review")
     escalation = Escalation.objects.create(room=room, source="mentor", level="high")
 
-    response = client_for(me).post("/me/data/delete/")
+    response = client_for(me).post("/me/data/delete/", {"confirm": "yes"})
 
     assert "part of a safety review" in response.content.decode()
     assert message_service.decrypt_message(Message.objects.get(pk=message.pk)) == "under review"
@@ -128,6 +128,14 @@ def test_delete_waits_for_a_safety_hold_then_the_purge_finishes_it(make_direct_c
     assert message_service.decrypt_message(Message.objects.get(pk=message.pk)) is None
 
 
+def test_delete_needs_the_confirmation_box(make_participant, make_group_room, access_for):
+    me = make_participant()
+    mine = send(access_for(me, make_group_room()), "not yet")
+    response = client_for(me).post("/me/data/delete/")
+    assert response.status_code == 400 and "tick the box" in response.content.decode()
+    assert message_service.decrypt_message(Message.objects.get(pk=mine.pk)) == "not yet"
+
+
 def test_someone_without_an_identity_has_nothing_to_download_or_delete(client, db):
     assert client.get("/me/data/download/").status_code == 302
-    assert client.post("/me/data/delete/").status_code == 302
+    assert client.post("/me/data/delete/", {"confirm": "yes"}).status_code == 302
