@@ -45,5 +45,10 @@ bench: setup system-deps
 eval-risk: setup
 	$(PY) -m escalation.risk_eval
 
+# Not part of `make test`: pip-audit needs its vulnerability database on the internet.
+audit: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,audit]'
+	$(PY) scripts/audit.py
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -200,6 +200,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # The saturation phase measures the server, not the per-person rate limit.
             "MESSAGE_RATE_BURST": "100000",
             "MESSAGE_RATE_PER_MINUTE": "1000000",
+            "WS_IDENTITY_FRAMES_PER_MINUTE": "1000000",
             "LOG_LEVEL": "WARNING",
         }
     )

@@ -58,6 +58,19 @@ try:
     QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
     SESSION_COOKIE_AGE = env_int("PARTICIPANT_SESSION_DAYS", 30, minimum=1) * 86400
     BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
+    # Privacy and access control (docs/privacy.md).
+    STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=5)
+    MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["supervisor", "evaluator", "admin"])
+    MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 30, minimum=1)
+    ROOM_KEY_BUCKET_DAYS = env_int("ROOM_KEY_BUCKET_DAYS", 1, minimum=1, maximum=30)
+    ESCALATION_HOLD_DAYS = env_int("ESCALATION_HOLD_DAYS", 30, minimum=0)
+    NEW_IDENTITIES_PER_HOUR = env_int("NEW_IDENTITIES_PER_HOUR", 30, minimum=1)
+    WS_MAX_CONNECTIONS_PER_IDENTITY = env_int("WS_MAX_CONNECTIONS_PER_IDENTITY", 12, minimum=1)
+    WS_IDENTITY_FRAMES_PER_MINUTE = env_int("WS_IDENTITY_FRAMES_PER_MINUTE", 600, minimum=10)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE_COOKIES)
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000 if SECURE_COOKIES else 0, minimum=0)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+    _proxy_ssl_header = env_str("PROXY_SSL_HEADER", "")
     # Moderation: distinct participants' reports that hide a message pending review (0: never).
     REPORT_AUTO_HIDE_THRESHOLD = env_int("REPORT_AUTO_HIDE_THRESHOLD", 3, minimum=0)
     # Regions whose national phone formats the contact-details rule recognises
@@ -102,6 +115,11 @@ if not PSEUDONYM_KEY:
     PSEUDONYM_KEY = _dev_key_file("dev-pseudonym-key")
 if PSEUDONYM_KEY == SECRET_KEY:
     _fail("PSEUDONYM_KEY must differ from SECRET_KEY")
+_unknown_roles = set(MFA_REQUIRED_ROLES) - {"mentor", "supervisor", "evaluator", "admin"}
+if _unknown_roles:
+    _fail(f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(sorted(_unknown_roles))}")
+if not {"supervisor", "evaluator", "admin"} <= set(MFA_REQUIRED_ROLES):
+    _fail("MFA_REQUIRED_ROLES must include supervisor, evaluator and admin")
 
 try:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
@@ -136,6 +154,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "chatplatform",
     "moderation",
     "escalation",
@@ -144,7 +163,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "chatplatform.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -153,6 +174,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "chatplatform.middleware.StaffAccessMiddleware",
 ]
 
 ROOT_URLCONF = "chatplatform.urls"
@@ -224,6 +246,18 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
+# allauth's defaults, kept explicit: failed logins are limited per network (the
+# address is replaced by a daily keyed hash, see StaffOnlyAccountAdapter) and per account.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "reauthenticate": "10/m/user",
+}
+MFA_ADAPTER = "chatplatform.mfa.StaffMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Peer support chat"
+# One step of clock drift either way, as RFC 6238 recommends.
+MFA_TOTP_TOLERANCE = 1
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/staff/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -233,6 +267,38 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Behind nginx terminating TLS: PROXY_SSL_HEADER=X-Forwarded-Proto (nginx must set it).
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# No inline scripts or styles anywhere: pages load external module scripts and
+# pass data with data-* attributes or json_script blocks.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # allauth shows the TOTP QR code as a data: image.
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Error reports (the DEBUG page, mail to admins) never show values: see chatplatform.logs.
+DEFAULT_EXCEPTION_REPORTER = "chatplatform.logs.PrivateExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "chatplatform.logs.PrivateExceptionReporterFilter"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
@@ -254,18 +320,30 @@ MESSAGE_CHECKS: list[str] = [
 ]
 # Checks run when someone opens a room; each may refuse entry (e.g. a ban).
 ROOM_ENTRY_CHECKS: list[str] = ["moderation.checks.not_banned"]
+# Functions f(now) -> set of room ids whose content must outlive retention (on hold).
+ROOM_HOLD_CHECKS: list[str] = ["chatplatform.services.retention.escalation_holds"]
 
+# Every logger writes through one redacting JSON formatter (chatplatform.logs).
+# Django's own handlers (plain-text console, mail_admins) are replaced so that
+# nothing reaches the output without redaction.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "chatplatform.logs.RedactingJsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         }
     },
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # SQL with its parameters must never be logged.
+        "django.db.backends": {"handlers": [], "level": "WARNING", "propagate": True},
+        # Daphne's protocol debug lines name client addresses; they are redacted too.
+        "daphne": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+    },
 }
