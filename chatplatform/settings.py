@@ -18,6 +18,7 @@ from chatplatform.env import (
     ConfigError,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -56,6 +57,13 @@ try:
     DEFAULT_CRISIS_REGION = env_str("DEFAULT_CRISIS_REGION", "US")
     QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
     SESSION_COOKIE_AGE = env_int("PARTICIPANT_SESSION_DAYS", 30, minimum=1) * 86400
+    # Evaluation (issue 6): published counts below this are suppressed.
+    EVALUATION_MIN_CELL = env_int("EVALUATION_MIN_CELL", 11, minimum=2)
+    EVALUATION_FOLLOWUP_DAYS = env_int("EVALUATION_FOLLOWUP_DAYS", 14, minimum=1)
+    EVALUATION_DP = env_bool("EVALUATION_DP", False)
+    EVALUATION_DP_EPSILON = env_float("EVALUATION_DP_EPSILON", 1.0, minimum=0.01)
+    EVALUATION_INSTRUMENT_DIRS = env_list("EVALUATION_INSTRUMENT_DIRS", [])
+    EVALUATION_REPORT_CACHE_SECONDS = env_int("EVALUATION_REPORT_CACHE_SECONDS", 300, minimum=0)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
 

@@ -25,6 +25,7 @@ from chatplatform.services.participants import (
     participant_for_session,
 )
 from chatplatform.services.rooms import group_rooms_for_participants
+from evaluation import surveys
 from frontend.context_processors import REGION_SESSION_KEY
 
 
@@ -76,7 +77,12 @@ def new_handle(request: HttpRequest) -> HttpResponse:
 def request_chat(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("staff-console")
-    result = queue_service.do_request_chat(do_get_or_create_participant(request.session))
+    participant = do_get_or_create_participant(request.session)
+    # An optional survey may come first; "skip and talk now" goes straight on.
+    offer = surveys.do_route_before_chat(participant, skip=request.POST.get("survey") == "skip")
+    if offer is not None:
+        return redirect(offer.url)
+    result = queue_service.do_request_chat(participant)
     if isinstance(result, Room):
         return redirect("room", room_id=result.pk)
     return redirect("queue")
