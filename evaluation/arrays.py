@@ -13,8 +13,9 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+
+from evaluation.dbfunctions import Joined
 
 DAY = 86400.0
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -29,27 +30,34 @@ def month_of(day: date) -> str:
     return day.strftime("%Y-%m")
 
 
-def columns(queryset: QuerySet[Any], **selected: Any) -> dict[str, np.ndarray]:
-    """Selected fields (by name) or expressions as arrays: numbers as floats (NaN for NULL),
-    text as object arrays."""
-    names = list(selected)
-    # Annotations get a prefix so that they never clash with a model field's name.
-    expressions = {f"_{name}": expr for name, expr in selected.items() if not isinstance(expr, str)}
-    fields = [selected[name] if isinstance(selected[name], str) else f"_{name}" for name in names]
-    query = queryset.annotate(**expressions).values_list(*fields).query
-    sql, params = query.get_compiler(using=queryset.db).as_sql()
-    # Raw rows: Django's per-value converters would cost more than the query itself.
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
-        return {name: np.array([]) for name in names}
-    table = np.array(rows, dtype=object).reshape(len(rows), len(names))
-    result = {}
-    for position, name in enumerate(names):
-        column = table[:, position]
-        textual = any(isinstance(value, str) for value in column[:100])
-        result[name] = column if textual else np.array(column.tolist(), dtype=float)
+# Text values are separated by the ASCII unit separator, which never occurs in the
+# values read here (JSON escapes control characters; codes and slugs have none).
+TEXT_SEPARATOR = "\x1f"
+
+
+def columns(
+    queryset: QuerySet[Any], texts: tuple[str, ...] = (), **selected: Any
+) -> dict[str, np.ndarray]:
+    """Selected fields (by name) or expressions as arrays, read in one aggregate query.
+
+    Numbers come as floats (NaN for NULL); the columns named in ``texts`` as object
+    arrays of strings.
+    """
+    aggregates = {
+        name: Joined(F(expr) if isinstance(expr, str) else expr, TEXT_SEPARATOR, "")
+        if name in texts
+        else Joined(F(expr) if isinstance(expr, str) else expr, ",", "nan")
+        for name, expr in selected.items()
+    }
+    joined = queryset.order_by().aggregate(**aggregates)
+    result: dict[str, np.ndarray] = {}
+    for name, text in joined.items():
+        if not text:
+            result[name] = np.array([], dtype=object if name in texts else float)
+        elif name in texts:
+            result[name] = np.array(text.split(TEXT_SEPARATOR), dtype=object)
+        else:
+            result[name] = np.fromstring(text, dtype=float, sep=",")
     return result
 
 
@@ -77,8 +85,11 @@ def categories(values: np.ndarray) -> Groups:
     """Groups of text values (languages, topics, answers)."""
     if not values.size:
         return Groups([], np.array([], dtype=np.int64))
-    names, codes = np.unique(values.astype(str), return_inverse=True)
-    return Groups(names.tolist(), codes.astype(np.int64))
+    first_seen: dict[str, int] = {}
+    codes = np.array([first_seen.setdefault(v, len(first_seen)) for v in values.tolist()])
+    names = sorted(first_seen)
+    in_name_order = np.array([names.index(v) for v in first_seen], dtype=np.int64)
+    return Groups(names, in_name_order[codes])
 
 
 def day_numbers(seconds: np.ndarray) -> np.ndarray:

@@ -64,11 +64,31 @@ def change(payload: dict[str, Any]) -> str:
     return _svg(figure)
 
 
+def _headline(rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Subscales worth a panel: multi-item ones, and each instrument's only subscale.
+
+    (The single-source help-seeking items stay in the table, not the picture.)
+    """
+    per_instrument: dict[str, set[str]] = {}
+    for row in rows:
+        per_instrument.setdefault(row["instrument"], set()).add(row["subscale"])
+    chosen = set()
+    for instrument, subscales in per_instrument.items():
+        if len(subscales) == 1:
+            chosen |= {(instrument, s) for s in subscales}
+    return chosen
+
+
 def distributions(payload: dict[str, Any]) -> str:
     """Share of participants per score band, pre and post (and follow-up), per subscale."""
     blocks: dict[tuple[str, str], dict[str, list[tuple[str, int | None]]]] = {}
-    for row in _rows(payload, "score_distribution"):
-        if row["band"] == "all":
+    rows = _rows(payload, "score_distribution")
+    multi_item = {
+        (r["instrument"], r["subscale"]) for r in _rows(payload, "survey_change") if r["items"] > 1
+    }
+    wanted = _headline(rows) | multi_item
+    for row in rows:
+        if row["band"] == "all" or (row["instrument"], row["subscale"]) not in wanted:
             continue
         key = (row["instrument"], row["subscale"])
         blocks.setdefault(key, {}).setdefault(row["wave"], []).append((row["band"], row["n"]))

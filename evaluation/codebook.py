@@ -68,6 +68,7 @@ SURVEY_CHANGE = TableSpec(
         _SUBSCALE,
         _COMPARISON,
         _dim("higher_is_better", "true when a higher score is the better outcome.", "boolean"),
+        _dim("items", "Number of items in the subscale.", "integer"),
         _count("n_baseline", "Participants with a score at baseline (pre).", MARGIN),
         _count("n_later", "Participants with a score at the later wave.", MARGIN),
         _count("n_paired", "Participants with a score at both waves.", ANCHOR),

@@ -193,6 +193,7 @@ def _escalations(period: Period, chats: int) -> Table:
     table = Table(codebook.ESCALATIONS)
     events = columns(
         Escalation.objects.filter(room__kind=Room.Kind.DIRECT, created_at__gte=period.since),
+        texts=("level",),
         level="level",
         raised=EpochSeconds("created_at"),
         acknowledged=EpochSeconds("acknowledged_at"),

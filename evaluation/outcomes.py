@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import TextField
-from django.db.models.functions import Cast
 
 from evaluation import codebook, stats
-from evaluation.arrays import categories, columns, month_of, periods
+from evaluation.arrays import Groups, categories, columns, month_of, periods
 from evaluation.dbfunctions import EpochSeconds
-from evaluation.instruments import Instrument, instrument_from_definition
+from evaluation.instruments import DONT_KNOW, Instrument, instrument_from_definition
 from evaluation.models import InstrumentVersion, SurveyIdentity, SurveyResponse
-from evaluation.scoring import item_matrix, subscale_matrix
+from evaluation.scoring import numeric_answers, score_numbers, subscale_matrix
 from evaluation.tables import Table
 
 COMPARISONS = (("pre_post", "pre", "post"), ("pre_followup", "pre", "followup"))
@@ -59,14 +57,14 @@ class VersionData:
     identities: np.ndarray
     waves: np.ndarray
     chats: np.ndarray
-    languages: np.ndarray
-    months: np.ndarray
-    answers: list[list[Any]]
+    languages: Groups
+    months: Groups
+    numbers: np.ndarray
     items: np.ndarray = field(init=False)
     scores: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.items = item_matrix(self.instrument, self.answers)
+        self.items = score_numbers(self.instrument, self.numbers)
         self.scores = subscale_matrix(self.instrument, self.items)
 
     def _rows(self, wave: str) -> np.ndarray:
@@ -104,11 +102,49 @@ class VersionData:
         return Pairs(people, chosen[0], chosen[1])
 
 
-# Per demographic item, each identity's answer.
-Answers = dict[str, dict[int, str]]
+@dataclass
+class Demographics:
+    """Each identity's answer to each breakdown item, integer-coded for fast grouping."""
+
+    identities: np.ndarray
+    answers: dict[str, Groups]
+
+    @classmethod
+    def from_answers(cls, given: dict[str, dict[int, str]]) -> Demographics:
+        identities = np.array(sorted({i for item in given.values() for i in item}), dtype=np.int64)
+        coded = {
+            item: categories(
+                np.array([values.get(i, NOT_ANSWERED) for i in identities.tolist()], dtype=object)
+            )
+            for item, values in given.items()
+        }
+        return cls(identities, coded)
+
+    def groups(self, item: str, identities: np.ndarray) -> Groups:
+        """The groups of these identities for one item; no answer is ``not_answered``."""
+        coded = self.answers.get(item)
+        if coded is None or not self.identities.size:
+            return Groups([NOT_ANSWERED], np.zeros(identities.size, dtype=np.int64))
+        names = list(coded.names)
+        if NOT_ANSWERED not in names:
+            names.append(NOT_ANSWERED)
+        at = np.clip(np.searchsorted(self.identities, identities), 0, self.identities.size - 1)
+        known = self.identities[at] == identities
+        codes = np.where(known, coded.codes[at], names.index(NOT_ANSWERED))
+        return Groups(names, codes)
 
 
-def load() -> tuple[list[VersionData], Answers]:
+@dataclass
+class Responses:
+    """All analysable responses: per instrument version, plus per-identity facts."""
+
+    versions: list[VersionData]
+    demographics: Demographics
+    # Each identity's survey language: the language of their first response.
+    languages: dict[int, str]
+
+
+def load() -> Responses:
     """Scored responses per instrument version, and each identity's breakdown answers."""
     definitions = {
         v.pk: instrument_from_definition(v.definition, f"{v.instrument}@{v.version}")
@@ -116,42 +152,59 @@ def load() -> tuple[list[VersionData], Answers]:
     }
     rows = columns(
         SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN),
+        texts=("wave", "language", "answers"),
         identity="identity_id",
         version="instrument_version_id",
         wave="wave",
         chat="chat_number",
         language="language",
         day=EpochSeconds("answered_on"),
-        answers=Cast("answers", TextField()),
+        answers="answers",
     )
-    versions: list[VersionData] = []
-    answers_by_item: Answers = defaultdict(dict)
     if not rows["identity"].size:
-        return versions, answers_by_item
+        return Responses([], Demographics.from_answers({}), {})
+    identities = rows["identity"].astype(np.int64)
+    languages = categories(rows["language"])
     months = periods(rows["day"], month_of)
-    month_names = np.array(months.names, dtype=object)[months.codes]
+    given: dict[str, dict[int, str]] = defaultdict(dict)
+    versions: list[VersionData] = []
     for version_id in np.unique(rows["version"]):
         at = np.flatnonzero(rows["version"] == version_id)
         instrument = definitions[int(version_id)]
         # One parse of one JSON document is far cheaper than one per response.
-        answers = json.loads("[" + ",".join(rows["answers"][at].tolist()) + "]")
-        data = VersionData(
-            instrument,
-            rows["identity"][at].astype(np.int64),
-            rows["wave"][at],
-            rows["chat"][at].astype(np.int64),
-            rows["language"][at],
-            month_names[at],
-            answers,
+        text = "[" + ",".join(rows["answers"][at].tolist()) + "]"
+        if all(item.scale.is_scored for item in instrument.items):
+            # Numbers only: skipped reads as NaN, "don't know" as infinity, straight into floats.
+            flat = text[1:-1].replace("[", "").replace("]", "").replace("null", "nan")
+            numbers = np.fromstring(
+                flat.replace(f'"{DONT_KNOW}"', "inf"), dtype=float, sep=","
+            ).reshape(at.size, len(instrument.items))
+        else:
+            answers = json.loads(text)
+            numbers = numeric_answers(instrument, answers)
+            for position, item in enumerate(instrument.items):
+                if item.breakdown:
+                    for identity, response in zip(identities[at].tolist(), answers, strict=True):
+                        if response[position] is not None:
+                            given[item.id][identity] = str(response[position])
+        versions.append(
+            VersionData(
+                instrument,
+                identities[at],
+                rows["wave"][at],
+                rows["chat"][at].astype(np.int64),
+                languages.take(at),
+                months.take(at),
+                numbers,
+            )
         )
-        versions.append(data)
-        for position, item in enumerate(instrument.items):
-            if item.breakdown:
-                given = answers_by_item[item.id]
-                for identity, response in zip(data.identities.tolist(), answers, strict=True):
-                    if response[position] is not None:
-                        given[identity] = str(response[position])
-    return versions, answers_by_item
+    people, first = np.unique(identities, return_index=True)
+    first_language = np.array(languages.names, dtype=object)[languages.codes[first]]
+    return Responses(
+        versions,
+        Demographics.from_answers(given),
+        dict(zip(people.tolist(), first_language.tolist(), strict=True)),
+    )
 
 
 def breakdown_items(versions: Iterable[VersionData]) -> list[str]:
@@ -163,7 +216,8 @@ def breakdown_items(versions: Iterable[VersionData]) -> list[str]:
 
 
 def build_tables() -> list[Table]:
-    versions, answers = load()
+    responses = load()
+    versions = responses.versions
     demographic = breakdown_items(versions)
     change = Table(codebook.SURVEY_CHANGE)
     distribution = Table(codebook.SCORE_DISTRIBUTION)
@@ -176,13 +230,13 @@ def build_tables() -> list[Table]:
                 _add_change_rows(change, data, comparison, data.pairs(baseline, later))
         _add_distribution_rows(distribution, data)
         if {"pre", "post"} <= set(data.instrument.waves):
-            _add_group_rows(by_group, data, answers, demographic)
+            _add_group_rows(by_group, data, responses.demographics, demographic)
     _adjust_holm(change)
     # The most one participant changes: every count of a row, or a group and its total.
     change.sensitivity = max(1, 4 * len(change.rows))
     distribution.sensitivity = max(1, 2 * len(distribution.lines))
     by_group.sensitivity = max(1, 2 * len(by_group.lines))
-    return [change, distribution, by_group, _reach_table(versions, answers, demographic)]
+    return [change, distribution, by_group, _reach_table(responses, demographic)]
 
 
 def _alpha(data: VersionData, rows: np.ndarray, item_columns: list[int]) -> float | None:
@@ -206,6 +260,7 @@ def _add_change_rows(table: Table, data: VersionData, comparison: str, pairs: Pa
             "subscale": subscale.id,
             "comparison": comparison,
             "higher_is_better": subscale.higher_is_better,
+            "items": len(subscale.items),
             "n_baseline": int(has_before.sum()),
             "n_later": int(has_after.sum()),
             "n_paired": int(paired.sum()),
@@ -309,24 +364,25 @@ def _add_distribution_rows(table: Table, data: VersionData) -> None:
             table.add_line((total, "n"), [(m, "n") for m in members])
 
 
-def _group_labels(data: VersionData, pairs: Pairs, answers: Answers, breakdown: str) -> np.ndarray:
+def _group_labels(
+    data: VersionData, pairs: Pairs, demographics: Demographics, breakdown: str
+) -> Groups:
     """Each participant's group: from their baseline response, or their answer to the item."""
     rows = np.maximum(pairs.before, 0)
     if breakdown == "language":
-        return data.languages[rows]
+        return data.languages.take(rows)
     if breakdown == "month":
-        return data.months[rows]
-    given = answers.get(breakdown, {})
-    return np.array([given.get(i, NOT_ANSWERED) for i in pairs.identities.tolist()], dtype=object)
+        return data.months.take(rows)
+    return demographics.groups(breakdown, pairs.identities)
 
 
 def _add_group_rows(
-    table: Table, data: VersionData, answers: Answers, demographic: list[str]
+    table: Table, data: VersionData, demographics: Demographics, demographic: list[str]
 ) -> None:
     pairs = data.pairs("pre", "post")
     instrument = data.instrument
     labels = {
-        breakdown: _group_labels(data, pairs, answers, breakdown)
+        breakdown: _group_labels(data, pairs, demographics, breakdown)
         for breakdown in (*codebook.SURVEY_BREAKDOWNS, *demographic)
     }
     for subscale in instrument.subscales:
@@ -344,7 +400,7 @@ def _add_group_rows(
             }
             members = [
                 table.add(**base, group=group, **_change_cells(change[at]))
-                for group, at in categories(names[paired]).split()
+                for group, at in names.take(np.flatnonzero(paired)).split()
             ]
             total = table.add(**base, group=ALL, **_change_cells(change))
             table.add_line((total, "n_paired"), [(m, "n_paired") for m in members])
@@ -358,29 +414,25 @@ def _change_cells(change: np.ndarray) -> dict[str, Any]:
     return cells
 
 
-def _reach_table(versions: list[VersionData], answers: Answers, demographic: list[str]) -> Table:
+def _reach_table(responses: Responses, demographic: list[str]) -> Table:
     table = Table(codebook.SURVEY_REACH)
-    languages: dict[int, str] = {}
-    for data in versions:
-        for identity, language in zip(
-            data.identities.tolist(), data.languages.tolist(), strict=True
-        ):
-            languages.setdefault(identity, language)
-    people = list(
-        SurveyIdentity.objects.filter(consent=SurveyIdentity.Consent.GIVEN).values_list(
-            "pk", flat=True
-        )
+    people = columns(
+        SurveyIdentity.objects.filter(consent=SurveyIdentity.Consent.GIVEN), identity="pk"
+    )["identity"].astype(np.int64)
+    languages = categories(
+        np.array([responses.languages.get(i, NOT_ANSWERED) for i in people.tolist()], dtype=object)
     )
     for breakdown in ("language", *demographic):
-        given = languages if breakdown == "language" else answers.get(breakdown, {})
-        counts: dict[str, int] = defaultdict(int)
-        for identity in people:
-            counts[given.get(identity, NOT_ANSWERED)] += 1
+        groups = (
+            languages
+            if breakdown == "language"
+            else responses.demographics.groups(breakdown, people)
+        )
         members = [
-            table.add(breakdown=breakdown, group=group, participants=n)
-            for group, n in sorted(counts.items())
+            table.add(breakdown=breakdown, group=group, participants=rows.size)
+            for group, rows in groups.split()
         ]
-        total = table.add(breakdown=breakdown, group=ALL, participants=len(people))
+        total = table.add(breakdown=breakdown, group=ALL, participants=int(people.size))
         table.add_line((total, "participants"), [(m, "participants") for m in members])
     table.sensitivity = max(1, 2 * len(table.lines))
     return table

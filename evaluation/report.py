@@ -17,11 +17,19 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from chatplatform.models import User
+from escalation.models import Escalation
 from evaluation import codebook, metrics, outcomes
-from evaluation.models import InstrumentVersion, Release
+from evaluation.models import (
+    ChatRecord,
+    InstrumentVersion,
+    ParticipantVisit,
+    Release,
+    SurveyResponse,
+)
 from evaluation.noise import split_budget
 from evaluation.tables import DIMENSION, dp_queries, publish
 
@@ -56,9 +64,18 @@ def build(today: date, *, k: int, epsilon: float | None) -> dict[str, Any]:
     }
 
 
+def _fingerprint() -> str:
+    """Changes when rows are added or removed, so a cached report never misses new data."""
+    parts = []
+    for model in (SurveyResponse, ChatRecord, ParticipantVisit, Escalation):
+        totals = model.objects.aggregate(top=Max("pk"), n=Count("pk"))
+        parts.append(f"{totals['top']}-{totals['n']}")
+    return ".".join(parts)
+
+
 def _cache_key(today: date, k: int) -> str:
     version = cache.get_or_set(DATA_VERSION_KEY, 0, timeout=None)
-    return f"evaluation:report:{version}:{today.isoformat()}:{k}"
+    return f"evaluation:report:{version}:{today.isoformat()}:{k}:{_fingerprint()}"
 
 
 def release(channel: str, user: User | None = None, *, record: bool = True) -> dict[str, Any]:

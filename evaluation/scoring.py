@@ -28,25 +28,43 @@ def answer_rows(instrument: Instrument, answers: Mapping[str, Answer]) -> list[A
     return [answers.get(item.id) for item in instrument.items]
 
 
-def item_matrix(instrument: Instrument, rows: Sequence[Sequence[Answer]]) -> np.ndarray:
-    """Scored item values, respondents by items; NaN where an item counts as unanswered."""
+def numeric_answers(instrument: Instrument, rows: Sequence[Sequence[Answer]]) -> np.ndarray:
+    """Answers as numbers, respondents by items: NaN for skipped (and choice items),
+    infinity for "don't know"."""
     if not rows:
         return np.empty((0, len(instrument.items)))
     raw = np.array(rows, dtype=object).reshape(len(rows), len(instrument.items))
-    matrix = np.full(raw.shape, np.nan)
+    numbers = np.full(raw.shape, np.nan)
     for column, item in enumerate(instrument.items):
         if not item.scale.is_scored:
             continue
         values = raw[:, column]
         dont_know = values == DONT_KNOW
-        numeric = ~dont_know & (values != None)  # noqa: E711 (element-wise comparison)
-        scored = values[numeric].astype(float)
-        if item.reverse:
-            scored = item.scale.minimum + item.scale.maximum - scored
-        matrix[numeric, column] = scored
-        if instrument.dont_know_score is not None:
-            matrix[dont_know, column] = instrument.dont_know_score
+        given = ~dont_know & (values != None)  # noqa: E711 (element-wise comparison)
+        numbers[given, column] = values[given].astype(float)
+        numbers[dont_know, column] = np.inf
+    return numbers
+
+
+def score_numbers(instrument: Instrument, numbers: np.ndarray) -> np.ndarray:
+    """Scored item values from numeric answers (see numeric_answers); NaN where unanswered."""
+    matrix = np.array(numbers, dtype=float)
+    dont_know = np.isinf(matrix)
+    matrix[dont_know] = np.nan if instrument.dont_know_score is None else instrument.dont_know_score
+    for column, item in enumerate(instrument.items):
+        if not item.scale.is_scored:
+            matrix[:, column] = np.nan
+        elif item.reverse:
+            answered = ~np.isnan(matrix[:, column]) & ~dont_know[:, column]
+            matrix[answered, column] = (
+                item.scale.minimum + item.scale.maximum - matrix[answered, column]
+            )
     return matrix
+
+
+def item_matrix(instrument: Instrument, rows: Sequence[Sequence[Answer]]) -> np.ndarray:
+    """Scored item values, respondents by items; NaN where an item counts as unanswered."""
+    return score_numbers(instrument, numeric_answers(instrument, rows))
 
 
 def subscale_matrix(instrument: Instrument, matrix: np.ndarray) -> dict[str, np.ndarray]:

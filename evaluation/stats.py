@@ -17,7 +17,9 @@ Conventions (repeated in the codebook):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +65,17 @@ class BaselineComparison:
     mean_difference: float
     t: float
     p: float
+
+
+@contextmanager
+def _exact_inputs_allowed() -> Iterator[None]:
+    """scipy warns of precision loss when a group's values are all equal (e.g. everyone
+    answered 4); the statistics are still exact then, so that warning is not a problem."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="Precision loss occurred", category=RuntimeWarning
+        )
+        yield
 
 
 def summarise(values: Sequence[float] | np.ndarray) -> Summary:
@@ -114,7 +127,8 @@ def paired(pre: Sequence[float] | np.ndarray, post: Sequence[float] | np.ndarray
     if sd == 0:
         # Everyone changed by the same amount: no spread, so no test or effect size.
         return PairedResult(n, mean, 0.0, mean, mean, None, None, None, None, None, None)
-    t_result = sps.ttest_rel(after, before)
+    with _exact_inputs_allowed():
+        t_result = sps.ttest_rel(after, before)
     wilcoxon_w: float | None = None
     p_wilcoxon: float | None = None
     if np.count_nonzero(change):
@@ -178,7 +192,8 @@ def compare_baselines(
     b = np.asarray(second, dtype=float)
     if a.size < 2 or b.size < 2 or (a.var() == 0 and b.var() == 0):
         return None
-    result = sps.ttest_ind(a, b, equal_var=False)
+    with _exact_inputs_allowed():
+        result = sps.ttest_ind(a, b, equal_var=False)
     return BaselineComparison(
         float(a.mean() - b.mean()), float(result.statistic), float(result.pvalue)
     )
