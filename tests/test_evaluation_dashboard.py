@@ -144,7 +144,7 @@ def test_the_codebook_describes_every_exported_column(make_staff, cohort):
 def test_exports_contain_no_handle_room_id_message_text_or_time_of_day(
     make_staff, make_direct_chat, access_for, cohort
 ):
-    room, participant, mentor = make_direct_chat()
+    room, participant, _mentor = make_direct_chat()
     do_send_message(access_for(participant, room), str(uuid.uuid4()), SECRET_TEXT)
     handles = set(Participant.objects.values_list("handle", flat=True))
     client = signed_in(make_staff(roles.EVALUATOR))
