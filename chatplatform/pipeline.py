@@ -102,7 +102,8 @@ def run_checks(draft: Draft, checks: Sequence[Check] | None = None) -> Outcome:
     for check in configured_checks() if checks is None else checks:
         verdict = check(draft)
         flags.extend(verdict.flags)
-        if verdict.action == MASK and verdict.body is not None:
+        # A hold may also mask (a held message must not store a phone number either).
+        if verdict.action in (MASK, HOLD) and verdict.body is not None:
             draft = replace(draft, body=verdict.body)
             masked = True
         if _STRENGTH[verdict.action] > _STRENGTH[action]:

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import dj_database_url
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,12 @@ try:
     DEFAULT_CRISIS_REGION = env_str("DEFAULT_CRISIS_REGION", "US")
     QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
     SESSION_COOKIE_AGE = env_int("PARTICIPANT_SESSION_DAYS", 30, minimum=1) * 86400
+    BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
+    # Moderation: distinct participants' reports that hide a message pending review (0: never).
+    REPORT_AUTO_HIDE_THRESHOLD = env_int("REPORT_AUTO_HIDE_THRESHOLD", 3, minimum=0)
+    # Regions whose national phone formats the contact-details rule recognises
+    # (international numbers starting with + are always recognised).
+    MODERATION_PHONE_REGIONS = env_list("MODERATION_PHONE_REGIONS", ["US", "GB", "ES"])
     # Evaluation (issue 6): published counts below this are suppressed.
     EVALUATION_MIN_CELL = env_int("EVALUATION_MIN_CELL", 11, minimum=2)
     EVALUATION_FOLLOWUP_DAYS = env_int("EVALUATION_FOLLOWUP_DAYS", 14, minimum=1)
@@ -67,6 +74,9 @@ try:
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
 
+_unknown_regions = sorted(set(MODERATION_PHONE_REGIONS) - phonenumbers.SUPPORTED_REGIONS)
+if _unknown_regions:
+    _fail(f"MODERATION_PHONE_REGIONS: unknown region codes {', '.join(_unknown_regions)}")
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
     _fail("SECRET_KEY must be set to a long random value when DEBUG is off")
 if not DEBUG and len(SECRET_KEY) < 32:
@@ -111,8 +121,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # IMMEDIATE transactions take the write lock up front, so two writers queue
     # instead of failing with "database is locked" on lock upgrade.
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL lets readers work while one writer commits; NORMAL sync is durable across
+    # application crashes (the WAL is fsynced at checkpoints).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Reopening SQLite (and re-running the PRAGMAs) on every database call costs more
+    # than the query; a local file has no server-side connection to go stale.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
 
 INSTALLED_APPS = [
     "daphne",
@@ -190,7 +208,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "chatplatform.layers.SingleNodeChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTHENTICATION_BACKENDS = [
@@ -238,9 +256,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The ordered message checks every new message passes before storage. Each is
 # a dotted path to a function taking a chatplatform.pipeline.Draft and
 # returning a chatplatform.pipeline.Verdict; the feature apps provide them.
-MESSAGE_CHECKS: list[str] = []
+MESSAGE_CHECKS: list[str] = [
+    "moderation.checks.room_state",
+    "moderation.checks.rules",
+]
 # Checks run when someone opens a room; each may refuse entry (e.g. a ban).
-ROOM_ENTRY_CHECKS: list[str] = []
+ROOM_ENTRY_CHECKS: list[str] = ["moderation.checks.not_banned"]
 
 LOGGING = {
     "version": 1,

@@ -14,7 +14,7 @@ const typingLine = document.getElementById("typing");
 const loadEarlier = document.getElementById("load-earlier");
 const maxLength = Number(root.dataset.maxLength);
 const outboxKey = `outbox:${roomId}`;
-const RETRYABLE = new Set(["rate_limited"]);
+const RETRYABLE = new Set(["rate_limited", "slow_mode"]);
 
 const state = {
   lastId: 0,
@@ -222,6 +222,8 @@ function resumePoint() {
 }
 
 function handleFrame(frame) {
+  // Feature modules (moderation.js) see every frame and send theirs with a "chat:send" event.
+  document.dispatchEvent(new CustomEvent("chat:frame", { detail: frame }));
   switch (frame.type) {
     case "hello":
       setOpen(frame.open);
@@ -245,6 +247,7 @@ function handleFrame(frame) {
       break;
     case "message":
       addMessage(frame);
+      if (!frame.mine) typingLine.textContent = "";
       break;
     case "message.ack": {
       dropFromOutbox(frame.client_id);
@@ -305,6 +308,8 @@ const socket = new LiveSocket(root.dataset.wsPath, {
     showNotice(t("You can't open this room. Go back to the start page to begin again."));
   },
 });
+
+document.addEventListener("chat:send", (event) => socket.send(event.detail));
 
 for (const entry of state.outbox) addPending(entry);
 
