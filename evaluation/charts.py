@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9, "svg.hashsalt": "evaluation"})
 WAVE_COLOURS = {"pre": "#6b7fa8", "post": "#2f8f6b", "followup": "#c07a2c"}
@@ -22,7 +23,8 @@ WAVE_COLOURS = {"pre": "#6b7fa8", "post": "#2f8f6b", "followup": "#c07a2c"}
 
 def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    # No "tight" bounding box: it draws the figure twice; layouts below leave room instead.
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 
 
@@ -60,7 +62,8 @@ def change(payload: dict[str, Any]) -> str:
     axes.axvline(0, color="#444", linewidth=0.8)
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
-    axes.set_xlabel("Mean change, post minus pre (95% CI); green: in the better direction")
+    axes.set_xlabel("Mean change, post - pre, with 95% CI\n(green: the better direction)")
+    figure.subplots_adjust(left=0.38, right=0.97, bottom=0.22)
     return _svg(figure)
 
 
@@ -103,13 +106,17 @@ def distributions(payload: dict[str, Any]) -> str:
             shown = sum(n for _, n in bands if n is not None) or 1
             xs = [i + offset * width for i in range(len(bands))]
             heights = [0 if n is None else n / shown for _, n in bands]
-            axes.bar(xs, heights, width=width, color=WAVE_COLOURS.get(wave, "#888"), label=wave)
+            axes.bar(xs, heights, width=width, color=WAVE_COLOURS.get(wave, "#888"))
         axes.set_title(f"{instrument}: {subscale}", fontsize=8)
         axes.set_xticks(range(len(bands)), [b for b, _ in bands], rotation=60, fontsize=6)
         axes.tick_params(axis="y", labelsize=6)
-        if position == 1:
-            axes.legend(fontsize=6)
-    figure.tight_layout()
+    figure.legend(
+        handles=[Patch(color=colour, label=wave) for wave, colour in WAVE_COLOURS.items()],
+        loc="upper right",
+        ncols=3,
+        fontsize=7,
+    )
+    figure.subplots_adjust(left=0.06, right=0.98, top=0.88, bottom=0.12, hspace=0.9, wspace=0.25)
     return _svg(figure)
 
 
@@ -126,6 +133,7 @@ def _weekly(payload: dict[str, Any], table: str, series: dict[str, str], ylabel:
     step = max(1, len(weeks) // 12)
     axes.set_xticks(weeks[::step], weeks[::step], rotation=45, fontsize=7)
     axes.legend(fontsize=7)
+    figure.subplots_adjust(left=0.1, right=0.98, bottom=0.25)
     return _svg(figure)
 
 

@@ -19,6 +19,7 @@ from chatplatform.models import Participant, Room, RoomMembership
 from escalation.models import Escalation
 from evaluation import codebook, stats
 from evaluation.arrays import (
+    DAY,
     EPOCH_ORDINAL,
     categories,
     columns,
@@ -72,24 +73,25 @@ def build_tables(period: Period) -> list[Table]:
         first_reply="first_reply_seconds",
         mentor="mentor_id",
     )
+    visits = columns(
+        ParticipantVisit.objects.all(), participant="participant_id", day=EpochSeconds("day")
+    )
     return [
-        _reach_weekly(period),
+        _reach_weekly(period, visits),
         _waits_weekly(chats),
         _chats_monthly(chats),
         _topics_monthly(period),
-        _return_rate(period),
+        _return_rate(period, visits),
         _escalations(period, chats["started"].size),
         _mentor_caseload(chats),
     ]
 
 
-def _reach_weekly(period: Period) -> Table:
+def _reach_weekly(period: Period, all_visits: dict[str, np.ndarray]) -> Table:
     table = Table(codebook.REACH_WEEKLY)
-    visits = columns(
-        ParticipantVisit.objects.filter(day__gte=period.start),
-        participant="participant_id",
-        day=EpochSeconds("day"),
-    )
+    since = (period.start.toordinal() - EPOCH_ORDINAL) * DAY
+    recent = all_visits["day"] >= since
+    visits = {name: values[recent] for name, values in all_visits.items()}
     first_days = columns(
         Participant.objects.filter(created_at__gte=period.since), at=EpochSeconds("created_at")
     )["at"]
@@ -151,7 +153,11 @@ def _topics_monthly(period: Period) -> Table:
         at=EpochSeconds("joined_at"),
     )
     slugs = dict(Room.objects.filter(kind=Room.Kind.GROUP).values_list("id", "slug"))
-    topics = np.array([slugs.get(int(r), ONE_TO_ONE) for r in joins["room"]], dtype=object)
+    group_rooms = sorted(slugs)
+    names = np.array([ONE_TO_ONE, *(slugs[r] for r in group_rooms)], dtype=object)
+    in_group = np.isin(joins["room"], group_rooms)
+    # 0 names a 1:1 chat; 1 + position names a group room.
+    topics = names[np.where(in_group, np.searchsorted(group_rooms, joins["room"]) + 1, 0)]
     months = periods(joins["at"], month_of)
     for topic, rows in categories(topics).split():
         for month, inner in months.take(rows).split():
@@ -161,12 +167,9 @@ def _topics_monthly(period: Period) -> Table:
     return table
 
 
-def _return_rate(period: Period) -> Table:
+def _return_rate(period: Period, visits: dict[str, np.ndarray]) -> Table:
     """Of participants first seen at least N days ago, who came back within N days."""
     table = Table(codebook.RETURN_RATE)
-    visits = columns(
-        ParticipantVisit.objects.all(), participant="participant_id", day=EpochSeconds("day")
-    )
     people, inverse = np.unique(visits["participant"], return_inverse=True)
     days = day_numbers(visits["day"])
     first = np.full(people.size, np.iinfo(np.int64).max)

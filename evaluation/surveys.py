@@ -130,7 +130,10 @@ def survey_page(participant: Participant, wave: str, chat_number: int) -> Survey
     instruments = [
         instrument
         for instrument in registry.for_wave(
-            wave, first_chat=chat_number <= 1, include_once=not _has_once_answers(identity)
+            wave,
+            first_chat=chat_number <= 1,
+            # Once-only questions (background) are offered once: with the first chat's survey.
+            include_once=chat_number <= 1 and not _has_once_answers(identity),
         )
         if instrument.id not in answered
     ]
