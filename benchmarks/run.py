@@ -18,6 +18,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("load.py", []),
     ("moderation_rules.py", []),
     ("risk_throughput.py", []),
+    ("evaluation_report.py", []),
 ]
 
 

@@ -19,6 +19,7 @@ from chatplatform.env import (
     ConfigError,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -76,6 +77,13 @@ try:
     # Regions whose national phone formats the contact-details rule recognises
     # (international numbers starting with + are always recognised).
     MODERATION_PHONE_REGIONS = env_list("MODERATION_PHONE_REGIONS", ["US", "GB", "ES"])
+    # Evaluation (issue 6): published counts below this are suppressed.
+    EVALUATION_MIN_CELL = env_int("EVALUATION_MIN_CELL", 11, minimum=2)
+    EVALUATION_FOLLOWUP_DAYS = env_int("EVALUATION_FOLLOWUP_DAYS", 14, minimum=1)
+    EVALUATION_DP = env_bool("EVALUATION_DP", False)
+    EVALUATION_DP_EPSILON = env_float("EVALUATION_DP_EPSILON", 1.0, minimum=0.01)
+    EVALUATION_INSTRUMENT_DIRS = env_list("EVALUATION_INSTRUMENT_DIRS", [])
+    EVALUATION_REPORT_CACHE_SECONDS = env_int("EVALUATION_REPORT_CACHE_SECONDS", 300, minimum=0)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("staff/moderation/", include("moderation.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("evaluation/", include("evaluation.urls")),
     path("", include("frontend.urls")),
 ]

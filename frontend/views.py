@@ -27,6 +27,7 @@ from chatplatform.services.participants import (
 )
 from chatplatform.services.rooms import group_rooms_for_participants
 from chatplatform.throttle import client_network_key
+from evaluation import surveys
 from frontend.context_processors import REGION_SESSION_KEY
 
 
@@ -98,6 +99,11 @@ def request_chat(request: HttpRequest) -> HttpResponse:
     except ServiceError as error:
         return _too_many(request, error)
     try:
+        queue_service.check_may_queue(participant)
+        # An optional survey may come first; "skip and talk now" goes straight on.
+        offer = surveys.do_route_before_chat(participant, skip=request.POST.get("survey") == "skip")
+        if offer is not None:
+            return redirect(offer.url)
         result = queue_service.do_request_chat(participant)
     except ServiceError as error:
         return render(request, "frontend/unavailable.html", {"detail": error.detail}, status=403)

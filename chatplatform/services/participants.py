@@ -9,6 +9,7 @@ from django.utils import timezone
 from chatplatform import throttle
 from chatplatform.handles import generate_handle
 from chatplatform.models import Participant
+from chatplatform.signals import participant_seen
 
 SESSION_KEY = "participant_id"
 
@@ -33,6 +34,9 @@ def do_get_or_create_participant(session: Any, network_key: str) -> Participant:
         throttle.check_new_identity(network_key)
         participant = Participant.objects.create(handle=generate_handle())
         session[SESSION_KEY] = participant.pk
+        participant_seen.send(
+            sender=Participant, participant=participant, day=participant.last_seen_on
+        )
     else:
         do_touch_participant(participant)
     return participant
@@ -43,6 +47,7 @@ def do_touch_participant(participant: Participant) -> None:
     if participant.last_seen_on != today:
         participant.last_seen_on = today
         participant.save(update_fields=["last_seen_on"])
+        participant_seen.send(sender=Participant, participant=participant, day=today)
 
 
 def do_change_handle(participant: Participant) -> str:
