@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from escalation.risk import default_detector
+from escalation.risk_eval.__main__ import main
 from escalation.risk_eval.evaluate import (
     FALSE_POSITIVE_AIM,
     RECALL_AIM,
@@ -53,3 +54,16 @@ def test_report_prints_figures_and_confusion_matrix(report: Report) -> None:
     assert "recall (high+imminent)" in text
     assert "split heldout" in text
     assert "confusion matrix" in text
+
+
+def test_split_option_scores_only_that_split(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--split", "heldout", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "split heldout" in text
+    assert "split dev" not in text
+
+
+def test_unknown_split_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--split", "no_such_split"])
+    assert "no examples in split" in capsys.readouterr().err
