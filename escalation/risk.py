@@ -4,7 +4,7 @@
 ``low``, ``high`` or ``imminent``), the names of the signals that matched (never
 message text) and whether the concern is about someone else. The message
 pipeline calls it on every participant message before delivery, so it is fast
-(well over 20,000 messages/s on one core, see ``benchmarks/risk_throughput.py``).
+(over 20,000 messages/s on one core, see ``benchmarks/risk_throughput.py``).
 
 How it decides
 --------------
