@@ -46,7 +46,12 @@ def room_state(draft: pipeline.Draft) -> pipeline.Verdict:
     if draft.sender_kind != "participant":
         return pipeline.Verdict()
     now = timezone.now()
-    mute = Sanction.in_force(Sanction.Kind.MUTE, draft.sender_id, draft.room_id)
+    state = RoomState.objects.filter(room_id=draft.room_id).first()
+    if state is None:
+        return pipeline.Verdict()
+    mute = None
+    if state.mutes_until is not None and state.mutes_until > now:
+        mute = Sanction.in_force(Sanction.Kind.MUTE, draft.sender_id, draft.room_id)
     if mute is not None:
         seconds_left = max(1, math.ceil((mute.ends_at - now).total_seconds()))
         minutes_left = math.ceil(seconds_left / 60)
@@ -57,9 +62,6 @@ def room_state(draft: pipeline.Draft) -> pipeline.Verdict:
             seconds_left=seconds_left,
             until=mute.ends_at.isoformat(),
         )
-    state = RoomState.objects.filter(room_id=draft.room_id).first()
-    if state is None:
-        return pipeline.Verdict()
     if state.locked:
         return _block("room_locked", _("This room is locked: only staff can post for now."))
     if (
