@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chatplatform import pipeline, roles
+from chatplatform import fastsql, pipeline, roles
 from chatplatform.actors import Actor
 from chatplatform.crypto import DecryptionError
 from chatplatform.errors import ServiceError
@@ -206,7 +206,7 @@ def _store(message: Message, body: str, *, deliver: bool, allow_closed: bool = F
         message.room_id, str(message.uid), body, key_version
     )
     message.body_length = len(body)
-    message.save(force_insert=True)
+    fastsql.insert(message)
     if deliver:
         notify_message(message, body)
 
