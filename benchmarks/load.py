@@ -80,6 +80,7 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     deliveries: int = 0
     errors: int = 0
+    error_codes: dict[str, int] = field(default_factory=dict)
 
     def on_frame(self, client: Client, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
@@ -97,6 +98,9 @@ class Stats:
                 future.set_result(None)
         elif kind == "error":
             self.errors += 1
+            self.error_codes[frame.get("code", "?")] = (
+                self.error_codes.get(frame.get("code", "?"), 0) + 1
+            )
             for future in client.acks.values():
                 if not future.done():
                     future.set_result(None)
@@ -201,6 +205,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "MESSAGE_RATE_BURST": "100000",
             "MESSAGE_RATE_PER_MINUTE": "1000000",
             "WS_IDENTITY_FRAMES_PER_MINUTE": "1000000",
+            "WS_FRAME_BURST": "100000",
+            "WS_FRAMES_PER_SECOND": "100000",
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -281,6 +287,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await close_all(bare_clients)
         result["saturation"] = {
             "senders": args.saturation_senders,
+            "errors": stats.errors - result["errors"],
+            "error_codes": stats.error_codes,
             "chat_deliveries_per_second": round(full, 1),
             "bare_deliveries_per_second": round(bare, 1),
             "ratio": round(full / bare, 3) if bare else None,
@@ -340,7 +348,7 @@ def main() -> None:
         f"saturation ({saturation['senders']} senders): "
         f"chat {saturation['chat_deliveries_per_second']} "
         f"deliveries/s, bare Channels {saturation['bare_deliveries_per_second']} deliveries/s, "
-        f"ratio {saturation['ratio']}",
+        f"ratio {saturation['ratio']}, chat errors {saturation['errors']} {saturation['error_codes']}",
     ]
     sys.stdout.write("\n".join(lines) + "\n")
 

@@ -88,7 +88,9 @@ class FrameConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_SERVER_ERROR)
 
     async def connect(self) -> None:
-        self.frame_bucket = TokenBucket(capacity=30, refill_per_second=10)
+        self.frame_bucket = TokenBucket(
+            capacity=settings.WS_FRAME_BURST, refill_per_second=settings.WS_FRAMES_PER_SECOND
+        )
         self.staff_session_touched = time.monotonic()
         self.actor = await database_sync_to_async(access_service.resolve_actor)(
             self.scope.get("user"), self.scope.get("session")

@@ -52,6 +52,8 @@ try:
     MESSAGE_MAX_LENGTH = env_int("MESSAGE_MAX_LENGTH", 4000, minimum=1, maximum=20000)
     MESSAGE_RATE_BURST = env_int("MESSAGE_RATE_BURST", 8, minimum=1)
     MESSAGE_RATE_PER_MINUTE = env_int("MESSAGE_RATE_PER_MINUTE", 30, minimum=1)
+    WS_FRAME_BURST = env_int("WS_FRAME_BURST", 30, minimum=1)
+    WS_FRAMES_PER_SECOND = env_int("WS_FRAMES_PER_SECOND", 10, minimum=1)
     MENTOR_DEFAULT_MAX_CHATS = env_int("MENTOR_DEFAULT_MAX_CHATS", 3, minimum=1, maximum=50)
     MENTOR_ONLINE_SECONDS = env_int("MENTOR_ONLINE_SECONDS", 90, minimum=10)
     QUEUE_TICKET_IDLE_SECONDS = env_int("QUEUE_TICKET_IDLE_SECONDS", 180, minimum=30)
