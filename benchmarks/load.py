@@ -348,7 +348,8 @@ def main() -> None:
         f"saturation ({saturation['senders']} senders): "
         f"chat {saturation['chat_deliveries_per_second']} "
         f"deliveries/s, bare Channels {saturation['bare_deliveries_per_second']} deliveries/s, "
-        f"ratio {saturation['ratio']}, chat errors {saturation['errors']} {saturation['error_codes']}",
+        f"ratio {saturation['ratio']}, "
+        f"chat errors {saturation['errors']} {saturation['error_codes']}",
     ]
     sys.stdout.write("\n".join(lines) + "\n")
 
