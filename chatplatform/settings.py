@@ -18,6 +18,7 @@ from chatplatform.env import (
     ConfigError,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -56,8 +57,33 @@ try:
     DEFAULT_CRISIS_REGION = env_str("DEFAULT_CRISIS_REGION", "US")
     QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
     SESSION_COOKIE_AGE = env_int("PARTICIPANT_SESSION_DAYS", 30, minimum=1) * 86400
+    # Crisis escalation (escalation app). The detector factory is a dotted path so
+    # tests and organisations can swap the detector without touching the pipeline.
+    RISK_DETECTOR = env_str("RISK_DETECTOR", "escalation.risk.default_detector")
+    ESCALATION_T1_SECONDS = env_int("ESCALATION_T1_SECONDS", 60, minimum=1)
+    ESCALATION_T2_SECONDS = env_int("ESCALATION_T2_SECONDS", 180, minimum=2)
+    ESCALATION_POLICY_REPEATS = env_int("ESCALATION_POLICY_REPEATS", 3, minimum=0, maximum=50)
+    ESCALATION_WORKER_POLL_SECONDS = env_float("ESCALATION_WORKER_POLL_SECONDS", 1.0, minimum=0.1)
+    ESCALATION_HOLD_DAYS = env_int("ESCALATION_HOLD_DAYS", 30, minimum=0)
+    ESCALATION_CONSOLE_URL = env_str("ESCALATION_CONSOLE_URL", "http://127.0.0.1:8000/supervisor/")
+    # Email for pages: SMTP when EMAIL_HOST is set, else printed to the console.
+    EMAIL_HOST = env_str("EMAIL_HOST", "")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+    DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peer-support@localhost")
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
+
+if ESCALATION_T2_SECONDS <= ESCALATION_T1_SECONDS:
+    _fail("ESCALATION_T2_SECONDS must be longer than ESCALATION_T1_SECONDS")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
 
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
     _fail("SECRET_KEY must be set to a long random value when DEBUG is off")
@@ -230,7 +256,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The ordered message checks every new message passes before storage. Each is
 # a dotted path to a function taking a chatplatform.pipeline.Draft and
 # returning a chatplatform.pipeline.Verdict; the feature apps provide them.
-MESSAGE_CHECKS: list[str] = []
+MESSAGE_CHECKS: list[str] = [
+    # Risk detection runs last: it never blocks, it only flags for escalation.
+    "escalation.checks.risk_check",
+]
 # Checks run when someone opens a room; each may refuse entry (e.g. a ban).
 ROOM_ENTRY_CHECKS: list[str] = []
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/rooms/", views.api_rooms, name="api-rooms"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("escalation.urls")),
     path("", include("frontend.urls")),
 ]

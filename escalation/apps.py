@@ -6,3 +6,11 @@ class EscalationConfig(AppConfig):
     name = "escalation"
     verbose_name = _("Crisis escalation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from chatplatform.signals import chat_matched, message_stored
+        from escalation import receivers, room_frames
+
+        message_stored.connect(receivers.on_message_stored, dispatch_uid="escalation-risk")
+        chat_matched.connect(receivers.on_chat_matched, dispatch_uid="escalation-matched")
+        room_frames.register()
