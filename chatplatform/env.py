@@ -134,7 +134,9 @@ def parse_keyring(name: str, value: str) -> Keyring:
         if key_id in keys:
             raise ConfigError(f"{name} lists key id {key_id!r} twice")
         try:
-            material = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+            material = base64.b64decode(
+                encoded + "=" * (-len(encoded) % 4), altchars=b"-_", validate=True
+            )
         except (binascii.Error, ValueError):
             raise ConfigError(f"{name} entry {key_id!r} is not URL-safe base64") from None
         if len(material) != 32:

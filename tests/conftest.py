@@ -25,6 +25,8 @@ from chatplatform.services.participants import SESSION_KEY
 from chatplatform.services.rooms import do_assign_host, do_create_group_room
 from chatplatform.services.staff import do_add_staff
 
+pytest_plugins = ["tests.servers"]
+
 ORIGIN = "http://testserver"
 STAFF_PASSWORD = "correct-horse-battery-staple"
 _serial = itertools.count(1)

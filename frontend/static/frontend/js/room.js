@@ -247,6 +247,7 @@ function handleFrame(frame) {
       break;
     case "message":
       addMessage(frame);
+      if (!frame.mine) typingLine.textContent = "";
       break;
     case "message.ack": {
       dropFromOutbox(frame.client_id);

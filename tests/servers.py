@@ -1,0 +1,421 @@
+"""Real servers for integration tests: Redis, PostgreSQL and Daphne, each in a temp directory.
+
+Every server listens on a free loopback port and is stopped at teardown.
+PostgreSQL refuses to run as root, so when the tests run as root (as CI does)
+the cluster is created and started as the unprivileged ``nobody`` user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import http.cookiejar
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STARTUP_TIMEOUT = 40.0
+TEST_SECRETS = {
+    "SECRET_KEY": "integration-secret-key-0123456789abcdefghijklmnop",
+    "PSEUDONYM_KEY": "integration-pseudonym-key-0123456789abcdefghij",
+    "ENCRYPTION_KEYS": "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY",
+}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(
+    check: Callable[[], bool], timeout: float, what: str, log: Path | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+    raise RuntimeError(f"{what} did not start within {timeout:.0f} s\n{tail}")
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
+def find_program(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    # Debian keeps PostgreSQL's server programs off the PATH.
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
+    if candidates:
+        return candidates[0]
+    raise RuntimeError(f"{name} is not installed (make test installs it: run make system-deps)")
+
+
+# --- Redis -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The URL of a real redis-server on a free port, empty, with persistence off."""
+    directory = Path(tempfile.mkdtemp(prefix="test-redis-"))
+    port = free_port()
+    log = directory / "redis.log"
+    process = subprocess.Popen(
+        [
+            find_program("redis-server"),
+            "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", str(directory), "--logfile", str(log),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def answers() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    try:
+        wait_until(answers, STARTUP_TIMEOUT, "redis-server", log)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop_process(process)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+# --- PostgreSQL --------------------------------------------------------------------------
+
+
+def _unprivileged() -> tuple[int, int] | None:
+    """(uid, gid) to run PostgreSQL as when we are root, else None."""
+    if os.geteuid() != 0:
+        return None
+    nobody = pwd.getpwnam("nobody")
+    return nobody.pw_uid, nobody.pw_gid
+
+
+@dataclass
+class PostgresCluster:
+    port: int
+    directory: Path
+    process: subprocess.Popen
+    counter: int = 0
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        import psycopg
+
+        self.counter += 1
+        name = f"chat_{os.getpid()}_{self.counter}"
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    import psycopg
+
+    directory = Path(tempfile.mkdtemp(prefix="test-postgres-"))
+    data = directory / "data"
+    log = directory / "postgres.log"
+    owner = _unprivileged()
+    if owner is not None:
+        os.chown(directory, *owner)
+    run_as = {"user": owner[0], "group": owner[1]} if owner else {}
+    subprocess.run(
+        [find_program("initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+         "--no-sync", "--locale=C"],
+        check=True, capture_output=True, **run_as,
+    )  # fmt: skip
+    port = free_port()
+    with open(log, "wb") as log_file:
+        process = subprocess.Popen(
+            [
+                find_program("postgres"), "-D", str(data), "-p", str(port), "-k", str(directory),
+                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                "-c", "max_connections=300",
+            ],
+            stdout=log_file, stderr=subprocess.STDOUT, **run_as,
+        )  # fmt: skip
+    cluster = PostgresCluster(port=port, directory=directory, process=process)
+
+    def answers() -> bool:
+        try:
+            psycopg.connect(cluster.url("postgres"), connect_timeout=1).close()
+            return True
+        except psycopg.OperationalError:
+            return False
+
+    try:
+        wait_until(answers, STARTUP_TIMEOUT, "PostgreSQL", log)
+        yield cluster
+    finally:
+        stop_process(process)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_cluster: PostgresCluster) -> Callable[[], str]:
+    """Call it to get the URL of a new, empty database in a real PostgreSQL cluster."""
+    return postgres_cluster.create_database
+
+
+# --- Daphne ------------------------------------------------------------------------------
+
+
+def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a production-like node: DEBUG off, test secrets, no proxy."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(TEST_SECRETS)
+    env.update(
+        {
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_COOKIES": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``manage.py`` in a subprocess with this environment."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=300,
+    )
+
+
+@dataclass
+class Node:
+    """One Daphne process. ``stop()`` and ``start()`` restart it on the same port."""
+
+    env: dict[str, str]
+    port: int
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log_file = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's life)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+             "chatplatform.asgi:application"],
+            cwd=REPO_ROOT, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log_file.close()
+
+        def answers() -> bool:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(
+                    f"Daphne exited with {self.process.returncode}:\n"
+                    + self.log_path.read_text(errors="replace")[-3000:]
+                )
+            try:
+                with urllib.request.urlopen(self.base_url + "/api/rooms/", timeout=1) as response:
+                    return response.status == 200
+            except (urllib.error.URLError, OSError):
+                return False
+
+        wait_until(answers, STARTUP_TIMEOUT, "Daphne", self.log_path)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+            self.process = None
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture
+def start_nodes() -> Iterator[Callable[..., list[Node]]]:
+    """Start real Daphne nodes sharing one database (SQLite in a temp dir unless given).
+
+    ``start_nodes(count=1, database_url=None, redis_url=None, env=None)`` migrates,
+    seeds the demo data, and returns the running nodes.
+    """
+    started: list[Node] = []
+    directories: list[Path] = []
+
+    def start(
+        count: int = 1,
+        database_url: str | None = None,
+        redis_url: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> list[Node]:
+        directory = Path(tempfile.mkdtemp(prefix="test-nodes-"))
+        directories.append(directory)
+        extra = {"VAR_DIR": str(directory)}
+        extra["DATABASE_URL"] = database_url or f"sqlite:///{directory}/db.sqlite3"
+        if redis_url:
+            extra["REDIS_URL"] = redis_url
+        extra.update(env or {})
+        node_env = server_env(extra)
+        manage(node_env, "migrate", "--noinput")
+        manage(node_env, "seed_demo", "--quiet-logins")
+        nodes = []
+        for index in range(count):
+            node = Node(env=node_env, port=free_port(), log_path=directory / f"daphne-{index}.log")
+            started.append(node)
+            node.start()
+            nodes.append(node)
+        return nodes
+
+    yield start
+    for node in started:
+        node.stop()
+    for directory in directories:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+# --- Clients -----------------------------------------------------------------------------
+
+
+class JsonSocket:
+    """A websockets client connection that speaks JSON frames."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    async def send(self, frame: dict[str, Any] | str) -> None:
+        await self.connection.send(frame if isinstance(frame, str) else json.dumps(frame))
+
+    async def receive(self, timeout: float = 5) -> dict[str, Any]:
+        return json.loads(await asyncio.wait_for(self.connection.recv(), timeout))
+
+    async def receive_type(self, frame_type: str, timeout: float = 5) -> dict[str, Any]:
+        """Skip frames until one of this type arrives, within ``timeout`` seconds in all."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError(f"no {frame_type!r} frame within {timeout} s")
+            frame = await self.receive(remaining)
+            if frame.get("type") == frame_type:
+                return frame
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+@dataclass
+class Response:
+    status: int
+    url: str
+    text: str
+
+
+@dataclass
+class LiveClient:
+    """A browser-like HTTP client for one node: keeps cookies and handles CSRF."""
+
+    node: Node
+    jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
+    sockets: list[JsonSocket] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def cookie(self, name: str) -> str | None:
+        return next((c.value for c in self.jar if c.name == name), None)
+
+    def _open(self, request: urllib.request.Request) -> Response:
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return Response(response.status, response.url, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Response(error.code, error.url, error.read().decode(errors="replace"))
+
+    def get(self, path: str) -> Response:
+        return self._open(urllib.request.Request(self.node.base_url + path))
+
+    def post(self, path: str, data: dict[str, str] | None = None) -> Response:
+        if self.cookie("csrftoken") is None:
+            self.get("/accounts/login/")
+        form = dict(data or {})
+        form["csrfmiddlewaretoken"] = self.cookie("csrftoken") or ""
+        request = urllib.request.Request(
+            self.node.base_url + path,
+            data=urllib.parse.urlencode(form).encode(),
+            headers={"Origin": self.node.base_url, "Referer": self.node.base_url + path},
+            method="POST",
+        )
+        return self._open(request)
+
+    def login(self, email: str, password: str) -> Response:
+        self.get("/accounts/login/")
+        response = self.post("/accounts/login/", {"login": email, "password": password})
+        if "/accounts/login/" in response.url:
+            raise AssertionError(f"login as {email} failed (status {response.status})")
+        return response
+
+    async def websocket(self, path: str, origin: str | None = None) -> JsonSocket:
+        from websockets.asyncio.client import connect
+
+        cookies = "; ".join(f"{c.name}={c.value}" for c in self.jar)
+        connection = await connect(
+            self.node.ws_url + path,
+            additional_headers={"Cookie": cookies, "Origin": origin or self.node.base_url},
+            open_timeout=10,
+        )
+        socket_ = JsonSocket(connection)
+        self.sockets.append(socket_)
+        return socket_
+
+    async def close(self) -> None:
+        for socket_ in self.sockets:
+            await socket_.close()
+        self.sockets.clear()

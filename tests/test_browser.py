@@ -1,0 +1,129 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright, against real Daphne.
+
+A participant and a mentor, in two browser contexts, get matched and chat.
+Screenshots of the chat at 375 px and 1280 px wide are saved under var/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.servers import REPO_ROOT
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
+TIMEOUT_MS = 15000
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+def test_participant_and_mentor_are_matched_and_chat_in_real_browsers(browser, start_nodes):
+    from playwright.sync_api import expect
+
+    (node,) = start_nodes(env={"QUICK_EXIT_URL": "about:blank"})
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    mentor_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    participant_context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    mentor = mentor_context.new_page()
+    participant = participant_context.new_page()
+    for page in (mentor, participant):
+        page.set_default_timeout(TIMEOUT_MS)
+
+    mentor.goto(node.base_url + "/accounts/login/")
+    mentor.get_by_label("Email").fill("mentor@example.org")
+    mentor.get_by_label("Password").fill("demo-password-123")
+    mentor.get_by_role("button", name="Sign in").click()
+    expect(mentor).to_have_url(re.compile(r"/staff/$"))
+    expect(mentor.locator("#conn-status")).to_have_text("Connected")
+    mentor.get_by_label("Available").check()
+    mentor.get_by_role("button", name="Save").click()
+    expect(mentor.locator("#me-summary")).to_contain_text("0 of 3 chats open")
+
+    participant.goto(node.base_url + "/")
+    expect(participant.get_by_text("not an emergency or medical service")).to_be_visible()
+    participant.get_by_role("button", name="Talk to a peer mentor").click()
+    expect(participant).to_have_url(re.compile(r"/queue/$"))
+    expect(participant.locator("#queue-status")).to_contain_text("number 1 in the queue")
+
+    mentor.get_by_role("button", name="Accept").click()
+    expect(mentor).to_have_url(re.compile(r"/chat/\d+/$"))
+    expect(participant).to_have_url(re.compile(r"/chat/\d+/$"))
+    assert participant.url == mentor.url
+
+    expect(participant.locator("#conn-status")).to_have_text("Connected")
+    expect(mentor.locator("#conn-status")).to_have_text("Connected")
+    participant.get_by_label("Your message").fill("Hi, exams are getting to me.")
+    participant.keyboard.press("Enter")
+    expect(mentor.locator("#messages")).to_contain_text("Hi, exams are getting to me.")
+    mentor.get_by_label("Your message").fill("Thanks for reaching out. What's weighing on you most?")
+    mentor.get_by_role("button", name="Send").click()
+    expect(participant.locator("#messages")).to_contain_text("What's weighing on you most?")
+    expect(participant.locator("#messages li.pending")).to_have_count(0)
+
+    # A dropped connection loses nothing: what is typed offline is sent on reconnect.
+    participant_context.set_offline(True)
+    participant.evaluate("() => window.dispatchEvent(new Event('offline'))")
+    participant_context.set_offline(False)
+    participant.get_by_label("Your message").fill("Sorry, my signal dropped.")
+    participant.keyboard.press("Enter")
+    expect(mentor.locator("#messages")).to_contain_text("Sorry, my signal dropped.")
+
+    participant.screenshot(path=str(SCREENSHOTS / "chat-375.png"), full_page=True)
+    participant.set_viewport_size({"width": 1280, "height": 900})
+    participant.screenshot(path=str(SCREENSHOTS / "chat-1280.png"), full_page=True)
+    mentor.screenshot(path=str(SCREENSHOTS / "mentor-1280.png"), full_page=True)
+
+    overflow = participant.evaluate("() => document.documentElement.scrollWidth")
+    participant.set_viewport_size({"width": 375, "height": 740})
+    assert participant.evaluate("() => document.documentElement.scrollWidth") <= 375, overflow
+
+    participant.get_by_role("link", name="Leave quickly").click()
+    expect(participant).to_have_url("about:blank")
+    mentor_context.close()
+    participant_context.close()
+
+
+def test_chat_page_reconnects_and_resumes_after_the_server_restarts(browser, start_nodes):
+    from playwright.sync_api import expect
+
+    (node,) = start_nodes()
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(node.base_url + "/")
+    page.get_by_role("link", name="General support").click()
+    expect(page.locator("#conn-status")).to_have_text("Connected")
+    page.get_by_label("Your message").fill("first message")
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages li[data-id]")).to_have_count(1)
+
+    node.stop()
+    expect(page.locator("#conn-status")).to_contain_text("Connection lost")
+    page.get_by_label("Your message").fill("written while the server was down")
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages li.pending")).to_have_count(1)
+    node.start()
+    expect(page.locator("#conn-status")).to_have_text("Connected", timeout=30000)
+    expect(page.locator("#messages li[data-id]")).to_have_count(2)
+    expect(page.locator("#messages li.pending")).to_have_count(0)
+    context.close()

@@ -1,0 +1,116 @@
+"""Configuration comes from the environment, strictly: bad values stop the process at start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from chatplatform.env import ConfigError, env_bool, env_int, env_list, parse_keyring
+from tests.servers import REPO_ROOT, TEST_SECRETS
+
+GOOD_KEY = TEST_SECRETS["ENCRYPTION_KEYS"].split(":", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("true", True), ("0", False), ("YES", True), ("off", False)]
+)
+def test_booleans_accept_the_usual_words(raw, expected):
+    assert env_bool("DEBUG", False, {"DEBUG": raw}) is expected
+
+
+def test_a_misspelt_boolean_is_an_error_not_false():
+    with pytest.raises(ConfigError, match="DEBUG"):
+        env_bool("DEBUG", False, {"DEBUG": "ture"})
+
+
+def test_numbers_are_checked_for_form_and_range():
+    assert env_int("N", 5, {"N": "7"}) == 7
+    with pytest.raises(ConfigError, match="whole number"):
+        env_int("N", 5, {"N": "seven"})
+    with pytest.raises(ConfigError, match="at least 1"):
+        env_int("N", 5, {"N": "0"}, minimum=1)
+
+
+def test_lists_refuse_empty_items():
+    assert env_list("HOSTS", [], {"HOSTS": "a.org, b.org"}) == ["a.org", "b.org"]
+    with pytest.raises(ConfigError, match="empty"):
+        env_list("HOSTS", [], {"HOSTS": "a.org,,b.org"})
+
+
+def test_keyring_first_entry_is_current():
+    ring = parse_keyring("ENCRYPTION_KEYS", f"new:{GOOD_KEY},old:{GOOD_KEY}")
+    assert ring.current_id == "new" and set(ring.keys) == {"new", "old"}
+    assert GOOD_KEY not in repr(ring)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("nokey", "id:base64key"),
+        ("k1:c2hvcnQ", "32 bytes"),
+        ("k1:***", "base64"),
+        (f"k1:{GOOD_KEY},k1:{GOOD_KEY}", "twice"),
+        (f"bad id:{GOOD_KEY}", "key id"),
+    ],
+)
+def test_malformed_keyrings_are_named(value, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_keyring("ENCRYPTION_KEYS", value)
+
+
+def start_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh process, as a web node would at start."""
+    base = {
+        "PATH": "/usr/bin:/bin",
+        "VAR_DIR": "/tmp/config-test-var",
+        **TEST_SECRETS,
+        "DEBUG": "false",
+    }
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=REPO_ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "chatplatform.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG must be one of"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({"ENCRYPTION_KEYS": ""}, "ENCRYPTION_KEYS must be set"),
+        ({"ENCRYPTION_KEYS": "k1:c2hvcnQ"}, "32 bytes"),
+        ({"PSEUDONYM_KEY": ""}, "PSEUDONYM_KEY must be set"),
+        ({"DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+        ({"MESSAGE_MAX_LENGTH": "lots"}, "MESSAGE_MAX_LENGTH"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+    ],
+)
+def test_bad_environment_stops_the_site_at_start_with_a_clear_sentence(env, message):
+    result = start_settings(env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_good_production_environment_starts():
+    assert start_settings({}).returncode == 0
+
+
+def test_debug_without_keys_generates_and_keeps_dev_keys(tmp_path):
+    env = {
+        "DEBUG": "true",
+        "SECRET_KEY": "",
+        "ENCRYPTION_KEYS": "",
+        "PSEUDONYM_KEY": "",
+        "VAR_DIR": str(tmp_path),
+    }
+    assert start_settings(env).returncode == 0
+    first = (tmp_path / "dev-encryption-keys").read_text()
+    assert start_settings(env).returncode == 0
+    assert (tmp_path / "dev-encryption-keys").read_text() == first
