@@ -25,7 +25,7 @@ from chatplatform.services.participants import SESSION_KEY
 from chatplatform.services.rooms import do_assign_host, do_create_group_room
 from chatplatform.services.staff import do_add_staff
 
-pytest_plugins = ["tests.servers"]
+pytest_plugins = ["tests.servers", "tests.escalation_fakes"]
 
 ORIGIN = "http://testserver"
 STAFF_PASSWORD = "correct-horse-battery-staple"

@@ -32,7 +32,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         yield instance
         instance.close()
 
@@ -43,7 +45,9 @@ def test_participant_and_mentor_are_matched_and_chat_in_real_browsers(browser, s
     (node,) = start_nodes(env={"QUICK_EXIT_URL": "about:blank"})
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     mentor_context = browser.new_context(viewport={"width": 1280, "height": 900})
-    participant_context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    participant_context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True
+    )
     mentor = mentor_context.new_page()
     participant = participant_context.new_page()
     for page in (mentor, participant):
@@ -75,7 +79,9 @@ def test_participant_and_mentor_are_matched_and_chat_in_real_browsers(browser, s
     participant.get_by_label("Your message").fill("Hi, exams are getting to me.")
     participant.keyboard.press("Enter")
     expect(mentor.locator("#messages")).to_contain_text("Hi, exams are getting to me.")
-    mentor.get_by_label("Your message").fill("Thanks for reaching out. What's weighing on you most?")
+    mentor.get_by_label("Your message").fill(
+        "Thanks for reaching out. What's weighing on you most?"
+    )
     mentor.get_by_role("button", name="Send").click()
     expect(participant.locator("#messages")).to_contain_text("What's weighing on you most?")
     expect(participant.locator("#messages li.pending")).to_have_count(0)

@@ -23,7 +23,9 @@ async def test_sent_sentence_never_reaches_the_database_file_in_plain_text(start
         client.get("/chat/1/")
         socket = await client.websocket("/ws/rooms/1/")
         await socket.receive_type("hello")
-        await socket.send({"type": "message.send", "client_id": str(uuid.uuid4()), "body": sentence})
+        await socket.send(
+            {"type": "message.send", "client_id": str(uuid.uuid4()), "body": sentence}
+        )
         await socket.receive_type("message.ack")
         echoed = await socket.receive_type("message")
         assert echoed["body"] == sentence
@@ -50,7 +52,9 @@ async def test_resume_after_reconnect_on_the_real_server_loses_nothing(start_nod
         await sender.receive_type("hello")
         sent_ids = []
         for n in range(5):
-            await sender.send({"type": "message.send", "client_id": str(uuid.uuid4()), "body": f"n{n}"})
+            await sender.send(
+                {"type": "message.send", "client_id": str(uuid.uuid4()), "body": f"n{n}"}
+            )
             sent_ids.append((await sender.receive_type("message.ack"))["id"])
         again = await reader.websocket("/ws/rooms/1/")
         await again.receive_type("hello")
