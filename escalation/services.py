@@ -122,7 +122,12 @@ def crisis_support(region: str | None, level: str, *, in_chat: bool) -> dict[str
             "If you might act on thoughts of ending your life, or you are in danger now, "
             "please call %(number)s now."
         ) % {"number": emergency_number}
-        paragraphs.insert(0 if imminent else 1, danger)
+    else:
+        danger = _(
+            "If you might act on thoughts of ending your life, or you are in danger now, "
+            "please call your local emergency number now."
+        )
+    paragraphs.insert(0 if imminent else 1, danger)
     paragraphs.append(
         _("A supervisor from our team has been asked to help and will be with you shortly.")
         if in_chat
