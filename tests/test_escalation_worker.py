@@ -95,7 +95,9 @@ def test_two_racing_workers_send_each_page_exactly_once(database, request):
     emails = Counter(
         match
         for output in outputs
-        for match in re.findall(r"Subject: Urgent: escalation (\d+) .*?\nFrom: .*?\nTo: (\S+)", output)
+        for match in re.findall(
+            r"Subject: Urgent: escalation (\d+) .*?\nFrom: .*?\nTo: (\S+)", output
+        )
     )
     assert len(emails) == ESCALATIONS * SUPERVISORS
     assert set(emails.values()) == {1}, "an email went out twice"
