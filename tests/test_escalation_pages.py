@@ -104,3 +104,10 @@ class TestRoomPage:
         assert "Are you thinking about suicide?" in page
         assert 'id="escalation-status"' in page
         assert 'id="urgent-help"' not in page
+
+
+def test_supervisors_find_their_console_from_the_staff_console(make_staff):
+    page = staff_client(make_staff(roles.SUPERVISOR)).get("/staff/").content.decode()
+    assert 'href="/supervisor/"' in page
+    mentor_page = staff_client(make_staff(roles.MENTOR)).get("/staff/").content.decode()
+    assert 'href="/supervisor/"' not in mentor_page

@@ -171,6 +171,8 @@ function upsert(data) {
   if (!entry) {
     entry = { element: buildCard(data.id) };
     cards.set(data.id, entry);
+  } else if (LEVEL_ORDER[data.level] < LEVEL_ORDER[entry.data.level]) {
+    raiseAlert(data, true); // the risk went up, e.g. from high to imminent
   }
   entry.data = data;
   entry.receivedAt = Date.now();
