@@ -682,12 +682,12 @@ def _open_chat_with_waiting_participant(
     if escalation.participant_id is None:
         raise ServiceError("gone", _("This person is no longer here."))
     with transaction.atomic():
-        ticket = queue_service.do_request_chat(escalation.participant)
-        if isinstance(ticket, Room):
-            room = ticket
+        waiting = queue_service.do_request_chat(escalation.participant)
+        if isinstance(waiting, Room):
+            room = waiting
         else:
             # Matching sends chat_matched, whose receiver attaches the room to the escalation.
-            room = queue_service.do_accept_ticket(actor, ticket.pk)
+            room = queue_service.do_accept_ticket(actor, waiting.pk)
         escalation = check_escalation(actor, escalation.pk, lock=True)
         _acknowledge_if_open(escalation, actor, now)
         _audit(actor, "escalation_taken_over", escalation, data={"from": 0})
