@@ -256,13 +256,16 @@ def do_open_escalation(
     participant: Participant | None = None,
     trigger_message: Message | None = None,
     raised_by: Actor | None = None,
+    show_participant_support: bool = False,
     now: datetime | None = None,
 ) -> Opened:
     """Open an escalation, or fold a new signal into the one already open for this person.
 
     Preconditions: ``level`` is one of Escalation.Level; a room or a participant is
     given. A repeated signal never opens a second escalation: it raises the level
-    (never lowers it) and adds its reasons. Paging starts on commit.
+    (never lowers it) and adds its reasons. With ``show_participant_support``, the
+    participant's sockets get the crisis panel whenever the level rises. All of it
+    is published on commit, the first page last.
     """
     from escalation import paging
 
@@ -305,6 +308,8 @@ def do_open_escalation(
         if opened.level_raised:
             _raise_queue_priority(participant_id, escalation.level)
         notify_changed(escalation, "opened" if opened.created else "updated")
+        if show_participant_support and participant is not None and opened.level_raised:
+            notify_participant(escalation, participant)
         if opened.created:
             transaction.on_commit(lambda: paging.dispatch_now(escalation.pk), robust=True)
     return opened
@@ -330,19 +335,16 @@ def do_open_from_risk(
 
     Preconditions: called inside the transaction that stored ``message``.
     """
-    participant = Participant.objects.get(pk=actor.id)
-    opened = do_open_escalation(
+    return do_open_escalation(
         source=Escalation.Source.AUTOMATIC,
         level=level,
         reasons=reasons,
         third_party=third_party,
         room_id=message.room_id,
-        participant=participant,
+        participant=Participant.objects.get(pk=actor.id),
         trigger_message=message,
+        show_participant_support=True,
     )
-    if opened.level_raised:
-        notify_participant(opened.escalation, participant)
-    return opened
 
 
 def do_request_urgent_help(
