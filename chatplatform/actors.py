@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chatplatform import roles
+
+if TYPE_CHECKING:
+    from chatplatform.models import Participant, User
 
 
 @dataclass(frozen=True)
@@ -35,13 +39,13 @@ def actor_group(actor_key: str) -> str:
     return f"actor.{actor_key}"
 
 
-def participant_actor(participant) -> Actor:
+def participant_actor(participant: Participant) -> Actor:
     return Actor(
         kind="participant", id=participant.pk, handle=participant.handle, role=roles.PARTICIPANT
     )
 
 
-def staff_actor(user) -> Actor | None:
+def staff_actor(user: User) -> Actor | None:
     role = roles.role_of(user)
     if role is None:
         return None

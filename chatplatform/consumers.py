@@ -10,12 +10,13 @@ import json
 import logging
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from chatplatform import frames
+from chatplatform import events, frames
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
 from chatplatform.extensions import ROOM_FRAMES
@@ -54,6 +55,16 @@ class FrameConsumer(AsyncWebsocketConsumer):
     async def on_connect(self) -> None:
         raise NotImplementedError
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels hops to the database thread before every handler to close stale
+        # connections. Our handlers reach the database only through
+        # database_sync_to_async, which does that itself, so the hop is skipped: it
+        # queued every broadcast delivery behind the database work.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
+
     async def send_json(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
 
@@ -75,7 +86,8 @@ class FrameConsumer(AsyncWebsocketConsumer):
                     retry_after=round(wait, 1),
                 )
             frame_type, clean = self.parse(data)
-            await self.handle(frame_type, clean, ref)
+            async with events.held_until_reply():
+                await self.handle(frame_type, clean, ref)
         except ServiceError as error:
             await self.send_error(error, ref)
 

@@ -1,12 +1,17 @@
 """Publishing to the channel layer, only after the transaction commits.
 
 Store first, acknowledge, then broadcast: a client never hears of a row that
-might still roll back. Tests capture calls to ``send_to_group``.
+might still roll back. Inside a websocket consumer, events committed while
+handling a frame are held until the consumer has replied (the ack), then
+sent from the event loop; elsewhere (views, commands, workers) they are sent
+as soon as the transaction commits. Tests capture calls to ``send_to_group``.
 """
 
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
+from types import TracebackType
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -14,6 +19,9 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+Event = tuple[str, dict[str, Any]]
+_held: ContextVar[list[Event] | None] = ContextVar("held_channel_events", default=None)
 
 
 def send_to_group(group: str, event: dict[str, Any]) -> None:
@@ -29,5 +37,38 @@ def send_to_group(group: str, event: dict[str, Any]) -> None:
         )
 
 
+def _publish(group: str, event: dict[str, Any]) -> None:
+    held = _held.get()
+    if held is None:
+        send_to_group(group, event)
+    else:
+        held.append((group, event))
+
+
 def publish_on_commit(group: str, event: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: send_to_group(group, event), robust=True)
+    transaction.on_commit(lambda: _publish(group, event), robust=True)
+
+
+class held_until_reply:
+    """Hold events committed in this block; send them when the block ends, even on error."""
+
+    async def __aenter__(self) -> held_until_reply:
+        self.events: list[Event] = []
+        self.token = _held.set(self.events)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        _held.reset(self.token)
+        layer = get_channel_layer()
+        for group, event in self.events:
+            try:
+                await layer.group_send(group, event)
+            except Exception:
+                logger.exception(
+                    "channel layer send failed", extra={"group": group, "event": event["type"]}
+                )

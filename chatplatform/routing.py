@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from chatplatform import consumers
@@ -7,3 +8,10 @@ websocket_urlpatterns = [
     path("ws/queue/", consumers.QueueConsumer.as_asgi()),
     path("ws/staff/", consumers.StaffConsumer.as_asgi()),
 ]
+
+if settings.BENCHMARK_ENDPOINTS:
+    from chatplatform.bench import BareBroadcastConsumer
+
+    websocket_urlpatterns.append(
+        path("ws/bench/bare/<int:room_id>/", BareBroadcastConsumer.as_asgi())
+    )

@@ -57,6 +57,7 @@ try:
     DEFAULT_CRISIS_REGION = env_str("DEFAULT_CRISIS_REGION", "US")
     QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
     SESSION_COOKIE_AGE = env_int("PARTICIPANT_SESSION_DAYS", 30, minimum=1) * 86400
+    BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
     # Crisis escalation (escalation app). The detector factory is a dotted path so
     # tests and organisations can swap the detector without touching the pipeline.
     RISK_DETECTOR = env_str("RISK_DETECTOR", "escalation.risk.default_detector")
@@ -129,8 +130,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # IMMEDIATE transactions take the write lock up front, so two writers queue
     # instead of failing with "database is locked" on lock upgrade.
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL lets readers work while one writer commits; NORMAL sync is durable across
+    # application crashes (the WAL is fsynced at checkpoints).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Reopening SQLite (and re-running the PRAGMAs) on every database call costs more
+    # than the query; a local file has no server-side connection to go stale.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
 
 INSTALLED_APPS = [
     "daphne",
@@ -208,7 +217,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "chatplatform.layers.SingleNodeChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTHENTICATION_BACKENDS = [

@@ -43,7 +43,7 @@ def test_data_key_wrapped_under_an_unknown_key_id_is_reported():
 
 def test_each_room_gets_its_own_data_key(make_group_room):
     first, second = make_group_room(), make_group_room()
-    assert keys.current_room_key(first)[1] != keys.current_room_key(second)[1]
+    assert keys.current_room_key(first.pk)[1] != keys.current_room_key(second.pk)[1]
     assert RoomKey.objects.filter(room=first).count() == 1
 
 

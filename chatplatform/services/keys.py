@@ -6,35 +6,41 @@ from django.conf import settings
 from django.db import transaction
 
 from chatplatform import crypto
-from chatplatform.models import Room, RoomKey
+from chatplatform.models import RoomKey
 
 
 class ShreddedError(crypto.DecryptionError):
     """The data key is gone: the content it protected can never be read again."""
 
 
-def current_room_key(room: Room) -> tuple[int, bytes]:
+def current_room_key(room_id: int) -> tuple[int, bytes]:
     """The room's newest live data key as (version, key), creating the first one if needed.
 
     Call inside the transaction that holds the room's row lock, so that two
     senders never create two first keys.
     """
-    key_row = (
-        RoomKey.objects.filter(room=room, shredded_at__isnull=True).order_by("-version").first()
+    newest = (
+        RoomKey.objects.filter(room_id=room_id, shredded_at__isnull=True)
+        .order_by("-version")
+        .values_list("version", "kek_id", "wrapped_key")[:1]
     )
-    if key_row is None:
-        return create_room_key(room)
-    return key_row.version, _unwrap(key_row)
+    for version, kek_id, wrapped in newest:
+        if wrapped is None:
+            break
+        return version, crypto.unwrap_data_key(
+            settings.ENCRYPTION_KEYRING, kek_id, room_id, version, bytes(wrapped)
+        )
+    return create_room_key(room_id)
 
 
-def create_room_key(room: Room) -> tuple[int, bytes]:
+def create_room_key(room_id: int) -> tuple[int, bytes]:
     keyring = settings.ENCRYPTION_KEYRING
     with transaction.atomic():
-        last = RoomKey.objects.filter(room=room).order_by("-version").first()
+        last = RoomKey.objects.filter(room_id=room_id).order_by("-version").first()
         version = (last.version + 1) if last else 1
         data_key = crypto.new_data_key()
-        kek_id, wrapped = crypto.wrap_data_key(keyring, room.pk, version, data_key)
-        RoomKey.objects.create(room=room, version=version, kek_id=kek_id, wrapped_key=wrapped)
+        kek_id, wrapped = crypto.wrap_data_key(keyring, room_id, version, data_key)
+        RoomKey.objects.create(room_id=room_id, version=version, kek_id=kek_id, wrapped_key=wrapped)
     return version, data_key
 
 
@@ -58,10 +64,10 @@ def _unwrap(key_row: RoomKey) -> bytes:
     )
 
 
-def encrypt_body(room: Room, message_uid: str, body: str) -> tuple[int, bytes]:
-    version, data_key = current_room_key(room)
+def encrypt_body(room_id: int, message_uid: str, body: str) -> tuple[int, bytes]:
+    version, data_key = current_room_key(room_id)
     blob = crypto.seal(
-        data_key, body.encode("utf-8"), crypto.message_aad(room.pk, message_uid, version)
+        data_key, body.encode("utf-8"), crypto.message_aad(room_id, message_uid, version)
     )
     return version, blob
 

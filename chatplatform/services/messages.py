@@ -8,7 +8,7 @@ from datetime import UTC
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,14 +83,12 @@ def _sender_filter(actor: Actor) -> Q:
 
 
 def _existing_send(room_id: int, actor: Actor, client_id: str) -> SendResult | None:
-    found = (
-        Message.objects.filter(_sender_filter(actor), room_id=room_id, client_id=client_id)
-        .values("seq", "status")
-        .first()
-    )
-    if found is None:
-        return None
-    return SendResult(client_id=client_id, id=found["seq"], status=found["status"], duplicate=True)
+    found = Message.objects.filter(
+        _sender_filter(actor), room_id=room_id, client_id=client_id
+    ).values_list("seq", "status")[:1]
+    for seq, status in found:
+        return SendResult(client_id=client_id, id=seq, status=status, duplicate=True)
+    return None
 
 
 def do_send_message(access: RoomAccess, client_id: str, body: str) -> SendResult:
@@ -104,9 +102,6 @@ def do_send_message(access: RoomAccess, client_id: str, body: str) -> SendResult
     body = normalise_body(body)
     if not body:
         raise ServiceError("invalid", _("The message is empty."))
-    duplicate = _existing_send(access.room_id, access.actor, client_id)
-    if duplicate is not None:
-        return duplicate
     outcome = pipeline.run_checks(
         pipeline.Draft(
             room_id=access.room_id,
@@ -118,32 +113,42 @@ def do_send_message(access: RoomAccess, client_id: str, body: str) -> SendResult
         )
     )
     if outcome.action == pipeline.BLOCK:
+        # A re-send after a reconnect is acknowledged, not refused by a check that
+        # changed since the message was accepted (a mute, slow mode).
+        duplicate = _existing_send(access.room_id, access.actor, client_id)
+        if duplicate is not None:
+            return duplicate
         raise ServiceError(
             outcome.code or "blocked",
             outcome.detail or _("This message can't be sent."),
             **outcome.extra,
         )
     held = outcome.action == pipeline.HOLD
-    with transaction.atomic():
-        room = Room.objects.select_for_update().get(pk=access.room_id)
-        duplicate = _existing_send(room.pk, access.actor, client_id)
-        if duplicate is not None:
-            return duplicate
-        if room.closed_at is not None:
-            raise ServiceError("room_closed", _("This chat has ended. You can start a new one."))
-        message = Message(
-            room=room,
-            client_id=client_id,
-            sender_participant_id=None if access.actor.is_staff else access.actor.id,
-            sender_user_id=access.actor.id if access.actor.is_staff else None,
-            sender_role=access.actor.role,
-            sender_handle=access.actor.handle,
-            status=Message.Status.HELD if held else Message.Status.DELIVERED,
-        )
-        _store(room, message, outcome.body, deliver=not held)
-        message_stored.send(
-            sender=Message, message=message, body=outcome.body, outcome=outcome, actor=access.actor
-        )
+    message = Message(
+        room_id=access.room_id,
+        client_id=client_id,
+        sender_participant_id=None if access.actor.is_staff else access.actor.id,
+        sender_user_id=access.actor.id if access.actor.is_staff else None,
+        sender_role=access.actor.role,
+        sender_handle=access.actor.handle,
+        status=Message.Status.HELD if held else Message.Status.DELIVERED,
+    )
+    try:
+        with transaction.atomic():
+            _store(message, outcome.body, deliver=not held)
+            message_stored.send(
+                sender=Message,
+                message=message,
+                body=outcome.body,
+                outcome=outcome,
+                actor=access.actor,
+            )
+    except IntegrityError:
+        # The unique (room, sender, client_id) constraint caught a re-send; nothing was kept.
+        duplicate = _existing_send(access.room_id, access.actor, client_id)
+        if duplicate is None:
+            raise
+        return duplicate
     return SendResult(
         client_id=client_id,
         id=message.seq,
@@ -153,20 +158,46 @@ def do_send_message(access: RoomAccess, client_id: str, body: str) -> SendResult
     )
 
 
-def _store(room: Room, message: Message, body: str, *, deliver: bool) -> None:
+def _take_next_seq(room_id: int, *, allow_closed: bool = False) -> int:
+    """Lock the room row and take its next message id, in one statement.
+
+    The UPDATE holds the row lock until commit, so ids commit in the order they are
+    taken and a resuming client never skips one. A closed room refuses new messages.
+    """
+    # The table name comes from the model, never from input.
+    sql = f"UPDATE {Room._meta.db_table} SET last_seq = last_seq + 1 WHERE id = %s "  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql + "RETURNING last_seq, closed_at", [room_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise ServiceError("not_found", _("This room does not exist."))
+    if row[1] is not None and not allow_closed:
+        raise ServiceError("room_closed", _("This chat has ended. You can start a new one."))
+    return row[0]
+
+
+def _check_open(room_id: int) -> None:
+    closed = Room.objects.filter(pk=room_id).values_list("closed_at", flat=True).first()
+    if closed is not None:
+        raise ServiceError("room_closed", _("This chat has ended. You can start a new one."))
+
+
+def _store(message: Message, body: str, *, deliver: bool, allow_closed: bool = False) -> None:
     """Encrypt and save; when delivering, take the next id and broadcast after commit.
 
-    The caller holds the room's row lock.
+    Call inside a transaction. ``allow_closed`` lets the core post its own notice
+    ("the chat has ended") into a room it has just closed.
     """
-    now = timezone.now()
     if deliver:
-        room.last_seq += 1
-        room.save(update_fields=["last_seq"])
-        message.seq = room.last_seq
-        message.delivered_at = now
-    message.key_version, message.body_ciphertext = keys.encrypt_body(room, str(message.uid), body)
+        message.seq = _take_next_seq(message.room_id, allow_closed=allow_closed)
+        message.delivered_at = timezone.now()
+    elif not allow_closed:
+        _check_open(message.room_id)
+    message.key_version, message.body_ciphertext = keys.encrypt_body(
+        message.room_id, str(message.uid), body
+    )
     message.body_length = len(body)
-    message.save()
+    message.save(force_insert=True)
     if deliver:
         notify_message(message, body)
 
@@ -187,33 +218,32 @@ def do_post_notice(
     recipient: Participant | None = None,
     sender: Actor | None = None,
 ) -> Message:
-    """Store and broadcast a system notice, staff whisper or private warning in a room."""
+    """Store and broadcast a system notice, staff whisper or private warning in a room.
+
+    Notices may be posted into a closed room (the core's own "the chat has ended").
+    """
+    message = Message(
+        room_id=room.pk,
+        kind=kind,
+        audience=audience,
+        recipient_participant=recipient,
+        sender_user_id=sender.id if sender and sender.is_staff else None,
+        sender_role=sender.role if sender else "system",
+        sender_handle=sender.handle if sender else SYSTEM_HANDLE,
+    )
     with transaction.atomic():
-        locked_room = Room.objects.select_for_update().get(pk=room.pk)
-        message = Message(
-            room=locked_room,
-            kind=kind,
-            audience=audience,
-            recipient_participant=recipient,
-            sender_user_id=sender.id if sender and sender.is_staff else None,
-            sender_role=sender.role if sender else "system",
-            sender_handle=sender.handle if sender else SYSTEM_HANDLE,
-        )
-        _store(locked_room, message, text, deliver=True)
+        _store(message, text, deliver=True, allow_closed=True)
     return message
 
 
 def do_release_held(message: Message) -> Message:
     """Deliver a held message now, with the next id, as if it had just been sent."""
     with transaction.atomic():
-        room = Room.objects.select_for_update().get(pk=message.room_id)
         message = Message.objects.select_for_update().get(pk=message.pk)
         if message.status != Message.Status.HELD:
             return message
         body = decrypt_message(message)
-        room.last_seq += 1
-        room.save(update_fields=["last_seq"])
-        message.seq = room.last_seq
+        message.seq = _take_next_seq(message.room_id, allow_closed=True)
         message.status = Message.Status.DELIVERED
         message.delivered_at = timezone.now()
         message.save(update_fields=["seq", "status", "delivered_at"])

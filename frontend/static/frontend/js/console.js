@@ -10,6 +10,7 @@ const chatList = document.getElementById("chat-list");
 const roomList = document.getElementById("room-list");
 const summary = document.getElementById("me-summary");
 const notice = document.getElementById("notice");
+const baseTitle = document.title;
 let formDirty = false;
 
 function minutes(seconds) {
@@ -53,6 +54,8 @@ function render(snapshot) {
     }),
   );
   queueEmpty.hidden = snapshot.queue.length > 0;
+  // A mentor working in another tab sees at a glance that someone is waiting.
+  document.title = snapshot.queue.length ? `(${snapshot.queue.length}) ${baseTitle}` : baseTitle;
   chatList.replaceChildren(...snapshot.chats.map((chat) => linkItem(`/chat/${chat.room}/`, chat.title)));
   roomList.replaceChildren(...snapshot.rooms.map((room) => linkItem(`/chat/${room.room}/`, room.title)));
 }
