@@ -1,0 +1,337 @@
+"""Suicide, self-harm and harm risk detection for participant messages (pure Python, no Django).
+
+``assess(text, language=None)`` returns an ``Assessment``: a level (``none``,
+``low``, ``high`` or ``imminent``), the names of the signals that matched (never
+message text) and whether the concern is about someone else. The message
+pipeline calls it on every participant message before delivery, so it is fast
+(well over 20,000 messages/s on one core, see ``benchmarks/risk_throughput.py``).
+
+How it decides
+--------------
+Signals are data, one YAML file per language in ``escalation/risk_signals/``
+(validated on load, see ``escalation.risk_rules``). A message is normalised once
+(``escalation.risk_text``), idioms and topic mentions are masked, then each
+signal family is one compiled regex. A match is dropped when a negation comes
+just before it in the same clause ("I would never kill myself"), and is credited
+to someone else when the words or the clause say so ("my friend wants to end
+her life"). Levels:
+
+- ``imminent``: something is happening now (pills taken, standing on a bridge),
+  or two of means / intent / plan / goodbye / time-frame together (means words
+  plus intent or a time-frame predict an active rescue far better than the word
+  "suicide": "I have the pills in front of me right now" is imminent);
+- ``high``: ideation, intent, self-harm, means, plan, goodbye, harm to others,
+  abuse or danger at home; concern about someone else is at most ``high`` with
+  ``third_party=True``;
+- ``low``: hopelessness, or past self-harm, attempts or suicide loss;
+- ``none``: nothing above (everyday distress, idioms, negations, mentions).
+
+With ``language=None`` (participants do not declare one) every shipped language
+is checked and the highest result wins; an unknown language code is treated
+the same way, because missing a person at risk is worse than a wasted check.
+
+How to plug in a trained model
+------------------------------
+Any object with ``assess(text, language) -> Assessment`` satisfies ``Detector``.
+Write a zero-argument factory that builds it once (load the model there, not
+per message) and name it in the ``RISK_DETECTOR`` setting, a dotted path such
+as ``myorg.risk.make_detector``; the default is
+``escalation.risk.default_detector``. Keep the contract: levels from
+``LEVELS``, reasons are signal names and never message text, no I/O per
+message, and the same speed budget. Run ``escalation.risk_eval`` against the
+new detector before switching (see ``docs/risk-detection.md``).
+
+Command line: ``python -m escalation.risk [--language en|es]`` reads one message
+per line on stdin and writes one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import BinaryIO, Protocol, TextIO
+
+from escalation.risk_rules import SIGNALS, LanguageRules, load_language, signal_dir
+from escalation.risk_text import normalise
+
+LEVELS = ("none", "low", "high", "imminent")
+_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+# Each of these, found alone, makes a message high.
+HIGH_SIGNALS = frozenset(
+    {
+        "in_progress",
+        "means",
+        "intent",
+        "plan",
+        "goodbye",
+        "ideation",
+        "self_harm",
+        "harm_to_others",
+        "abuse",
+    }
+)
+LOW_SIGNALS = frozenset({"hopelessness", "history"})
+# Two of these together are imminent. Self-harm urges with a time-frame stay high
+# ("I want to cut tonight but I'm trying not to"), and so do suicidal thoughts
+# with one ("suicidal thoughts again tonight"): thoughts are not yet a plan.
+IMMINENT_WITH = {
+    "means": frozenset({"ideation", "intent", "plan", "goodbye", "timeframe", "harm_to_others"}),
+    "intent": frozenset({"timeframe", "plan", "goodbye"}),
+    "plan": frozenset({"timeframe", "goodbye"}),
+    "goodbye": frozenset({"timeframe", "ideation"}),
+    "harm_to_others": frozenset({"timeframe"}),
+}
+# Harm to others is about someone else by nature, and a loss to suicide is the writer's
+# own history: neither is a third party's risk.
+_ALWAYS_FIRST_PERSON = frozenset({"harm_to_others", "history"})
+# "I won't be here tomorrow" negates being here, not tomorrow.
+_NEVER_NEGATED = frozenset({"timeframe"})
+# In these, a pronoun in the matched words names a thing ("take them all") or is idiomatic
+# ("no le veo salida"), not the person at risk; only the clause tells whose words they are.
+_OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "timeframe", "hopelessness"})
+_SIGNAL_ORDER = {name: position for position, name in enumerate(SIGNALS)}
+_CLAUSE_PUNCTUATION_RE = re.compile(r"[.,;:!?]+")
+# A message is "clearly" in one language with at least this many of its common words,
+# and this many times more than any other language's.
+_CLEAR_LANGUAGE_WORDS = 2
+_CLEAR_LANGUAGE_RATIO = 3
+_NEGATION_WINDOW_WORDS = 5
+_SUBJECT_WINDOW_WORDS = 10
+_AFTER_WINDOW_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: str  # one of LEVELS
+    reasons: tuple[str, ...] = ()  # signal names that matched; never message text
+    third_party: bool = False  # the concern is about someone else
+
+
+NO_RISK = Assessment("none")
+
+
+class Detector(Protocol):
+    def assess(self, text: str, language: str | None = None) -> Assessment: ...
+
+
+class RuleDetector:
+    """The shipped detector: the signal files of every language, loaded once."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        paths = sorted((directory or signal_dir()).glob("*.yaml"))
+        self.languages = {path.stem: load_language(path) for path in paths}
+        if not self.languages:
+            raise ValueError("no risk signal files found")
+
+    def assess(self, text: str, language: str | None = None) -> Assessment:
+        normalised = normalise(text)
+        if not normalised:
+            return NO_RISK
+        rules = self.languages.get(language or "") or self._clear_language(normalised)
+        if rules is not None:
+            return _assess_in(rules, normalised)
+        return _strongest([_assess_in(rules, normalised) for rules in self.languages.values()])
+
+    def _clear_language(self, normalised: str) -> LanguageRules | None:
+        """The one language a message is clearly written in, judged by its common words.
+
+        None for short, mixed or unclear messages, which are then read in every language.
+        """
+        words = set(normalised.split())
+        counts = sorted(
+            ((len(words & rules.common_words), rules) for rules in self.languages.values()),
+            key=lambda count: count[0],
+            reverse=True,
+        )
+        best, rules = counts[0]
+        runner_up = counts[1][0] if len(counts) > 1 else 0
+        if best >= _CLEAR_LANGUAGE_WORDS and best >= _CLEAR_LANGUAGE_RATIO * runner_up:
+            return rules
+        return None
+
+
+@cache
+def default_detector() -> Detector:
+    return RuleDetector()
+
+
+def assess(text: str, language: str | None = None) -> Assessment:
+    return default_detector().assess(text, language)
+
+
+def _assess_in(rules: LanguageRules, normalised: str) -> Assessment:
+    text = rules.prepare(normalised)
+    if not rules.prefilter.search(text):
+        return NO_RISK
+    if rules.mask is not None:
+        text = rules.mask.sub(".", text)
+    own: set[str] = set()
+    others: set[str] = set()
+    if rules.history is not None and _credit(rules, "history", rules.history, text, own, others):
+        # A past attempt ("I tried to overdose years ago") must not read as a present one.
+        text = rules.history.sub(".", text)
+    for name, regex in rules.signals:
+        _credit(rules, name, regex, text, own, others)
+    level = _level_of(own)
+    if _RANK[level] < _RANK["high"] and others & HIGH_SIGNALS:
+        return Assessment("high", _ordered(others), third_party=True)
+    return Assessment(level, _ordered(own)) if level != "none" else NO_RISK
+
+
+def _credit(
+    rules: LanguageRules,
+    signal: str,
+    regex: re.Pattern[str],
+    text: str,
+    own: set[str],
+    others: set[str],
+) -> bool:
+    """Add ``signal`` to the writer's or to others' signals; True if it matched at all."""
+    matched = False
+    for match in regex.finditer(text):
+        if signal not in _NEVER_NEGATED and _negated(rules, text, match):
+            continue
+        matched = True
+        speaker = _speaker(rules, signal, text, match)
+        if speaker == "first":
+            own.add(signal)
+        elif speaker == "third":
+            others.add(signal)
+    return matched
+
+
+def _level_of(signals: set[str]) -> str:
+    if "in_progress" in signals or any(
+        signal in signals and signals & partners for signal, partners in IMMINENT_WITH.items()
+    ):
+        return "imminent"
+    if signals & HIGH_SIGNALS:
+        return "high"
+    if signals & LOW_SIGNALS:
+        return "low"
+    return "none"
+
+
+def _clause_before(rules: LanguageRules, text: str, start: int, words: int) -> str:
+    before = text[:start]
+    cut = 0
+    for found in _CLAUSE_PUNCTUATION_RE.finditer(before):
+        cut = found.end()
+    for found in rules.grammar["clause_break"].finditer(before, cut):
+        cut = found.end()
+    return " ".join(before[cut:].split()[-words:])
+
+
+def _negated(rules: LanguageRules, text: str, match: re.Match[str]) -> bool:
+    grammar = rules.grammar
+    window = _clause_before(rules, text, match.start(), _NEGATION_WINDOW_WORDS + 2)
+    window = grammar["negation_exception"].sub(" ", window)
+    window = " ".join(window.split()[-_NEGATION_WINDOW_WORDS:])
+    negation = _last(grammar["negator"], window)
+    if negation is not None:
+        # A subject after the negated verb starts a clause the negation does not govern
+        # ("my mum doesn't know I want to die"); right after it, it is the negated verb
+        # itself ("no estoy pensando en ...") or its object ("asked if I want to die").
+        later_words = " ".join(window[negation.end() :].split()[1:])
+        if not grammar["first_person_subject"].search(later_words):
+            return True
+    after = text[match.end() : match.end() + _AFTER_WINDOW_CHARS].lstrip()
+    return grammar["negation_after"].match(after) is not None
+
+
+def _speaker(rules: LanguageRules, signal: str, text: str, match: re.Match[str]) -> str | None:
+    """ "first" (the writer), "third" (someone they speak of) or None (a story or a song)."""
+    grammar = rules.grammar
+    window = _clause_before(rules, text, match.start(), _SUBJECT_WINDOW_WORDS)
+    if grammar["reported_fiction"].search(window):
+        return None
+    if signal in _ALWAYS_FIRST_PERSON:
+        return "first"
+    span = match.group()
+    if signal not in _OBJECT_PRONOUN_SIGNALS:
+        if grammar["first_person_marker"].search(span):
+            return "first"
+        if grammar["third_person_marker"].search(span):
+            return "third"
+    last_first = _last(grammar["first_person_subject"], window)
+    last_third = _last(grammar["third_person_subject"], window)
+    if last_third is not None and (last_first is None or last_third.end() > last_first.end()):
+        return "third"
+    return "first"
+
+
+def _last(regex: re.Pattern[str], text: str) -> re.Match[str] | None:
+    found = None
+    for found in regex.finditer(text):  # noqa: B007 - the loop keeps the last match
+        pass
+    return found
+
+
+def _ordered(signals: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(signals, key=_SIGNAL_ORDER.__getitem__))
+
+
+def _strongest(assessments: list[Assessment]) -> Assessment:
+    """The highest level; at equal levels the writer's own risk outranks a third party's."""
+    best = max(assessments, key=lambda found: (_RANK[found.level], not found.third_party))
+    reasons = {
+        reason
+        for found in assessments
+        if (found.level, found.third_party) == (best.level, best.third_party)
+        for reason in found.reasons
+    }
+    return Assessment(best.level, _ordered(reasons), best.third_party)
+
+
+def as_json(assessment: Assessment) -> str:
+    """The CLI's output line: level and reasons, plus ``third_party`` when true."""
+    result: dict[str, object] = {"level": assessment.level, "reasons": list(assessment.reasons)}
+    if assessment.third_party:
+        result["third_party"] = True
+    return json.dumps(result)
+
+
+def run_cli(
+    lines: BinaryIO, out: TextIO, err: TextIO, detector: Detector, language: str | None
+) -> int:
+    """Assess each input line; a line that is not UTF-8 is reported and skipped, not fatal.
+
+    Every input line gets exactly one output line, so outputs stay aligned with
+    inputs; a bad line's output is ``{"error": "invalid_utf8", "line": N}``.
+    Returns the exit status: 1 if any line was bad, else 0.
+    """
+    status = 0
+    for number, raw in enumerate(lines, start=1):
+        try:
+            text = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as error:
+            err.write(
+                f"line {number}: not valid UTF-8 (byte {error.start + 1}); skipped, "
+                "the other lines are assessed\n"
+            )
+            out.write(json.dumps({"error": "invalid_utf8", "line": number}) + "\n")
+            status = 1
+            continue
+        out.write(as_json(detector.assess(text, language)) + "\n")
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m escalation.risk",
+        description="Assess one message per line on stdin; write one JSON object per line.",
+    )
+    parser.add_argument("--language", help="language code (en, es); default: check every language")
+    arguments = parser.parse_args(argv)
+    return run_cli(sys.stdin.buffer, sys.stdout, sys.stderr, default_detector(), arguments.language)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""The hard cases that make keyword lists fail, in English and Spanish.
+
+These sentences are not in the labelled set: they check that the rules
+generalise beyond the messages used to write them. Messages are assessed
+without a language, as participants do not declare one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from escalation.risk import Assessment, assess
+
+
+def level_of(text: str) -> str:
+    return assess(text).level
+
+
+def cases(*rows: str) -> list:
+    return [pytest.param(row, id=row) for row in rows]
+
+
+class TestNegationIsNotRisk:
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I'd never kill myself, I just feel stuck",
+            "don't worry, I'm not suicidal at all",
+            "I dont want to die, I want help with my anxiety",
+            "no, I have never hurt myself",
+            "I'm not going to overdose, I just couldn't sleep",
+            "ending my life is not an option for me",
+            "no me quiero matar, solo necesito hablar con alguien",
+            "jamás me quitaría la vida",
+            "no estoy pensando en suicidarme, tranquila",
+            "nunca me he cortado",
+        ),
+    )
+    def test_negated_risk_is_none(self, text: str) -> None:
+        assert level_of(text) == "none"
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I can't stop thinking about killing myself",
+            "I'm not okay, I want to die",
+            "I don't care anymore I want to die",
+            "no dejo de pensar en matarme",
+            "no aguanto más y me quiero morir",
+            "no sé qué hacer, quiero suicidarme",
+        ),
+    )
+    def test_words_that_only_look_negative_keep_the_risk(self, text: str) -> None:
+        assert level_of(text) == "high"
+
+
+class TestIdiomsAreNotRisk:
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "this essay is killing me",
+            "I'm dying to go to that concert",
+            "I want to die my hair green",
+            "my legs are killing me after the run",
+            "I almost died of embarrassment in class",
+            "that burger was to die for",
+            "I'd rather die than run a marathon",
+            "ugh kill me now, another meeting",
+            "I could murder a coffee",
+            "I'm going to cut my fringe tonight",
+            "me muero de ganas de verte",
+            "esta clase me está matando",
+            "me muero de sueño",
+            "prefiero morirme antes que hablar en público",
+            "mañana me corto el pelo muy corto",
+            "me mato trabajando y no me pagan",
+        ),
+    )
+    def test_idiom_is_none(self, text: str) -> None:
+        assert level_of(text) == "none"
+
+
+class TestObfuscationAndSlang:
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "kms",
+            "lowkey wanna kms",
+            "i want to unalive myself",
+            "thinking about k*lling myself",
+            "su1c1de is all I think about",
+            "I WANT TO DIE",
+            "i want to dieeeeee",
+            "i dont wanna be alive anymore",
+            "im gonna end it all",
+            "me quiero moriiir",
+            "QUIERO MATARME",
+            "kiero morirme",
+            "m4tarme es lo único que pienso",
+            "pienso en el s*icidio",
+        ),
+    )
+    def test_disguised_ideation_is_high(self, text: str) -> None:
+        assert level_of(text) == "high"
+
+
+class TestThirdPartyConcern:
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "my friend wants to end her life",
+            "my roommate told me he wants to kill himself",
+            "I think my sister is cutting herself again",
+            "my boyfriend keeps saying he wants to die",
+            "a guy in my class said he is suicidal",
+            "mi amiga quiere suicidarse",
+            "mi hermano dice que se quiere morir",
+            "creo que mi novia se está haciendo daño",
+        ),
+    )
+    def test_concern_for_someone_else_is_high_and_third_party(self, text: str) -> None:
+        assert assess(text) == Assessment("high", assess(text).reasons, third_party=True)
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "my friend is worried about me because I want to die",
+            "my mum doesn't know I want to die",
+            "mi amiga no sabe que me quiero morir",
+        ),
+    )
+    def test_own_risk_mentioned_with_a_friend_is_not_third_party(self, text: str) -> None:
+        assert assess(text).level == "high"
+        assert not assess(text).third_party
+
+
+class TestMeansAndTimeframeAreImminent:
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I have the pills in front of me right now",
+            "I've got 50 paracetamol and I'm taking them tonight",
+            "the rope is ready, I'm doing it tonight",
+            "I just swallowed a whole box of sleeping pills",
+            "I'm standing on the bridge right now",
+            "tonight I'm going to kill myself",
+            "this is my last message, goodbye everyone, I'm doing it tomorrow",
+            "goodbye all, I won't be around after tonight",
+            "tengo todas las pastillas aquí y me las voy a tomar esta noche",
+            "me acabo de tomar 30 pastillas",
+            "esta noche me voy a suicidar",
+            "estoy en la azotea y me voy a tirar",
+        ),
+    )
+    def test_means_or_intent_with_a_timeframe_is_imminent(self, text: str) -> None:
+        assert level_of(text) == "imminent"
+
+    def test_imminent_reasons_name_the_signals(self) -> None:
+        assert set(assess("I have the pills in front of me right now").reasons) >= {
+            "means",
+            "timeframe",
+        }
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I want to cut tonight",
+            "suicidal thoughts are bad tonight",
+            "tengo ganas de cortarme ahora mismo",
+        ),
+    )
+    def test_urges_with_a_timeframe_stay_high(self, text: str) -> None:
+        assert level_of(text) == "high"
+
+
+class TestOtherSignals:
+    @pytest.mark.parametrize(
+        ("text", "reason"),
+        [
+            ("I burn myself with cigarettes", "self_harm"),
+            ("me hago cortes en las piernas", "self_harm"),
+            ("I want to stab the people who bullied me", "harm_to_others"),
+            ("quiero hacerle daño a mi compañero", "harm_to_others"),
+            ("my stepmum hits me and I'm scared to go home", "abuse"),
+            ("mi padrastro me pega cuando se emborracha", "abuse"),
+        ],
+    )
+    def test_signal_is_high_with_its_reason(self, text: str, reason: str) -> None:
+        found = assess(text)
+        assert found.level == "high"
+        assert reason in found.reasons
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I feel so hopeless lately",
+            "ya nada tiene sentido",
+            "I self harmed when I was at school but not anymore",
+            "intenté suicidarme hace cinco años",
+            "we lost my favourite older cousin to suicide in 2020",
+            "perdimos a mi tío por suicidio el año pasado",
+        ),
+    )
+    def test_hopelessness_and_history_are_low(self, text: str) -> None:
+        assert level_of(text) == "low"
+
+
+class TestEverydayTalkIsNone:
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "",
+            "   ",
+            "hi, is anyone there?",
+            "I'm stressed about my dissertation deadline tonight",
+            "I took my pills this morning like the doctor said",
+            "we're going to the bridge for a walk tomorrow",
+            "the suicide prevention training was really useful",
+            "my cat died last week and I miss her",
+            "estoy agobiada con los exámenes de mañana",
+            "hoy me tomé un ibuprofeno para la regla",
+            "la charla sobre prevención del suicidio estuvo bien",
+        ),
+    )
+    def test_everyday_message_is_none(self, text: str) -> None:
+        assert level_of(text) == "none"
+
+
+def test_reasons_never_contain_message_text() -> None:
+    found = assess("zxqv I have the pills in front of me right now zxqv")
+    assert all(reason.isidentifier() and "zxqv" not in reason for reason in found.reasons)
+
+
+def test_language_restricts_the_rules_used() -> None:
+    assert assess("me quiero morir", language="en").level == "none"
+    assert assess("me quiero morir", language="es").level == "high"
+
+
+def test_unknown_language_checks_every_language() -> None:
+    assert assess("me quiero morir", language="fr").level == "high"
