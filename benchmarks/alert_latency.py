@@ -27,7 +27,7 @@ import statistics
 import sys
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,6 @@ class AlertLatency:
     load_rate_target: float = 0.0
     load_rate_achieved: float = 0.0
     load_errors: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -212,8 +211,6 @@ def test_alert_latency(start_nodes, redis_url, postgres_database) -> None:
         "MESSAGE_RATE_BURST": "1000",
         "LOG_LEVEL": "WARNING",
     }
-    if os.environ.get("ALERT_BENCH_FAKE_DETECTOR"):
-        env["RISK_DETECTOR"] = "tests.escalation_fakes.make_detector"
     nodes = start_nodes(count=2, database_url=postgres_database(), redis_url=redis_url, env=env)
     *rooms, crisis_room = map(
         int, manage(nodes[0].env, "shell", "-v", "0", "-c", SETUP_ROOMS % LOAD_ROOMS).stdout.split()
@@ -226,8 +223,6 @@ def test_alert_latency(start_nodes, redis_url, postgres_database) -> None:
         result = asyncio.run(measure(nodes, rooms, crisis_room))
     finally:
         stop_process(worker)
-    if env.get("RISK_DETECTOR"):
-        result.notes.append("fake phrase detector (ALERT_BENCH_FAKE_DETECTOR)")
     output = REPO_ROOT / "var" / "bench" / "alert_latency.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(asdict(result), indent=2))

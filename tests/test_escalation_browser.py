@@ -10,8 +10,6 @@ from tests.test_browser import CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, browser  
 
 pytestmark = pytest.mark.integration
 
-DETECTOR = {"RISK_DETECTOR": "tests.escalation_fakes.make_detector"}
-
 
 def sign_in(page, base_url: str, email: str) -> None:
     page.goto(base_url + "/accounts/login/")
@@ -26,7 +24,7 @@ def test_risk_message_shows_help_to_the_participant_and_reaches_the_supervisor_c
 ):
     from playwright.sync_api import expect
 
-    (node,) = start_nodes(env={**DETECTOR, "QUICK_EXIT_URL": "about:blank"})
+    (node,) = start_nodes(env={"QUICK_EXIT_URL": "about:blank"})
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     wide = {"viewport": {"width": 1280, "height": 900}}
     supervisor_context, mentor_context = browser.new_context(**wide), browser.new_context(**wide)

@@ -15,8 +15,6 @@ import pytest
 
 from tests.servers import REPO_ROOT, manage, server_env, stop_process
 
-pytestmark = pytest.mark.integration
-
 ESCALATIONS = 120
 SUPERVISORS = 3
 # Escalations that reached T2 unacknowledged: every supervisor gets a console page and an email.
@@ -60,6 +58,16 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
         )  # fmt: skip
 
 
+def test_compose_runs_the_worker_with_the_web_nodes_environment():
+    import yaml
+
+    services = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())["services"]
+    worker = services["escalation-worker"]
+    assert worker["command"] == ["python", "manage.py", "escalation_worker"]
+    assert worker["environment"] == services["web1"]["environment"]
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_two_racing_workers_send_each_page_exactly_once(database, request):
     directory = Path(tempfile.mkdtemp(prefix="test-workers-"))
