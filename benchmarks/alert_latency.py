@@ -1,244 +1,213 @@
-"""Alert latency under load: a risk message is sent -> a supervisor's console socket has the alert.
+"""Alert latency under the chat load of ``make bench``: risk message sent -> supervisor has it.
 
-Run it standalone (it starts PostgreSQL, Redis, two Daphne nodes and the paging
-worker through the integration harness in tests/servers.py):
+The same server and the same paced load as ``benchmarks/load.py`` (its helpers
+are reused): one Daphne process with the embedded defaults, N clients in 1:1
+rooms sending ``--rate`` messages/s for ``--seconds``. Meanwhile ``--probes``
+other participants, each in their own 1:1 room, send "I have the pills in
+front of me right now" at even intervals, so each opens a new escalation
+(through the real risk detector); the demo supervisor's console is connected
+over ``/ws/supervisor/``. For each probe the script records the time from just
+before its send to the console's first alert frame (the targeted
+``escalation.page`` or the ``escalation.changed`` "opened" broadcast, whichever
+comes first), and to each of the two. The paging worker runs beside the node,
+as deployed.
 
-    .venv/bin/python benchmarks/alert_latency.py                 # 200 msg/s for 60 s
-    ALERT_BENCH_RATE=100 ALERT_BENCH_SECONDS=30 .venv/bin/python benchmarks/alert_latency.py
+    .venv/bin/python benchmarks/alert_latency.py [--clients 1000] [--rate 200] [--seconds 20]
+        [--probes 100] [--database-url postgres://...] [--redis-url redis://...]
 
-Background load: participants in 20 group rooms send ordinary messages at
-ALERT_BENCH_RATE messages per second (spread over both nodes; every message
-passes the whole pipeline, the risk detector included). Probes: fresh
-participants on node A each send "I have the pills in front of me right now"
-in a crisis room, so each opens a new escalation; a supervisor is connected to
-node B. Latency is from just before the probe's send to the arrival of the
-``escalation.changed`` (opened) frame, and of the targeted ``escalation.page``.
-
-A load script that runs its own nodes can call ``probe_alerts`` while its load runs.
+Results are printed and written to var/bench/alert_latency.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import contextlib
 import json
-import os
-import statistics
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from load import RESULTS, Stats, close_all, open_client, open_many, paced, percentile
+
+from tests.servers import REPO_ROOT, LiveClient, Node, free_port, manage, server_env, stop_process
+
 RISK_MESSAGE = "I have the pills in front of me right now"
-LOAD_ROOMS = 20
-DEMO_PASSWORD = "demo-password-123"  # noqa: S105 (the seeded demo accounts)
-SETUP_ROOMS = """
-from chatplatform.services.rooms import do_create_group_room
-ids = [do_create_group_room(f"bench-{n}", f"Bench {n}").pk for n in range(%d)]
-crisis = do_create_group_room("bench-crisis", "Bench crisis").pk
-print(" ".join(map(str, ids)), crisis)
-"""
+SUPERVISOR = ("supervisor@example.org", "demo-password-123")
 
 
-@dataclass
-class AlertLatency:
-    probes: int
-    alerts_received: int
-    pages_received: int
-    alert_ms: dict[str, float]
-    page_ms: dict[str, float]
-    load_rate_target: float = 0.0
-    load_rate_achieved: float = 0.0
-    load_errors: int = 0
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    if not samples:
-        return {}
-    ordered = sorted(samples)
-
-    def at(fraction: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 1)
-
+def summary(samples: list[float]) -> dict[str, float]:
     return {
-        "p50": round(statistics.median(ordered), 1),
-        "p90": at(0.90),
-        "p99": at(0.99),
-        "max": round(ordered[-1], 1),
+        "p50": round(percentile(samples, 0.50) * 1000, 1),
+        "p95": round(percentile(samples, 0.95) * 1000, 1),
+        "p99": round(percentile(samples, 0.99) * 1000, 1),
+        "max": round(max(samples, default=float("nan")) * 1000, 1),
+        "samples": len(samples),
     }
 
 
-async def probe_alerts(probe_node, supervisor_node, room: int, count: int, interval: float):
-    """Send ``count`` risk messages from fresh participants; time each alert at a supervisor.
+class AlertProbes:
+    """Risk messages from participants in their own 1:1 rooms, timed to a supervisor's console.
 
-    Returns (alert latencies ms, page latencies ms). Nodes are tests.servers.Node objects
-    sharing one database and channel layer; the demo supervisor must exist.
+    Usable by any load script: ``await open(node, pairs)`` before the load starts
+    (``node`` runs the site with the demo supervisor; each pair holds a ``room`` and
+    a ``participant`` session key), then ``await fire(seconds)`` while it runs.
     """
-    from tests.servers import LiveClient
 
-    supervisor = LiveClient(supervisor_node)
-    supervisor.login("supervisor@example.org", DEMO_PASSWORD)
-    console = await supervisor.websocket("/ws/supervisor/")
-    await console.receive_type("escalations")
-    probes = []
-    for _ in range(count):
-        client = LiveClient(probe_node)
-        client.get(f"/chat/{room}/")
-        socket = await client.websocket(f"/ws/rooms/{room}/")
-        hello = await socket.receive_type("hello")
-        probes.append((client, socket, hello["you"]["handle"]))
-
-    sent: dict[str, float] = {}
-    alerts: dict[str, float] = {}
-    pages: dict[str, float] = {}
-
-    async def listen() -> None:
-        while len(alerts) < count or len(pages) < count:
-            frame = await console.receive(timeout=30)
-            handle = frame.get("escalation", {}).get("handle")
-            now = time.perf_counter()
-            if frame["type"] == "escalation.changed" and frame["event"] == "opened":
-                alerts.setdefault(handle, now)
-            elif frame["type"] == "escalation.page":
-                pages.setdefault(handle, now)
-
-    async def drain(socket) -> None:
-        while True:
-            await socket.receive(timeout=3600)
-
-    listener = asyncio.create_task(listen())
-    drains = [asyncio.create_task(drain(socket)) for _, socket, _ in probes]
-    start = time.perf_counter()
-    for n, (_, socket, handle) in enumerate(probes):
-        await asyncio.sleep(max(0.0, start + n * interval - time.perf_counter()))
-        sent[handle] = time.perf_counter()
-        await socket.send(
-            {"type": "message.send", "client_id": str(uuid.uuid4()), "body": RISK_MESSAGE}
+    async def open(self, node: Node, pairs: list[dict[str, Any]]) -> None:
+        self.supervisor = LiveClient(node)
+        self.supervisor.login(*SUPERVISOR)
+        self.console = await self.supervisor.websocket("/ws/supervisor/")
+        await self.console.receive_type("escalations")
+        stats = Stats()
+        self.probes = await open_many(
+            [
+                lambda p=pair: open_client(
+                    node, f"/ws/rooms/{p['room']}/", p["participant"], "probe", p["room"], stats
+                )
+                for pair in pairs
+            ]
         )
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(listener, timeout=30)
-    for task in drains:
-        task.cancel()
-    for client, _, _ in probes:
-        await client.close()
-    await supervisor.close()
-    alert_ms = [(alerts[h] - sent[h]) * 1000 for h in sent if h in alerts]
-    page_ms = [(pages[h] - sent[h]) * 1000 for h in sent if h in pages]
-    return alert_ms, page_ms
+
+    async def fire(self, seconds: float) -> dict[str, list[float]]:
+        """One risk message per probe, evenly over ``seconds``; latencies in seconds."""
+        sent: dict[int, float] = {}
+        arrivals: dict[str, dict[int, float]] = {"escalation.changed": {}, "escalation.page": {}}
+
+        async def listen() -> None:
+            while min(len(seen) for seen in arrivals.values()) < len(self.probes):
+                frame = await self.console.receive(timeout=60)
+                seen = arrivals.get(frame["type"])
+                if seen is not None and frame.get("event", "opened") == "opened":
+                    seen.setdefault(frame["escalation"]["room"], time.perf_counter())
+
+        listener = asyncio.create_task(listen())
+        interval = seconds / len(self.probes)
+        start = time.perf_counter()
+        for n, probe in enumerate(self.probes):
+            await asyncio.sleep(max(0.0, start + n * interval - time.perf_counter()))
+            sent[probe.room] = time.perf_counter()
+            frame = {"type": "message.send", "client_id": str(uuid.uuid4()), "body": RISK_MESSAGE}
+            await probe.connection.send(json.dumps(frame))
+        try:
+            await asyncio.wait_for(listener, timeout=60)
+        except TimeoutError:
+            sys.stdout.write("some alerts never arrived within 60 s\n")
+        await close_all(self.probes)
+        await self.supervisor.close()
+        changed, pages = arrivals["escalation.changed"], arrivals["escalation.page"]
+        first = {
+            room: min(seen[room] for seen in (changed, pages) if room in seen)
+            for room in sent
+            if room in changed or room in pages
+        }
+        return {
+            "first_alert": [first[room] - sent[room] for room in first],
+            "console_update": [changed[room] - sent[room] for room in sent if room in changed],
+            "page": [pages[room] - sent[room] for room in sent if room in pages],
+        }
 
 
-async def generate_load(nodes, rooms: list[int], rate: float, seconds: float) -> tuple[int, int]:
-    """Ordinary chat at ``rate`` messages/s over ``rooms``; returns (acked, errors)."""
-    from tests.servers import LiveClient
-
-    senders = []
-    for index, room in enumerate(rooms):
-        client = LiveClient(nodes[index % len(nodes)])
-        client.get(f"/chat/{room}/")
-        socket = await client.websocket(f"/ws/rooms/{room}/")
-        await socket.receive_type("hello")
-        senders.append((client, socket))
-    counts = {"acked": 0, "errors": 0}
-    per_sender_interval = len(senders) / rate
-
-    async def send_loop(socket, offset: float) -> None:
-        start = time.perf_counter() + offset
-        n = 0
-        while time.perf_counter() - start < seconds:
-            await asyncio.sleep(max(0.0, start + n * per_sender_interval - time.perf_counter()))
-            body = f"revision check-in {n}: the library was quiet today"
-            await socket.send(
-                {"type": "message.send", "client_id": str(uuid.uuid4()), "body": body}
-            )
-            n += 1
-
-    async def read_loop(socket) -> None:
-        while True:
-            frame = await socket.receive(timeout=3600)
-            if frame["type"] == "message.ack":
-                counts["acked"] += 1
-            elif frame["type"] == "error":
-                counts["errors"] += 1
-
-    readers = [asyncio.create_task(read_loop(socket)) for _, socket in senders]
-    await asyncio.gather(
-        *(
-            send_loop(socket, n * per_sender_interval / len(senders))
-            for n, (_, socket) in enumerate(senders)
-        )
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    directory = Path(tempfile.mkdtemp(prefix="bench-alerts-"))
+    env = server_env(
+        {
+            "VAR_DIR": str(directory),
+            "DATABASE_URL": args.database_url or f"sqlite:///{directory}/db.sqlite3",
+            # As in load.py: the load measures the server, not the per-person rate limit.
+            "MESSAGE_RATE_BURST": "100000",
+            "MESSAGE_RATE_PER_MINUTE": "1000000",
+            "LOG_LEVEL": "WARNING",
+        }
     )
-    await asyncio.sleep(2)
-    for task in readers:
-        task.cancel()
-    for client, _ in senders:
-        await client.close()
-    return counts["acked"], counts["errors"]
-
-
-async def measure(nodes, rooms: list[int], crisis_room: int) -> AlertLatency:
-    rate = float(os.environ.get("ALERT_BENCH_RATE", "200"))
-    seconds = float(os.environ.get("ALERT_BENCH_SECONDS", "60"))
-    count = int(os.environ.get("ALERT_BENCH_PROBES", "100"))
-    warmup = 5.0
-    load = asyncio.create_task(generate_load(nodes, rooms, rate, seconds))
-    await asyncio.sleep(warmup)
-    alert_ms, page_ms = await probe_alerts(
-        nodes[0], nodes[-1], crisis_room, count, (seconds - warmup - 5) / count
-    )
-    acked, errors = await load
-    return AlertLatency(
-        probes=count,
-        alerts_received=len(alert_ms),
-        pages_received=len(page_ms),
-        alert_ms=percentiles(alert_ms),
-        page_ms=percentiles(page_ms),
-        load_rate_target=rate,
-        load_rate_achieved=round(acked / seconds, 1),
-        load_errors=errors,
-    )
-
-
-def test_alert_latency(start_nodes, redis_url, postgres_database) -> None:
-    """Run by main() through pytest, for the harness's server fixtures."""
-    import subprocess
-
-    from tests.servers import manage, stop_process
-
-    env = {
-        "MESSAGE_RATE_PER_MINUTE": "100000",
-        "MESSAGE_RATE_BURST": "1000",
-        "LOG_LEVEL": "WARNING",
-    }
-    nodes = start_nodes(count=2, database_url=postgres_database(), redis_url=redis_url, env=env)
-    *rooms, crisis_room = map(
-        int, manage(nodes[0].env, "shell", "-v", "0", "-c", SETUP_ROOMS % LOAD_ROOMS).stdout.split()
-    )
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo", "--quiet-logins")
+    pair_count = args.clients // 2 + args.probes
+    seeded = subprocess.run(
+        [sys.executable, "benchmarks/seed_pairs.py", "--pairs", str(pair_count)],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    pairs = json.loads(seeded.stdout)
+    load_pairs, probe_pairs = pairs[: args.clients // 2], pairs[args.clients // 2 :]
+    node = Node(env=env, port=free_port(), log_path=directory / "daphne.log")
+    node.start()
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "escalation_worker"],
-        cwd=REPO_ROOT, env=nodes[0].env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        result = asyncio.run(measure(nodes, rooms, crisis_room))
+        stats = Stats()
+        clients = await open_many(
+            [
+                lambda p=pair, s=side: open_client(
+                    node, f"/ws/rooms/{p['room']}/", p[s], f"{s}-{p['room']}", p["room"], stats
+                )
+                for pair in load_pairs
+                for side in ("participant", "mentor")
+            ]
+        )
+        probes = AlertProbes()
+        await probes.open(node, probe_pairs)
+        await asyncio.sleep(2)
+        achieved, alerts = await asyncio.gather(
+            paced(clients, stats, args.rate, args.seconds), probes.fire(args.seconds)
+        )
+        await asyncio.sleep(2)
+        await close_all(clients)
     finally:
         stop_process(worker)
-    output = REPO_ROOT / "var" / "bench" / "alert_latency.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(asdict(result), indent=2))
-    print(json.dumps(asdict(result), indent=2))
-    assert result.alerts_received == result.probes, "some alerts never arrived"
+        node.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+    return {
+        "clients": args.clients,
+        "rate": args.rate,
+        "seconds": args.seconds,
+        "achieved_send_rate": round(achieved, 1),
+        "load_errors": stats.errors,
+        "chat_latency_ms": summary(stats.latencies),
+        "probes": args.probes,
+        "alert_latency_ms": summary(alerts["first_alert"]),
+        "console_update_latency_ms": summary(alerts["console_update"]),
+        "page_latency_ms": summary(alerts["page"]),
+        "database": "postgresql" if args.database_url else "sqlite",
+        "channel_layer": "redis" if args.redis_url else "in-memory",
+    }
 
 
-def main() -> int:
-    import pytest
-
-    os.chdir(REPO_ROOT)
-    sys.path.insert(0, str(REPO_ROOT))
-    return pytest.main(
-        [f"{__file__}::test_alert_latency", "-p", "tests.servers", "-q", "-s", "--no-header"]
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=1000, help="load clients (two per room)")
+    parser.add_argument("--rate", type=float, default=200, help="load messages per second")
+    parser.add_argument("--seconds", type=float, default=20, help="length of the load")
+    parser.add_argument("--probes", type=int, default=100, help="risk messages during the load")
+    parser.add_argument("--database-url", help="default: SQLite in a temp dir")
+    parser.add_argument("--redis-url", help="default: the in-memory channel layer")
+    args = parser.parse_args()
+    if args.clients < 2 or args.clients % 2 or args.probes < 1:
+        parser.error("--clients must be even and at least 2; --probes at least 1")
+    result = asyncio.run(run(args))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "alert_latency.json").write_text(json.dumps(result, indent=2))
+    alert, chat = result["alert_latency_ms"], result["chat_latency_ms"]
+    sys.stdout.write(
+        f"load: {result['achieved_send_rate']} msg/s for {result['seconds']} s "
+        f"({result['clients']} clients), chat latency p50 {chat['p50']} p99 {chat['p99']} ms\n"
+        f"alert latency ms ({alert['samples']}/{result['probes']} probes): p50 {alert['p50']}  "
+        f"p95 {alert['p95']}  p99 {alert['p99']}  max {alert['max']}\n"
+        f"  console update p99 {result['console_update_latency_ms']['p99']} ms, "
+        f"page p99 {result['page_latency_ms']['p99']} ms\n"
     )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 # (script, arguments); scripts that are not present yet are skipped with a note.
 BENCHMARKS: list[tuple[str, list[str]]] = [
     ("load.py", []),
+    ("alert_latency.py", []),
 ]
 
 
