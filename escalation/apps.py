@@ -8,6 +8,9 @@ class EscalationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from chatplatform.models import QueueTicket
         from chatplatform.signals import chat_matched, message_stored
         from escalation import checks, receivers, room_frames
 
@@ -17,4 +20,7 @@ class EscalationConfig(AppConfig):
 
         message_stored.connect(receivers.on_message_stored, dispatch_uid="escalation-risk")
         chat_matched.connect(receivers.on_chat_matched, dispatch_uid="escalation-matched")
+        post_save.connect(
+            receivers.on_ticket_saved, sender=QueueTicket, dispatch_uid="escalation-ticket"
+        )
         room_frames.register()

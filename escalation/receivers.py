@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatplatform.actors import Actor
-from chatplatform.models import Participant, Room
+from chatplatform.models import Participant, QueueTicket, Room
 from chatplatform.pipeline import Outcome
 from escalation import services
 from escalation.checks import RISK_SOURCE
@@ -27,3 +27,9 @@ def on_message_stored(message: Any, outcome: Outcome, actor: Actor, **kwargs: An
 
 def on_chat_matched(room: Room, participant: Participant, **kwargs: Any) -> None:
     services.do_attach_room(participant, room)
+
+
+def on_ticket_saved(instance: QueueTicket, created: bool, **kwargs: Any) -> None:
+    """The queue has no signal of its own for a new ticket; the model's post_save is it."""
+    if created and instance.status == QueueTicket.Status.WAITING:
+        services.do_rank_new_ticket(instance)

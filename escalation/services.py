@@ -328,6 +328,17 @@ def _raise_queue_priority(participant_id: int | None, level: str) -> None:
         queue_service.notify_queue_changed()
 
 
+def do_rank_new_ticket(ticket: QueueTicket) -> None:
+    """A participant with an unresolved escalation who joins the queue is ranked by its level."""
+    escalation = (
+        Escalation.objects.filter(participant_id=ticket.participant_id, state__in=ACTIVE_STATES)
+        .order_by("-created_at")
+        .first()
+    )
+    if escalation is not None:
+        _raise_queue_priority(ticket.participant_id, escalation.level)
+
+
 def do_open_from_risk(
     message: Message, actor: Actor, level: str, reasons: list[str], third_party: bool
 ) -> Opened:

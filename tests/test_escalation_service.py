@@ -223,6 +223,17 @@ class TestQueuePriority:
         assert first.participant == participant
         assert first.priority == services.QUEUE_PRIORITY["imminent"]
 
+    def test_a_participant_at_risk_who_joins_the_queue_later_is_ranked_first(
+        self, make_participant, make_group_room, access_for
+    ):
+        queue_service.do_request_chat(make_participant())
+        participant = make_participant()
+        send(access_for(participant, make_group_room()), HIGH_TEXT)
+        queue_service.do_request_chat(participant)
+        first = queue_service.waiting_tickets().first()
+        assert first.participant == participant
+        assert first.priority == services.QUEUE_PRIORITY["high"]
+
     def test_urgent_help_outside_a_chat_joins_the_queue_at_the_front(self, make_participant):
         queue_service.do_request_chat(make_participant())
         participant = make_participant()
