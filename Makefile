@@ -41,5 +41,14 @@ format: setup
 bench: setup system-deps
 	$(PY) benchmarks/run.py
 
+# Recall, false positives, per language and split, confusion matrix of the risk detector.
+eval-risk: setup
+	$(PY) -m escalation.risk_eval
+
+# Not part of `make test`: pip-audit needs its vulnerability database on the internet.
+audit: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,audit]'
+	$(PY) scripts/audit.py
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -28,7 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.servers import REPO_ROOT, Node, free_port, manage, server_env
+from tests.servers import (
+    REPO_ROOT,
+    Node,
+    free_port,
+    manage,
+    running_postgres,
+    running_redis,
+    server_env,
+)
 
 RESULTS = REPO_ROOT / "var" / "bench"
 
@@ -192,6 +200,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # The saturation phase measures the server, not the per-person rate limit.
             "MESSAGE_RATE_BURST": "100000",
             "MESSAGE_RATE_PER_MINUTE": "1000000",
+            "WS_IDENTITY_FRAMES_PER_MINUTE": "1000000",
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -296,17 +305,30 @@ def main() -> None:
     parser.add_argument("--saturation-seconds", type=float, default=10)
     parser.add_argument("--database-url", help="default: SQLite in a temp dir")
     parser.add_argument("--redis-url", help="default: the in-memory channel layer")
+    parser.add_argument(
+        "--services",
+        action="store_true",
+        help="start a real PostgreSQL and Redis for this run (the multi-node configuration)",
+    )
     args = parser.parse_args()
     if args.clients < 2 or args.clients % 2:
         parser.error("--clients must be an even number of at least 2")
     if args.rate <= 0 or args.seconds <= 0:
         parser.error("--rate and --seconds must be positive")
-    result = asyncio.run(run(args))
+    if args.services:
+        with running_postgres() as cluster, running_redis() as redis_url:
+            args.database_url, args.redis_url = cluster.create_database(), redis_url
+            result = asyncio.run(run(args))
+        result["backend"] = "postgresql+redis"
+    else:
+        result = asyncio.run(run(args))
+        result["backend"] = "custom" if args.database_url else "sqlite+in-memory"
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "load.json").write_text(json.dumps(result, indent=2))
+    (RESULTS / f"load-{result['backend']}.json").write_text(json.dumps(result, indent=2))
     latency = result["latency_ms"]
     saturation = result["saturation"]
     lines = [
+        f"backend: {result['backend']}",
         f"clients connected: {result['clients']} in {result['connect_seconds']} s",
         f"server memory: {result['rss_mib_idle']} MiB idle, "
         f"{result['rss_mib_connected']} MiB connected "

@@ -16,6 +16,9 @@ HERE = Path(__file__).resolve().parent
 # (script, arguments); scripts that are not present yet are skipped with a note.
 BENCHMARKS: list[tuple[str, list[str]]] = [
     ("load.py", []),
+    ("moderation_rules.py", []),
+    ("risk_throughput.py", []),
+    ("evaluation_report.py", []),
     ("alert_latency.py", []),
 ]
 

@@ -17,3 +17,12 @@ class ChatPlatformConfig(AppConfig):
                 ensure_role_groups()
 
         post_migrate.connect(create_role_groups, weak=False, dispatch_uid="chat-role-groups")
+
+        from allauth.mfa.signals import authenticator_added
+        from django.contrib.auth.signals import user_logged_out
+
+        from chatplatform.mfa import record_totp_setup
+        from chatplatform.services.sessions import on_user_logged_out
+
+        user_logged_out.connect(on_user_logged_out, dispatch_uid="chat-close-sockets-on-logout")
+        authenticator_added.connect(record_totp_setup, dispatch_uid="chat-totp-setup-is-mfa")

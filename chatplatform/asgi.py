@@ -12,6 +12,11 @@ from django.core.asgi import get_asgi_application
 
 django_http_app = get_asgi_application()
 
+from chatplatform.logs import silence_daphne_access_log  # noqa: E402
+
+# Before Daphne builds its server: its access log would write client IP addresses.
+silence_daphne_access_log()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

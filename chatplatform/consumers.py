@@ -8,15 +8,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+import uuid
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from chatplatform import events, frames
+from chatplatform import events, frames, logs, pseudonyms, throttle
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
 from chatplatform.extensions import ROOM_FRAMES
@@ -26,14 +32,23 @@ from chatplatform.services import access as access_service
 from chatplatform.services import messages as message_service
 from chatplatform.services import queue as queue_service
 from chatplatform.services.participants import participant_for_session
+from chatplatform.services.sessions import do_extend_staff_session
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_MANY_CONNECTIONS = 4429
+CLOSE_SERVER_ERROR = 1011
 TYPING_INTERVAL_SECONDS = 2.0
 SNAPSHOT_DEBOUNCE_SECONDS = 0.25
+STAFF_SESSION_TOUCH_SECONDS = 60.0
+
+
+async def _cache_call(function: Callable[..., Any], *args: Any) -> Any:
+    """Run a cache-only throttle function off the event loop (it never touches the DB)."""
+    return await sync_to_async(function, thread_sensitive=False)(*args)
 
 
 class FrameConsumer(AsyncWebsocketConsumer):
@@ -41,21 +56,15 @@ class FrameConsumer(AsyncWebsocketConsumer):
 
     specs: frames.FrameSpecs = {}
     actor: Actor | None = None
-
-    async def connect(self) -> None:
-        self.frame_bucket = TokenBucket(capacity=30, refill_per_second=10)
-        self.actor = await database_sync_to_async(access_service.resolve_actor)(
-            self.scope.get("user"), self.scope.get("session")
-        )
-        if self.actor is None:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        await self.on_connect()
-
-    async def on_connect(self) -> None:
-        raise NotImplementedError
+    connection_counted = False
 
     async def dispatch(self, message: dict[str, Any]) -> None:
+        """Run the event's handler with the event's strings marked private for the logs.
+
+        An unexpected error is logged here, inside that context, so its text is
+        redacted; the socket is then closed rather than the error escaping to
+        Daphne, which would log it without the context.
+        """
         # Channels hops to the database thread before every handler to close stale
         # connections. Our handlers reach the database only through
         # database_sync_to_async, which does that itself, so the hop is skipped: it
@@ -63,7 +72,52 @@ class FrameConsumer(AsyncWebsocketConsumer):
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"no handler for message type {message['type']}")
-        await handler(message)
+        if not hasattr(self, "connection_id"):
+            self.connection_id = uuid.uuid4().hex[:16]
+            self.opened_at = time.monotonic()
+        with logs.request_context(self.connection_id), logs.private_context(message):
+            try:
+                await handler(message)
+            except StopConsumer:
+                raise
+            except Exception:
+                logger.exception(
+                    "websocket handler failed",
+                    extra={"event": "ws.error", "route": type(self).__name__},
+                )
+                await self.close(code=CLOSE_SERVER_ERROR)
+
+    async def connect(self) -> None:
+        self.frame_bucket = TokenBucket(capacity=30, refill_per_second=10)
+        self.staff_session_touched = time.monotonic()
+        self.actor = await database_sync_to_async(access_service.resolve_actor)(
+            self.scope.get("user"), self.scope.get("session")
+        )
+        if self.actor is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await _cache_call(throttle.acquire_connection, self.actor.key):
+            await self.close(code=CLOSE_TOO_MANY_CONNECTIONS)
+            return
+        self.connection_counted = True
+        await self.on_connect()
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        if self.connection_counted and self.actor is not None:
+            self.connection_counted = False
+            await _cache_call(throttle.release_connection, self.actor.key)
+        logs.log_event(
+            logger,
+            "ws.close",
+            route=type(self).__name__,
+            code=message.get("code"),
+            duration_ms=round((time.monotonic() - self.opened_at) * 1000, 1),
+            actor=pseudonyms.of_actor_key(self.actor.key) if self.actor is not None else "-",
+        )
+        await super().websocket_disconnect(message)
+
+    async def on_connect(self) -> None:
+        raise NotImplementedError
 
     async def send_json(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
@@ -78,7 +132,9 @@ class FrameConsumer(AsyncWebsocketConsumer):
         try:
             data = frames.decode(text_data)
             ref = frames.reference(data)
-            wait = self.frame_bucket.take()
+            wait = self.frame_bucket.take() or await _cache_call(
+                throttle.identity_frame_wait, self.actor.key
+            )
             if wait:
                 raise ServiceError(
                     "rate_limited",
@@ -86,10 +142,22 @@ class FrameConsumer(AsyncWebsocketConsumer):
                     retry_after=round(wait, 1),
                 )
             frame_type, clean = self.parse(data)
+            if self.actor.is_staff and frame_type != "ping":
+                await self._extend_staff_session()
             async with events.held_until_reply():
                 await self.handle(frame_type, clean, ref)
         except ServiceError as error:
             await self.send_error(error, ref)
+
+    async def _extend_staff_session(self) -> None:
+        """Staff working in a websocket are active: keep their session from timing out.
+
+        Pings are automatic, so they do not count as activity.
+        """
+        now = time.monotonic()
+        if now - self.staff_session_touched >= STAFF_SESSION_TOUCH_SECONDS:
+            self.staff_session_touched = now
+            await database_sync_to_async(do_extend_staff_session)(self.scope["session"])
 
     def parse(self, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return frames.parse_frame(data, self.specs)
@@ -173,8 +241,10 @@ class RoomConsumer(FrameConsumer):
 
     def _open_room(self) -> tuple[access_service.RoomAccess, frozenset[str], int]:
         assert self.actor is not None
+        query = parse_qs(self.scope.get("query_string", b"").decode("utf-8", errors="replace"))
         room_access = access_service.do_enter_room(
-            access_service.check_room_access(self.actor, self.room_id)
+            access_service.check_room_access(self.actor, self.room_id),
+            reason=query.get("reason", [""])[0],
         )
         return (
             room_access,
@@ -226,7 +296,10 @@ class RoomConsumer(FrameConsumer):
         await handler(clean)
 
     async def frame_message_send(self, clean: dict[str, Any]) -> None:
-        wait = self.send_bucket.take()
+        assert self.actor is not None
+        wait = self.send_bucket.take() or await _cache_call(
+            throttle.identity_message_wait, self.actor.key
+        )
         if wait:
             raise ServiceError(
                 "rate_limited",
@@ -331,10 +404,15 @@ class QueueConsumer(FrameConsumer):
         if self.actor.is_staff:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        try:
+            status = await database_sync_to_async(self._status)(True)
+        except ServiceError:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         await self.channel_layer.group_add(queue_service.QUEUE_GROUP, self.channel_name)
         await self.channel_layer.group_add(self.actor.group, self.channel_name)
         await self.accept()
-        await self._send_status(touch=True)
+        await self.send_json(status)
 
     async def disconnect(self, code: int) -> None:
         if self.actor is not None and not self.actor.is_staff:
@@ -345,12 +423,20 @@ class QueueConsumer(FrameConsumer):
         participant = participant_for_session(self.scope["session"])
         if participant is None:
             raise ServiceError("forbidden", _("Your session has ended."))
+        queue_service.check_may_queue(participant)
         if touch:
             queue_service.do_touch_ticket(participant)
         return queue_service.queue_status(participant).frame()
 
     async def _send_status(self, touch: bool = False) -> None:
-        await self.send_json(await database_sync_to_async(self._status)(touch))
+        try:
+            status = await database_sync_to_async(self._status)(touch)
+        except ServiceError as error:
+            # Banned (or the session ended) while waiting: say why, then close.
+            await self.send_error(error, None)
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.send_json(status)
 
     async def handle(self, frame_type: str, clean: dict[str, Any], ref: str | None) -> None:
         if frame_type == "ping":

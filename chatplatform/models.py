@@ -67,6 +67,8 @@ class Participant(models.Model):
     # Day granularity is enough for return-rate metrics and reveals less.
     last_seen_on = models.DateField(default=timezone.localdate)
     crisis_region = models.CharField(max_length=8, blank=True)
+    # Set by "Delete my data": the identity is forgotten, its content shredded.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.handle

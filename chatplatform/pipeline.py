@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -32,7 +33,8 @@ class Draft:
     sender_id: int
     sender_role: str
     body: str
-    language: str = "en"
+    # None when the participant has not said which language they write in.
+    language: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -102,7 +104,8 @@ def run_checks(draft: Draft, checks: Sequence[Check] | None = None) -> Outcome:
     for check in configured_checks() if checks is None else checks:
         verdict = check(draft)
         flags.extend(verdict.flags)
-        if verdict.action == MASK and verdict.body is not None:
+        # A hold may also mask (a held message must not store a phone number either).
+        if verdict.action in (MASK, HOLD) and verdict.body is not None:
             draft = replace(draft, body=verdict.body)
             masked = True
         if _STRENGTH[verdict.action] > _STRENGTH[action]:
@@ -124,3 +127,9 @@ def run_checks(draft: Draft, checks: Sequence[Check] | None = None) -> Outcome:
 @cache
 def configured_entry_checks() -> tuple[Callable, ...]:
     return tuple(import_string(path) for path in settings.ROOM_ENTRY_CHECKS)
+
+
+def run_entry_checks(actor: Any, room: Any | None) -> None:
+    """Raise ServiceError when ``actor`` may not enter ``room`` (None: the 1:1 queue)."""
+    for entry_check in configured_entry_checks():
+        entry_check(actor, room)

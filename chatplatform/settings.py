@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import dj_database_url
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +59,31 @@ try:
     QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
     SESSION_COOKIE_AGE = env_int("PARTICIPANT_SESSION_DAYS", 30, minimum=1) * 86400
     BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
+    # Privacy and access control (docs/privacy.md).
+    STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=5)
+    MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["supervisor", "evaluator", "admin"])
+    MESSAGE_RETENTION_DAYS = env_int("MESSAGE_RETENTION_DAYS", 30, minimum=1)
+    ROOM_KEY_BUCKET_DAYS = env_int("ROOM_KEY_BUCKET_DAYS", 1, minimum=1, maximum=30)
+    ESCALATION_HOLD_DAYS = env_int("ESCALATION_HOLD_DAYS", 30, minimum=0)
+    NEW_IDENTITIES_PER_HOUR = env_int("NEW_IDENTITIES_PER_HOUR", 30, minimum=1)
+    WS_MAX_CONNECTIONS_PER_IDENTITY = env_int("WS_MAX_CONNECTIONS_PER_IDENTITY", 12, minimum=1)
+    WS_IDENTITY_FRAMES_PER_MINUTE = env_int("WS_IDENTITY_FRAMES_PER_MINUTE", 600, minimum=10)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE_COOKIES)
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000 if SECURE_COOKIES else 0, minimum=0)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+    _proxy_ssl_header = env_str("PROXY_SSL_HEADER", "")
+    # Moderation: distinct participants' reports that hide a message pending review (0: never).
+    REPORT_AUTO_HIDE_THRESHOLD = env_int("REPORT_AUTO_HIDE_THRESHOLD", 3, minimum=0)
+    # Regions whose national phone formats the contact-details rule recognises
+    # (international numbers starting with + are always recognised).
+    MODERATION_PHONE_REGIONS = env_list("MODERATION_PHONE_REGIONS", ["US", "GB", "ES"])
+    # Evaluation (issue 6): published counts below this are suppressed.
+    EVALUATION_MIN_CELL = env_int("EVALUATION_MIN_CELL", 11, minimum=2)
+    EVALUATION_FOLLOWUP_DAYS = env_int("EVALUATION_FOLLOWUP_DAYS", 14, minimum=1)
+    EVALUATION_DP = env_bool("EVALUATION_DP", False)
+    EVALUATION_DP_EPSILON = env_float("EVALUATION_DP_EPSILON", 1.0, minimum=0.01)
+    EVALUATION_INSTRUMENT_DIRS = env_list("EVALUATION_INSTRUMENT_DIRS", [])
+    EVALUATION_REPORT_CACHE_SECONDS = env_int("EVALUATION_REPORT_CACHE_SECONDS", 300, minimum=0)
     # Crisis escalation (escalation app). The detector factory is a dotted path so
     # tests and organisations can swap the detector without touching the pipeline.
     RISK_DETECTOR = env_str("RISK_DETECTOR", "escalation.risk.default_detector")
@@ -65,7 +91,6 @@ try:
     ESCALATION_T2_SECONDS = env_int("ESCALATION_T2_SECONDS", 180, minimum=2)
     ESCALATION_POLICY_REPEATS = env_int("ESCALATION_POLICY_REPEATS", 3, minimum=0, maximum=50)
     ESCALATION_WORKER_POLL_SECONDS = env_float("ESCALATION_WORKER_POLL_SECONDS", 1.0, minimum=0.1)
-    ESCALATION_HOLD_DAYS = env_int("ESCALATION_HOLD_DAYS", 30, minimum=0)
     ESCALATION_CONSOLE_URL = env_str("ESCALATION_CONSOLE_URL", "http://127.0.0.1:8000/supervisor/")
     # Email for pages: SMTP when EMAIL_HOST is set, else printed to the console.
     EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -78,6 +103,10 @@ try:
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
 
+_unknown_regions = sorted(set(MODERATION_PHONE_REGIONS) - phonenumbers.SUPPORTED_REGIONS)
+if _unknown_regions:
+    _fail(f"MODERATION_PHONE_REGIONS: unknown region codes {', '.join(_unknown_regions)}")
+
 if ESCALATION_T2_SECONDS <= ESCALATION_T1_SECONDS:
     _fail("ESCALATION_T2_SECONDS must be longer than ESCALATION_T1_SECONDS")
 EMAIL_BACKEND = (
@@ -85,7 +114,6 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
-
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
     _fail("SECRET_KEY must be set to a long random value when DEBUG is off")
 if not DEBUG and len(SECRET_KEY) < 32:
@@ -119,6 +147,11 @@ if not PSEUDONYM_KEY:
     PSEUDONYM_KEY = _dev_key_file("dev-pseudonym-key")
 if PSEUDONYM_KEY == SECRET_KEY:
     _fail("PSEUDONYM_KEY must differ from SECRET_KEY")
+_unknown_roles = set(MFA_REQUIRED_ROLES) - {"mentor", "supervisor", "evaluator", "admin"}
+if _unknown_roles:
+    _fail(f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(sorted(_unknown_roles))}")
+if not {"supervisor", "evaluator", "admin"} <= set(MFA_REQUIRED_ROLES):
+    _fail("MFA_REQUIRED_ROLES must include supervisor, evaluator and admin")
 
 try:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
@@ -153,6 +186,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "chatplatform",
     "moderation",
     "escalation",
@@ -161,7 +195,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "chatplatform.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +206,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "chatplatform.middleware.StaffAccessMiddleware",
 ]
 
 ROOT_URLCONF = "chatplatform.urls"
@@ -241,6 +278,18 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
+# allauth's defaults, kept explicit: failed logins are limited per network (the
+# address is replaced by a daily keyed hash, see StaffOnlyAccountAdapter) and per account.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "login": "30/m/ip",
+    "reauthenticate": "10/m/user",
+}
+MFA_ADAPTER = "chatplatform.mfa.StaffMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Peer support chat"
+# One step of clock drift either way, as RFC 6238 recommends.
+MFA_TOTP_TOLERANCE = 1
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/staff/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -250,6 +299,38 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Behind nginx terminating TLS: PROXY_SSL_HEADER=X-Forwarded-Proto (nginx must set it).
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# No inline scripts or styles anywhere: pages load external module scripts and
+# pass data with data-* attributes or json_script blocks.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # allauth shows the TOTP QR code as a data: image.
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Error reports (the DEBUG page, mail to admins) never show values: see chatplatform.logs.
+DEFAULT_EXCEPTION_REPORTER = "chatplatform.logs.PrivateExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "chatplatform.logs.PrivateExceptionReporterFilter"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
@@ -266,23 +347,37 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # a dotted path to a function taking a chatplatform.pipeline.Draft and
 # returning a chatplatform.pipeline.Verdict; the feature apps provide them.
 MESSAGE_CHECKS: list[str] = [
+    "moderation.checks.room_state",
+    "moderation.checks.rules",
     # Risk detection runs last: it never blocks, it only flags for escalation.
     "escalation.checks.risk_check",
 ]
 # Checks run when someone opens a room; each may refuse entry (e.g. a ban).
-ROOM_ENTRY_CHECKS: list[str] = []
+ROOM_ENTRY_CHECKS: list[str] = ["moderation.checks.not_banned"]
+# Functions f(now) -> set of room ids whose content must outlive retention (on hold).
+ROOM_HOLD_CHECKS: list[str] = ["escalation.services.rooms_on_hold"]
 
+# Every logger writes through one redacting JSON formatter (chatplatform.logs).
+# Django's own handlers (plain-text console, mail_admins) are replaced so that
+# nothing reaches the output without redaction.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "chatplatform.logs.RedactingJsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         }
     },
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # SQL with its parameters must never be logged.
+        "django.db.backends": {"handlers": [], "level": "WARNING", "propagate": True},
+        # Daphne's protocol debug lines name client addresses; they are redacted too.
+        "daphne": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+    },
 }

@@ -16,3 +16,6 @@ chat_ended = Signal()
 # kwargs: participant (Participant). Sent when a participant asks to delete their data;
 # receivers unlink or shred whatever they hold for that participant.
 participant_erased = Signal()
+# kwargs: participant (Participant), day (date). Sent the first time a participant is seen
+# on a given day (at creation and when last_seen_on moves on); evaluation keeps visit days.
+participant_seen = Signal()

@@ -1,15 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from chatplatform import views
 
 urlpatterns = [
+    # Admins sign in through allauth, which asks for their second factor.
+    path("admin/login/", RedirectView.as_view(url="/accounts/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/rooms/", views.api_rooms, name="api-rooms"),
+    path("staff/moderation/", include("moderation.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("evaluation/", include("evaluation.urls")),
     path("", include("escalation.urls")),
     path("", include("frontend.urls")),
 ]

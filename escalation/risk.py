@@ -57,7 +57,7 @@ from functools import cache
 from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
 
-from escalation.risk_rules import SIGNALS, LanguageRules, load_language, signal_dir
+from escalation.risk_rules import MASK, SIGNALS, LanguageRules, Rule, load_language, signal_dir
 from escalation.risk_text import normalise
 
 LEVELS = ("none", "low", "high", "imminent")
@@ -88,14 +88,14 @@ IMMINENT_WITH = {
     "goodbye": frozenset({"timeframe", "ideation"}),
     "harm_to_others": frozenset({"timeframe"}),
 }
-# Harm to others is about someone else by nature, and a loss to suicide is the writer's
-# own history: neither is a third party's risk.
-_ALWAYS_FIRST_PERSON = frozenset({"harm_to_others", "history"})
+# Harm to others is about someone else by nature, a loss to suicide is the writer's own
+# history, and a time-frame belongs to whatever it comes with: none is a third party's risk.
+_ALWAYS_FIRST_PERSON = frozenset({"harm_to_others", "history", "timeframe"})
 # "I won't be here tomorrow" negates being here, not tomorrow.
 _NEVER_NEGATED = frozenset({"timeframe"})
 # In these, a pronoun in the matched words names a thing ("take them all") or is idiomatic
 # ("no le veo salida"), not the person at risk; only the clause tells whose words they are.
-_OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "timeframe", "hopelessness"})
+_OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "hopelessness"})
 _SIGNAL_ORDER = {name: position for position, name in enumerate(SIGNALS)}
 _CLAUSE_PUNCTUATION_RE = re.compile(r"[.,;:!?]+")
 # A message is "clearly" in one language with at least this many of its common words,
@@ -168,34 +168,32 @@ def assess(text: str, language: str | None = None) -> Assessment:
 
 def _assess_in(rules: LanguageRules, normalised: str) -> Assessment:
     text = rules.prepare(normalised)
-    if not rules.prefilter.search(text):
+    triggered = rules.triggered(text)
+    if not triggered:
         return NO_RISK
-    if rules.mask is not None:
-        text = rules.mask.sub(".", text)
     own: set[str] = set()
     others: set[str] = set()
-    if rules.history is not None and _credit(rules, "history", rules.history, text, own, others):
-        # A past attempt ("I tried to overdose years ago") must not read as a present one.
-        text = rules.history.sub(".", text)
-    for name, regex in rules.signals:
-        _credit(rules, name, regex, text, own, others)
+    for rule in triggered:
+        if rule.signal == MASK:
+            text = rule.regex.sub(".", text)
+        elif (
+            rule.signal not in own
+            and _credit(rules, rule, text, own, others)
+            and rule.signal == "history"
+        ):
+            # A past attempt ("I tried to overdose years ago") must not read as a present one.
+            text = rule.regex.sub(".", text)
     level = _level_of(own)
     if _RANK[level] < _RANK["high"] and others & HIGH_SIGNALS:
         return Assessment("high", _ordered(others), third_party=True)
     return Assessment(level, _ordered(own)) if level != "none" else NO_RISK
 
 
-def _credit(
-    rules: LanguageRules,
-    signal: str,
-    regex: re.Pattern[str],
-    text: str,
-    own: set[str],
-    others: set[str],
-) -> bool:
-    """Add ``signal`` to the writer's or to others' signals; True if it matched at all."""
+def _credit(rules: LanguageRules, rule: Rule, text: str, own: set[str], others: set[str]) -> bool:
+    """Add the rule's signal to the writer's or to others' signals; True if it matched at all."""
+    signal = rule.signal
     matched = False
-    for match in regex.finditer(text):
+    for match in rule.regex.finditer(text):
         if signal not in _NEVER_NEGATED and _negated(rules, text, match):
             continue
         matched = True

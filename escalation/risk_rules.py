@@ -14,16 +14,19 @@ Pattern syntax (each entry is one Python regex, written naturally):
 - ``{name}`` inserts the macro ``name`` from the file's ``macros`` section;
 - the whole entry is matched on word boundaries, so ``\\b`` is not allowed.
 
-Speed: each family of patterns is compiled into one regex, and a message must
-first hit a cheap prefilter built from words every pattern requires (a trie of
-literals, derived from the patterns themselves) before any family is searched.
+Speed: the loader derives from each pattern the literal words that any match
+must contain (``_required_literals``) and builds one trie-shaped regex of all of
+them. A message is scanned once with it; only the patterns whose words occur
+are then run, usually a handful out of several hundred, and most ordinary
+messages stop after the scan.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import takewhile
 from pathlib import Path
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parser  # type: ignore[attr-defined]
@@ -69,6 +72,8 @@ GRAMMAR = (
     # Looking back in the clause: a story, song or film, not a person ("the song is about").
     "reported_fiction",
 )
+# Rules that hide text (idioms, mentions) rather than signal risk.
+MASK = "mask"
 SECTIONS = (
     "language",
     "common_words",
@@ -79,11 +84,13 @@ SECTIONS = (
     "masks",
     "signals",
 )
-# Timeframe words ("tonight") never raise a level on their own, so they stay out of the
-# prefilter and ordinary messages about tonight's plans skip the full search.
-PREFILTER_EXCLUDES = frozenset({"timeframe"})
+# Timeframe words ("tonight") never raise a level on their own: a message that only
+# triggers these rules (or masks) stops after the scan.
+ALONE_MEANS_NOTHING = frozenset({"timeframe", MASK})
 
 _GAP = f"(?:[{WORD_CHARS}]+ )"
+# A rule's scan literal must have at least this many letters outside common words.
+_MIN_DISTINCTIVENESS = 2
 _MACRO_RE = re.compile(r"\{([a-z_]+)\}")
 _OPEN_GROUP_RE = re.compile(r"\((?!\?)")
 _CENSORED_TOKEN_RE = re.compile(r"[a-z0-9]*\*[a-z0-9*]*")
@@ -98,6 +105,16 @@ class SignalFileError(ValueError):
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One compiled entry of a signal file."""
+
+    signal: str  # a name from SIGNALS, or MASK
+    regex: re.Pattern[str]
+    # Masks run first, then history (which masks what it matched), then SIGNALS order.
+    order: int
+
+
+@dataclass(frozen=True)
 class LanguageRules:
     """One language's compiled signals. Build with ``load_language``."""
 
@@ -106,12 +123,19 @@ class LanguageRules:
     alias_re: re.Pattern[str] | None
     aliases: dict[str, str]
     censored_words: tuple[str, ...]
-    prefilter: re.Pattern[str]
-    mask: re.Pattern[str] | None
-    # Past self-harm or attempts, searched first and then masked (see risk._assess_in).
-    history: re.Pattern[str] | None
-    signals: tuple[tuple[str, re.Pattern[str]], ...]
     grammar: dict[str, re.Pattern[str]]
+    # Finds, at every position, the longest literal some rule requires.
+    scan: re.Pattern[str]
+    # Literal found by the scan -> the rules requiring it or any literal it starts with.
+    rules_by_literal: dict[str, frozenset[Rule]]
+
+    def triggered(self, text: str) -> list[Rule]:
+        """The rules that can match ``text``, in the order they must run; [] if none can."""
+        literals = set(self.scan.findall(text))
+        found = {rule for literal in literals for rule in self.rules_by_literal[literal]}
+        if all(rule.signal in ALONE_MEANS_NOTHING for rule in found):
+            return []
+        return sorted(found, key=_rule_order)
 
     def prepare(self, normalised: str) -> str:
         """Resolve censored words ("k*l") and slang ("kms", "wanna") for this language."""
@@ -142,7 +166,10 @@ class _Loader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.macros: dict[str, str] = {}
-        self.triggers: set[str] = set()
+        self.common_words: frozenset[str] = frozenset()
+        self.rules: list[Rule] = []
+        # Literal -> the rules that require it.
+        self.literals: dict[str, list[Rule]] = {}
 
     def fail(self, where: str, problem: str) -> SignalFileError:
         return SignalFileError(f"{self.path.name}: {where}: {problem}")
@@ -165,6 +192,7 @@ class _Loader:
 
         aliases = self.word_mapping(data["aliases"], "aliases")
         common = frozenset(map(normalise, self.word_list(data["common_words"], "common_words")))
+        self.common_words = common
         censored = tuple(map(normalise, self.word_list(data["censored_words"], "censored_words")))
         for name, source in self.mapping(data["macros"], "macros").items():
             self.macros[name] = self.expand(source, f"macros.{name}")
@@ -172,27 +200,13 @@ class _Loader:
             key: _combine([self.pattern(source, f"grammar.{key}")])
             for key, source in self.sections(data["grammar"], "grammar", GRAMMAR, GRAMMAR).items()
         }
-        masks = self.sections(data["masks"], "masks", MASKS, ())
-        mask_patterns = [
-            self.pattern(entry, f"masks.{name}[{index}]")
-            for name, entries in masks.items()
-            for index, entry in enumerate(self.entries(entries, f"masks.{name}"))
-        ]
-        signals = []
+        for name, entries in self.sections(data["masks"], "masks", MASKS, ()).items():
+            for index, entry in enumerate(self.entries(entries, f"masks.{name}")):
+                self.add_rule(MASK, entry, f"masks.{name}[{index}]")
         for name, entries in self.sections(data["signals"], "signals", SIGNALS, ()).items():
-            patterns = []
             for index, entry in enumerate(self.entries(entries, f"signals.{name}")):
-                where = f"signals.{name}[{index}]"
-                pattern = self.pattern(entry, where)
-                if name not in PREFILTER_EXCLUDES:
-                    self.triggers |= self.required_words(pattern, where)
-                patterns.append(pattern)
-            if patterns:
-                signals.append((name, _combine(patterns)))
-        order = {name: position for position, name in enumerate(SIGNALS)}
-        signals.sort(key=lambda item: order[item[0]])
-        history = next((regex for name, regex in signals if name == "history"), None)
-        if not self.triggers:
+                self.add_rule(name, entry, f"signals.{name}[{index}]")
+        if all(rule.signal in ALONE_MEANS_NOTHING for rule in self.rules):
             raise self.fail("signals", "no signal patterns")
         return LanguageRules(
             language=self.path.stem,
@@ -200,12 +214,29 @@ class _Loader:
             alias_re=_combine([re.escape(key) for key in aliases]) if aliases else None,
             aliases=aliases,
             censored_words=censored,
-            prefilter=re.compile(_trie(self.triggers)),
-            mask=_combine(mask_patterns) if mask_patterns else None,
-            history=history,
-            signals=tuple((name, regex) for name, regex in signals if name != "history"),
             grammar=grammar,
+            scan=re.compile(f"{WORD_START}(?=({_trie(set(self.literals))}))"),
+            rules_by_literal=self.closed_over_prefixes(),
         )
+
+    def add_rule(self, signal: str, source: Any, where: str) -> None:
+        pattern = self.pattern(source, where)
+        rule = Rule(signal, _combine([pattern]), _RULE_ORDER[signal])
+        self.rules.append(rule)
+        for literal in self.required_words(pattern, where, signal in ALONE_MEANS_NOTHING):
+            self.literals.setdefault(literal, []).append(rule)
+
+    def closed_over_prefixes(self) -> dict[str, frozenset[Rule]]:
+        """The scan reports the longest literal at a position; it stands for its prefixes too."""
+        return {
+            literal: frozenset(
+                rule
+                for prefix, rules in self.literals.items()
+                if literal.startswith(prefix)
+                for rule in rules
+            )
+            for literal in self.literals
+        }
 
     def mapping(self, value: Any, where: str) -> dict[str, Any]:
         if value is None:
@@ -282,57 +313,130 @@ class _Loader:
             raise self.fail(where, f"{source!r} matches empty text")
         return pattern
 
-    def required_words(self, pattern: str, where: str) -> set[str]:
-        words = _required_literals(sre_parser.parse(pattern))
-        if not words or min(map(len, words)) < 2:
+    def required_words(self, pattern: str, where: str, only_with_others: bool) -> set[str]:
+        """The literals that trigger this rule: distinctive ones, unless the rule only counts
+        alongside others (a time-frame, a mask) and so never starts a full check alone."""
+        words = _required_literals(sre_parser.parse(pattern), self.distinctiveness)
+        needed = 0 if only_with_others else _MIN_DISTINCTIVENESS
+        if not words or min(map(self.distinctiveness, words)) < needed:
             raise self.fail(
                 where,
-                "needs a fixed word of two or more letters outside optional parts "
-                "(the prefilter is built from them)",
+                "needs a distinctive word (not only common words like 'the' or 'going') "
+                "outside optional parts: the scan that picks rules to run is built from them",
             )
         return set(words)
+
+    def distinctiveness(self, literal: str) -> int:
+        """How rarely ``literal`` occurs in ordinary messages: its letters outside common words."""
+        return sum(len(word) for word in literal.split() if word not in self.common_words)
+
+
+_RULE_ORDER = {MASK: -2, "history": -1} | {
+    name: position for position, name in enumerate(SIGNALS) if name != "history"
+}
+
+
+def _rule_order(rule: Rule) -> int:
+    return rule.order
 
 
 def _combine(patterns: list[str]) -> re.Pattern[str]:
     return re.compile(WORD_START + "(?:" + "|".join(patterns) + ")" + WORD_END)
 
 
-def _required_literals(items: Any) -> frozenset[str] | None:
+def _required_literals(
+    items: Any, score: Callable[[str], int], at_word_start: bool = True
+) -> frozenset[str] | None:
     """Literal strings, one of which every match of the parsed pattern must contain.
 
-    Picks the most selective choice (longest shortest string); None if there is none.
+    Each starts at a word start, so the scan only tries word starts. Picks the most
+    selective choice (best lowest ``score``); None if there is none.
     """
     options: list[frozenset[str]] = []
-    for is_literal, group in groupby(items, key=lambda item: item[0] is _LITERAL):
-        if is_literal:
-            text = "".join(chr(argument) for _, argument in group).strip()
-            if text:
-                options.append(frozenset({text}))
+    run = ""
+    run_at_word_start = word_start = at_word_start
+    for op, argument in [*items, (None, None)]:
+        if op is _LITERAL:
+            if not run:
+                run_at_word_start = word_start
+            run += chr(argument)
+            word_start = chr(argument) == " "
             continue
-        for op, argument in group:
-            found = _required_in(op, argument)
-            if found:
-                options.append(found)
+        heads = _leading_texts([(op, argument)]) if run and op is not None else None
+        if heads:
+            # The parser moves a shared start out of an alternation ("kil|kms" becomes
+            # "k" + "il|ms"); joining it back gives whole words to scan for.
+            joined = {_from_word_start(run + head, run_at_word_start) for head in heads}
+            if all(joined):
+                options.append(frozenset(joined))
+        if _from_word_start(run, run_at_word_start):
+            options.append(frozenset({_from_word_start(run, run_at_word_start)}))
+        run = ""
+        found = _required_in(op, argument, score, word_start)
+        if found:
+            options.append(found)
+        # After an optional part the position may be where it started.
+        optional = op in _REPEATS and argument[0] == 0
+        word_start = _ends_with_space(op, argument) and (word_start or not optional)
     if not options:
         return None
-    return max(options, key=lambda words: min(map(len, words)))
+    return max(options, key=lambda words: min(map(score, words)))
 
 
-def _required_in(op: Any, argument: Any) -> frozenset[str] | None:
+def _ends_with_space(op: Any, argument: Any) -> bool:
+    if op is _LITERAL:
+        return chr(argument) == " "
     if op is _SUBPATTERN:
-        return _required_literals(argument[-1])
+        return bool(argument[-1]) and _ends_with_space(*list(argument[-1])[-1])
     if op is _BRANCH:
-        alternatives = [_required_literals(branch) for branch in argument[1]]
+        return all(branch and _ends_with_space(*list(branch)[-1]) for branch in argument[1])
+    if op in _REPEATS:
+        return bool(argument[2]) and _ends_with_space(*list(argument[2])[-1])
+    return False
+
+
+def _from_word_start(text: str, at_word_start: bool) -> str:
+    """``text`` from its first word start on: all of it, or what follows its first space."""
+    if not at_word_start:
+        text = text.partition(" ")[2]
+    return text.strip()
+
+
+def _leading_texts(items: Any) -> set[str] | None:
+    """The literal text any match of ``items`` starts with, one per alternative; None if any
+    alternative can start otherwise."""
+    items = list(items)
+    if not items:
+        return None
+    op, argument = items[0]
+    if op is _LITERAL:
+        return {"".join(chr(a) for _, a in takewhile(lambda item: item[0] is _LITERAL, items))}
+    if op is _SUBPATTERN:
+        return _leading_texts(argument[-1])
+    if op is _BRANCH:
+        alternatives = [_leading_texts(branch) for branch in argument[1]]
+        if all(alternatives):
+            return set().union(*alternatives)  # type: ignore[arg-type]
+    return None
+
+
+def _required_in(
+    op: Any, argument: Any, score: Callable[[str], int], at_word_start: bool
+) -> frozenset[str] | None:
+    if op is _SUBPATTERN:
+        return _required_literals(argument[-1], score, at_word_start)
+    if op is _BRANCH:
+        alternatives = [_required_literals(b, score, at_word_start) for b in argument[1]]
         if all(alternatives):
             return frozenset().union(*alternatives)  # type: ignore[arg-type]
         return None
     if op in _REPEATS and argument[0] >= 1:
-        return _required_literals(argument[2])
+        return _required_literals(argument[2], score, at_word_start)
     return None
 
 
 def _trie(words: set[str]) -> str:
-    """One regex matching any of ``words``, factored by common prefixes so it stays fast."""
+    """One regex matching the longest of ``words`` at a position, factored by common prefixes."""
     root: dict[str, dict] = {}
     for word in words:
         node = root
@@ -341,10 +445,13 @@ def _trie(words: set[str]) -> str:
         node[""] = {}
 
     def build(node: dict[str, dict]) -> str:
-        # A word ends here: for a yes/no prefilter, longer words sharing the prefix add nothing.
-        if "" in node:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
             return ""
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items())]
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        group = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" not in node:
+            return group
+        # A word ends here; the greedy optional part still prefers a longer word.
+        return f"(?:{group})?" if len(branches) > 1 or len(branches[0]) > 1 else f"{group}?"
 
     return build(root)

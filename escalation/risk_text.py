@@ -26,9 +26,12 @@ _APOSTROPHES = str.maketrans("", "", "'`\u2019\u2018")
 # Leetspeak and censoring only count between letters, so "30 pills" and "500mg" keep their digits.
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 _LEET_RE = re.compile(r"(?<=[a-z])[013457@$!*]+(?=[a-z])")
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:\*+[a-z0-9]+)*|[.,;:!?]+")
+# A number is a word of its own, so "500mg" reads as "500 mg"; "*" only inside a word.
+_TOKEN_RE = re.compile(r"[0-9]+|[a-z][a-z0-9]*(?:\*+[a-z0-9]+)*|[.,;:!?]+")
 _SPACED_LETTERS_RE = re.compile(rf"{WORD_START}[a-z](?: [a-z]){{2,}}{WORD_END}")
-_REPEATS_RE = re.compile(r"([a-z])\1+")
+# Deleting a letter followed by the same letter keeps one of each run, with no template
+# to expand per match ("diiiie" -> "die", "kill" -> "kil").
+_REPEATS_RE = re.compile(r"([a-z])(?=\1)")
 # In a pattern, a doubled letter after a backslash is an escape ("\dd"), not a word.
 _PATTERN_REPEATS_RE = re.compile(r"(?<!\\)([a-z])\1+")
 
@@ -56,7 +59,7 @@ def normalise(text: str) -> str:
         text = _LEET_RE.sub(_unleet, text)
     text = " ".join(_TOKEN_RE.findall(text))
     text = _SPACED_LETTERS_RE.sub(_join_letters, text)
-    return _REPEATS_RE.sub(r"\1", text)
+    return _REPEATS_RE.sub("", text)
 
 
 def normalise_pattern(pattern: str) -> str:

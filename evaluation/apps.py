@@ -6,3 +6,17 @@ class EvaluationConfig(AppConfig):
     name = "evaluation"
     verbose_name = _("Evaluation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from chatplatform.signals import (
+            chat_ended,
+            chat_matched,
+            participant_erased,
+            participant_seen,
+        )
+        from evaluation import receivers
+
+        chat_matched.connect(receivers.chat_started, dispatch_uid="evaluation-chat-start")
+        chat_ended.connect(receivers.chat_finished, dispatch_uid="evaluation-chat-end")
+        participant_seen.connect(receivers.record_visit, dispatch_uid="evaluation-visit")
+        participant_erased.connect(receivers.forget_participant, dispatch_uid="evaluation-erase")

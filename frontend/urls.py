@@ -13,4 +13,7 @@ urlpatterns = [
     path("chat/<int:room_id>/", views.room_page, name="room"),
     path("chat/<int:room_id>/ended/", views.chat_ended, name="chat-ended"),
     path("staff/", views.staff_console, name="staff-console"),
+    path("privacy/", views.privacy_page, name="privacy"),
+    path("me/data/download/", views.download_my_data, name="download-my-data"),
+    path("me/data/delete/", views.delete_my_data, name="delete-my-data"),
 ]

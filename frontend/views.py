@@ -6,18 +6,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from chatplatform import roles
 from chatplatform.actors import participant_actor
 from chatplatform.errors import ServiceError
-from chatplatform.models import Room
+from chatplatform.models import Participant, Room
 from chatplatform.services import access as access_service
-from chatplatform.services import crisis
+from chatplatform.services import crisis, participant_data
 from chatplatform.services import queue as queue_service
 from chatplatform.services.participants import (
     do_change_handle,
@@ -25,7 +26,21 @@ from chatplatform.services.participants import (
     participant_for_session,
 )
 from chatplatform.services.rooms import group_rooms_for_participants
+from chatplatform.throttle import client_network_key
+from evaluation import surveys
 from frontend.context_processors import REGION_SESSION_KEY
+
+
+def _identity(request: HttpRequest) -> Participant:
+    """The visitor's anonymous identity, created (rate-limited per network) on first need."""
+    return do_get_or_create_participant(request.session, client_network_key(request.META))
+
+
+def _too_many(request: HttpRequest, error: ServiceError) -> HttpResponse:
+    """The identity rate limit's refusal, as a page with the crisis lines."""
+    response = render(request, "frontend/unavailable.html", {"detail": error.detail}, status=429)
+    response["Retry-After"] = str(error.extra.get("retry_after", 3600))
+    return response
 
 
 def _back(request: HttpRequest, fallback: str = "/") -> str:
@@ -70,7 +85,10 @@ def set_region(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def new_handle(request: HttpRequest) -> HttpResponse:
-    do_change_handle(do_get_or_create_participant(request.session))
+    try:
+        do_change_handle(_identity(request))
+    except ServiceError as error:
+        return _too_many(request, error)
     return redirect(_back(request))
 
 
@@ -78,7 +96,19 @@ def new_handle(request: HttpRequest) -> HttpResponse:
 def request_chat(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("staff-console")
-    result = queue_service.do_request_chat(do_get_or_create_participant(request.session))
+    try:
+        participant = _identity(request)
+    except ServiceError as error:
+        return _too_many(request, error)
+    try:
+        queue_service.check_may_queue(participant)
+        # An optional survey may come first; "skip and talk now" goes straight on.
+        offer = surveys.do_route_before_chat(participant, skip=request.POST.get("survey") == "skip")
+        if offer is not None:
+            return redirect(offer.url)
+        result = queue_service.do_request_chat(participant)
+    except ServiceError as error:
+        return render(request, "frontend/unavailable.html", {"detail": error.detail}, status=403)
     if isinstance(result, Room):
         return redirect("room", room_id=result.pk)
     return redirect("queue")
@@ -107,7 +137,10 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
         if actor is None:
             raise PermissionDenied
     else:
-        actor = participant_actor(do_get_or_create_participant(request.session))
+        try:
+            actor = participant_actor(_identity(request))
+        except ServiceError as error:
+            return _too_many(request, error)
     try:
         room_access = access_service.check_room_access(actor, room_id)
     except ServiceError as error:
@@ -144,3 +177,49 @@ def staff_console(request: HttpRequest) -> HttpResponse:
     if role not in queue_service.MENTORING_ROLES:
         raise PermissionDenied
     return render(request, "frontend/console.html", {"role": role})
+
+
+def _privacy_page(request: HttpRequest, status: int = 200, **extra: object) -> HttpResponse:
+    return render(
+        request,
+        "frontend/privacy.html",
+        {
+            "participant": participant_for_session(request.session),
+            "retention_days": settings.MESSAGE_RETENTION_DAYS,
+            "hold_days": settings.ESCALATION_HOLD_DAYS,
+            "session_days": settings.SESSION_COOKIE_AGE // 86400,
+            **extra,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def privacy_page(request: HttpRequest) -> HttpResponse:
+    """What is kept, for how long, who can see it; and the participant's own controls."""
+    return _privacy_page(request)
+
+
+@require_GET
+def download_my_data(request: HttpRequest) -> HttpResponse:
+    participant = participant_for_session(request.session)
+    if participant is None:
+        return redirect("privacy")
+    response = JsonResponse(
+        participant_data.participant_export(participant), json_dumps_params={"indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-peer-support-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@sensitive_post_parameters()
+@require_POST
+def delete_my_data(request: HttpRequest) -> HttpResponse:
+    participant = participant_for_session(request.session)
+    if participant is None:
+        return redirect("privacy")
+    if request.POST.get("confirm") != "yes":
+        return _privacy_page(request, status=400, confirm_missing=True)
+    report = participant_data.do_erase_participant(participant, request.session)
+    return render(request, "frontend/data_deleted.html", {"report": report})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,11 +26,60 @@ from chatplatform.services.participants import SESSION_KEY
 from chatplatform.services.rooms import do_assign_host, do_create_group_room
 from chatplatform.services.staff import do_add_staff
 
-pytest_plugins = ["tests.servers", "tests.escalation_fakes"]
+# tests.moderation_helpers: the moderation tests' hosted group room, fresh compiled rules per test.
+# tests.escalation_fakes: a phrase-based stand-in risk detector for the escalation unit tests.
+pytest_plugins = ["tests.servers", "tests.moderation_helpers", "tests.escalation_fakes"]
 
 ORIGIN = "http://testserver"
 STAFF_PASSWORD = "correct-horse-battery-staple"
+# The authenticator app secret of every test staff member who signs in (base32).
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _serial = itertools.count(1)
+
+
+def complete_mfa(client: Client, user: User) -> None:
+    """Make ``client``'s session one that passed two-factor sign-in, as allauth records it.
+
+    Gives the user a TOTP authenticator (with TEST_TOTP_SECRET) if they have none.
+    """
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    authenticator = Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ).first() or (TOTP.activate(user, TEST_TOTP_SECRET).instance)
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "type": "totp", "id": authenticator.pk},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def staff_sign_in_includes_mfa(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Client.force_login`` stands for a complete sign-in, second factor included.
+
+    Tests about two-factor enforcement sign in with ``Client.login`` (password only).
+    """
+    original = Client.force_login
+
+    def force_login(self: Client, user: User, backend: str | None = None) -> None:
+        original(self, user, backend)
+        complete_mfa(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Rate-limit counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
@@ -105,9 +155,14 @@ def participant_session(participant: Participant) -> str:
     return store.session_key
 
 
-def staff_session(user: User) -> str:
+def staff_session(user: User, mfa: bool = True) -> str:
+    """A signed-in staff session key; with two factors proved unless ``mfa=False``."""
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if mfa:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        complete_mfa(client, user)
+    else:
+        assert client.login(email=user.email, password=STAFF_PASSWORD)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 

@@ -17,3 +17,8 @@ def mask_secret(draft: pipeline.Draft) -> pipeline.Verdict:
 
 def hold_everything(draft: pipeline.Draft) -> pipeline.Verdict:
     return pipeline.Verdict(action=pipeline.HOLD, detail="Waiting for review.")
+
+
+def explode_with_the_body(draft: pipeline.Draft) -> pipeline.Verdict:
+    """A buggy check whose error message quotes the message: the logs must not."""
+    raise RuntimeError(f"could not check {draft.body!r}")

@@ -8,14 +8,20 @@ the cluster is created and started as the unprivileged ``nobody`` user.
 from __future__ import annotations
 
 import asyncio
+import base64
 import glob
+import hashlib
+import hmac
+import html
 import http.cookiejar
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -24,6 +30,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,9 +89,9 @@ def find_program(name: str) -> str:
 # --- Redis -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """The URL of a real redis-server on a free port, empty, with persistence off."""
+@contextmanager
+def running_redis() -> Iterator[str]:
+    """A real redis-server on a free port, empty, with persistence off; yields its URL."""
     directory = Path(tempfile.mkdtemp(prefix="test-redis-"))
     port = free_port()
     log = directory / "redis.log"
@@ -112,6 +119,13 @@ def redis_url() -> Iterator[str]:
     finally:
         stop_process(process)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The URL of a real redis-server on a free port, shared by the test session."""
+    with running_redis() as url:
+        yield url
 
 
 # --- PostgreSQL --------------------------------------------------------------------------
@@ -145,8 +159,9 @@ class PostgresCluster:
         return self.url(name)
 
 
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
+@contextmanager
+def running_postgres() -> Iterator[PostgresCluster]:
+    """A real PostgreSQL cluster in a temp dir, run as ``nobody`` when we are root."""
     import psycopg
 
     directory = Path(tempfile.mkdtemp(prefix="test-postgres-"))
@@ -187,6 +202,12 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     finally:
         stop_process(process)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    with running_postgres() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")
@@ -323,6 +344,24 @@ def start_nodes() -> Iterator[Callable[..., list[Node]]]:
 
 # --- Clients -----------------------------------------------------------------------------
 
+# Authenticator secrets set up by LiveClient.login, by (node's VAR_DIR, email): staff who
+# must use two factors set up TOTP at their first sign-in, as a person would.
+TOTP_SECRETS: dict[tuple[str, str], str] = {}
+TOTP_PERIOD = 30
+_SECRET_FIELD = re.compile(
+    r'id="authenticator_secret"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*id="authenticator_secret"'
+)
+
+
+def totp_code(secret: str, steps_ahead: int = 0) -> str:
+    """The RFC 6238 code an authenticator app shows now (or ``steps_ahead`` periods later)."""
+    counter = int(time.time()) // TOTP_PERIOD + steps_ahead
+    key = base64.b32decode(secret.encode("ascii"), casefold=True)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
 
 class JsonSocket:
     """A websockets client connection that speaks JSON frames."""
@@ -396,11 +435,34 @@ class LiveClient:
         return self._open(request)
 
     def login(self, email: str, password: str) -> Response:
+        """Sign in, completing two-factor sign-in (or its first-time setup) when asked."""
         self.get("/accounts/login/")
         response = self.post("/accounts/login/", {"login": email, "password": password})
         if "/accounts/login/" in response.url:
             raise AssertionError(f"login as {email} failed (status {response.status})")
+        secret_key = (self.node.env.get("VAR_DIR", ""), email)
+        if "/accounts/reauthenticate/" in response.url:
+            # allauth asks for the password again before setting up an authenticator.
+            response = self.post(
+                response.url.split(self.node.base_url, 1)[-1], {"password": password}
+            )
+        if "/accounts/2fa/totp/activate/" in response.url:
+            found = _SECRET_FIELD.search(response.text)
+            if found is None:
+                raise AssertionError("the TOTP setup page shows no secret")
+            TOTP_SECRETS[secret_key] = html.unescape(found.group(1) or found.group(2))
+            response = self._submit_code("/accounts/2fa/totp/activate/", TOTP_SECRETS[secret_key])
+        elif "/accounts/2fa/authenticate/" in response.url:
+            response = self._submit_code("/accounts/2fa/authenticate/", TOTP_SECRETS[secret_key])
         return response
+
+    def _submit_code(self, path: str, secret: str) -> Response:
+        # A code is accepted once: a second sign-in within the period uses the next one.
+        for steps_ahead in (0, 1, -1):
+            response = self.post(path, {"code": totp_code(secret, steps_ahead)})
+            if path not in response.url:
+                return response
+        raise AssertionError(f"two-factor code refused at {path}")
 
     async def websocket(self, path: str, origin: str | None = None) -> JsonSocket:
         from websockets.asyncio.client import connect

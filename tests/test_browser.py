@@ -66,6 +66,8 @@ def test_participant_and_mentor_are_matched_and_chat_in_real_browsers(browser, s
     participant.goto(node.base_url + "/")
     expect(participant.get_by_text("not an emergency or medical service")).to_be_visible()
     participant.get_by_role("button", name="Talk to a peer mentor").click()
+    # The optional research survey comes first, with its skip button first.
+    participant.get_by_role("button", name="Skip and talk now").click()
     expect(participant).to_have_url(re.compile(r"/queue/$"))
     expect(participant.locator("#queue-status")).to_contain_text("number 1 in the queue")
 

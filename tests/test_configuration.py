@@ -90,6 +90,11 @@ def start_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
         ({"DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
         ({"MESSAGE_MAX_LENGTH": "lots"}, "MESSAGE_MAX_LENGTH"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"REPORT_AUTO_HIDE_THRESHOLD": "-1"}, "REPORT_AUTO_HIDE_THRESHOLD"),
+        (
+            {"MODERATION_PHONE_REGIONS": "US,XX"},
+            "MODERATION_PHONE_REGIONS: unknown region codes XX",
+        ),
     ],
 )
 def test_bad_environment_stops_the_site_at_start_with_a_clear_sentence(env, message):

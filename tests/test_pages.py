@@ -55,7 +55,8 @@ def test_rooms_api_lists_open_group_rooms(client, make_group_room, make_direct_c
 
 def test_asking_for_a_peer_creates_the_identity_and_joins_the_queue(client, crisis_lines):
     client.get("/")
-    response = client.post("/chat/request/")
+    # The optional research survey is skipped (see test_evaluation_survey_flow).
+    response = client.post("/chat/request/", {"survey": "skip"})
     assert response.status_code == 302 and response.url == "/queue/"
     participant = Participant.objects.get()
     assert client.session[SESSION_KEY] == participant.pk

@@ -221,3 +221,38 @@ class TestQueueSockets:
         assert (await console.receive_type("error"))["code"] == "invalid"
         await console.send({"type": "availability.set", "status": "available", "max_chats": 0})
         assert (await console.receive_type("error"))["code"] == "invalid"
+
+
+class TestBannedParticipant:
+    @pytest.fixture
+    def banned(self, make_participant):
+        from moderation.models import Sanction
+
+        participant = make_participant()
+        Sanction.objects.create(kind=Sanction.Kind.BAN, participant=participant, reason="test")
+        return participant
+
+    def test_banned_participant_cannot_join_the_queue(self, banned):
+        with pytest.raises(ServiceError) as error:
+            queue_service.do_request_chat(banned)
+        assert error.value.code == "banned"
+        assert not QueueTicket.objects.filter(participant=banned).exists()
+
+    def test_banned_participant_is_told_plainly_and_still_sees_crisis_lines(self, client, banned):
+        from chatplatform.services.participants import SESSION_KEY
+
+        session = client.session
+        session[SESSION_KEY] = banned.pk
+        session.save()
+        response = client.post("/chat/request/")
+        assert response.status_code == 403
+        assert "Need urgent help?" in response.content.decode()
+
+    @pytest.mark.django_db(transaction=True)
+    async def test_banned_participant_is_refused_at_the_queue_socket(
+        self, ws_connect, session_for, banned
+    ):
+        connected, code, _ = await ws_connect(
+            "/ws/queue/", await sync_to_async(session_for)(banned)
+        )
+        assert (connected, code) == (False, 4403)

@@ -226,6 +226,150 @@ class TestEverydayTalkIsNone:
         assert level_of(text) == "none"
 
 
+class TestParaphrases:
+    """A second batch of new sentences; 16 of 30 risk ones were missed before the rules
+    were generalised for them, so they now guard against regressions."""
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "i just want everything to stop",
+            "i'm thinking of jumping off the multi-storey car park",
+            "what's the most painless way to go",
+            "I don't see the point in living anymore",
+            "honestly i'd rather be dead",
+            "I'm going to hang myself",
+            "i feel like killing myself",
+            "nobody would care if I disappeared",
+            "I wrote a note for my family",
+            "i have a plan to end my life",
+            "Im gonna take every pill in the cabinet tonight",
+            "i slit my wrists",
+            "I keep scratching my arms with a compass",
+            "he raped me last year and I still see him at school",
+            "my dad said he'll kill me if I come home late",
+            "I'm going to shoot up the school",
+            "i want to hurt my little brother",
+            "i wish i could go to sleep forever",
+            "ya no tiene sentido seguir viviendo",
+            "estoy pensando en tirarme por la ventana",
+            "quiero quitarme la vida esta noche",
+            "me tomé todas mis pastillas",
+            "mi padre me da palizas",
+            "ojalá no hubiera nacido",
+            "he pensado en matarme muchas veces",
+            "mi novio me amenaza con matarme",
+            "tengo una cuchilla y me quiero cortar",
+            "a veces pienso que sería mejor estar muerta",
+        ),
+    )
+    def test_paraphrased_risk_is_detected(self, text: str) -> None:
+        assert level_of(text) in {"high", "imminent"}
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I'm dead tired lol",
+            "this homework will be the death of me",
+            "I almost died when I saw the price",
+            "my phone battery is dead",
+            "she killed it at the open mic",
+            "my brother and I watched a horror movie where everyone dies",
+            "I took a few paracetamol for my period pain",
+            "going to the roof terrace party tonight!",
+            "I hate my life sometimes lol but I'm fine",
+            "I'm so done with this week",
+            "we're going to kill this presentation tomorrow",
+            "I'm hanging out with my mates later",
+            "my knife skills in cooking class are terrible",
+            "I shot a video for my channel today",
+            "the gun show in the film was wild",
+            "I'm cutting down on caffeine",
+            "I need to cut back on screen time",
+            "me muero de frío",
+            "hoy me voy a la azotea a tomar el sol",
+            "estoy que me muero de cansancio",
+            "mi hermano me va a matar si se entera",
+            "la película trata de un chico que se suicida",
+            "tengo que cortar con mi novio",
+            "me corté el pelo ayer",
+            "voy a matar el tiempo viendo series",
+            "I want to disappear under my duvet for a week",
+            "I could kill for some sleep",
+            "tonight I'm going to take my meds and sleep early",
+            "I'm going to the bridge club with my nan",
+            "kill me, I forgot my laptop charger",
+        ),
+    )
+    def test_everyday_paraphrase_raises_no_alarm(self, text: str) -> None:
+        assert level_of(text) not in {"high", "imminent"}
+
+    def test_cannot_keep_living_like_this_is_at_least_low(self) -> None:
+        assert level_of("i cant keep living like this") != "none"
+
+
+class TestThirdBatch:
+    """A third batch of new sentences, run once before any change: 11 of 20 risk ones
+    detected and 1 of 20 everyday ones alarmed. The rules were then generalised for the
+    misses, so these too now guard against regressions."""
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "i've decided tonight is my last night",
+            "I stocked up on sleeping tablets from three different pharmacies",
+            "i keep thinking everyone would be happier if i just vanished",
+            "I'm sitting on the ledge of my balcony",
+            "honestly death sounds peaceful right now",
+            "i punched myself in the face until my nose bled",
+            "my stepdad locks the door and hits my mum and me",
+            "I'm scared my husband will kill me one day",
+            "i want to make the people who hurt me suffer",
+            "my little sister told me she wants to die",
+            "i'm tired of existing",
+            "there's a rope in the garage and I keep thinking about it",
+            "estoy harta de vivir",
+            "me quiero morir, ya no puedo más con todo",
+            "mi padre me pega con el cinturón",
+            "ayer me volví a cortar los brazos",
+            "mi amigo dice que se va a matar",
+            "tengo 20 pastillas de mi madre guardadas y esta noche me las tomo",
+            "nadie me echaría de menos si desapareciera",
+            "estoy en el puente, adiós",
+        ),
+    )
+    def test_risk_is_detected(self, text: str) -> None:
+        assert level_of(text) in {"high", "imminent"}
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I'm dying of laughter at this thread",
+            "my exams are going to be the end of me",
+            "I got my flu jab today and my arm is killing me",
+            "I bought a new knife set for my flat",
+            "my favourite character died in the last episode",
+            "I'm not suicidal, I just feel flat and tired",
+            "I used to self harm years ago but I've been okay for a long time",
+            "I'm going to overdo it at the gym tonight",
+            "my grandad passed away peacefully last night",
+            "the bridge near campus is closed for repairs",
+            "I'm writing a goodbye card for my coworker who's leaving",
+            "I'm so hungry I could eat a horse",
+            "estoy muerta de hambre",
+            "mi madre me mata si llego tarde jaja",
+            "ayer me corté con un papel",
+            "vamos a la playa el sábado",
+            "me duele la cabeza, voy a tomar un paracetamol",
+            "no quiero hacer los deberes",
+            "mi abuelo murió el año pasado y lo echo de menos",
+            "qué ganas tengo de que acabe el curso",
+        ),
+    )
+    def test_everyday_message_raises_no_alarm(self, text: str) -> None:
+        assert level_of(text) not in {"high", "imminent"}
+
+
 def test_reasons_never_contain_message_text() -> None:
     found = assess("zxqv I have the pills in front of me right now zxqv")
     assert all(reason.isidentifier() and "zxqv" not in reason for reason in found.reasons)

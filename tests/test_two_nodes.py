@@ -17,7 +17,7 @@ DEMO_PASSWORD = "demo-password-123"
 async def match_participant_with_mentor(participant: LiveClient, mentor: LiveClient) -> int:
     """The participant asks for a peer on one node and the mentor accepts on the other."""
     participant.get("/")
-    response = participant.post("/chat/request/")
+    response = participant.post("/chat/request/", {"survey": "skip"})
     assert response.url.endswith("/queue/"), response.url
     queue = await participant.websocket("/ws/queue/")
     status = await queue.receive_type("queue.status")

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from chatplatform import pipeline, roles
+from chatplatform import audit, mfa, pipeline, roles
 from chatplatform.actors import Actor, participant_actor, staff_actor
 from chatplatform.errors import ServiceError
 from chatplatform.models import Block, Room, RoomMembership
@@ -34,8 +34,13 @@ class RoomAccess:
 
 
 def resolve_actor(user: Any, session: Any) -> Actor | None:
-    """A staff member with a role, else the session's participant, else nobody."""
+    """A staff member with a role, else the session's participant, else nobody.
+
+    Staff whose role needs two factors count as nobody until this session proved them.
+    """
     if user is not None and getattr(user, "is_authenticated", False):
+        if not mfa.allows_access(user, session):
+            return None
         return staff_actor(user)
     participant = participant_for_session(session)
     return participant_actor(participant) if participant is not None else None
@@ -72,8 +77,7 @@ def check_room_access(actor: Actor, room_id: int) -> RoomAccess:
         if room.kind == Room.Kind.GROUP and not (room.is_listed and room.is_open) and not is_member:
             raise ServiceError("forbidden", _("This room is not open."))
         can_moderate = False
-    for entry_check in pipeline.configured_entry_checks():
-        entry_check(actor, room)
+    pipeline.run_entry_checks(actor, room)
     return RoomAccess(
         actor=actor,
         room_id=room.pk,
@@ -85,8 +89,24 @@ def check_room_access(actor: Actor, room_id: int) -> RoomAccess:
     )
 
 
-def do_enter_room(access: RoomAccess) -> RoomAccess:
-    """A participant opening a group room becomes a member of it."""
+TRANSCRIPT_READ = "transcript.read"
+DEFAULT_READ_REASON = "supervision"
+
+
+def do_enter_room(access: RoomAccess, reason: str = "") -> RoomAccess:
+    """A participant opening a group room becomes a member of it.
+
+    A staff member opening a room they are not a member of reads a transcript
+    that is not theirs: that is written to the audit log with their reason.
+    """
+    if access.actor.is_staff and not access.is_member:
+        audit.record(
+            audit.staff_label(access.actor.id),
+            TRANSCRIPT_READ,
+            room_id=access.room_id,
+            reason=reason.strip()[:200] or DEFAULT_READ_REASON,
+            data={"via": "room"},
+        )
     if access.is_member or access.actor.is_staff or access.kind != Room.Kind.GROUP:
         return access
     RoomMembership.objects.get_or_create(

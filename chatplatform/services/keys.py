@@ -1,9 +1,22 @@
-"""Per-room data keys: created on first use, unwrapped on demand, shredded for erasure."""
+"""Per-room data keys: created on first use, unwrapped on demand, shredded for erasure.
+
+Keys are per room, not per participant: everyone in a room reads the same
+messages, so one key per room keeps encryption cheap and reading a page one
+unwrap. Each room starts a new key version every ROOM_KEY_BUCKET_DAYS, so the
+retention purge can shred whole keys once every message under them has
+expired: crypto-shredding that also reaches copies of the ciphertext in
+backups (see docs/privacy.md for how backups and key-encryption keys interact).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from chatplatform import crypto
 from chatplatform.models import RoomKey
@@ -13,19 +26,24 @@ class ShreddedError(crypto.DecryptionError):
     """The data key is gone: the content it protected can never be read again."""
 
 
-def current_room_key(room_id: int) -> tuple[int, bytes]:
-    """The room's newest live data key as (version, key), creating the first one if needed.
+def bucket_length() -> timedelta:
+    return timedelta(days=settings.ROOM_KEY_BUCKET_DAYS)
 
-    Call inside the transaction that holds the room's row lock, so that two
-    senders never create two first keys.
+
+def current_room_key(room_id: int) -> tuple[int, bytes]:
+    """The room's data key for new messages as (version, key).
+
+    A new version is started when the room has none or its newest one is older
+    than one bucket. Call inside the transaction that holds the room's row
+    lock, so that two senders never create two keys at once.
     """
     newest = (
         RoomKey.objects.filter(room_id=room_id, shredded_at__isnull=True)
         .order_by("-version")
-        .values_list("version", "kek_id", "wrapped_key")[:1]
+        .values_list("version", "kek_id", "wrapped_key", "created_at")[:1]
     )
-    for version, kek_id, wrapped in newest:
-        if wrapped is None:
+    for version, kek_id, wrapped, created_at in newest:
+        if wrapped is None or created_at <= timezone.now() - bucket_length():
             break
         return version, crypto.unwrap_data_key(
             settings.ENCRYPTION_KEYRING, kek_id, room_id, version, bytes(wrapped)
@@ -77,3 +95,69 @@ def decrypt_body(room_id: int, message_uid: str, version: int, blob: bytes, data
         data_key, bytes(blob), crypto.message_aad(room_id, message_uid, version)
     )
     return plaintext.decode("utf-8")
+
+
+@dataclass
+class RotationReport:
+    current_kek: str
+    rewrapped: int = 0
+    already_current: int = 0
+    shredded: int = 0
+    # Keys wrapped under a key-encryption key that is no longer in ENCRYPTION_KEYS.
+    unreadable: int = 0
+    kek_ids_in_use: list[str] = field(default_factory=list)
+
+    @property
+    def removable_kek_ids(self) -> list[str]:
+        ring = settings.ENCRYPTION_KEYRING
+        return sorted(set(ring.keys) - set(self.kek_ids_in_use))
+
+
+def do_rotate_keys() -> RotationReport:
+    """Re-wrap every live data key under the keyring's current key-encryption key.
+
+    Messages are not touched: their data keys stay the same, only the wrapping
+    changes. Idempotent: keys already under the current KEK are counted and
+    left alone. Afterwards, KEK ids no longer in use can leave ENCRYPTION_KEYS.
+    """
+    keyring = settings.ENCRYPTION_KEYRING
+    report = RotationReport(current_kek=keyring.current_id)
+    report.shredded = RoomKey.objects.filter(wrapped_key__isnull=True).count()
+    report.already_current = RoomKey.objects.filter(
+        wrapped_key__isnull=False, kek_id=keyring.current_id
+    ).count()
+    stale = RoomKey.objects.filter(wrapped_key__isnull=False).exclude(kek_id=keyring.current_id)
+    for key_id in stale.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            key_row = RoomKey.objects.select_for_update().get(pk=key_id)
+            if key_row.wrapped_key is None or key_row.kek_id == keyring.current_id:
+                continue
+            try:
+                data_key = _unwrap(key_row)
+            except crypto.UnknownKeyError:
+                report.unreadable += 1
+                continue
+            key_row.kek_id, key_row.wrapped_key = crypto.wrap_data_key(
+                keyring, key_row.room_id, key_row.version, data_key
+            )
+            key_row.save(update_fields=["kek_id", "wrapped_key"])
+            report.rewrapped += 1
+    report.kek_ids_in_use = sorted(
+        set(
+            RoomKey.objects.filter(wrapped_key__isnull=False)
+            .values_list("kek_id", flat=True)
+            .distinct()
+        )
+    )
+    return report
+
+
+def do_shred_keys(key_rows: QuerySet[RoomKey], now: datetime | None = None) -> int:
+    """Destroy these data keys: every message they protected becomes unreadable for good.
+
+    The wrapped key is overwritten with NULL in the live database; copies in
+    backups stay wrapped under a KEK and die when that KEK is retired.
+    """
+    return key_rows.filter(wrapped_key__isnull=False).update(
+        wrapped_key=None, shredded_at=now or timezone.now()
+    )

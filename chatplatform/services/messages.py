@@ -395,6 +395,14 @@ def messages_before(
     return frames, has_more
 
 
+def transcript_payloads(room_id: int) -> list[dict[str, Any]]:
+    """Every message of a room, held and staff-only ones included, oldest first.
+
+    For audited staff reads only (chatplatform.services.transcripts).
+    """
+    return _payloads(list(Message.objects.filter(room_id=room_id).order_by("created_at", "pk")))
+
+
 def last_message_id(room_id: int) -> int:
     return Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).first() or 0
 

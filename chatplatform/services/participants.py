@@ -6,8 +6,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from chatplatform import throttle
 from chatplatform.handles import generate_handle
 from chatplatform.models import Participant
+from chatplatform.signals import participant_seen
 
 SESSION_KEY = "participant_id"
 
@@ -19,12 +21,22 @@ def participant_for_session(session: Any) -> Participant | None:
     return Participant.objects.filter(pk=participant_id).first()
 
 
-def do_get_or_create_participant(session: Any) -> Participant:
-    """The session's participant, created on first need. Nothing about the browser is kept."""
+def do_get_or_create_participant(session: Any, network_key: str) -> Participant:
+    """The session's participant, created on first need. Nothing about the browser is kept.
+
+    ``network_key`` is the daily keyed hash of the client's network
+    (``throttle.client_network_key``): creating identities is rate-limited per
+    network, so clearing cookies is no quick way around a ban. Raises
+    ServiceError("rate_limited") when the network made too many.
+    """
     participant = participant_for_session(session)
     if participant is None:
+        throttle.check_new_identity(network_key)
         participant = Participant.objects.create(handle=generate_handle())
         session[SESSION_KEY] = participant.pk
+        participant_seen.send(
+            sender=Participant, participant=participant, day=participant.last_seen_on
+        )
     else:
         do_touch_participant(participant)
     return participant
@@ -35,6 +47,7 @@ def do_touch_participant(participant: Participant) -> None:
     if participant.last_seen_on != today:
         participant.last_seen_on = today
         participant.save(update_fields=["last_seen_on"])
+        participant_seen.send(sender=Participant, participant=participant, day=today)
 
 
 def do_change_handle(participant: Participant) -> str:

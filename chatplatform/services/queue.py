@@ -12,8 +12,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chatplatform import roles
-from chatplatform.actors import Actor, actor_group
+from chatplatform import pipeline, roles
+from chatplatform.actors import Actor, actor_group, participant_actor
 from chatplatform.errors import ServiceError
 from chatplatform.events import publish_on_commit
 from chatplatform.models import (
@@ -68,8 +68,14 @@ def active_direct_room(participant: Participant) -> Room | None:
     )
 
 
+def check_may_queue(participant: Participant) -> None:
+    """Raise ServiceError when the participant may not ask for a 1:1 chat (e.g. a ban)."""
+    pipeline.run_entry_checks(participant_actor(participant), None)
+
+
 def do_request_chat(participant: Participant) -> QueueTicket | Room:
     """Join the queue, or return the open chat or waiting ticket the participant already has."""
+    check_may_queue(participant)
     room = active_direct_room(participant)
     if room is not None:
         return room

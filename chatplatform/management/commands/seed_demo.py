@@ -46,3 +46,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo staff logins (password for all: {DEMO_PASSWORD}):")
             for email, role, _ in DEMO_STAFF:
                 self.stdout.write(f"  {role:<10} {email}")
+            self.stdout.write(
+                "Supervisors, evaluators and admins set up two-factor sign-in the first time "
+                "they sign in: scan the QR code with an authenticator app (or type its secret "
+                "into one, e.g. `oathtool --totp -b SECRET`) and keep the recovery codes."
+            )

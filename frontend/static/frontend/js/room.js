@@ -15,7 +15,7 @@ const typingLine = document.getElementById("typing");
 const loadEarlier = document.getElementById("load-earlier");
 const maxLength = Number(root.dataset.maxLength);
 const outboxKey = `outbox:${roomId}`;
-const RETRYABLE = new Set(["rate_limited"]);
+const RETRYABLE = new Set(["rate_limited", "slow_mode"]);
 
 const state = {
   lastId: 0,
@@ -223,6 +223,8 @@ function resumePoint() {
 }
 
 function handleFrame(frame) {
+  // Feature modules (moderation.js) see every frame and send theirs with a "chat:send" event.
+  document.dispatchEvent(new CustomEvent("chat:frame", { detail: frame }));
   switch (frame.type) {
     case "hello":
       setOpen(frame.open);
@@ -310,6 +312,7 @@ const socket = new LiveSocket(root.dataset.wsPath, {
   },
 });
 
+document.addEventListener("chat:send", (event) => socket.send(event.detail));
 const escalation = attachEscalation(socket);
 
 for (const entry of state.outbox) addPending(entry);

@@ -1,0 +1,139 @@
+"""Time the evaluation report on a synthetic cohort (issue 6: under 3 s at 50,000 people).
+
+Standalone: seeds a temporary SQLite database through ``manage.py`` (migrate,
+seed_demo, seed_evaluation) with throwaway secrets, then times, each with a cold
+cache, the report build, the JSON and CSV exports and the evaluator dashboard with
+its four charts. Prints wall-clock and CPU seconds: on a shared, loaded machine the
+wall clock includes waiting for a core, while the CPU time (everything runs in one
+process with SQLite in it) is what the report takes on an idle core. Exits 1 when the
+JSON report or the dashboard takes 3 CPU seconds or more.
+
+    python benchmarks/evaluation_report.py [--participants 50000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LIMIT_SECONDS = 3.0
+SECRETS = {
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+    "PSEUDONYM_KEY": "bench-pseudonym-key-0123456789abcdefghijkl",
+    "ENCRYPTION_KEYS": "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY",
+    "ALLOWED_HOSTS": "testserver,localhost",
+    "SECURE_COOKIES": "false",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def manage(env: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+    return time.perf_counter() - started
+
+
+def inner(repeat: int) -> dict[str, dict[str, float]]:
+    """Runs inside the seeded environment: the timings, as JSON on stdout."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatplatform.settings")
+    django.setup()
+    from io import StringIO
+
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import Client
+    from django.utils import timezone
+
+    from chatplatform.models import User
+    from evaluation import charts, report
+
+    def timed(action) -> dict[str, float]:
+        walls, cpus = [], []
+        for _ in range(repeat):
+            cache.clear()
+            started, cpu = time.perf_counter(), time.process_time()
+            action()
+            walls.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu)
+        return {"wall": statistics.median(walls), "cpu": statistics.median(cpus)}
+
+    client = Client()
+    client.force_login(User.objects.get(email="evaluator@example.org"))
+
+    def dashboard() -> None:
+        page = client.get("/evaluation/")
+        assert page.status_code == 200, page.status_code
+        for name in charts.CHARTS:
+            assert client.get(f"/evaluation/charts/{name}.svg").status_code == 200
+
+    results = {
+        "build": timed(lambda: report.build(timezone.localdate(), k=11, epsilon=None)),
+        "json": timed(lambda: call_command("evaluation_report", format="json", stdout=StringIO())),
+        "csv": timed(lambda: call_command("evaluation_report", format="csv", stdout=StringIO())),
+        "dashboard": timed(dashboard),
+    }
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", type=int, default=50000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.inner:
+        print(json.dumps(inner(options.repeat)))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-evaluation-") as var:
+        env = {
+            **os.environ,
+            **SECRETS,
+            "VAR_DIR": var,
+            "DATABASE_URL": f"sqlite:///{var}/bench.sqlite3",
+        }
+        env.pop("REDIS_URL", None)
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "seed_demo", "--quiet-logins")
+        seeded = manage(env, "seed_evaluation", "--participants", str(options.participants))
+        out = subprocess.run(
+            [sys.executable, __file__, "--inner", "--repeat", str(options.repeat)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    timings = json.loads(out.strip().splitlines()[-1])
+    print(
+        f"Evaluation report, {options.participants} participants "
+        f"(median of {options.repeat}, cold cache):"
+    )
+    print(f"  seed_evaluation             {seeded:7.1f} s wall")
+    labels = {
+        "build": "report build",
+        "json": "evaluation_report json",
+        "csv": "evaluation_report csv",
+        "dashboard": "dashboard page + 4 charts",
+    }
+    for key, label in labels.items():
+        figures = timings[key]
+        print(f"  {label:<27} {figures['wall']:7.2f} s wall {figures['cpu']:7.2f} s CPU")
+    slowest = max(timings["json"]["cpu"], timings["dashboard"]["cpu"])
+    verdict = "ok" if slowest < LIMIT_SECONDS else "TOO SLOW"
+    print(f"  full report under {LIMIT_SECONDS:.0f} CPU seconds: {verdict}")
+    return 0 if slowest < LIMIT_SECONDS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

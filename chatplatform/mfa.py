@@ -1,0 +1,79 @@
+"""Two-factor authentication for staff: who needs it, and whether a session has it.
+
+allauth.mfa provides TOTP and recovery codes, and asks for the code at login
+once a user has an authenticator. This module adds the rule that the roles in
+``MFA_REQUIRED_ROLES`` cannot use any page or websocket until they have set up
+TOTP and proved it in the current session. The check reads allauth's own
+record of how the session authenticated.
+"""
+
+from __future__ import annotations
+
+import enum
+from types import SimpleNamespace
+from typing import Any
+
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+
+from chatplatform import roles
+
+
+class MFAState(enum.Enum):
+    NOT_REQUIRED = "not_required"
+    SATISFIED = "satisfied"
+    # The user has no authenticator yet: send them to set one up.
+    NEEDS_SETUP = "needs_setup"
+    # The user has one, but this session never proved it (e.g. a password-only sign-in).
+    NEEDS_CODE = "needs_code"
+
+
+def is_required(user: Any) -> bool:
+    return roles.role_of(user) in settings.MFA_REQUIRED_ROLES
+
+
+def has_totp(user: Any) -> bool:
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+def session_passed_mfa(session: Any, user: Any) -> bool:
+    """Whether this session recorded a second factor for this user (allauth's records)."""
+    if session is None:
+        return False
+    records = get_authentication_records(SimpleNamespace(session=session), user)
+    return any(record.get("method") == "mfa" for record in records)
+
+
+def state(user: Any, session: Any) -> MFAState:
+    if user is None or not user.is_authenticated or not is_required(user):
+        return MFAState.NOT_REQUIRED
+    if not has_totp(user):
+        return MFAState.NEEDS_SETUP
+    if not session_passed_mfa(session, user):
+        return MFAState.NEEDS_CODE
+    return MFAState.SATISFIED
+
+
+def allows_access(user: Any, session: Any) -> bool:
+    return state(user, session) in (MFAState.NOT_REQUIRED, MFAState.SATISFIED)
+
+
+class StaffMFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """Staff who must use two factors cannot switch their authenticator app off."""
+        if authenticator.type == Authenticator.Type.TOTP and is_required(authenticator.user):
+            return False
+        return super().can_delete_authenticator(authenticator)
+
+
+def record_totp_setup(request: Any, user: Any, authenticator: Authenticator, **kwargs: Any) -> None:
+    """Setting up TOTP means entering a valid code: that session has proved the second factor.
+
+    Receiver of allauth's ``authenticator_added``.
+    """
+    from allauth.account.internal.flows.login import record_authentication
+
+    if authenticator.type == Authenticator.Type.TOTP:
+        record_authentication(request, user, "mfa", type=authenticator.type, id=authenticator.pk)

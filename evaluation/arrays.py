@@ -1,0 +1,106 @@
+"""Query results as numpy arrays, grouped by week or month.
+
+Datetimes are read as epoch seconds (evaluation.dbfunctions.EpochSeconds) and turned
+into week or month labels by naming each distinct day once, so a large cohort costs
+array operations rather than a Python conversion per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from django.db.models import F, QuerySet
+
+from evaluation.dbfunctions import Joined
+
+DAY = 86400.0
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def week_of(day: date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def month_of(day: date) -> str:
+    return day.strftime("%Y-%m")
+
+
+# Text values are separated by the ASCII unit separator, which never occurs in the
+# values read here (JSON escapes control characters; codes and slugs have none).
+TEXT_SEPARATOR = "\x1f"
+
+
+def columns(
+    queryset: QuerySet[Any], texts: tuple[str, ...] = (), **selected: Any
+) -> dict[str, np.ndarray]:
+    """Selected fields (by name) or expressions as arrays, read in one aggregate query.
+
+    Numbers come as floats (NaN for NULL); the columns named in ``texts`` as object
+    arrays of strings.
+    """
+    aggregates = {
+        name: Joined(F(expr) if isinstance(expr, str) else expr, TEXT_SEPARATOR, "")
+        if name in texts
+        else Joined(F(expr) if isinstance(expr, str) else expr, ",", "nan")
+        for name, expr in selected.items()
+    }
+    joined = queryset.order_by().aggregate(**aggregates)
+    result: dict[str, np.ndarray] = {}
+    for name, text in joined.items():
+        if not text:
+            result[name] = np.array([], dtype=object if name in texts else float)
+        elif name in texts:
+            result[name] = np.array(text.split(TEXT_SEPARATOR), dtype=object)
+        else:
+            result[name] = np.fromstring(text, dtype=float, sep=",")
+    return result
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Group names and each row's group as an integer code (cheap to sort and count)."""
+
+    names: list[str]
+    codes: np.ndarray
+
+    def split(self) -> list[tuple[str, np.ndarray]]:
+        """(name, row positions) per group, in name order, skipping empty groups."""
+        if not self.codes.size:
+            return []
+        order = np.argsort(self.codes, kind="stable")
+        counts = np.bincount(self.codes, minlength=len(self.names))
+        parts = np.split(order, np.cumsum(counts)[:-1])
+        return [(name, rows) for name, rows in zip(self.names, parts, strict=True) if rows.size]
+
+    def take(self, rows: np.ndarray) -> Groups:
+        return Groups(self.names, self.codes[rows])
+
+
+def categories(values: np.ndarray) -> Groups:
+    """Groups of text values (languages, topics, answers)."""
+    if not values.size:
+        return Groups([], np.array([], dtype=np.int64))
+    first_seen: dict[str, int] = {}
+    codes = np.array([first_seen.setdefault(v, len(first_seen)) for v in values.tolist()])
+    names = sorted(first_seen)
+    in_name_order = np.array([names.index(v) for v in first_seen], dtype=np.int64)
+    return Groups(names, in_name_order[codes])
+
+
+def day_numbers(seconds: np.ndarray) -> np.ndarray:
+    return np.floor(seconds / DAY).astype(np.int64)
+
+
+def periods(seconds: np.ndarray, name: Callable[[date], str]) -> Groups:
+    """Weeks or months of epoch seconds, naming each distinct day once."""
+    if not seconds.size:
+        return Groups([], np.array([], dtype=np.int64))
+    days, day_codes = np.unique(day_numbers(seconds), return_inverse=True)
+    day_names = np.array([name(date.fromordinal(int(d) + EPOCH_ORDINAL)) for d in days])
+    names, name_codes = np.unique(day_names, return_inverse=True)
+    return Groups(names.tolist(), name_codes.astype(np.int64)[day_codes])

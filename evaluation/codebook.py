@@ -1,0 +1,428 @@
+"""The codebook: every table of the evaluation report and every column in it. No Django here.
+
+The same specs drive the report, the CSV/JSON exports, the codebook export and the
+OpenAPI schema, so the documentation cannot drift from the data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evaluation.tables import COUNT, DIMENSION, MEASURE, RATIO, Column, TableSpec
+
+CODEBOOK_VERSION = 1
+CSV_COLUMNS = ("table", "row", "column", "value", "status")
+
+# Pre-defined breakdowns. Nothing else can be grouped by, so repeated queries with
+# slightly different groupings cannot single anyone out.
+SURVEY_BREAKDOWNS = ("language", "month")
+PROCESS_BREAKDOWNS = ("topic", "month", "week")
+
+# Counts that anchor an analysis are expensive to suppress: complements go elsewhere first.
+ANCHOR = 10.0
+MARGIN = 5.0
+
+
+def _dim(name: str, description: str, type_: str = "string") -> Column:
+    return Column(name, DIMENSION, type_, description)
+
+
+def _count(name: str, description: str, cost: float = 0.0) -> Column:
+    return Column(name, COUNT, "integer", description, unit="people", cost=cost)
+
+
+def _measure(name: str, description: str, unit: str, *depends_on: str) -> Column:
+    return Column(name, MEASURE, "number", description, unit=unit, depends_on=depends_on)
+
+
+def _ratio(name: str, description: str, numerator: str, denominator: str, per: float) -> Column:
+    unit = "per 100" if per == 100 else "share (0-1)"
+    return Column(
+        name,
+        RATIO,
+        "number",
+        description,
+        unit=unit,
+        ratio=(numerator, denominator),
+        multiplier=per,
+    )
+
+
+_INSTRUMENT = _dim("instrument", "Instrument id (see the instruments list in the release).")
+_VERSION = _dim("version", "Instrument version the responses answered.", "integer")
+_SUBSCALE = _dim("subscale", "Subscale id within the instrument.")
+_COMPARISON = _dim(
+    "comparison",
+    "pre_post: before the first chat vs after it; pre_followup: before the first chat vs the "
+    "follow-up survey. For per-chat instruments (distress) the pair is the participant's first "
+    "chat with both ratings.",
+)
+
+SURVEY_CHANGE = TableSpec(
+    "survey_change",
+    "Change in each subscale, one row per instrument, subscale and comparison. The unit of "
+    "analysis is the participant. Change is later minus baseline.",
+    (
+        _INSTRUMENT,
+        _VERSION,
+        _SUBSCALE,
+        _COMPARISON,
+        _dim("higher_is_better", "true when a higher score is the better outcome.", "boolean"),
+        _dim("items", "Number of items in the subscale.", "integer"),
+        _count("n_baseline", "Participants with a score at baseline (pre).", MARGIN),
+        _count("n_later", "Participants with a score at the later wave.", MARGIN),
+        _count("n_paired", "Participants with a score at both waves.", ANCHOR),
+        _count("n_baseline_only", "Participants scored at baseline but not at the later wave."),
+        _count("n_later_only", "Participants scored at the later wave but not at baseline."),
+        _measure(
+            "mean_baseline", "Mean baseline score, all baseline respondents.", "score", "n_baseline"
+        ),
+        _measure("sd_baseline", "SD (n-1) of baseline scores.", "score", "n_baseline"),
+        _measure("mean_later", "Mean later score, all later respondents.", "score", "n_later"),
+        _measure("sd_later", "SD (n-1) of later scores.", "score", "n_later"),
+        _measure("mean_change", "Mean paired change (later minus baseline).", "score", "n_paired"),
+        _measure("sd_change", "SD (n-1) of paired changes.", "score", "n_paired"),
+        _measure(
+            "ci_low",
+            "Lower bound of the 95% CI of the mean change (Student t).",
+            "score",
+            "n_paired",
+        ),
+        _measure(
+            "ci_high",
+            "Upper bound of the 95% CI of the mean change (Student t).",
+            "score",
+            "n_paired",
+        ),
+        _measure("t", "Paired t statistic (scipy.stats.ttest_rel).", "", "n_paired"),
+        _measure("p_t", "Two-sided p-value of the paired t-test.", "p", "n_paired"),
+        _measure(
+            "p_t_holm",
+            "p_t adjusted with Holm's method across all subscales of this comparison.",
+            "p",
+            "n_paired",
+        ),
+        _measure(
+            "wilcoxon_w",
+            "Wilcoxon signed-rank statistic (scipy.stats.wilcoxon; zero changes dropped).",
+            "",
+            "n_paired",
+        ),
+        _measure(
+            "p_wilcoxon", "Two-sided p-value of the Wilcoxon signed-rank test.", "p", "n_paired"
+        ),
+        _measure(
+            "p_wilcoxon_holm",
+            "p_wilcoxon adjusted with Holm's method across all subscales of this comparison.",
+            "p",
+            "n_paired",
+        ),
+        _measure("d_z", "Cohen's d_z: mean change / SD of change.", "SD units", "n_paired"),
+        _measure(
+            "g_z",
+            "Hedges' g_z: d_z times the exact small-sample correction J(n-1).",
+            "SD units",
+            "n_paired",
+        ),
+        _measure(
+            "alpha_baseline", "Cronbach's alpha at baseline (complete cases).", "", "n_baseline"
+        ),
+        _measure(
+            "alpha_later", "Cronbach's alpha at the later wave (complete cases).", "", "n_later"
+        ),
+        _measure(
+            "reliability_used",
+            "Reliability used for reliable change: the instrument's published value, else "
+            "alpha at baseline. Empty: no reliable-change analysis (e.g. single items).",
+            "",
+            "n_paired",
+        ),
+        _count(
+            "n_reliably_improved", "Paired participants with reliable improvement (|RCI| > 1.96)."
+        ),
+        _count(
+            "n_reliably_worse", "Paired participants with reliable deterioration (|RCI| > 1.96)."
+        ),
+        _count(
+            "n_no_reliable_change", "Paired participants whose change is within measurement error."
+        ),
+        _ratio(
+            "share_reliably_improved",
+            "Jacobson-Truax: share of paired participants reliably improved.",
+            "n_reliably_improved",
+            "n_paired",
+            1,
+        ),
+        _ratio(
+            "share_reliably_worse",
+            "Jacobson-Truax: share of paired participants reliably worse.",
+            "n_reliably_worse",
+            "n_paired",
+            1,
+        ),
+        _measure(
+            "mean_baseline_paired",
+            "Attrition: mean baseline score of participants with both waves.",
+            "score",
+            "n_paired",
+        ),
+        _measure(
+            "mean_baseline_only",
+            "Attrition: mean baseline score of participants without the later wave.",
+            "score",
+            "n_baseline_only",
+        ),
+        _measure(
+            "attrition_p",
+            "Welch t-test p-value comparing the two baseline means above.",
+            "p",
+            "n_baseline_only",
+            "n_paired",
+        ),
+    ),
+)
+
+SCORE_DISTRIBUTION = TableSpec(
+    "score_distribution",
+    "How many participants scored in each band, per subscale and wave. The 'all' row is the "
+    "total of its bands.",
+    (
+        _INSTRUMENT,
+        _VERSION,
+        _SUBSCALE,
+        _dim("wave", "pre, post or followup."),
+        _dim(
+            "band",
+            "Score band 'low-high' (low included, high excluded; the last band includes its "
+            "top), or 'all'.",
+        ),
+        _count("n", "Participants with a score in this band."),
+    ),
+)
+
+SURVEY_GROUPS = TableSpec(
+    "survey_groups",
+    "Paired change (pre_post) by pre-defined group: survey language, month of the baseline "
+    "response and each demographic item. 'all' is the total of the groups; 'not_answered' "
+    "holds participants who skipped the item.",
+    (
+        _dim("breakdown", "language, month, or a demographic item id."),
+        _dim("group", "The group's value (e.g. 'es', '2025-03', '18_24')."),
+        _INSTRUMENT,
+        _VERSION,
+        _SUBSCALE,
+        _count("n_paired", "Participants in the group with a paired score.", MARGIN),
+        _measure("mean_change", "Mean change in the group.", "score", "n_paired"),
+        _measure("ci_low", "Lower bound of the 95% CI.", "score", "n_paired"),
+        _measure("ci_high", "Upper bound of the 95% CI.", "score", "n_paired"),
+    ),
+)
+
+SURVEY_REACH = TableSpec(
+    "survey_reach",
+    "Consenting participants by pre-defined group (equity of reach). 'all' is the total.",
+    (
+        _dim("breakdown", "language or a demographic item id."),
+        _dim("group", "The group's value, 'not_answered' or 'all'."),
+        _count("participants", "Consenting participants in the group.", MARGIN),
+    ),
+)
+
+REACH_WEEKLY = TableSpec(
+    "reach_weekly",
+    "Reach: unique participants who used the service in each ISO week.",
+    (
+        _dim("week", "ISO week, e.g. 2025-W07."),
+        _count("participants", "Unique participants seen on at least one day of the week."),
+        _count("new_participants", "Participants whose first day falls in the week."),
+    ),
+)
+
+WAITS_WEEKLY = TableSpec(
+    "waits_weekly",
+    "Queue waits and time to the first mentor reply for 1:1 chats that started in the week.",
+    (
+        _dim("week", "ISO week of the chat request."),
+        _count("chats", "Queue requests matched with a mentor."),
+        _measure("wait_p50_seconds", "Median wait from request to match.", "seconds", "chats"),
+        _measure(
+            "wait_p90_seconds", "90th percentile wait from request to match.", "seconds", "chats"
+        ),
+        _count("chats_replied", "Matched chats in which a mentor sent a chat message."),
+        _measure(
+            "first_reply_p50_seconds",
+            "Median time from chat start to the first mentor chat message.",
+            "seconds",
+            "chats_replied",
+        ),
+        _measure(
+            "first_reply_p90_seconds",
+            "90th percentile time from chat start to the first mentor chat message.",
+            "seconds",
+            "chats_replied",
+        ),
+    ),
+    privacy_unit="chat",
+)
+
+CHATS_MONTHLY = TableSpec(
+    "chats_monthly",
+    "1:1 chats by the month they started: how long they lasted and how many messages.",
+    (
+        _dim("month", "Month, e.g. 2025-03."),
+        _count("chats", "1:1 chats started in the month."),
+        _count("chats_ended", "Of those, chats that have ended."),
+        _measure(
+            "duration_p50_minutes", "Median chat length (ended chats).", "minutes", "chats_ended"
+        ),
+        _measure("duration_p90_minutes", "90th percentile chat length.", "minutes", "chats_ended"),
+        _measure(
+            "messages_mean",
+            "Mean chat messages per chat (delivered, people only).",
+            "messages",
+            "chats",
+        ),
+        _measure("messages_p50", "Median chat messages per chat.", "messages", "chats"),
+    ),
+    privacy_unit="chat",
+)
+
+TOPICS_MONTHLY = TableSpec(
+    "topics_monthly",
+    "Unique participants by room topic and month. Topic is the group room's topic slug or "
+    "'one_to_one'. A participant can appear under several topics, so rows do not add up.",
+    (
+        _dim("topic", "Room topic."),
+        _dim("month", "Month."),
+        _count("participants", "Unique participants who joined a room of this topic."),
+    ),
+)
+
+RETURN_RATE = TableSpec(
+    "return_rate",
+    "Return rate: of participants first seen at least N days before the release date, how "
+    "many came back on a later day within N days of their first day.",
+    (
+        _dim("window_days", "30 or 90.", "integer"),
+        _count(
+            "cohort", "Participants first seen at least window_days before the release.", MARGIN
+        ),
+        _count("returned", "Of the cohort, those seen again within the window."),
+        _count("not_returned", "Of the cohort, those not seen again within the window."),
+        _ratio("rate", "returned / cohort.", "returned", "cohort", 1),
+    ),
+)
+
+ESCALATIONS = TableSpec(
+    "escalations",
+    "Escalations in 1:1 chats by level, per 100 1:1 chats in the release period, and how fast "
+    "they were acknowledged and resolved. 'all' is the total of the levels.",
+    (
+        _dim("level", "low, high, imminent or all."),
+        _count("chats", "1:1 chats in the period (the denominator).", ANCHOR),
+        _count("escalations", "Escalations raised in 1:1 chats.", MARGIN),
+        _ratio("per_100_chats", "escalations / chats x 100.", "escalations", "chats", 100),
+        _count("acknowledged", "Escalations acknowledged by a supervisor."),
+        _measure(
+            "acknowledge_p50_minutes",
+            "Median time from raised to acknowledged.",
+            "minutes",
+            "acknowledged",
+        ),
+        _measure(
+            "acknowledge_p90_minutes",
+            "90th percentile time to acknowledge.",
+            "minutes",
+            "acknowledged",
+        ),
+        _count("resolved", "Escalations resolved."),
+        _measure(
+            "resolve_p50_minutes", "Median time from raised to resolved.", "minutes", "resolved"
+        ),
+        _measure("resolve_p90_minutes", "90th percentile time to resolve.", "minutes", "resolved"),
+    ),
+    privacy_unit="chat or escalation",
+)
+
+MENTOR_CASELOAD = TableSpec(
+    "mentor_caseload",
+    "Mentor caseload: 1:1 chats taken per active mentor in each month.",
+    (
+        _dim("month", "Month."),
+        _count("mentors", "Mentors who took at least one 1:1 chat in the month."),
+        _measure("chats_per_mentor_mean", "Mean chats per active mentor.", "chats", "mentors"),
+        _measure("chats_per_mentor_p50", "Median chats per active mentor.", "chats", "mentors"),
+        _measure(
+            "chats_per_mentor_p90", "90th percentile chats per active mentor.", "chats", "mentors"
+        ),
+    ),
+    privacy_unit="mentor",
+)
+
+TABLES: tuple[TableSpec, ...] = (
+    SURVEY_CHANGE,
+    SCORE_DISTRIBUTION,
+    SURVEY_GROUPS,
+    SURVEY_REACH,
+    REACH_WEEKLY,
+    WAITS_WEEKLY,
+    CHATS_MONTHLY,
+    TOPICS_MONTHLY,
+    RETURN_RATE,
+    ESCALATIONS,
+    MENTOR_CASELOAD,
+)
+
+CSV_DESCRIPTION = {
+    "table": "Name of the table (see tables).",
+    "row": "Row number within the table, from 1. Pivot on (table, row) to get wide rows.",
+    "column": "Column name within the table (see tables).",
+    "value": "The value; empty when suppressed or not available.",
+    "status": "dimension (a grouping value), shown, suppressed (count below k, a "
+    "complementary cell, or a statistic depending on one) or not_available (not computable).",
+}
+
+RELEASE_FIELDS = {
+    "generated_on": "Day the release was made (no finer time is ever published).",
+    "k": "Minimum published count; smaller counts and their complements are suppressed.",
+    "dp_epsilon": "Epsilon budget of the release when differential privacy is on, else null.",
+    "dp_epsilon_spent": "Epsilon the release actually spent (at most dp_epsilon).",
+    "instruments": "Instrument versions in the release, with whether each is clinically validated.",
+}
+
+
+def codebook() -> dict[str, Any]:
+    """The data dictionary, as JSON-ready data."""
+    return {
+        "version": CODEBOOK_VERSION,
+        "release": RELEASE_FIELDS,
+        "csv": dict(zip(CSV_COLUMNS, (CSV_DESCRIPTION[c] for c in CSV_COLUMNS), strict=True)),
+        "tables": {
+            spec.name: {
+                "description": spec.description,
+                "privacy_unit": spec.privacy_unit,
+                "columns": [
+                    {
+                        "name": c.name,
+                        "role": c.role,
+                        "type": c.type,
+                        "unit": c.unit,
+                        "description": c.description,
+                    }
+                    for c in spec.columns
+                ],
+            }
+            for spec in TABLES
+        },
+    }
+
+
+def codebook_rows() -> list[tuple[str, str, str, str, str, str]]:
+    """The codebook flattened for CSV: (table, column, role, type, unit, description)."""
+    rows = [("csv", name, "", "", "", text) for name, text in codebook()["csv"].items()]
+    for spec in TABLES:
+        rows.append((spec.name, "", "table", "", "", spec.description))
+        rows.extend(
+            (spec.name, c.name, c.role, c.type, c.unit, c.description) for c in spec.columns
+        )
+    return rows

@@ -1,0 +1,50 @@
+"""Database expressions the report needs to stay fast on large cohorts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Aggregate, Func, IntegerField, TextField, Value
+from django.db.models.functions import Cast, Coalesce
+
+
+class EpochSeconds(Func):
+    """Whole seconds since 1970-01-01 UTC of a date or datetime column.
+
+    Reading numbers instead of datetimes skips per-row conversion in Python, which is
+    what makes a 50,000-participant report take seconds rather than tens of seconds;
+    whole seconds are precise enough for waits and durations, and shorter to read.
+    """
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        # SQLite stores UTC text; julianday counts days from noon on 24 November 4714 BC.
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400.0) AS INTEGER)",
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return self.as_sql(
+            compiler, connection, template="ROUND(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
+        )
+
+
+class Joined(Aggregate):
+    """Every value of a column in one text, separated by ``separator``; NULL becomes ``null``.
+
+    Reading a large column as one string, parsed by numpy, costs a fraction of reading
+    one Python object per row. All Joined columns of one query see the rows in the same
+    order, so their positions line up.
+    """
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+    def __init__(self, expression: Any, separator: str, null: str) -> None:
+        super().__init__(Coalesce(Cast(expression, TextField()), Value(null)), Value(separator))
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return self.as_sql(compiler, connection, function="STRING_AGG", **extra)

@@ -1,0 +1,193 @@
+"""Evaluation data: survey identities and responses, visit days, releases and API tokens.
+
+Nothing here holds message content. Survey answers are linked to a participant only
+through ``SurveyIdentity``: a random survey key held alongside the anonymous
+participant, never derived from it, and unlinked when the participant erases their data.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def new_survey_key() -> str:
+    return secrets.token_hex(16)
+
+
+class SurveyIdentity(models.Model):
+    """A research participant. Consent and the self-generated code live here."""
+
+    class Consent(models.TextChoices):
+        UNDECIDED = "undecided", _("Not asked yet")
+        GIVEN = "given", _("Consented")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrew")
+
+    participant = models.OneToOneField(
+        "chatplatform.Participant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_identity",
+    )
+    survey_key = models.CharField(max_length=32, unique=True, default=new_survey_key)
+    consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.UNDECIDED)
+    # Days only: finer times are never needed and never published.
+    consent_changed_on = models.DateField(default=timezone.localdate)
+    # Keyed hashes of the parts of the self-generated code (evaluation.selfcode).
+    code_1 = models.CharField(max_length=64, blank=True, db_index=True)
+    code_2 = models.CharField(max_length=64, blank=True, db_index=True)
+    code_3 = models.CharField(max_length=64, blank=True, db_index=True)
+    code_4 = models.CharField(max_length=64, blank=True, db_index=True)
+    code_5 = models.CharField(max_length=64, blank=True, db_index=True)
+    # The chat whose "before" survey was already offered (answered or skipped): never twice.
+    pre_offered_chat = models.PositiveIntegerField(default=0)
+    followup_dismissed = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "survey identities"
+
+    def __str__(self) -> str:
+        return f"survey identity {self.pk}"
+
+
+class InstrumentVersion(models.Model):
+    """A version of an instrument as answered. Its definition is kept for analysis."""
+
+    instrument = models.CharField(max_length=60)
+    version = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+    definition = models.JSONField()
+    validated = models.BooleanField(default=False)
+    recorded_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "version"], name="instrument_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} v{self.version}"
+
+
+class SurveyResponse(models.Model):
+    """One instrument answered at one wave. ``chat_number`` pairs per-chat ratings."""
+
+    class Wave(models.TextChoices):
+        PRE = "pre", _("Before a chat")
+        POST = "post", _("After a chat")
+        FOLLOWUP = "followup", _("Follow-up")
+
+    identity = models.ForeignKey(SurveyIdentity, on_delete=models.CASCADE, related_name="responses")
+    instrument_version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT)
+    wave = models.CharField(max_length=10, choices=Wave.choices)
+    # The participant's nth 1:1 chat (1 for the first); 0 for follow-up and once-only items.
+    chat_number = models.PositiveIntegerField(default=0)
+    language = models.CharField(max_length=8)
+    answered_on = models.DateField(default=timezone.localdate)
+    # Answers in the version's item order (see evaluation.scoring.answer_rows); scores
+    # are computed at analysis time from the stored definition.
+    answers = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["identity", "instrument_version", "wave", "chat_number"],
+                name="one_response_per_wave",
+            )
+        ]
+        indexes = [models.Index(fields=["instrument_version", "wave"])]
+
+    def __str__(self) -> str:
+        return f"response {self.pk} ({self.wave})"
+
+
+class ParticipantVisit(models.Model):
+    """A day on which a participant used the service, for reach and return rates."""
+
+    participant = models.ForeignKey(
+        "chatplatform.Participant", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "day"], name="one_visit_per_day")
+        ]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"visit on {self.day}"
+
+
+class ChatRecord(models.Model):
+    """Timings and counts of one 1:1 chat, kept when it is matched and when it ends.
+
+    Metadata only (times, a message count, who took it); recorded once so the report
+    reads one row per chat instead of aggregating every message each time.
+    """
+
+    room = models.OneToOneField("chatplatform.Room", on_delete=models.CASCADE, related_name="+")
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    messages = models.PositiveIntegerField(default=0)
+    first_reply_seconds = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"chat record {self.pk}"
+
+
+class Release(models.Model):
+    """A report that left the system: when, in what form, and what privacy budget it spent."""
+
+    class Channel(models.TextChoices):
+        DASHBOARD = "dashboard", _("Dashboard")
+        EXPORT = "export", _("Export")
+        API = "api", _("API")
+        COMMAND = "command", _("Command line")
+
+    created_on = models.DateField(default=timezone.localdate)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    k = models.PositiveIntegerField()
+    dp_epsilon = models.FloatField(null=True, blank=True)
+    dp_epsilon_spent = models.FloatField(null=True, blank=True)
+    # A differentially private release is stored and served again for the rest of the
+    # day, so asking repeatedly cannot average the noise away.
+    payload = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_on", "dp_epsilon"])]
+
+    def __str__(self) -> str:
+        return f"release {self.pk} on {self.created_on}"
+
+
+class EvaluatorToken(models.Model):
+    """A personal API token. Only a hash is stored; the token is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evaluation_tokens"
+    )
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_on = models.DateField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,217 @@
+"""Pre/post statistics with numpy and scipy. No Django here.
+
+Conventions (repeated in the codebook):
+- change is post minus pre;
+- the 95% CI of the mean change uses Student's t with n - 1 degrees of freedom;
+- the Wilcoxon signed-rank test drops zero differences (Wilcoxon's method) and lets
+  scipy choose the exact or normal-approximation p-value;
+- Cohen's d_z is the mean change divided by the SD of the changes; Hedges' g_z is d_z
+  times the exact small-sample correction J(df) = Γ(df/2) / (√(df/2) · Γ((df-1)/2)),
+  df = n - 1;
+- Cronbach's alpha uses complete cases; SDs use n - 1;
+- reliable change follows Jacobson & Truax (1991): RCI = change / (√2 · SD_pre · √(1 - r)),
+  reliable when |RCI| > 1.96;
+- attrition compares baseline means of pre-only and paired participants with Welch's t-test.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+from scipy import stats as sps
+
+RCI_THRESHOLD = 1.96
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Summary:
+    n: int
+    mean: float | None
+    sd: float | None
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    n: int
+    mean_change: float
+    sd_change: float | None
+    ci_low: float | None
+    ci_high: float | None
+    t: float | None
+    p_t: float | None
+    wilcoxon_w: float | None
+    p_wilcoxon: float | None
+    d_z: float | None
+    g_z: float | None
+
+
+@dataclass(frozen=True)
+class ReliableChange:
+    improved: int
+    deteriorated: int
+    n: int
+    reliability: float
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    mean_difference: float
+    t: float
+    p: float
+
+
+@contextmanager
+def _exact_inputs_allowed() -> Iterator[None]:
+    """scipy warns of precision loss when a group's values are all equal (e.g. everyone
+    answered 4); the statistics are still exact then, so that warning is not a problem."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="Precision loss occurred", category=RuntimeWarning
+        )
+        yield
+
+
+def summarise(values: Sequence[float] | np.ndarray) -> Summary:
+    data = np.asarray(values, dtype=float)
+    n = int(data.size)
+    if n == 0:
+        return Summary(0, None, None)
+    return Summary(n, float(data.mean()), float(data.std(ddof=1)) if n > 1 else None)
+
+
+@dataclass(frozen=True)
+class MeanCI:
+    n: int
+    mean: float
+    sd: float
+    low: float
+    high: float
+
+
+def mean_ci(values: Sequence[float] | np.ndarray) -> MeanCI:
+    """Mean with its 95% CI from Student's t (n >= 2)."""
+    data = np.asarray(values, dtype=float)
+    n = int(data.size)
+    if n < 2:
+        raise ValueError("a confidence interval needs at least two values")
+    mean = float(data.mean())
+    sd = float(data.std(ddof=1))
+    half_width = float(sps.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * sd / math.sqrt(n)
+    return MeanCI(n, mean, sd, mean - half_width, mean + half_width)
+
+
+def hedges_correction(df: int) -> float:
+    """J(df), the exact small-sample bias correction for a standardised mean difference."""
+    return math.exp(
+        special.gammaln(df / 2) - math.log(math.sqrt(df / 2)) - special.gammaln((df - 1) / 2)
+    )
+
+
+def paired(pre: Sequence[float] | np.ndarray, post: Sequence[float] | np.ndarray) -> PairedResult:
+    """Change from pre to post for the same people (equal-length, aligned arrays, n >= 2)."""
+    before = np.asarray(pre, dtype=float)
+    after = np.asarray(post, dtype=float)
+    if before.shape != after.shape or before.size < 2:
+        raise ValueError("paired analysis needs two aligned arrays of at least two values")
+    change = after - before
+    n = int(change.size)
+    interval = mean_ci(change)
+    mean, sd = interval.mean, interval.sd
+    if sd == 0:
+        # Everyone changed by the same amount: no spread, so no test or effect size.
+        return PairedResult(n, mean, 0.0, mean, mean, None, None, None, None, None, None)
+    with _exact_inputs_allowed():
+        t_result = sps.ttest_rel(after, before)
+    wilcoxon_w: float | None = None
+    p_wilcoxon: float | None = None
+    if np.count_nonzero(change):
+        w_result = sps.wilcoxon(change)
+        wilcoxon_w, p_wilcoxon = float(w_result.statistic), float(w_result.pvalue)
+    d_z = mean / sd
+    g_z = d_z * hedges_correction(n - 1) if n > 2 else None
+    return PairedResult(
+        n=n,
+        mean_change=mean,
+        sd_change=sd,
+        ci_low=interval.low,
+        ci_high=interval.high,
+        t=float(t_result.statistic),
+        p_t=float(t_result.pvalue),
+        wilcoxon_w=wilcoxon_w,
+        p_wilcoxon=p_wilcoxon,
+        d_z=d_z,
+        g_z=g_z,
+    )
+
+
+def cronbach_alpha(matrix: Sequence[Sequence[float]] | np.ndarray) -> float | None:
+    """Alpha for respondents (rows) by items (columns); rows with a missing value are dropped."""
+    data = np.asarray(matrix, dtype=float)
+    if data.ndim != 2 or data.shape[1] < 2:
+        return None
+    data = data[~np.isnan(data).any(axis=1)]
+    if data.shape[0] < 2:
+        return None
+    items = data.shape[1]
+    total_variance = float(data.sum(axis=1).var(ddof=1))
+    if total_variance == 0:
+        return None
+    item_variance = float(data.var(axis=0, ddof=1).sum())
+    return items / (items - 1) * (1 - item_variance / total_variance)
+
+
+def reliable_change(
+    pre: Sequence[float] | np.ndarray,
+    post: Sequence[float] | np.ndarray,
+    *,
+    sd_pre: float,
+    reliability: float,
+    higher_is_better: bool,
+) -> ReliableChange:
+    """Jacobson-Truax: how many changed by more than measurement error, in each direction."""
+    change = np.asarray(post, dtype=float) - np.asarray(pre, dtype=float)
+    s_diff = math.sqrt(2) * sd_pre * math.sqrt(1 - reliability)
+    rci = change / s_diff
+    better = rci > RCI_THRESHOLD if higher_is_better else rci < -RCI_THRESHOLD
+    worse = rci < -RCI_THRESHOLD if higher_is_better else rci > RCI_THRESHOLD
+    return ReliableChange(int(better.sum()), int(worse.sum()), int(change.size), reliability)
+
+
+def compare_baselines(
+    first: Sequence[float] | np.ndarray, second: Sequence[float] | np.ndarray
+) -> BaselineComparison | None:
+    """Welch's t-test of two groups' baseline scores (first minus second)."""
+    a = np.asarray(first, dtype=float)
+    b = np.asarray(second, dtype=float)
+    if a.size < 2 or b.size < 2 or (a.var() == 0 and b.var() == 0):
+        return None
+    with _exact_inputs_allowed():
+        result = sps.ttest_ind(a, b, equal_var=False)
+    return BaselineComparison(
+        float(a.mean() - b.mean()), float(result.statistic), float(result.pvalue)
+    )
+
+
+def holm(pvalues: Sequence[float | None]) -> list[float | None]:
+    """Holm-Bonferroni adjusted p-values, in the input order; None stays None."""
+    present = [(p, i) for i, p in enumerate(pvalues) if p is not None]
+    m = len(present)
+    adjusted: list[float | None] = [None] * len(pvalues)
+    running = 0.0
+    for rank, (p, index) in enumerate(sorted(present)):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[index] = running
+    return adjusted
+
+
+def percentile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
+    """The q-th percentile (0-100) with linear interpolation, or None for no values."""
+    data = np.asarray(values, dtype=float)
+    return float(np.percentile(data, q)) if data.size else None

@@ -1,0 +1,357 @@
+"""The participant's side of evaluation: consent, when surveys are offered, answers, withdrawal.
+
+Surveys are always optional and never stand between a person and help: every offer
+can be skipped in one step, and nobody in the urgent-help flow is offered one.
+Reads metadata only; never touches message content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chatplatform.errors import ServiceError
+from chatplatform.models import Participant, QueueTicket, Room, RoomMembership
+from escalation.models import Escalation
+from evaluation import registry, selfcode
+from evaluation.instruments import Instrument, InstrumentError
+from evaluation.models import SurveyIdentity, SurveyResponse
+from evaluation.report import forget_cached_reports
+from evaluation.scoring import answer_rows
+
+# Someone who asked for urgent help, or whose chat was escalated, within this window
+# is in the urgent-help flow and is never shown a survey.
+URGENT_WINDOW = timedelta(hours=24)
+Consent = SurveyIdentity.Consent
+Wave = SurveyResponse.Wave
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A survey the participant may take now (or skip)."""
+
+    wave: str
+    chat_number: int
+    needs_consent: bool
+    url: str
+
+
+@dataclass(frozen=True)
+class SurveyPage:
+    """What a survey page shows: the instruments still unanswered at this wave."""
+
+    wave: str
+    chat_number: int
+    instruments: list[Instrument]
+
+
+def in_urgent_help(participant: Participant) -> bool:
+    """True for a participant who asked for urgent help or was escalated recently."""
+    since = timezone.now() - URGENT_WINDOW
+    rooms = RoomMembership.objects.filter(participant=participant).values("room_id")
+    return Escalation.objects.filter(
+        Q(participant=participant, source=Escalation.Source.PARTICIPANT, created_at__gte=since)
+        | Q(room_id__in=rooms, created_at__gte=since)
+        | Q(room_id__in=rooms, state__in=[Escalation.State.OPEN, Escalation.State.ACKNOWLEDGED])
+    ).exists()
+
+
+def identity_for(participant: Participant) -> SurveyIdentity | None:
+    return SurveyIdentity.objects.filter(participant=participant).first()
+
+
+def _direct_rooms(participant: Participant) -> list[int]:
+    """The participant's 1:1 chats, oldest first: position + 1 is the chat number."""
+    return list(
+        Room.objects.filter(kind=Room.Kind.DIRECT, memberships__participant=participant)
+        .order_by("created_at", "id")
+        .distinct()
+        .values_list("id", flat=True)
+    )
+
+
+def _already_on_the_way(participant: Participant) -> bool:
+    """In an open chat or waiting in the queue: nothing may come in between."""
+    return (
+        Room.objects.filter(
+            kind=Room.Kind.DIRECT,
+            closed_at__isnull=True,
+            memberships__participant=participant,
+            memberships__left_at__isnull=True,
+        ).exists()
+        or QueueTicket.objects.filter(
+            participant=participant, status=QueueTicket.Status.WAITING
+        ).exists()
+    )
+
+
+def _answered(identity: SurveyIdentity | None, wave: str, chat_number: int) -> set[str]:
+    if identity is None:
+        return set()
+    return set(
+        SurveyResponse.objects.filter(
+            identity=identity, wave=wave, chat_number__in=[chat_number, 0]
+        ).values_list("instrument_version__instrument", flat=True)
+    )
+
+
+def _submitted(identity: SurveyIdentity | None, wave: str, chat_number: int) -> bool:
+    """A survey page is offered until it has been submitted once (even partly answered)."""
+    return (
+        identity is not None
+        and SurveyResponse.objects.filter(
+            identity=identity, wave=wave, chat_number=chat_number
+        ).exists()
+    )
+
+
+def _has_once_answers(identity: SurveyIdentity | None) -> bool:
+    once = [i.id for i in registry.instruments().values() if i.once]
+    return (
+        identity is not None
+        and SurveyResponse.objects.filter(
+            identity=identity, instrument_version__instrument__in=once
+        ).exists()
+    )
+
+
+def survey_page(participant: Participant, wave: str, chat_number: int) -> SurveyPage:
+    """The instruments a consenting participant has still to answer at this wave."""
+    identity = identity_for(participant)
+    answered = _answered(identity, wave, chat_number)
+    instruments = [
+        instrument
+        for instrument in registry.for_wave(
+            wave,
+            first_chat=chat_number <= 1,
+            # Once-only questions (background) are offered once: with the first chat's survey.
+            include_once=chat_number <= 1 and not _has_once_answers(identity),
+        )
+        if instrument.id not in answered
+    ]
+    return SurveyPage(wave, chat_number, instruments)
+
+
+def _offer(participant: Participant, wave: str, chat_number: int, url: str) -> Offer | None:
+    identity = identity_for(participant)
+    consent = identity.consent if identity else Consent.UNDECIDED
+    if consent in (Consent.DECLINED, Consent.WITHDRAWN):
+        return None
+    if consent == Consent.UNDECIDED:
+        # Consent is asked about at the start, once: before or right after the first chat.
+        if chat_number > 1 or wave == Wave.FOLLOWUP:
+            return None
+        return Offer(wave, chat_number, True, reverse("evaluation:consent") + f"?next={url}")
+    if _submitted(identity, wave, chat_number):
+        return None
+    if not survey_page(participant, wave, chat_number).instruments:
+        return None
+    return Offer(wave, chat_number, False, url)
+
+
+def do_route_before_chat(participant: Participant, skip: bool) -> Offer | None:
+    """The survey to offer a participant who asked for a chat, or None to go straight on.
+
+    ``skip`` is the participant's "skip and talk now": it is remembered for this chat,
+    so the offer never comes back between them and the chat.
+    """
+    if in_urgent_help(participant) or _already_on_the_way(participant):
+        return None
+    chat_number = len(_direct_rooms(participant)) + 1
+    identity = identity_for(participant)
+    if skip:
+        identity = identity or SurveyIdentity.objects.create(participant=participant)
+        identity.pre_offered_chat = chat_number
+        identity.save(update_fields=["pre_offered_chat"])
+        return None
+    if identity is not None and identity.pre_offered_chat == chat_number:
+        return None
+    return _offer(participant, Wave.PRE, chat_number, reverse("evaluation:survey-pre"))
+
+
+def offer_after_chat(participant: Participant | None, room_id: int) -> Offer | None:
+    """The "after" survey for a 1:1 chat that has ended, if there is one to offer."""
+    if participant is None or in_urgent_help(participant):
+        return None
+    rooms = _direct_rooms(participant)
+    if room_id not in rooms or Room.objects.filter(pk=room_id, closed_at__isnull=True).exists():
+        return None
+    url = reverse("evaluation:survey-post", args=[room_id])
+    return _offer(participant, Wave.POST, rooms.index(room_id) + 1, url)
+
+
+def offer_on_return(participant: Participant | None) -> Offer | None:
+    """The follow-up, for a consenting participant back at least EVALUATION_FOLLOWUP_DAYS later."""
+    if participant is None:
+        return None
+    identity = identity_for(participant)
+    if identity is None or identity.consent != Consent.GIVEN or identity.followup_dismissed:
+        return None
+    due = timezone.localdate() - timedelta(days=settings.EVALUATION_FOLLOWUP_DAYS)
+    baseline = SurveyResponse.objects.filter(
+        identity=identity, wave=Wave.PRE, answered_on__lte=due
+    ).exists()
+    if not baseline or in_urgent_help(participant):
+        return None
+    return _offer(participant, Wave.FOLLOWUP, 0, reverse("evaluation:survey-followup"))
+
+
+def chat_number_for(participant: Participant, wave: str, room_id: int | None) -> int:
+    """Which chat a survey is about: the next (pre), the ended one (post), none (follow-up)."""
+    rooms = _direct_rooms(participant)
+    if wave == Wave.PRE:
+        return len(rooms) + 1
+    if wave == Wave.POST:
+        if room_id not in rooms:
+            raise ServiceError("not_found", _("That chat is not one of yours."))
+        return rooms.index(room_id) + 1
+    return 0
+
+
+def check_can_answer(participant: Participant, wave: str, room_id: int | None) -> SurveyPage:
+    """The page a participant may answer now; ServiceError when there is none."""
+    identity = identity_for(participant)
+    if identity is None or identity.consent != Consent.GIVEN:
+        raise ServiceError(
+            "no_consent", _("Please read and agree to the research information first.")
+        )
+    if in_urgent_help(participant):
+        raise ServiceError("not_now", _("There is no survey for you right now."))
+    page = survey_page(participant, wave, chat_number_for(participant, wave, room_id))
+    if not page.instruments:
+        raise ServiceError("done", _("You have already answered these questions. Thank you."))
+    return page
+
+
+def do_record_consent(participant: Participant, agree: bool) -> SurveyIdentity:
+    """Record the participant's answer to the consent page."""
+    identity, _created = SurveyIdentity.objects.get_or_create(participant=participant)
+    identity.consent = Consent.GIVEN if agree else Consent.DECLINED
+    identity.consent_changed_on = timezone.localdate()
+    identity.save(update_fields=["consent", "consent_changed_on"])
+    return identity
+
+
+def do_set_code(participant: Participant, answers: Mapping[str, str]) -> bool:
+    """Store the self-generated code; link to an earlier identity when exactly one matches.
+
+    Returns True when the participant's earlier answers (from another device) were found.
+    Raises ServiceError when a part of the code is not of the expected form.
+    """
+    try:
+        hashes = selfcode.part_hashes(answers, settings.PSEUDONYM_KEY)
+    except selfcode.CodeError as error:
+        raise ServiceError(
+            "invalid", _("Please check your answer to: %(part)s") % {"part": error.part}
+        ) from None
+    with transaction.atomic():
+        identity, _created = SurveyIdentity.objects.select_for_update().get_or_create(
+            participant=participant
+        )
+        earlier = _matching_identity(hashes, exclude=identity.pk)
+        if earlier is not None and not identity.responses.exists():
+            # Move to the earlier identity: its answers and this person's new ones pair up.
+            identity.delete()
+            earlier.participant = participant
+            identity = earlier
+        for position, value in enumerate(hashes, start=1):
+            setattr(identity, f"code_{position}", value)
+        identity.save()
+    return earlier is not None and identity.pk == earlier.pk
+
+
+def _matching_identity(hashes: list[str], exclude: int) -> SurveyIdentity | None:
+    """The one consenting identity whose code differs from this one in at most one part."""
+    any_part = Q()
+    for position, value in enumerate(hashes, start=1):
+        any_part |= Q(**{f"code_{position}": value})
+    candidates = [
+        identity
+        for identity in SurveyIdentity.objects.filter(any_part, consent=Consent.GIVEN).exclude(
+            pk=exclude
+        )
+        if selfcode.matches([getattr(identity, f"code_{p}") for p in range(1, 6)], hashes)
+    ]
+    # Two or more candidates: linking would be a guess, so none is made.
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def do_submit(
+    participant: Participant, page: SurveyPage, form: Mapping[str, str], language: str
+) -> int:
+    """Store the answers given on a survey page; returns how many instruments were answered.
+
+    An instrument with no answer at all is not stored: skipping is always allowed.
+    Raises ServiceError naming the question when a value is not on its scale.
+    """
+    identity = identity_for(participant)
+    if identity is None or identity.consent != Consent.GIVEN:
+        raise ServiceError(
+            "no_consent", _("Please read and agree to the research information first.")
+        )
+    stored = 0
+    with transaction.atomic():
+        if page.wave == Wave.PRE:
+            # Answered or not, this chat's "before" survey is done: the chat comes next.
+            identity.pre_offered_chat = page.chat_number
+            identity.save(update_fields=["pre_offered_chat"])
+        for instrument in page.instruments:
+            try:
+                answers = instrument.parse_answers(form)
+            except InstrumentError as error:
+                raise ServiceError(
+                    "invalid",
+                    _("One answer was not one of the choices: %(item)s") % {"item": error.item},
+                ) from None
+            if all(value is None for value in answers.values()):
+                continue
+            SurveyResponse.objects.create(
+                identity=identity,
+                instrument_version=registry.record_version(instrument),
+                wave=page.wave,
+                chat_number=0 if instrument.once else page.chat_number,
+                language=language if language in instrument.languages else instrument.languages[0],
+                answers=answer_rows(instrument, answers),
+            )
+            stored += 1
+    return stored
+
+
+def do_dismiss_followup(participant: Participant) -> None:
+    SurveyIdentity.objects.filter(participant=participant).update(followup_dismissed=True)
+
+
+def do_withdraw(participant: Participant) -> None:
+    """Withdraw consent: every answer is deleted, so no later analysis includes them."""
+    with transaction.atomic():
+        identity = (
+            SurveyIdentity.objects.select_for_update().filter(participant=participant).first()
+        )
+        if identity is None:
+            return
+        identity.responses.all().delete()
+        identity.consent = Consent.WITHDRAWN
+        identity.consent_changed_on = timezone.localdate()
+        for position in range(1, 6):
+            setattr(identity, f"code_{position}", "")
+        identity.save()
+        transaction.on_commit(forget_cached_reports)
+
+
+def do_unlink(participant: Participant) -> None:
+    """The participant erased their data: their survey identity no longer points at them.
+
+    The code hashes go too, so the identity cannot be found again. Answers given with
+    consent stay in the analysis, now linked to no one.
+    """
+    SurveyIdentity.objects.filter(participant=participant).update(
+        participant=None, **{f"code_{position}": "" for position in range(1, 6)}
+    )

@@ -1,0 +1,284 @@
+"""Evaluation pages: the participant's surveys and choices, the evaluator's dashboard,
+exports and API. Each view parses, checks permission, calls one service function and
+renders."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chatplatform.errors import ServiceError
+from chatplatform.services.participants import participant_for_session
+from evaluation import charts, codebook, openapi, report, selfcode, services, surveys
+from evaluation.dashboard import dashboard_tables
+from evaluation.models import Release
+from evaluation.questions import questions
+
+View = Callable[..., HttpResponse]
+STATUS = {"forbidden": 403, "not_found": 404, "unauthorized": 401}
+SURVEY_URLS = "/evaluation/survey/"
+
+
+def _problem(request: HttpRequest, error: ServiceError) -> HttpResponse:
+    status = STATUS.get(error.code, 400)
+    return render(request, "evaluation/notice.html", {"message": error.detail}, status=status)
+
+
+def participant_view(view: View) -> View:
+    """Participant pages: staff are sent to their console; no identity yet means none to show."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return redirect("staff-console")
+        participant = participant_for_session(request.session)
+        if participant is None:
+            return redirect("landing")
+        try:
+            return view(request, participant, *args, **kwargs)
+        except ServiceError as error:
+            return _problem(request, error)
+
+    return wrapper
+
+
+def evaluator_view(view: View) -> View:
+    """Evaluator pages: signed-in staff with the evaluator or admin role only."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            services.check_evaluator(request.user)
+            return view(request, *args, **kwargs)
+        except ServiceError as error:
+            return _problem(request, error)
+
+    return wrapper
+
+
+def token_view(view: View) -> View:
+    """API endpoints: a personal evaluator token in the Authorization header."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            user = services.check_token(request.headers.get("authorization"))
+        except ServiceError as error:
+            return JsonResponse(
+                {"code": error.code, "detail": error.detail}, status=STATUS.get(error.code, 400)
+            )
+        return view(request, user, *args, **kwargs)
+
+    return wrapper
+
+
+def _safe_next(request: HttpRequest, target: str | None) -> str:
+    if (
+        target
+        and target.startswith(SURVEY_URLS)
+        and url_has_allowed_host_and_scheme(target, {request.get_host()})
+    ):
+        return target
+    return reverse("evaluation:participation")
+
+
+# Participants ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@participant_view
+def consent(request: HttpRequest, participant: Any) -> HttpResponse:
+    target = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.method == "POST":
+        agree = request.POST.get("decision") == "agree"
+        surveys.do_record_consent(participant, agree)
+        return redirect(target if agree else "landing")
+    return render(
+        request,
+        "evaluation/consent.html",
+        {"next": target, "before_chat": target == reverse("evaluation:survey-pre")},
+    )
+
+
+def _survey(request: HttpRequest, participant: Any, wave: str, room_id: int | None) -> HttpResponse:
+    page = surveys.check_can_answer(participant, wave, room_id)
+    if request.method == "POST":
+        surveys.do_submit(participant, page, request.POST, get_language() or "en")
+        return render(request, "evaluation/thanks.html", {"wave": wave})
+    return render(
+        request,
+        "evaluation/survey.html",
+        {
+            "instruments": questions(page.instruments, get_language() or "en"),
+            "before_chat": wave == "pre",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@participant_view
+def survey_pre(request: HttpRequest, participant: Any) -> HttpResponse:
+    return _survey(request, participant, "pre", None)
+
+
+@require_http_methods(["GET", "POST"])
+@participant_view
+def survey_post(request: HttpRequest, participant: Any, room_id: int) -> HttpResponse:
+    return _survey(request, participant, "post", room_id)
+
+
+@require_http_methods(["GET", "POST"])
+@participant_view
+def survey_followup(request: HttpRequest, participant: Any) -> HttpResponse:
+    return _survey(request, participant, "followup", None)
+
+
+@require_GET
+@participant_view
+def participation(request: HttpRequest, participant: Any) -> HttpResponse:
+    return render(
+        request,
+        "evaluation/participation.html",
+        {"identity": surveys.identity_for(participant), "code_parts": selfcode.PARTS},
+    )
+
+
+@require_POST
+@participant_view
+def withdraw(request: HttpRequest, participant: Any) -> HttpResponse:
+    surveys.do_withdraw(participant)
+    return render(request, "evaluation/notice.html", {"message_key": "withdrawn"})
+
+
+@require_POST
+@participant_view
+def code(request: HttpRequest, participant: Any) -> HttpResponse:
+    found = surveys.do_set_code(participant, request.POST)
+    return render(
+        request, "evaluation/notice.html", {"message_key": "linked" if found else "code_saved"}
+    )
+
+
+@require_POST
+@participant_view
+def dismiss_followup(request: HttpRequest, participant: Any) -> HttpResponse:
+    surveys.do_dismiss_followup(participant)
+    return redirect("landing")
+
+
+# Evaluators -----------------------------------------------------------------------------
+
+
+@require_GET
+@evaluator_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    payload = report.release(Release.Channel.DASHBOARD, request.user)
+    return render(
+        request,
+        "evaluation/dashboard.html",
+        {
+            "release": payload["release"],
+            "tables": dashboard_tables(payload),
+            "charts": list(charts.CHARTS),
+            "epsilon_total": report.epsilon_spent_total(),
+        },
+    )
+
+
+@require_GET
+@evaluator_view
+def chart(request: HttpRequest, name: str) -> HttpResponse:
+    draw = charts.CHARTS.get(name)
+    if draw is None:
+        raise Http404
+    svg = draw(report.release(Release.Channel.DASHBOARD, request.user, record=False))
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    # matplotlib styles its SVG inline; nothing in it runs.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def _export(payload: dict[str, Any], fmt: str, filename: str) -> HttpResponse:
+    if fmt == "csv":
+        response = HttpResponse(report.to_csv(payload), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            json.dumps(report.to_json(payload), indent=1), content_type="application/json"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+@require_GET
+@evaluator_view
+def export(request: HttpRequest) -> HttpResponse:
+    fmt = request.GET.get("format", "json")
+    if fmt not in ("json", "csv"):
+        return _problem(request, ServiceError("invalid", "format must be json or csv"))
+    payload = report.release(Release.Channel.EXPORT, request.user)
+    return _export(payload, fmt, f"evaluation-{payload['release']['generated_on']}")
+
+
+@require_GET
+@evaluator_view
+def codebook_export(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(report.codebook_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="evaluation-codebook.csv"'
+        return response
+    return JsonResponse(codebook.codebook())
+
+
+@require_http_methods(["GET", "POST"])
+@evaluator_view
+def tokens(request: HttpRequest) -> HttpResponse:
+    new_token = None
+    if request.method == "POST":
+        new_token = services.do_create_token(request.user, request.POST.get("name", ""))
+    return render(
+        request,
+        "evaluation/tokens.html",
+        {"tokens": services.active_tokens(request.user), "new_token": new_token},
+    )
+
+
+@require_POST
+@evaluator_view
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    services.do_revoke_token(request.user, token_id)
+    return redirect("evaluation:tokens")
+
+
+# API ------------------------------------------------------------------------------------
+
+
+@require_GET
+@token_view
+def api_report(request: HttpRequest, user: Any) -> HttpResponse:
+    fmt = request.GET.get("format", "json")
+    if fmt not in ("json", "csv"):
+        return JsonResponse({"code": "invalid", "detail": "format must be json or csv"}, status=400)
+    payload = report.release(Release.Channel.API, user)
+    return _export(payload, fmt, f"evaluation-{payload['release']['generated_on']}")
+
+
+@require_GET
+@token_view
+def api_codebook(request: HttpRequest, user: Any) -> HttpResponse:
+    return JsonResponse(codebook.codebook())
+
+
+@require_GET
+def api_schema(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(openapi.schema())

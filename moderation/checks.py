@@ -1,0 +1,148 @@
+"""The moderation checks the core runs: two message checks and one room-entry check.
+
+``room_state`` enforces what moderators set (mute, lock, pinned rules, slow mode);
+``rules`` applies the automatic rules; ``not_banned`` refuses a banned participant's
+handshake. Listed in settings.MESSAGE_CHECKS and settings.ROOM_ENTRY_CHECKS.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chatplatform import audit, pipeline
+from chatplatform.actors import Actor
+from chatplatform.errors import ServiceError
+from chatplatform.models import Message, Participant, Room
+from moderation import rules as rule_engine
+from moderation import ruleset
+from moderation.models import RoomState, RulesAcceptance, Sanction
+
+SOURCE = "moderation"
+_PIPELINE_ACTION = {
+    rule_engine.BLOCK: pipeline.BLOCK,
+    rule_engine.HOLD: pipeline.HOLD,
+    rule_engine.MASK: pipeline.MASK,
+    rule_engine.FLAG: pipeline.ALLOW,
+}
+
+
+def _default_notice(action: str) -> str:
+    return {
+        rule_engine.BLOCK: _("This message can't be sent here."),
+        rule_engine.HOLD: _("Your message is waiting for a mentor to read it."),
+        rule_engine.MASK: _("Part of your message was removed before it was sent."),
+    }.get(action, "")
+
+
+def _block(code: str, detail: str, **extra: object) -> pipeline.Verdict:
+    return pipeline.Verdict(action=pipeline.BLOCK, code=code, detail=detail, extra=extra)
+
+
+def room_state(draft: pipeline.Draft) -> pipeline.Verdict:
+    """Mute, lock, unaccepted rules and slow mode stop a participant's message. Staff pass."""
+    if draft.sender_kind != "participant":
+        return pipeline.Verdict()
+    now = timezone.now()
+    mute = Sanction.in_force(Sanction.Kind.MUTE, draft.sender_id, draft.room_id)
+    if mute is not None:
+        seconds_left = max(1, math.ceil((mute.ends_at - now).total_seconds()))
+        minutes_left = math.ceil(seconds_left / 60)
+        return _block(
+            "muted",
+            _("A moderator muted you in this room. You can post again in %(minutes)d min.")
+            % {"minutes": minutes_left},
+            seconds_left=seconds_left,
+            until=mute.ends_at.isoformat(),
+        )
+    state = RoomState.objects.filter(room_id=draft.room_id).first()
+    if state is None:
+        return pipeline.Verdict()
+    if state.locked:
+        return _block("room_locked", _("This room is locked: only staff can post for now."))
+    if (
+        state.rules_message_id is not None
+        and draft.room_kind == Room.Kind.GROUP
+        and not RulesAcceptance.objects.filter(
+            participant_id=draft.sender_id, rules_message_id=state.rules_message_id
+        ).exists()
+    ):
+        rules_id = Message.objects.filter(pk=state.rules_message_id).values_list("seq", flat=True)
+        return _block(
+            "rules_not_accepted",
+            _("Please read and accept this room's rules before your first message."),
+            rules=rules_id.first(),
+        )
+    if state.slow_mode_seconds:
+        last_sent = (
+            Message.objects.filter(room_id=draft.room_id, sender_participant_id=draft.sender_id)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if last_sent is not None:
+            wait = state.slow_mode_seconds - (now - last_sent).total_seconds()
+            if wait > 0:
+                return _block(
+                    "slow_mode",
+                    _("Slow mode is on: one message every %(seconds)d seconds.")
+                    % {"seconds": state.slow_mode_seconds},
+                    retry_after=math.ceil(wait),
+                )
+    return pipeline.Verdict()
+
+
+def rules(draft: pipeline.Draft) -> pipeline.Verdict:
+    """The automatic rules. Flags name the rules that matched, never the text."""
+    evaluation = ruleset.current().evaluate(
+        draft.body, room_id=draft.room_id, is_staff=draft.sender_kind == "staff"
+    )
+    if evaluation.action is None:
+        return pipeline.Verdict()
+    flags = tuple(
+        pipeline.Flag(
+            source=SOURCE,
+            kind=hit.rule.action,
+            data={"rule": hit.rule.name, "rule_id": hit.rule.id, "count": len(hit.spans)},
+        )
+        for hit in evaluation.hits
+    )
+    deciding = evaluation.deciding_rule
+    assert deciding is not None
+    notice = deciding.notice or _default_notice(evaluation.action)
+    if evaluation.action == rule_engine.BLOCK:
+        # Nothing is stored, so no message_stored signal follows: record the block here.
+        audit.record(
+            audit.AUTOMOD,
+            "block",
+            target=_sender_handle(draft),
+            room_id=draft.room_id,
+            reason=deciding.name,
+            data={"rules": [hit.rule.name for hit in evaluation.hits]},
+        )
+        return pipeline.Verdict(
+            action=pipeline.BLOCK, code="blocked", detail=notice, extra={"rule": deciding.name}
+        )
+    return pipeline.Verdict(
+        action=_PIPELINE_ACTION[evaluation.action],
+        body=evaluation.body if evaluation.masked else None,
+        flags=flags,
+        detail="" if evaluation.action == rule_engine.FLAG else notice,
+    )
+
+
+def _sender_handle(draft: pipeline.Draft) -> str:
+    if draft.sender_kind != "participant":
+        return ""
+    handles = Participant.objects.filter(pk=draft.sender_id).values_list("handle", flat=True)
+    return handles.first() or ""
+
+
+def not_banned(actor: Actor, room: Room | None) -> None:
+    """A banned participant is refused in every room and in the 1:1 queue."""
+    if actor.is_staff:
+        return
+    if Sanction.in_force(Sanction.Kind.BAN, actor.id) is not None:
+        raise ServiceError("banned", _("You can't use this service at the moment."))
