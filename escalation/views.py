@@ -12,9 +12,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from chatplatform import roles
+from chatplatform.errors import ServiceError
 from chatplatform.services.access import SUPERVISING_ROLES
 from chatplatform.services.crisis import REGION_SESSION_KEY
 from chatplatform.services.participants import do_get_or_create_participant
+from chatplatform.throttle import client_network_key
 from escalation import services
 from escalation.lifecycle import OUTCOMES
 from escalation.models import Escalation
@@ -37,7 +39,13 @@ def urgent_help(request: HttpRequest) -> HttpResponse:
     """The urgent-help button outside a chat. Safe to repeat: it never opens a second case."""
     if request.user.is_authenticated:
         return redirect("staff-console")
-    participant = do_get_or_create_participant(request.session)
+    try:
+        participant = do_get_or_create_participant(
+            request.session, client_network_key(request.META)
+        )
+    except ServiceError as error:
+        # Too many new identities from this network: no page goes out, the lines still show.
+        return render(request, "frontend/unavailable.html", {"detail": error.detail}, status=429)
     escalation, support = services.do_request_urgent_help(
         participant, region=request.session.get(REGION_SESSION_KEY)
     )

@@ -80,6 +80,16 @@ class TestUrgentHelpEndpoint:
         assert f'href="/chat/{room.pk}/"' in page
         assert Escalation.objects.get().room == room
 
+    def test_a_network_over_the_identity_limit_still_sees_the_lines_but_pages_nobody(
+        self, settings
+    ):
+        settings.NEW_IDENTITIES_PER_HOUR = 1
+        Client().post("/help/urgent/")
+        response = Client().post("/help/urgent/")
+        assert response.status_code == 429
+        assert "988" in response.content.decode()
+        assert Escalation.objects.count() == 1
+
     def test_staff_are_not_participants(self, make_staff):
         response = staff_client(make_staff(roles.MENTOR)).post("/help/urgent/")
         assert response.status_code == 302
