@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.servers import LiveClient
 from tests.test_browser import CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, browser  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -18,6 +19,21 @@ def sign_in(page, base_url: str, email: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def signed_in_context(browser, node, email: str, **options):  # noqa: F811
+    """A browser context with the session of a full sign-in (two factors included).
+
+    The sign-in itself, authenticator set-up and all, is the HTTP client's; the
+    browser starts from its cookies.
+    """
+    client = LiveClient(node)
+    client.login(email, "demo-password-123")
+    context = browser.new_context(**options)
+    context.add_cookies(
+        [{"name": c.name, "value": c.value, "url": node.base_url} for c in client.jar]
+    )
+    return context
+
+
 def test_risk_message_shows_help_to_the_participant_and_reaches_the_supervisor_console(
     browser,  # noqa: F811
     start_nodes,
@@ -27,7 +43,8 @@ def test_risk_message_shows_help_to_the_participant_and_reaches_the_supervisor_c
     (node,) = start_nodes(env={"QUICK_EXIT_URL": "about:blank"})
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     wide = {"viewport": {"width": 1280, "height": 900}}
-    supervisor_context, mentor_context = browser.new_context(**wide), browser.new_context(**wide)
+    supervisor_context = signed_in_context(browser, node, "supervisor@example.org", **wide)
+    mentor_context = browser.new_context(**wide)
     participant_context = browser.new_context(
         viewport={"width": 375, "height": 740}, is_mobile=True
     )
@@ -36,7 +53,6 @@ def test_risk_message_shows_help_to_the_participant_and_reaches_the_supervisor_c
     for page in (supervisor, mentor, participant):
         page.set_default_timeout(TIMEOUT_MS)
 
-    sign_in(supervisor, node.base_url, "supervisor@example.org")
     supervisor.goto(node.base_url + "/supervisor/")
     expect(supervisor.locator("#conn-status")).to_have_text("Connected")
     expect(supervisor.locator("#escalations-empty")).to_be_visible()
@@ -49,6 +65,7 @@ def test_risk_message_shows_help_to_the_participant_and_reaches_the_supervisor_c
     participant.goto(node.base_url + "/")
     expect(participant.get_by_role("button", name="I need urgent help now")).to_be_visible()
     participant.get_by_role("button", name="Talk to a peer mentor").click()
+    participant.get_by_role("button", name="Skip and talk now").click()
     expect(participant).to_have_url(re.compile(r"/queue/$"))
     mentor.get_by_role("button", name="Accept").click()
     expect(participant).to_have_url(re.compile(r"/chat/\d+/$"))
