@@ -61,7 +61,12 @@ class SupervisorConsumer(FrameConsumer):
         if not self.actor.is_staff or self.actor.role not in SUPERVISING_ROLES:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.groups_joined = (services.CONSOLE_GROUP, services.pager_group(self.actor.id))
+        # The actor group too: signing out (actor.close) must close the console as well.
+        self.groups_joined = (
+            services.CONSOLE_GROUP,
+            services.pager_group(self.actor.id),
+            self.actor.group,
+        )
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -115,6 +120,10 @@ class SupervisorConsumer(FrameConsumer):
                 "escalation": event["escalation"],
             }
         )
+
+    async def chat_assigned(self, event: dict[str, Any]) -> None:
+        """A chat transferred to this supervisor (they answer chats too)."""
+        await self.send_json({"type": "chat.assigned", "room": event["room"]})
 
     async def escalation_page(self, event: dict[str, Any]) -> None:
         await self.send_json(

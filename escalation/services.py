@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chatplatform import audit, roles
+from chatplatform import audit, logs, roles
 from chatplatform.actors import Actor, actor_group
 from chatplatform.errors import ServiceError
 from chatplatform.events import publish_on_commit
@@ -300,7 +300,7 @@ def do_open_escalation(
             opened = Opened(escalation, created=True, level_raised=True)
         audit.record(
             audit.staff_label(raised_by.id) if raised_by and raised_by.is_staff else audit.SYSTEM,
-            "escalation_opened" if opened.created else "escalation_updated",
+            "escalation.opened" if opened.created else "escalation.updated",
             target=f"escalation:{escalation.pk}",
             room_id=escalation.room_id,
             data={"source": source, "level": escalation.level, "reasons": list(reasons)},
@@ -491,7 +491,7 @@ def _acknowledge(escalation: Escalation, actor: Actor, now: datetime) -> None:
     Page.objects.filter(
         escalation=escalation, sent_at__isnull=True, cancelled_at__isnull=True
     ).update(cancelled_at=now)
-    _audit(actor, "escalation_acknowledged", escalation)
+    _audit(actor, "escalation.acknowledged", escalation)
 
 
 def _audit(actor: Actor, action: str, escalation: Escalation, **extra: Any) -> None:
@@ -548,7 +548,7 @@ def do_resolve(
                 "emergency_contacted_at",
             ]
         )
-        _audit(actor, "escalation_resolved", escalation, data={"outcome": resolution.outcome})
+        _audit(actor, "escalation.resolved", escalation, data={"outcome": resolution.outcome})
         notify_changed(escalation, "resolved")
     return escalation
 
@@ -573,16 +573,17 @@ def do_read_transcript(
     escalation = check_escalation(actor, escalation_id)
     room = _room_of(escalation)
     room_access = access_service.check_room_access(actor, room.pk)
+    _audit(
+        actor,
+        access_service.TRANSCRIPT_READ,
+        escalation,
+        reason=reason,
+        data={"via": "escalation"},
+    )
     page, has_more = message_service.messages_before(
         room_access, message_service.Viewer.of(actor), None, limit
     )
-    _audit(
-        actor,
-        "transcript_read",
-        escalation,
-        reason=reason,
-        data={"messages": len(page)},
-    )
+    logs.mark_private([message["body"] for message in page])
     return {
         "type": "escalation.transcript",
         "escalation": escalation.pk,
@@ -607,7 +608,7 @@ def do_whisper(actor: Actor, escalation_id: int, body: str) -> Message:
             audience=Message.Audience.STAFF,
             sender=actor,
         )
-        _audit(actor, "escalation_whisper", escalation)
+        _audit(actor, "escalation.whisper", escalation)
     return message
 
 
@@ -638,7 +639,7 @@ def do_join(actor: Actor, escalation_id: int, now: datetime | None = None) -> Ro
             message_service.do_post_notice(
                 room, _("%(name)s, a supervisor, has joined the chat.") % {"name": actor.handle}
             )
-        _audit(actor, "escalation_joined", escalation)
+        _audit(actor, "escalation.joined", escalation)
         notify_changed(escalation, "joined")
     return room
 
@@ -683,7 +684,7 @@ def do_take_over(actor: Actor, escalation_id: int, now: datetime | None = None) 
         )
         for user_id in previous:
             publish_on_commit(actor_group(f"s{user_id}"), {"type": "room.revoked", "room": room.pk})
-        _audit(actor, "escalation_taken_over", escalation, data={"from": len(previous)})
+        _audit(actor, "escalation.taken_over", escalation, data={"from": len(previous)})
         notify_changed(escalation, "taken_over")
         queue_service.notify_queue_changed()
     return room
@@ -703,7 +704,7 @@ def _open_chat_with_waiting_participant(
             room = queue_service.do_accept_ticket(actor, waiting.pk)
         escalation = check_escalation(actor, escalation.pk, lock=True)
         _acknowledge_if_open(escalation, actor, now)
-        _audit(actor, "escalation_taken_over", escalation, data={"from": 0})
+        _audit(actor, "escalation.taken_over", escalation, data={"from": 0})
         notify_changed(escalation, "taken_over")
     return room
 

@@ -79,6 +79,20 @@ class TestConsoleHandshake:
         )
         assert snapshot["escalations"] == []
 
+    async def test_signing_out_closes_the_console(self, ws_connect, make_staff):
+        from django.test import Client
+
+        supervisor = await sync_to_async(make_staff)(roles.SUPERVISOR)
+        client = Client()
+        await sync_to_async(client.force_login)(supervisor)
+        connected, _, console = await ws_connect(
+            "/ws/supervisor/", client.cookies["sessionid"].value
+        )
+        assert connected
+        await console.receive_type("escalations")
+        await sync_to_async(client.post)("/accounts/logout/")
+        assert (await console.receive_type("closed"))["reason"] == "signed_out"
+
 
 class TestLiveAlerts:
     async def test_risk_message_reaches_the_console_as_an_imminent_alert(
@@ -192,7 +206,7 @@ class TestConsoleActions:
         )
         transcript = await console.receive_type("escalation.transcript")
         assert IMMINENT_TEXT in [m["body"] for m in transcript["messages"]]
-        assert await sync_to_async(AuditEntry.objects.filter(action="transcript_read").count)() == 1
+        assert await sync_to_async(AuditEntry.objects.filter(action="transcript.read").count)() == 1
 
 
 class TestRoomFrames:

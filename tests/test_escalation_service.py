@@ -102,7 +102,7 @@ class TestAutomaticEscalation:
 
     def test_escalation_is_audited_without_message_text(self, chat, access_for):
         escalation = open_escalation(access_for, chat)
-        entry = AuditEntry.objects.get(action="escalation_opened")
+        entry = AuditEntry.objects.get(action="escalation.opened")
         assert entry.target == f"escalation:{escalation.pk}"
         assert entry.data["level"] == "imminent"
         assert IMMINENT_PHRASE not in json.dumps(entry.data) + entry.reason
@@ -338,7 +338,7 @@ class TestSupervisorActions:
         assert escalation.acknowledged_at is not None
         assert escalation.next_page_at is None
         assert Page.objects.get(escalation=escalation).cancelled_at is not None
-        assert AuditEntry.objects.filter(action="escalation_acknowledged").exists()
+        assert AuditEntry.objects.filter(action="escalation.acknowledged").exists()
 
     def test_acknowledging_twice_is_refused_clearly(self, chat, access_for, supervisor):
         escalation = open_escalation(access_for, chat)
@@ -383,7 +383,7 @@ class TestSupervisorActions:
             staff_actor(supervisor), escalation.pk, "checking risk before joining"
         )
         assert IMMINENT_TEXT in [m["body"] for m in transcript["messages"]]
-        entry = AuditEntry.objects.get(action="transcript_read")
+        entry = AuditEntry.objects.get(action="transcript.read")
         assert entry.actor == f"staff:{supervisor.pk}"
         assert entry.reason == "checking risk before joining"
         assert entry.room_id == chat[0].pk
@@ -393,7 +393,7 @@ class TestSupervisorActions:
         with pytest.raises(ServiceError) as refused:
             services.do_read_transcript(staff_actor(supervisor), escalation.pk, "  ")
         assert refused.value.code == "reason_required"
-        assert not AuditEntry.objects.filter(action="transcript_read").exists()
+        assert not AuditEntry.objects.filter(action="transcript.read").exists()
 
     def test_whisper_reaches_staff_only(self, chat, access_for, supervisor):
         escalation = open_escalation(access_for, chat)
@@ -466,7 +466,7 @@ class TestSupervisorActions:
             with pytest.raises(ServiceError) as refused:
                 action()
             assert refused.value.code == "forbidden"
-        assert not AuditEntry.objects.filter(action="transcript_read").exists()
+        assert not AuditEntry.objects.filter(action="transcript.read").exists()
 
     def test_participant_cannot_act_on_escalations(self, chat, access_for):
         escalation = open_escalation(access_for, chat)
