@@ -4,7 +4,7 @@
 ``low``, ``high`` or ``imminent``), the names of the signals that matched (never
 message text) and whether the concern is about someone else. The message
 pipeline calls it on every participant message before delivery, so it is fast
-(well over 20,000 messages/s on one core, see ``benchmarks/risk_throughput.py``).
+(over 20,000 messages/s on one core, see ``benchmarks/risk_throughput.py``).
 
 How it decides
 --------------
@@ -21,8 +21,9 @@ her life"). Levels:
   plus intent or a time-frame predict an active rescue far better than the word
   "suicide": "I have the pills in front of me right now" is imminent);
 - ``high``: ideation, intent, self-harm, means, plan, goodbye, harm to others,
-  abuse or danger at home; concern about someone else is at most ``high`` with
-  ``third_party=True``;
+  abuse or danger at home; concern about someone else is reported at the level
+  it reads at, with ``third_party=True`` (a friend who has taken pills is
+  ``imminent``), unless the writer's own level is as high;
 - ``low``: hopelessness, or past self-harm, attempts or suicide loss;
 - ``none``: nothing above (everyday distress, idioms, negations, mentions).
 
@@ -52,12 +53,20 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
 
-from escalation.risk_rules import MASK, SIGNALS, LanguageRules, Rule, load_language, signal_dir
+from escalation.risk_rules import (
+    ALONE_MEANS_NOTHING,
+    MASK,
+    SIGNALS,
+    LanguageRules,
+    Rule,
+    load_language,
+    signal_dir,
+)
 from escalation.risk_text import normalise
 
 LEVELS = ("none", "low", "high", "imminent")
@@ -93,9 +102,13 @@ IMMINENT_WITH = {
 _ALWAYS_FIRST_PERSON = frozenset({"harm_to_others", "history", "timeframe"})
 # "I won't be here tomorrow" negates being here, not tomorrow.
 _NEVER_NEGATED = frozenset({"timeframe"})
-# In these, a pronoun in the matched words names a thing ("take them all") or is idiomatic
-# ("no le veo salida"), not the person at risk; only the clause tells whose words they are.
-_OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "hopelessness"})
+# In these, a pronoun in the matched words names a thing ("take them all"), an addressee
+# ("texted me goodbye") or is idiomatic ("no le veo salida"), not the person at risk; only
+# the clause tells whose words they are.
+_OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "goodbye", "hopelessness"})
+# A wish to die followed by laughter, alone, is hyperbole ("me quiero morir jaja"); a plan,
+# a method or self-harm followed by laughter is not.
+_LAUGHABLE = frozenset({"ideation"})
 _SIGNAL_ORDER = {name: position for position, name in enumerate(SIGNALS)}
 _CLAUSE_PUNCTUATION_RE = re.compile(r"[.,;:!?]+")
 # A message is "clearly" in one language with at least this many of its common words,
@@ -171,25 +184,45 @@ def _assess_in(rules: LanguageRules, normalised: str) -> Assessment:
     triggered = rules.triggered(text)
     if not triggered:
         return NO_RISK
-    own: set[str] = set()
-    others: set[str] = set()
+    found = _Found()
     for rule in triggered:
         if rule.signal == MASK:
             text = rule.regex.sub(".", text)
         elif (
-            rule.signal not in own
-            and _credit(rules, rule, text, own, others)
+            rule.signal not in found.own
+            and _credit(rules, rule, text, found)
             and rule.signal == "history"
         ):
             # A past attempt ("I tried to overdose years ago") must not read as a present one.
             text = rule.regex.sub(".", text)
-    level = _level_of(own)
-    if _RANK[level] < _RANK["high"] and others & HIGH_SIGNALS:
-        return Assessment("high", _ordered(others), third_party=True)
-    return Assessment(level, _ordered(own)) if level != "none" else NO_RISK
+    if found.laughed_off - found.own and found.own - ALONE_MEANS_NOTHING:
+        # "me quiero matar jajaja no aguanto más": laughter does not cancel a wish to die
+        # that comes with anything else.
+        found.own |= found.laughed_off
+    level = _level_of(found.own)
+    if level == "none" and found.laughed_off:
+        # Said laughing it is usually hyperbole, but not always: "low" pages nobody and
+        # lets the mentor's side suggest a gentle question.
+        return Assessment("low", _ordered(found.laughed_off))
+    # A time-frame is always credited to the writer, but times a friend's act as well.
+    others_level = _level_of(found.others | (found.own & {"timeframe"}))
+    if _RANK[others_level] > _RANK[level] and _RANK[others_level] >= _RANK["high"]:
+        return Assessment(others_level, _ordered(found.others), third_party=True)
+    return Assessment(level, _ordered(found.own)) if level != "none" else NO_RISK
 
 
-def _credit(rules: LanguageRules, rule: Rule, text: str, own: set[str], others: set[str]) -> bool:
+@dataclass
+class _Found:
+    """The signals found so far in one message, by whose they are."""
+
+    own: set[str] = field(default_factory=set)
+    others: set[str] = field(default_factory=set)
+    # The writer's wishes to die followed by laughter ("me quiero morir jaja"): hyperbole
+    # unless the message holds any other signal.
+    laughed_off: set[str] = field(default_factory=set)
+
+
+def _credit(rules: LanguageRules, rule: Rule, text: str, found: _Found) -> bool:
     """Add the rule's signal to the writer's or to others' signals; True if it matched at all."""
     signal = rule.signal
     matched = False
@@ -198,10 +231,12 @@ def _credit(rules: LanguageRules, rule: Rule, text: str, own: set[str], others: 
             continue
         matched = True
         speaker = _speaker(rules, signal, text, match)
-        if speaker == "first":
-            own.add(signal)
-        elif speaker == "third":
-            others.add(signal)
+        if speaker == "third":
+            found.others.add(signal)
+        elif speaker == "first" and signal in _LAUGHABLE and _laughed_off(rules, text, match):
+            found.laughed_off.add(signal)
+        elif speaker == "first":
+            found.own.add(signal)
     return matched
 
 
@@ -240,8 +275,15 @@ def _negated(rules: LanguageRules, text: str, match: re.Match[str]) -> bool:
         later_words = " ".join(window[negation.end() :].split()[1:])
         if not grammar["first_person_subject"].search(later_words):
             return True
-    after = text[match.end() : match.end() + _AFTER_WINDOW_CHARS].lstrip()
-    return grammar["negation_after"].match(after) is not None
+    return grammar["negation_after"].match(_after(text, match)) is not None
+
+
+def _laughed_off(rules: LanguageRules, text: str, match: re.Match[str]) -> bool:
+    return rules.grammar["laughter_after"].match(_after(text, match)) is not None
+
+
+def _after(text: str, match: re.Match[str]) -> str:
+    return text[match.end() : match.end() + _AFTER_WINDOW_CHARS].lstrip()
 
 
 def _speaker(rules: LanguageRules, signal: str, text: str, match: re.Match[str]) -> str | None:

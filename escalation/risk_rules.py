@@ -63,6 +63,8 @@ GRAMMAR = (
     "negation_exception",
     # A negation right after a signal cancels it ("killing myself is not something I'd do").
     "negation_after",
+    # Right after a wish to die: laughter, which alone makes it hyperbole ("me quiero morir jaja").
+    "laughter_after",
     # Inside the matched words: whose life it is ("myself" / "herself").
     "first_person_marker",
     "third_person_marker",

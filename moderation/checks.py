@@ -8,7 +8,10 @@ handshake. Listed in settings.MESSAGE_CHECKS and settings.ROOM_ENTRY_CHECKS.
 from __future__ import annotations
 
 import math
+from datetime import datetime
+from functools import cache
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,12 +44,44 @@ def _block(code: str, detail: str, **extra: object) -> pipeline.Verdict:
     return pipeline.Verdict(action=pipeline.BLOCK, code=code, detail=detail, extra=extra)
 
 
+@cache
+def _room_state_sql() -> str:
+    quote = connection.ops.quote_name
+    # Only quoted identifiers from the model are formatted in; values are parameters.
+    return (
+        "SELECT locked, rules_message_id, slow_mode_seconds, "  # noqa: S608
+        "(mutes_until IS NOT NULL AND mutes_until > %s) "
+        f"FROM {quote(RoomState._meta.db_table)} WHERE room_id = %s"
+    )
+
+
+def _room_state(room_id: int, now: datetime) -> tuple[bool, int | None, int, bool] | None:
+    """(locked, rules message pk, slow mode seconds, a mute may be in force), or None.
+
+    Every participant message passes here, so this is one precompiled statement
+    rather than an ORM query, whose compilation cost more than the lookup.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_room_state_sql(), [connection.ops.adapt_datetimefield_value(now), room_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    locked, rules_message_id, slow_mode_seconds, mute_possible = row
+    return bool(locked), rules_message_id, slow_mode_seconds, bool(mute_possible)
+
+
 def room_state(draft: pipeline.Draft) -> pipeline.Verdict:
     """Mute, lock, unaccepted rules and slow mode stop a participant's message. Staff pass."""
     if draft.sender_kind != "participant":
         return pipeline.Verdict()
     now = timezone.now()
-    mute = Sanction.in_force(Sanction.Kind.MUTE, draft.sender_id, draft.room_id)
+    state = _room_state(draft.room_id, now)
+    if state is None:
+        return pipeline.Verdict()
+    locked, rules_message_id, slow_mode_seconds, mute_possible = state
+    mute = None
+    if mute_possible:
+        mute = Sanction.in_force(Sanction.Kind.MUTE, draft.sender_id, draft.room_id)
     if mute is not None:
         seconds_left = max(1, math.ceil((mute.ends_at - now).total_seconds()))
         minutes_left = math.ceil(seconds_left / 60)
@@ -57,25 +92,22 @@ def room_state(draft: pipeline.Draft) -> pipeline.Verdict:
             seconds_left=seconds_left,
             until=mute.ends_at.isoformat(),
         )
-    state = RoomState.objects.filter(room_id=draft.room_id).first()
-    if state is None:
-        return pipeline.Verdict()
-    if state.locked:
+    if locked:
         return _block("room_locked", _("This room is locked: only staff can post for now."))
     if (
-        state.rules_message_id is not None
+        rules_message_id is not None
         and draft.room_kind == Room.Kind.GROUP
         and not RulesAcceptance.objects.filter(
-            participant_id=draft.sender_id, rules_message_id=state.rules_message_id
+            participant_id=draft.sender_id, rules_message_id=rules_message_id
         ).exists()
     ):
-        rules_id = Message.objects.filter(pk=state.rules_message_id).values_list("seq", flat=True)
+        rules_id = Message.objects.filter(pk=rules_message_id).values_list("seq", flat=True)
         return _block(
             "rules_not_accepted",
             _("Please read and accept this room's rules before your first message."),
             rules=rules_id.first(),
         )
-    if state.slow_mode_seconds:
+    if slow_mode_seconds:
         last_sent = (
             Message.objects.filter(room_id=draft.room_id, sender_participant_id=draft.sender_id)
             .order_by("-created_at")
@@ -83,12 +115,12 @@ def room_state(draft: pipeline.Draft) -> pipeline.Verdict:
             .first()
         )
         if last_sent is not None:
-            wait = state.slow_mode_seconds - (now - last_sent).total_seconds()
+            wait = slow_mode_seconds - (now - last_sent).total_seconds()
             if wait > 0:
                 return _block(
                     "slow_mode",
                     _("Slow mode is on: one message every %(seconds)d seconds.")
-                    % {"seconds": state.slow_mode_seconds},
+                    % {"seconds": slow_mode_seconds},
                     retry_after=math.ceil(wait),
                 )
     return pipeline.Verdict()

@@ -109,6 +109,9 @@ class RoomState(models.Model):
     rules_message = models.ForeignKey(
         "chatplatform.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The latest end of any mute ever set in this room. Every message is checked
+    # against mutes; in a room where none can be in force the lookup is skipped.
+    mutes_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -76,10 +76,17 @@ def staff_sign_in_includes_mfa(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> None:
-    """Rate-limit counters live in the cache: every test starts with none."""
+    """Rate-limit counters live in the cache: every test starts with none.
+
+    So do the data keys a process remembers: a test database rolled back between
+    tests hands out the same room ids again, which a real database never does.
+    """
     from django.core.cache import cache
 
+    from chatplatform.services import keys
+
     cache.clear()
+    keys._RECENT_KEYS.clear()
 
 
 @pytest.fixture

@@ -61,3 +61,21 @@ def test_ciphertext_swapped_between_rows_does_not_open(
     two.refresh_from_db()
     with pytest.raises(crypto.DecryptionError):
         message_service.decrypt_message(two)
+
+
+def test_a_shredded_current_key_is_never_reused_from_memory(
+    make_participant, make_group_room, access_for
+):
+    import uuid
+
+    from django.utils import timezone
+
+    room = make_group_room()
+    access = access_for(make_participant(), room)
+    message_service.do_send_message(access, str(uuid.uuid4()), "under the first key")
+    first = RoomKey.objects.get(room=room)
+    RoomKey.objects.filter(pk=first.pk).update(wrapped_key=None, shredded_at=timezone.now())
+    message_service.do_send_message(access, str(uuid.uuid4()), "under a new key")
+    newest = Message.objects.filter(room=room).order_by("-seq").first()
+    assert newest.key_version == first.version + 1
+    assert message_service.decrypt_message(newest) == "under a new key"

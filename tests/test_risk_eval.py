@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from escalation.risk import default_detector
+from escalation.risk_eval.__main__ import main
 from escalation.risk_eval.evaluate import (
     FALSE_POSITIVE_AIM,
+    LABELLED_SET,
     RECALL_AIM,
     Report,
     evaluate,
@@ -53,3 +55,47 @@ def test_report_prints_figures_and_confusion_matrix(report: Report) -> None:
     assert "recall (high+imminent)" in text
     assert "split heldout" in text
     assert "confusion matrix" in text
+
+
+def test_split_option_scores_only_that_split(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--split", "heldout", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "split heldout" in text
+    assert "split dev" not in text
+
+
+def test_unknown_split_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--split", "no_such_split"])
+    assert "no examples in split" in capsys.readouterr().err
+
+
+BLIND_SET = LABELLED_SET.parent / "blind.jsonl"
+
+
+@pytest.fixture(scope="module")
+def blind_test() -> Report:
+    examples = [e for e in load_examples(BLIND_SET) if e.split == "blind_test"]
+    return evaluate(default_detector(), examples)
+
+
+def test_blind_test_recall_stays_at_or_above_0_63(blind_test: Report) -> None:
+    """The blind set's test split, written by someone who never saw the detector and never
+    used to tune it, scored recall 0.667 (46/69) when the rules were last changed; the floor
+    is that figure minus three points, rounded down. Only figures are shown on failure: the
+    test split's messages must stay unread so that it stays blind."""
+    assert blind_test.overall.recall.value >= 0.63, format_report(blind_test, show_errors=False)
+
+
+def test_blind_test_false_alarms_on_everyday_distress_and_idioms_stay_at_or_under_0_05(
+    blind_test: Report,
+) -> None:
+    false_positives = blind_test.overall.false_positives.value
+    assert false_positives <= FALSE_POSITIVE_AIM, format_report(blind_test, show_errors=False)
+
+
+def test_blind_dev_meets_the_aims_it_was_tuned_on() -> None:
+    """blind_dev was used to tune the rules (1.000 recall, no false alarms after tuning), so
+    this only guards against regressions; blind_test above is the honest figure."""
+    examples = [e for e in load_examples(BLIND_SET) if e.split == "blind_dev"]
+    assert evaluate(default_detector(), examples).meets_aims()

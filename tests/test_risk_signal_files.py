@@ -26,6 +26,7 @@ VALID: dict[str, Any] = {
         "negator": "not|never",
         "negation_exception": "cant stop",
         "negation_after": "is not something",
+        "laughter_after": "lol",
         "first_person_marker": "me|my|myself",
         "third_person_marker": "her|herself",
         "first_person_subject": "i|im",

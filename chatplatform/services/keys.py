@@ -30,13 +30,36 @@ def bucket_length() -> timedelta:
     return timedelta(days=settings.ROOM_KEY_BUCKET_DAYS)
 
 
-def current_room_key(room_id: int) -> tuple[int, bytes]:
+# Data keys used for new messages, by (room id, version), with their creation time.
+# Only read for the version the database has just reported, under the room's row
+# lock, as the room's newest live key, so a shredded or superseded version is never
+# taken from here; entries are added only once the key's row is committed.
+_RECENT_KEYS: dict[tuple[int, int], tuple[bytes, datetime]] = {}
+_RECENT_KEYS_MAX = 4096
+
+
+def _remember(room_id: int, version: int, data_key: bytes, created_at: datetime) -> None:
+    def remember() -> None:
+        if len(_RECENT_KEYS) >= _RECENT_KEYS_MAX:
+            _RECENT_KEYS.pop(next(iter(_RECENT_KEYS)))
+        _RECENT_KEYS[(room_id, version)] = (data_key, created_at)
+
+    transaction.on_commit(remember)
+
+
+def current_room_key(room_id: int, newest_live_version: int | None = None) -> tuple[int, bytes]:
     """The room's data key for new messages as (version, key).
 
     A new version is started when the room has none or its newest one is older
     than one bucket. Call inside the transaction that holds the room's row
-    lock, so that two senders never create two keys at once.
+    lock, so that two senders never create two keys at once. A caller that has
+    just read the newest live version under that lock passes it, and a key this
+    process already unwrapped is used without another query.
     """
+    if newest_live_version is not None:
+        cached = _RECENT_KEYS.get((room_id, newest_live_version))
+        if cached is not None and cached[1] > timezone.now() - bucket_length():
+            return newest_live_version, cached[0]
     newest = (
         RoomKey.objects.filter(room_id=room_id, shredded_at__isnull=True)
         .order_by("-version")
@@ -45,9 +68,11 @@ def current_room_key(room_id: int) -> tuple[int, bytes]:
     for version, kek_id, wrapped, created_at in newest:
         if wrapped is None or created_at <= timezone.now() - bucket_length():
             break
-        return version, crypto.unwrap_data_key(
+        data_key = crypto.unwrap_data_key(
             settings.ENCRYPTION_KEYRING, kek_id, room_id, version, bytes(wrapped)
         )
+        _remember(room_id, version, data_key, created_at)
+        return version, data_key
     return create_room_key(room_id)
 
 
@@ -58,7 +83,10 @@ def create_room_key(room_id: int) -> tuple[int, bytes]:
         version = (last.version + 1) if last else 1
         data_key = crypto.new_data_key()
         kek_id, wrapped = crypto.wrap_data_key(keyring, room_id, version, data_key)
-        RoomKey.objects.create(room_id=room_id, version=version, kek_id=kek_id, wrapped_key=wrapped)
+        row = RoomKey.objects.create(
+            room_id=room_id, version=version, kek_id=kek_id, wrapped_key=wrapped
+        )
+        _remember(room_id, version, data_key, row.created_at)
     return version, data_key
 
 
@@ -82,8 +110,10 @@ def _unwrap(key_row: RoomKey) -> bytes:
     )
 
 
-def encrypt_body(room_id: int, message_uid: str, body: str) -> tuple[int, bytes]:
-    version, data_key = current_room_key(room_id)
+def encrypt_body(
+    room_id: int, message_uid: str, body: str, newest_live_version: int | None = None
+) -> tuple[int, bytes]:
+    version, data_key = current_room_key(room_id, newest_live_version)
     blob = crypto.seal(
         data_key, body.encode("utf-8"), crypto.message_aad(room_id, message_uid, version)
     )

@@ -13,12 +13,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chatplatform import pipeline, roles
+from chatplatform import fastsql, pipeline, roles
 from chatplatform.actors import Actor
 from chatplatform.crypto import DecryptionError
 from chatplatform.errors import ServiceError
 from chatplatform.events import publish_on_commit
-from chatplatform.models import Message, Participant, Room
+from chatplatform.models import Message, Participant, Room, RoomKey
 from chatplatform.services import keys
 from chatplatform.services.access import RoomAccess
 from chatplatform.signals import message_stored
@@ -158,22 +158,30 @@ def do_send_message(access: RoomAccess, client_id: str, body: str) -> SendResult
     )
 
 
-def _take_next_seq(room_id: int, *, allow_closed: bool = False) -> int:
-    """Lock the room row and take its next message id, in one statement.
+# The send path's one statement: lock the room row, take the next message id, and read
+# the room's newest live data-key version. Table names come from the models.
+_NEXT_SEQ_SQL = (
+    f"UPDATE {Room._meta.db_table} SET last_seq = last_seq + 1 WHERE id = %s "  # noqa: S608
+    f"RETURNING last_seq, closed_at, (SELECT MAX(version) FROM {RoomKey._meta.db_table} "
+    f"WHERE room_id = {Room._meta.db_table}.id AND shredded_at IS NULL "
+    "AND wrapped_key IS NOT NULL)"
+)
+
+
+def _take_next_seq(room_id: int, *, allow_closed: bool = False) -> tuple[int, int | None]:
+    """Lock the room row and take its next message id; also the newest live key version.
 
     The UPDATE holds the row lock until commit, so ids commit in the order they are
     taken and a resuming client never skips one. A closed room refuses new messages.
     """
-    # The table name comes from the model, never from input.
-    sql = f"UPDATE {Room._meta.db_table} SET last_seq = last_seq + 1 WHERE id = %s "  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql + "RETURNING last_seq, closed_at", [room_id])
+        cursor.execute(_NEXT_SEQ_SQL, [room_id])
         row = cursor.fetchone()
     if row is None:
         raise ServiceError("not_found", _("This room does not exist."))
     if row[1] is not None and not allow_closed:
         raise ServiceError("room_closed", _("This chat has ended. You can start a new one."))
-    return row[0]
+    return row[0], row[2]
 
 
 def _check_open(room_id: int) -> None:
@@ -188,16 +196,17 @@ def _store(message: Message, body: str, *, deliver: bool, allow_closed: bool = F
     Call inside a transaction. ``allow_closed`` lets the core post its own notice
     ("the chat has ended") into a room it has just closed.
     """
+    key_version = None
     if deliver:
-        message.seq = _take_next_seq(message.room_id, allow_closed=allow_closed)
+        message.seq, key_version = _take_next_seq(message.room_id, allow_closed=allow_closed)
         message.delivered_at = timezone.now()
     elif not allow_closed:
         _check_open(message.room_id)
     message.key_version, message.body_ciphertext = keys.encrypt_body(
-        message.room_id, str(message.uid), body
+        message.room_id, str(message.uid), body, key_version
     )
     message.body_length = len(body)
-    message.save(force_insert=True)
+    fastsql.insert(message)
     if deliver:
         notify_message(message, body)
 
@@ -243,7 +252,7 @@ def do_release_held(message: Message) -> Message:
         if message.status != Message.Status.HELD:
             return message
         body = decrypt_message(message)
-        message.seq = _take_next_seq(message.room_id, allow_closed=True)
+        message.seq, _ = _take_next_seq(message.room_id, allow_closed=True)
         message.status = Message.Status.DELIVERED
         message.delivered_at = timezone.now()
         message.save(update_fields=["seq", "status", "delivered_at"])

@@ -30,10 +30,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--labelled", type=Path, default=LABELLED_SET, help="labelled JSONL file")
     parser.add_argument(
+        "--split",
+        help="score only this split (e.g. blind_dev), so a held-out split's messages stay unseen",
+    )
+    parser.add_argument(
         "--quiet", action="store_true", help="figures only, without the misclassified messages"
     )
     arguments = parser.parse_args(argv)
-    report = evaluate(detector_factory(arguments.detector)(), load_examples(arguments.labelled))
+    examples = load_examples(arguments.labelled)
+    if arguments.split is not None:
+        examples = [example for example in examples if example.split == arguments.split]
+        if not examples:
+            parser.error(f"no examples in split {arguments.split!r}")
+    report = evaluate(detector_factory(arguments.detector)(), examples)
     sys.stdout.write(format_report(report, show_errors=not arguments.quiet))
     return 0
 

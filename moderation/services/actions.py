@@ -216,6 +216,12 @@ def do_mute(access: RoomAccess, message: Message, minutes: int, reason: str = ""
             reason=reason[:200],
             created_by_id=access.actor.id,
         )
+        state, _created = RoomState.objects.select_for_update().get_or_create(
+            room_id=access.room_id
+        )
+        if state.mutes_until is None or state.mutes_until < mute.ends_at:
+            state.mutes_until = mute.ends_at
+            state.save(update_fields=["mutes_until", "updated_at"])
         record_action(access, "mute", message, reason=reason, data={"minutes": minutes})
         notify_participant(
             participant.pk,
