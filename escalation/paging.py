@@ -12,6 +12,10 @@ web process's fast path) can run side by side:
 
 A crash after sending but before commit sends that page again on the next run:
 at least once, and exactly once whenever the transaction commits.
+
+The first step is the exception: ``do_first_page`` runs inside the transaction
+that creates the escalation and writes its pages already sent; they go out as
+that transaction commits, so the first alert never waits for a worker poll.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -146,16 +151,53 @@ def _pending(escalation_id: int | None) -> QuerySet[Page]:
     return queryset.order_by("created_at", "pk")[:DELIVER_BATCH]
 
 
+def page_event(step: int, escalation_summary: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "escalation.page",
+        "step": step,
+        "repeat": step > 0,
+        "escalation": escalation_summary,
+    }
+
+
+def do_first_page(
+    escalation: Escalation, escalation_summary: dict[str, Any], now: datetime
+) -> None:
+    """Step 0 of a new escalation: page the primary on-call supervisors as it commits.
+
+    Preconditions: called inside the transaction that created ``escalation``. The
+    pages are written as sent, so no worker sends them again; if the process died
+    between the commit and the publish they would be lost, and step 1 repeats them.
+    """
+    current_timing = timing()
+    first = policy.step(0, current_timing)
+    assert first is not None
+    users = recipients(first, now)
+    Page.objects.bulk_create(
+        Page(
+            escalation=escalation,
+            step=first.number,
+            recipient=user,
+            channel=Page.Channel.CONSOLE,
+            created_at=now,
+            sent_at=now,
+            attempts=1,
+        )
+        for user in users
+    )
+    following = policy.step(first.number + 1, current_timing)
+    escalation.policy_step = first.number + 1
+    escalation.next_page_at = escalation.created_at + following.after if following else None
+    escalation.first_alerted_at = now if users else None
+    escalation.save(update_fields=["policy_step", "next_page_at", "first_alerted_at"])
+    for user in users:
+        events.publish_on_commit(pager_group(user.pk), page_event(first.number, escalation_summary))
+
+
 def _send(page: Page, escalation: Escalation, now: datetime) -> None:
     if page.channel == Page.Channel.CONSOLE:
         events.send_to_group(
-            pager_group(page.recipient_id),
-            {
-                "type": "escalation.page",
-                "step": page.step,
-                "repeat": page.step > 0,
-                "escalation": summary(escalation, now),
-            },
+            pager_group(page.recipient_id), page_event(page.step, summary(escalation, now))
         )
         return
     minutes = max(1, int((now - escalation.created_at).total_seconds() // 60))
@@ -225,12 +267,3 @@ def run_once(now: datetime | None = None) -> tuple[int, int]:
     """One pass of the worker: (policy steps run, pages delivered)."""
     now = now or timezone.now()
     return do_advance_due(now), do_deliver_pages(now)
-
-
-def dispatch_now(escalation_id: int) -> None:
-    """The web process's fast path: page for a new escalation at once, not at the next poll.
-
-    The worker would do the same a moment later; row locks keep it from doing it twice.
-    """
-    do_advance_due(timezone.now(), escalation_id)
-    do_deliver_pages(timezone.now(), escalation_id)

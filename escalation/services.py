@@ -189,8 +189,11 @@ def console_snapshot(actor: Actor) -> dict[str, Any]:
 # --- Publishing -----------------------------------------------------------------------------
 
 
-def notify_changed(escalation: Escalation, event: str) -> None:
-    """After commit: every supervisor console, and the staff in the escalation's room."""
+def notify_changed(escalation: Escalation, event: str) -> dict[str, Any]:
+    """After commit: every supervisor console, and the staff in the escalation's room.
+
+    Returns the summary it published.
+    """
     escalation = _with_people(Escalation.objects.filter(pk=escalation.pk)).get()
     payload = summary(escalation)
     publish_on_commit(
@@ -210,6 +213,7 @@ def notify_changed(escalation: Escalation, event: str) -> None:
                 },
             },
         )
+    return payload
 
 
 def notify_participant(escalation: Escalation, participant: Participant) -> None:
@@ -264,8 +268,9 @@ def do_open_escalation(
     Preconditions: ``level`` is one of Escalation.Level; a room or a participant is
     given. A repeated signal never opens a second escalation: it raises the level
     (never lowers it) and adds its reasons. With ``show_participant_support``, the
-    participant's sockets get the crisis panel whenever the level rises. All of it
-    is published on commit, the first page last.
+    participant's sockets get the crisis panel whenever the level rises. A new
+    escalation pages the primary on-call supervisors in this same transaction. All
+    of it is published on commit.
     """
     from escalation import paging
 
@@ -307,11 +312,11 @@ def do_open_escalation(
         )
         if opened.level_raised:
             _raise_queue_priority(participant_id, escalation.level)
-        notify_changed(escalation, "opened" if opened.created else "updated")
+        published = notify_changed(escalation, "opened" if opened.created else "updated")
         if show_participant_support and participant is not None and opened.level_raised:
             notify_participant(escalation, participant)
         if opened.created:
-            transaction.on_commit(lambda: paging.dispatch_now(escalation.pk), robust=True)
+            paging.do_first_page(escalation, published, now)
     return opened
 
 

@@ -81,12 +81,16 @@ def test_oncall_command_refuses_a_mentor(make_staff):
         call_command("oncall", "add", "peer@example.org", "--tier", "backup")
 
 
-def test_worker_once_sends_the_due_pages_and_exits(make_staff, make_group_room, sent_events):
-    make_staff(roles.SUPERVISOR)
+def test_worker_once_sends_the_due_pages_and_exits(
+    make_staff, make_group_room, sent_events, settings
+):
+    supervisor = make_staff(roles.SUPERVISOR)
     escalation = do_open_escalation(
         source=Escalation.Source.MENTOR, level="high", reasons=["other"],
         room_id=make_group_room().pk,
+        now=timezone.now() - timedelta(seconds=settings.ESCALATION_T1_SECONDS + 1),
     ).escalation  # fmt: skip
     call_command("escalation_worker", "--once")
-    assert Page.objects.get(escalation=escalation).sent_at is not None
+    repeat = Page.objects.get(escalation=escalation, step=1, recipient=supervisor)
+    assert repeat.sent_at is not None
     assert [e["type"] for _, e in sent_events] == ["escalation.page"]

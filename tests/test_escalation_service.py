@@ -60,7 +60,7 @@ class TestAutomaticEscalation:
         assert escalation.participant == participant
         assert escalation.trigger_message == Message.objects.get(room=room, seq=result.id)
         assert escalation.state == Escalation.State.OPEN
-        assert escalation.next_page_at == escalation.created_at
+        assert escalation.next_page_at == escalation.created_at + timedelta(seconds=60)
 
     def test_ordinary_message_opens_nothing(self, chat, access_for):
         room, participant, _ = chat
@@ -149,8 +149,8 @@ class TestAlerts:
         assert pages[0]["type"] == "escalation.page"
         assert pages[0]["escalation"]["level"] == "imminent"
         escalation = Escalation.objects.get(room=room)
-        assert escalation.first_alerted_at is not None
-        assert Page.objects.get(escalation=escalation).sent_at is not None
+        assert escalation.first_alerted_at == escalation.created_at
+        assert Page.objects.get(escalation=escalation, step=0).sent_at is not None
 
 
 class TestParticipantSupport:
@@ -337,7 +337,7 @@ class TestSupervisorActions:
         assert escalation.acknowledged_by == supervisor
         assert escalation.acknowledged_at is not None
         assert escalation.next_page_at is None
-        assert Page.objects.get(escalation=escalation).cancelled_at is not None
+        assert Page.objects.get(escalation=escalation, step=1).cancelled_at is not None
         assert AuditEntry.objects.filter(action="escalation.acknowledged").exists()
 
     def test_acknowledging_twice_is_refused_clearly(self, chat, access_for, supervisor):
