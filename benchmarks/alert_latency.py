@@ -65,7 +65,7 @@ class AlertProbes:
         self.supervisor.login(*SUPERVISOR)
         self.console = await self.supervisor.websocket("/ws/supervisor/")
         await self.console.receive_type("escalations")
-        stats = Stats()
+        self.stats = stats = Stats()
         self.probes = await open_many(
             [
                 lambda p=pair: open_client(
@@ -177,6 +177,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "alert_latency_ms": summary(alerts["first_alert"]),
         "console_update_latency_ms": summary(alerts["console_update"]),
         "page_latency_ms": summary(alerts["page"]),
+        "probe_errors": probes.stats.errors,
         "database": "postgresql" if args.database_url else "sqlite",
         "channel_layer": "redis" if args.redis_url else "in-memory",
     }
@@ -202,7 +203,8 @@ def main() -> None:
     sys.stdout.write(
         f"load: {result['achieved_send_rate']} msg/s for {result['seconds']} s "
         f"({result['clients']} clients), chat latency p50 {chat['p50']} p99 {chat['p99']} ms\n"
-        f"alert latency ms ({alert['samples']}/{result['probes']} probes): p50 {alert['p50']}  "
+        f"alert latency ms ({alert['samples']}/{result['probes']} probes, "
+        f"{result['probe_errors']} refused): p50 {alert['p50']}  "
         f"p95 {alert['p95']}  p99 {alert['p99']}  max {alert['max']}\n"
         f"  console update p99 {result['console_update_latency_ms']['p99']} ms, "
         f"page p99 {result['page_latency_ms']['p99']} ms\n"
