@@ -19,6 +19,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("moderation_rules.py", []),
     ("risk_throughput.py", []),
     ("evaluation_report.py", []),
+    ("alert_latency.py", []),
 ]
 
 

@@ -86,12 +86,36 @@ try:
     EVALUATION_DP_EPSILON = env_float("EVALUATION_DP_EPSILON", 1.0, minimum=0.01)
     EVALUATION_INSTRUMENT_DIRS = env_list("EVALUATION_INSTRUMENT_DIRS", [])
     EVALUATION_REPORT_CACHE_SECONDS = env_int("EVALUATION_REPORT_CACHE_SECONDS", 300, minimum=0)
+    # Crisis escalation (escalation app). The detector factory is a dotted path so
+    # tests and organisations can swap the detector without touching the pipeline.
+    RISK_DETECTOR = env_str("RISK_DETECTOR", "escalation.risk.default_detector")
+    ESCALATION_T1_SECONDS = env_int("ESCALATION_T1_SECONDS", 60, minimum=1)
+    ESCALATION_T2_SECONDS = env_int("ESCALATION_T2_SECONDS", 180, minimum=2)
+    ESCALATION_POLICY_REPEATS = env_int("ESCALATION_POLICY_REPEATS", 3, minimum=0, maximum=50)
+    ESCALATION_WORKER_POLL_SECONDS = env_float("ESCALATION_WORKER_POLL_SECONDS", 1.0, minimum=0.1)
+    ESCALATION_CONSOLE_URL = env_str("ESCALATION_CONSOLE_URL", "http://127.0.0.1:8000/supervisor/")
+    # Email for pages: SMTP when EMAIL_HOST is set, else printed to the console.
+    EMAIL_HOST = env_str("EMAIL_HOST", "")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+    DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peer-support@localhost")
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
 
 _unknown_regions = sorted(set(MODERATION_PHONE_REGIONS) - phonenumbers.SUPPORTED_REGIONS)
 if _unknown_regions:
     _fail(f"MODERATION_PHONE_REGIONS: unknown region codes {', '.join(_unknown_regions)}")
+
+if ESCALATION_T2_SECONDS <= ESCALATION_T1_SECONDS:
+    _fail("ESCALATION_T2_SECONDS must be longer than ESCALATION_T1_SECONDS")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
     _fail("SECRET_KEY must be set to a long random value when DEBUG is off")
 if not DEBUG and len(SECRET_KEY) < 32:
@@ -327,11 +351,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MESSAGE_CHECKS: list[str] = [
     "moderation.checks.room_state",
     "moderation.checks.rules",
+    # Risk detection runs last: it never blocks, it only flags for escalation.
+    "escalation.checks.risk_check",
 ]
 # Checks run when someone opens a room; each may refuse entry (e.g. a ban).
 ROOM_ENTRY_CHECKS: list[str] = ["moderation.checks.not_banned"]
 # Functions f(now) -> set of room ids whose content must outlive retention (on hold).
-ROOM_HOLD_CHECKS: list[str] = ["chatplatform.services.retention.escalation_holds"]
+ROOM_HOLD_CHECKS: list[str] = ["escalation.services.rooms_on_hold"]
 
 # Every logger writes through one redacting JSON formatter (chatplatform.logs).
 # Django's own handlers (plain-text console, mail_admins) are replaced so that

@@ -15,5 +15,6 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("evaluation/", include("evaluation.urls")),
+    path("", include("escalation.urls")),
     path("", include("frontend.urls")),
 ]

@@ -6,3 +6,21 @@ class EscalationConfig(AppConfig):
     name = "escalation"
     verbose_name = _("Crisis escalation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from chatplatform.models import QueueTicket
+        from chatplatform.signals import chat_matched, message_stored
+        from escalation import checks, receivers, room_frames
+
+        # Build the detector now: a wrong RISK_DETECTOR stops the process at start, and
+        # the first participant message does not wait for the signals to load.
+        checks.detector()
+
+        message_stored.connect(receivers.on_message_stored, dispatch_uid="escalation-risk")
+        chat_matched.connect(receivers.on_chat_matched, dispatch_uid="escalation-matched")
+        post_save.connect(
+            receivers.on_ticket_saved, sender=QueueTicket, dispatch_uid="escalation-ticket"
+        )
+        room_frames.register()

@@ -34,8 +34,14 @@ class Escalation(models.Model):
         EMERGENCY_SERVICES = "emergency_services", _("Emergency services contacted")
         FALSE_ALARM = "false_alarm", _("False alarm")
 
+    # Empty while a participant who asked for urgent help outside a chat waits for one;
+    # filled in when they are matched (see escalation.receivers).
     room = models.ForeignKey(
-        "chatplatform.Room", on_delete=models.CASCADE, related_name="escalations"
+        "chatplatform.Room",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalations",
     )
     participant = models.ForeignKey(
         "chatplatform.Participant",
@@ -66,9 +72,87 @@ class Escalation(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     emergency_contact_confirmed = models.BooleanField(default=False)
     emergency_contacted_at = models.DateTimeField(null=True, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The durable paging timer: the next policy step to run and when it is due.
+    # Cleared once someone acknowledges, so a restarted worker has nothing left to send.
+    policy_step = models.PositiveSmallIntegerField(default=0)
+    next_page_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["state", "level", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "level", "created_at"]),
+            models.Index(fields=["state", "next_page_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"escalation {self.pk} ({self.level}, {self.state})"
+
+
+class OnCallShift(models.Model):
+    """Who is paged first (primary) and next (backup) during a period. Edited by admins."""
+
+    class Tier(models.TextChoices):
+        PRIMARY = "primary", _("Primary")
+        BACKUP = "backup", _("Backup")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="on_call_shifts"
+    )
+    tier = models.CharField(max_length=8, choices=Tier.choices)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Leave empty for a shift with no end.")
+    )
+
+    class Meta:
+        ordering = ["starts_at", "tier", "id"]
+        verbose_name = _("on-call shift")
+        verbose_name_plural = _("on-call schedule")
+        indexes = [models.Index(fields=["starts_at", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="on_call_shift_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.tier})"
+
+
+class Page(models.Model):
+    """One alert to one supervisor over one channel, for one step of the policy.
+
+    The unique constraint and the row lock taken while delivering make each page
+    go out once, however many workers run.
+    """
+
+    class Channel(models.TextChoices):
+        CONSOLE = "console", _("Supervisor console")
+        EMAIL = "email", _("Email")
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="pages")
+    step = models.PositiveSmallIntegerField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["escalation", "step", "recipient", "channel"], name="page_once_per_step"
+            )
+        ]
+        indexes = [models.Index(fields=["sent_at", "cancelled_at", "failed_at"])]
+
+    def __str__(self) -> str:
+        return f"page {self.pk} (escalation {self.escalation_id}, step {self.step})"

@@ -6,8 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from chatplatform.services import crisis
-
-REGION_SESSION_KEY = "crisis_region"
+from chatplatform.services.crisis import REGION_SESSION_KEY
 
 
 def site(request: HttpRequest) -> dict[str, Any]:

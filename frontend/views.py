@@ -77,7 +77,9 @@ def crisis_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def set_region(request: HttpRequest) -> HttpResponse:
-    request.session[REGION_SESSION_KEY] = crisis.resolve_region(request.POST.get("region"))
+    region = crisis.resolve_region(request.POST.get("region"))
+    request.session[REGION_SESSION_KEY] = region
+    crisis.do_remember_region(participant_for_session(request.session), region)
     return redirect(_back(request))
 
 

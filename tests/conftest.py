@@ -27,7 +27,8 @@ from chatplatform.services.rooms import do_assign_host, do_create_group_room
 from chatplatform.services.staff import do_add_staff
 
 # tests.moderation_helpers: the moderation tests' hosted group room, fresh compiled rules per test.
-pytest_plugins = ["tests.servers", "tests.moderation_helpers"]
+# tests.escalation_fakes: a phrase-based stand-in risk detector for the escalation unit tests.
+pytest_plugins = ["tests.servers", "tests.moderation_helpers", "tests.escalation_fakes"]
 
 ORIGIN = "http://testserver"
 STAFF_PASSWORD = "correct-horse-battery-staple"

@@ -6,9 +6,11 @@ import datetime
 
 from django.conf import settings
 
-from chatplatform.models import CrisisResource
+from chatplatform.models import CrisisResource, Participant
 
 STALE_AFTER = datetime.timedelta(days=365)
+# Where a visitor's chosen region is kept before (and besides) Participant.crisis_region.
+REGION_SESSION_KEY = "crisis_region"
 
 
 def regions() -> list[tuple[str, str]]:
@@ -34,3 +36,10 @@ def resources_for(region: str) -> list[CrisisResource]:
 
 def is_stale(resource: CrisisResource, today: datetime.date | None = None) -> bool:
     return (today or datetime.date.today()) - resource.last_checked > STALE_AFTER
+
+
+def do_remember_region(participant: Participant | None, region: str) -> None:
+    """Keep the chosen region on the participant too, for crisis panels sent over websockets."""
+    if participant is not None and participant.crisis_region != region:
+        participant.crisis_region = region
+        participant.save(update_fields=["crisis_region"])

@@ -2,7 +2,8 @@
 
 Metadata stays (timestamps, counts, roles, lengths, kinds, statuses) so that
 evaluation keeps working; content never does. Rooms on hold (an open crisis
-escalation, or one resolved less than ESCALATION_HOLD_DAYS ago) keep their
+escalation, or one resolved less than ESCALATION_HOLD_DAYS ago: the
+escalation app's ``rooms_on_hold``, named in ROOM_HOLD_CHECKS) keep their
 content until the hold ends. Shredding a message overwrites its ciphertext
 with NULL; shredding a key destroys the data key every copy of that
 ciphertext (backups included) depends on.
@@ -14,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -35,24 +35,6 @@ class PurgeReport:
     rooms_on_hold: int = 0
     messages_kept_on_hold: int = 0
     sessions_deleted: int = 0
-
-
-def escalation_holds(now: datetime) -> set[int]:
-    """Rooms with an open escalation, or one resolved less than ESCALATION_HOLD_DAYS ago.
-
-    Reads the escalation app's model through the app registry (the core imports
-    no feature app). Replace it in ROOM_HOLD_CHECKS with the escalation app's
-    own ``rooms_on_hold`` once that exists.
-    """
-    if not apps.is_installed("escalation"):
-        return set()
-    escalation_model = apps.get_model("escalation", "Escalation")
-    recent = now - timedelta(days=settings.ESCALATION_HOLD_DAYS)
-    return set(
-        escalation_model.objects.filter(
-            Q(resolved_at__isnull=True) | Q(resolved_at__gt=recent)
-        ).values_list("room_id", flat=True)
-    )
 
 
 def rooms_on_hold(now: datetime) -> set[int]:

@@ -1,4 +1,5 @@
 // The chat room: live messages, resume after any drop, and an outbox that survives reconnects.
+import { attachEscalation } from "./escalation.js";
 import { LiveSocket, interpolate, statusText, t, uuid4 } from "./socket.js";
 
 const root = document.getElementById("chat");
@@ -230,6 +231,7 @@ function handleFrame(frame) {
       if (!frame.open) chatEnded();
       if (!state.loaded) socket.send({ type: "history", limit: 50 });
       else socket.send({ type: "resume", after: resumePoint() });
+      escalation.onHello();
       break;
     case "history.page":
       for (const message of frame.messages) addMessage(message);
@@ -292,7 +294,8 @@ function handleFrame(frame) {
       showNotice(t("You no longer have access to this room."));
       break;
     default:
-      // Frames from newer servers are ignored rather than breaking the page.
+      // Escalation frames go to their module; others from newer servers are ignored.
+      escalation.handleFrame(frame);
       break;
   }
 }
@@ -310,6 +313,7 @@ const socket = new LiveSocket(root.dataset.wsPath, {
 });
 
 document.addEventListener("chat:send", (event) => socket.send(event.detail));
+const escalation = attachEscalation(socket);
 
 for (const entry of state.outbox) addPending(entry);
 

@@ -1,0 +1,136 @@
+"""``/ws/supervisor/``: the supervisor console's live escalations and actions.
+
+Thin, like the core's consumers: authenticate at connect, validate each frame
+against its spec, call one service function, send the result or an error.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from chatplatform import frames
+from chatplatform.consumers import CLOSE_FORBIDDEN, FrameConsumer
+from chatplatform.errors import ServiceError
+from chatplatform.frames import field
+from chatplatform.services.access import SUPERVISING_ROLES
+from escalation import services
+from escalation.lifecycle import OUTCOMES
+
+
+def _aware_datetime(name: str, value: Any) -> datetime:
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment
+    raise frames.FrameError(
+        "invalid",
+        _("Field '%(name)s' must be a date and time with a time zone.") % {"name": name},
+    )
+
+
+ESCALATION = field("escalation", frames.integer(minimum=1))
+SUPERVISOR_SPECS: frames.FrameSpecs = {
+    "ping": (),
+    "escalation.ack": (ESCALATION,),
+    "escalation.transcript": (ESCALATION, field("reason", frames.text(500))),
+    "escalation.whisper": (ESCALATION, field("body", frames.text(settings.MESSAGE_MAX_LENGTH))),
+    "escalation.join": (ESCALATION,),
+    "escalation.take_over": (ESCALATION,),
+    "escalation.resolve": (
+        ESCALATION,
+        field("outcome", frames.choice(*OUTCOMES)),
+        field("emergency_confirmed", frames.boolean, required=False, default=False),
+        field("emergency_contacted_at", _aware_datetime, required=False),
+    ),
+}
+
+
+class SupervisorConsumer(FrameConsumer):
+    specs = SUPERVISOR_SPECS
+
+    async def on_connect(self) -> None:
+        assert self.actor is not None
+        if not self.actor.is_staff or self.actor.role not in SUPERVISING_ROLES:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        # The actor group too: signing out (actor.close) must close the console as well.
+        self.groups_joined = (
+            services.CONSOLE_GROUP,
+            services.pager_group(self.actor.id),
+            self.actor.group,
+        )
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_json(await database_sync_to_async(services.console_snapshot)(self.actor))
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def handle(self, frame_type: str, clean: dict[str, Any], ref: str | None) -> None:
+        if frame_type == "ping":
+            await self.send_json({"type": "pong"})
+            return
+        reply = await database_sync_to_async(self._act)(frame_type, clean)
+        await self.send_json({**reply, "ref": ref})
+
+    def _act(self, frame_type: str, clean: dict[str, Any]) -> dict[str, Any]:
+        actor = self.actor
+        assert actor is not None
+        escalation_id = clean["escalation"]
+        done = {"type": "escalation.done", "action": frame_type, "escalation": escalation_id}
+        if frame_type == "escalation.ack":
+            services.do_acknowledge(actor, escalation_id)
+        elif frame_type == "escalation.transcript":
+            return services.do_read_transcript(actor, escalation_id, clean["reason"])
+        elif frame_type == "escalation.whisper":
+            services.do_whisper(actor, escalation_id, clean["body"])
+        elif frame_type == "escalation.join":
+            done["room"] = services.do_join(actor, escalation_id).pk
+        elif frame_type == "escalation.take_over":
+            done["room"] = services.do_take_over(actor, escalation_id).pk
+        elif frame_type == "escalation.resolve":
+            services.do_resolve(
+                actor,
+                escalation_id,
+                clean["outcome"],
+                clean["emergency_confirmed"],
+                clean["emergency_contacted_at"],
+            )
+        else:
+            raise ServiceError("unknown_type", _("This server does not know that frame type."))
+        return done
+
+    # Channel-layer events, named after their type.
+
+    async def escalation_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {
+                "type": "escalation.changed",
+                "event": event["event"],
+                "escalation": event["escalation"],
+            }
+        )
+
+    async def chat_assigned(self, event: dict[str, Any]) -> None:
+        """A chat transferred to this supervisor (they answer chats too)."""
+        await self.send_json({"type": "chat.assigned", "room": event["room"]})
+
+    async def escalation_page(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {
+                "type": "escalation.page",
+                "step": event["step"],
+                "repeat": event["repeat"],
+                "escalation": event["escalation"],
+            }
+        )

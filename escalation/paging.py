@@ -1,0 +1,269 @@
+"""Running the paging policy: durable timers in the database, each page sent exactly once.
+
+Two steps, each in its own transaction, each claiming rows with
+``SELECT ... FOR UPDATE SKIP LOCKED`` so that any number of workers (and the
+web process's fast path) can run side by side:
+
+1. ``do_advance_due``: for every open escalation whose ``next_page_at`` has
+   come, write one Page row per recipient and channel for the current policy
+   step, then move the escalation's timer to the next step.
+2. ``do_deliver_pages``: send every unsent Page and mark it sent, holding its
+   row lock while sending, so no other worker can send it too.
+
+A crash after sending but before commit sends that page again on the next run:
+at least once, and exactly once whenever the transaction commits.
+
+The first step is the exception: ``do_first_page`` runs inside the transaction
+that creates the escalation and writes its pages already sent; they go out as
+that transaction commits, so the first alert never waits for a worker poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chatplatform import events, roles
+from chatplatform.models import User
+from escalation import policy
+from escalation.models import Escalation, OnCallShift, Page
+from escalation.services import pager_group, summary
+
+logger = logging.getLogger(__name__)
+
+ADVANCE_BATCH = 50
+DELIVER_BATCH = 200
+MAX_ATTEMPTS = 5
+SUPERVISING_GROUPS = (roles.SUPERVISOR, roles.ADMIN)
+
+
+def timing() -> policy.Timing:
+    return policy.Timing(
+        t1=timedelta(seconds=settings.ESCALATION_T1_SECONDS),
+        t2=timedelta(seconds=settings.ESCALATION_T2_SECONDS),
+        repeats=settings.ESCALATION_POLICY_REPEATS,
+    )
+
+
+def all_supervisors() -> list[User]:
+    """Every active supervisor; the admins only when the organisation has no supervisor."""
+    for group in SUPERVISING_GROUPS:
+        users = list(
+            User.objects.filter(is_active=True, groups__name=group).distinct().order_by("pk")
+        )
+        if users:
+            return users
+    return []
+
+
+def on_call(tier: str, now: datetime) -> list[User]:
+    """Supervisors whose shift of this tier covers ``now``."""
+    shifts = OnCallShift.objects.filter(tier=tier, starts_at__lte=now).filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+    )
+    return list(
+        User.objects.filter(
+            pk__in=shifts.values("user_id"), is_active=True, groups__name__in=SUPERVISING_GROUPS
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def recipients(step: policy.Step, now: datetime) -> list[User]:
+    """Whom a step pages. An empty tier falls through to every supervisor: nobody is skipped."""
+    chosen: dict[int, User] = {}
+    for tier in step.targets:
+        users = [] if tier == policy.EVERYONE else on_call(tier, now)
+        for user in users or all_supervisors():
+            chosen.setdefault(user.pk, user)
+    return list(chosen.values())
+
+
+def _due(now: datetime, escalation_id: int | None) -> QuerySet[Escalation]:
+    queryset = Escalation.objects.select_for_update(skip_locked=True).filter(
+        state=Escalation.State.OPEN, next_page_at__lte=now
+    )
+    if escalation_id is not None:
+        queryset = queryset.filter(pk=escalation_id)
+    return queryset.order_by("next_page_at", "pk")[:ADVANCE_BATCH]
+
+
+def do_advance_due(now: datetime, escalation_id: int | None = None) -> int:
+    """Write the pages of every due policy step and move each timer on. Returns steps run.
+
+    Preconditions: none. Safe to run concurrently: an escalation being advanced by
+    another worker is skipped, and (escalation, step, recipient, channel) is unique.
+    """
+    advanced = 0
+    current_timing = timing()
+    with transaction.atomic():
+        for escalation in _due(now, escalation_id):
+            current = policy.step(escalation.policy_step, current_timing)
+            if current is not None:
+                channels = [Page.Channel.CONSOLE] + ([Page.Channel.EMAIL] if current.email else [])
+                Page.objects.bulk_create(
+                    [
+                        Page(
+                            escalation=escalation,
+                            step=current.number,
+                            recipient=user,
+                            channel=channel,
+                            created_at=now,
+                        )
+                        for user in recipients(current, now)
+                        for channel in channels
+                    ],
+                    ignore_conflicts=True,
+                )
+                advanced += 1
+                escalation.policy_step = current.number + 1
+            following = policy.step(escalation.policy_step, current_timing)
+            escalation.next_page_at = (
+                escalation.created_at + following.after if following is not None else None
+            )
+            escalation.save(update_fields=["policy_step", "next_page_at"])
+    return advanced
+
+
+def _pending(escalation_id: int | None) -> QuerySet[Page]:
+    queryset = (
+        Page.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("recipient")
+        .filter(
+            sent_at__isnull=True,
+            cancelled_at__isnull=True,
+            failed_at__isnull=True,
+            escalation__state=Escalation.State.OPEN,
+        )
+    )
+    if escalation_id is not None:
+        queryset = queryset.filter(escalation_id=escalation_id)
+    return queryset.order_by("created_at", "pk")[:DELIVER_BATCH]
+
+
+def page_event(step: int, escalation_summary: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "escalation.page",
+        "step": step,
+        "repeat": step > 0,
+        "escalation": escalation_summary,
+    }
+
+
+def do_first_page(
+    escalation: Escalation, escalation_summary: dict[str, Any], now: datetime
+) -> None:
+    """Step 0 of a new escalation: page the primary on-call supervisors as it commits.
+
+    Preconditions: called inside the transaction that created ``escalation``. The
+    pages are written as sent, so no worker sends them again; if the process died
+    between the commit and the publish they would be lost, and step 1 repeats them.
+    """
+    current_timing = timing()
+    first = policy.step(0, current_timing)
+    assert first is not None
+    users = recipients(first, now)
+    Page.objects.bulk_create(
+        Page(
+            escalation=escalation,
+            step=first.number,
+            recipient=user,
+            channel=Page.Channel.CONSOLE,
+            created_at=now,
+            sent_at=now,
+            attempts=1,
+        )
+        for user in users
+    )
+    following = policy.step(first.number + 1, current_timing)
+    escalation.policy_step = first.number + 1
+    escalation.next_page_at = escalation.created_at + following.after if following else None
+    escalation.first_alerted_at = now if users else None
+    escalation.save(update_fields=["policy_step", "next_page_at", "first_alerted_at"])
+    for user in users:
+        events.publish_on_commit(pager_group(user.pk), page_event(first.number, escalation_summary))
+
+
+def _send(page: Page, escalation: Escalation, now: datetime) -> None:
+    if page.channel == Page.Channel.CONSOLE:
+        events.send_to_group(
+            pager_group(page.recipient_id), page_event(page.step, summary(escalation, now))
+        )
+        return
+    minutes = max(1, int((now - escalation.created_at).total_seconds() // 60))
+    send_mail(
+        _("Urgent: escalation %(id)s (%(level)s) is waiting for a supervisor")
+        % {"id": escalation.pk, "level": escalation.get_level_display()},
+        _(
+            "Escalation %(id)s (%(level)s) has waited %(minutes)s min without a "
+            "supervisor acknowledging it.\n\nOpen the supervisor console now: %(url)s\n\n"
+            "This email holds no details of the conversation."
+        )
+        % {
+            "id": escalation.pk,
+            "level": escalation.get_level_display(),
+            "minutes": minutes,
+            "url": settings.ESCALATION_CONSOLE_URL,
+        },
+        None,
+        [page.recipient.email],
+    )
+
+
+def do_deliver_pages(now: datetime, escalation_id: int | None = None) -> int:
+    """Send unsent pages of open escalations; each is marked sent in the same transaction.
+
+    Preconditions: none. Pages of acknowledged escalations were cancelled and are skipped.
+    """
+    delivered = 0
+    with transaction.atomic():
+        pages = list(_pending(escalation_id))
+        escalations = {
+            e.pk: e
+            for e in Escalation.objects.filter(
+                pk__in={p.escalation_id for p in pages}
+            ).select_related("room", "participant", "acknowledged_by", "resolved_by")
+        }
+        for page in pages:
+            escalation = escalations[page.escalation_id]
+            page.attempts += 1
+            try:
+                _send(page, escalation, now)
+            except (smtplib.SMTPException, OSError) as error:
+                logger.warning(
+                    "page delivery failed",
+                    extra={
+                        "page": page.pk,
+                        "attempt": page.attempts,
+                        "error": type(error).__name__,
+                    },
+                )
+                if page.attempts >= MAX_ATTEMPTS:
+                    page.failed_at = now
+                page.save(update_fields=["attempts", "failed_at"])
+                continue
+            page.sent_at = now
+            page.save(update_fields=["attempts", "sent_at"])
+            delivered += 1
+            if escalation.first_alerted_at is None:
+                escalation.first_alerted_at = now
+                Escalation.objects.filter(pk=escalation.pk, first_alerted_at__isnull=True).update(
+                    first_alerted_at=now
+                )
+    return delivered
+
+
+def run_once(now: datetime | None = None) -> tuple[int, int]:
+    """One pass of the worker: (policy steps run, pages delivered)."""
+    now = now or timezone.now()
+    return do_advance_due(now), do_deliver_pages(now)

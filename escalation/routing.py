@@ -1,0 +1,7 @@
+from django.urls import path
+
+from escalation import consumers
+
+websocket_urlpatterns = [
+    path("ws/supervisor/", consumers.SupervisorConsumer.as_asgi()),
+]

@@ -1,0 +1,117 @@
+"""Crisis escalation in real browsers: the participant's panel, the mentor's status, the console."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.servers import LiveClient
+from tests.test_browser import CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, browser  # noqa: F401
+
+pytestmark = pytest.mark.integration
+
+
+def sign_in(page, base_url: str, email: str) -> None:
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("demo-password-123")
+    page.get_by_role("button", name="Sign in").click()
+
+
+def signed_in_context(browser, node, email: str, **options):  # noqa: F811
+    """A browser context with the session of a full sign-in (two factors included).
+
+    The sign-in itself, authenticator set-up and all, is the HTTP client's; the
+    browser starts from its cookies.
+    """
+    client = LiveClient(node)
+    client.login(email, "demo-password-123")
+    context = browser.new_context(**options)
+    context.add_cookies(
+        [{"name": c.name, "value": c.value, "url": node.base_url} for c in client.jar]
+    )
+    return context
+
+
+def test_risk_message_shows_help_to_the_participant_and_reaches_the_supervisor_console(
+    browser,  # noqa: F811
+    start_nodes,
+):
+    from playwright.sync_api import expect
+
+    (node,) = start_nodes(env={"QUICK_EXIT_URL": "about:blank"})
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    wide = {"viewport": {"width": 1280, "height": 900}}
+    supervisor_context = signed_in_context(browser, node, "supervisor@example.org", **wide)
+    mentor_context = browser.new_context(**wide)
+    participant_context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True
+    )
+    supervisor, mentor = supervisor_context.new_page(), mentor_context.new_page()
+    participant = participant_context.new_page()
+    for page in (supervisor, mentor, participant):
+        page.set_default_timeout(TIMEOUT_MS)
+
+    supervisor.goto(node.base_url + "/supervisor/")
+    expect(supervisor.locator("#conn-status")).to_have_text("Connected")
+    expect(supervisor.locator("#escalations-empty")).to_be_visible()
+    supervisor.get_by_role("button", name="Turn on alert sound and notifications").click()
+
+    sign_in(mentor, node.base_url, "mentor@example.org")
+    expect(mentor.locator("#conn-status")).to_have_text("Connected")
+    mentor.get_by_label("Available").check()
+    mentor.get_by_role("button", name="Save").click()
+    participant.goto(node.base_url + "/")
+    expect(participant.get_by_role("button", name="I need urgent help now")).to_be_visible()
+    participant.get_by_role("button", name="Talk to a peer mentor").click()
+    participant.get_by_role("button", name="Skip and talk now").click()
+    expect(participant).to_have_url(re.compile(r"/queue/$"))
+    mentor.get_by_role("button", name="Accept").click()
+    expect(participant).to_have_url(re.compile(r"/chat/\d+/$"))
+    expect(participant.locator("#conn-status")).to_have_text("Connected")
+    expect(mentor.locator("#escalation-status")).to_have_text("No escalation open.")
+
+    participant.get_by_label("Your message").fill("I have the pills in front of me right now")
+    participant.keyboard.press("Enter")
+    panel = participant.locator("#crisis-support")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("You don't have to go through this alone")
+    expect(panel.get_by_role("link", name="Call 911 now")).to_be_visible()
+    expect(panel).to_contain_text("988")
+    participant.screenshot(path=str(SCREENSHOTS / "crisis-panel-375.png"), full_page=True)
+    assert participant.evaluate("() => document.documentElement.scrollWidth") <= 375
+
+    expect(mentor.locator("#escalation-status")).to_contain_text("imminent risk")
+    card = supervisor.locator("#escalation-list li.escalation")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Imminent")
+    expect(card).to_contain_text("Not acknowledged yet.")
+    card.get_by_role("button", name="Acknowledge").click()
+    expect(card).to_contain_text("Acknowledged by Jordan.")
+    expect(mentor.locator("#escalation-status")).to_contain_text("Jordan (supervisor)")
+
+    card.get_by_label("Why are you reading the transcript? (recorded)").fill("assessing risk")
+    card.get_by_role("button", name="Read recent messages").click()
+    expect(card.locator(".transcript")).to_contain_text("pills in front of me")
+    card.get_by_label("Whisper to the mentor (staff only)").fill("Ask whether they are alone.")
+    card.get_by_role("button", name="Send whisper").click()
+    expect(mentor.locator("#messages")).to_contain_text("Ask whether they are alone.")
+
+    with supervisor.expect_popup() as popup:
+        card.get_by_role("button", name="Join the chat").click()
+    expect(popup.value).to_have_url(re.compile(r"/chat/\d+/$"))
+    expect(participant.locator("#messages")).to_contain_text("a supervisor, has joined the chat")
+    expect(participant.locator("#messages")).not_to_contain_text("Ask whether they are alone.")
+
+    card.get_by_label("Outcome").select_option("emergency_services")
+    card.get_by_role("button", name="Resolve").click()
+    expect(supervisor.locator("#notice")).to_contain_text("Confirm that emergency services")
+    card.get_by_label("I confirm that emergency services made contact").check()
+    card.get_by_label("When they made contact").fill("2026-01-01T10:30")
+    supervisor.screenshot(path=str(SCREENSHOTS / "supervisor-1280.png"), full_page=True)
+    card.get_by_role("button", name="Resolve").click()
+    expect(supervisor.locator("#escalations-empty")).to_be_visible()
+    expect(mentor.locator("#escalation-status")).to_contain_text("Emergency services contacted")
+    for context in (supervisor_context, mentor_context, participant_context):
+        context.close()

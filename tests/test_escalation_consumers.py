@@ -1,0 +1,249 @@
+"""The supervisor console socket and the escalation frames of the room protocol."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from chatplatform import roles
+from chatplatform.models import AuditEntry
+from escalation.models import Escalation
+from tests.escalation_fakes import IMMINENT_PHRASE
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.asyncio,
+    pytest.mark.usefixtures("fake_detector"),
+]
+
+IMMINENT_TEXT = f"I have the {IMMINENT_PHRASE} right now"
+
+
+async def connect(ws_connect, session_for, who, path: str):
+    key = await sync_to_async(session_for)(who)
+    connected, code, socket = await ws_connect(path, key)
+    assert connected, code
+    return socket
+
+
+async def open_console(ws_connect, session_for, supervisor):
+    socket = await connect(ws_connect, session_for, supervisor, "/ws/supervisor/")
+    snapshot = await socket.receive_type("escalations")
+    return socket, snapshot
+
+
+async def open_room(ws_connect, session_for, who, room):
+    socket = await connect(ws_connect, session_for, who, f"/ws/rooms/{room.pk}/")
+    await socket.receive_type("hello")
+    return socket
+
+
+async def say(socket, body: str) -> dict:
+    await socket.send({"type": "message.send", "client_id": str(uuid.uuid4()), "body": body})
+    return await socket.receive_type("message.ack")
+
+
+@pytest.fixture
+async def scene(make_direct_chat, make_staff):
+    room, participant, mentor = await sync_to_async(make_direct_chat)()
+    supervisor = await sync_to_async(make_staff)(roles.SUPERVISOR)
+    return room, participant, mentor, supervisor
+
+
+class TestConsoleHandshake:
+    async def test_anonymous_visitor_is_refused(self, ws_connect):
+        connected, code, _ = await ws_connect("/ws/supervisor/")
+        assert (connected, code) == (False, 4401)
+
+    async def test_participant_is_refused(self, ws_connect, session_for, make_participant):
+        key = await sync_to_async(session_for)(await sync_to_async(make_participant)())
+        connected, code, _ = await ws_connect("/ws/supervisor/", key)
+        assert (connected, code) == (False, 4403)
+
+    @pytest.mark.parametrize("role", [roles.MENTOR, roles.EVALUATOR])
+    async def test_mentors_and_evaluators_are_refused(
+        self, role, ws_connect, session_for, make_staff
+    ):
+        key = await sync_to_async(session_for)(await sync_to_async(make_staff)(role))
+        connected, code, _ = await ws_connect("/ws/supervisor/", key)
+        assert (connected, code) == (False, 4403)
+
+    @pytest.mark.parametrize("role", [roles.SUPERVISOR, roles.ADMIN])
+    async def test_supervisors_and_admins_get_the_open_escalations(
+        self, role, ws_connect, session_for, make_staff
+    ):
+        _, snapshot = await open_console(
+            ws_connect, session_for, await sync_to_async(make_staff)(role)
+        )
+        assert snapshot["escalations"] == []
+
+    async def test_signing_out_closes_the_console(self, ws_connect, make_staff):
+        from django.test import Client
+
+        supervisor = await sync_to_async(make_staff)(roles.SUPERVISOR)
+        client = Client()
+        await sync_to_async(client.force_login)(supervisor)
+        connected, _, console = await ws_connect(
+            "/ws/supervisor/", client.cookies["sessionid"].value
+        )
+        assert connected
+        await console.receive_type("escalations")
+        await sync_to_async(client.post)("/accounts/logout/")
+        assert (await console.receive_type("closed"))["reason"] == "signed_out"
+
+
+class TestLiveAlerts:
+    async def test_risk_message_reaches_the_console_as_an_imminent_alert(
+        self, ws_connect, session_for, scene
+    ):
+        room, participant, _, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        chat = await open_room(ws_connect, session_for, participant, room)
+        await say(chat, IMMINENT_TEXT)
+        frames = {}
+        while len(frames) < 2:  # the page and the console update, in either order
+            frame = await console.receive()
+            if frame["type"] in ("escalation.changed", "escalation.page"):
+                frames.setdefault(frame["type"], frame)
+        changed, page = frames["escalation.changed"], frames["escalation.page"]
+        assert changed["event"] == "opened"
+        assert changed["escalation"]["level"] == "imminent"
+        assert changed["escalation"]["room"] == room.pk
+        assert changed["escalation"]["reasons"] == ["means", "timeframe"]
+        assert page["escalation"]["id"] == changed["escalation"]["id"]
+
+    async def test_participant_sees_the_crisis_panel_in_the_room(
+        self, ws_connect, session_for, scene
+    ):
+        room, participant, _, _ = scene
+        chat = await open_room(ws_connect, session_for, participant, room)
+        await say(chat, IMMINENT_TEXT)
+        panel = await chat.receive_type("crisis.support")
+        assert panel["emergency_first"]
+        # Transactional tests start without the seeded crisis lines; the panel still says what
+        # to do.
+        assert "emergency number" in panel["paragraphs"][0]
+
+    async def test_mentor_in_the_room_sees_the_status_but_the_participant_does_not(
+        self, ws_connect, session_for, scene
+    ):
+        room, participant, mentor, _ = scene
+        mentor_socket = await open_room(ws_connect, session_for, mentor, room)
+        chat = await open_room(ws_connect, session_for, participant, room)
+        await say(chat, IMMINENT_TEXT)
+        status = await mentor_socket.receive_type("escalation.status")
+        assert status["escalation"]["state"] == "open"
+        await chat.receive_type("crisis.support")
+        assert await chat.nothing(0.3)
+
+
+class TestConsoleActions:
+    async def escalate(self, ws_connect, session_for, scene) -> int:
+        room, participant, _, _ = scene
+        chat = await open_room(ws_connect, session_for, participant, room)
+        await say(chat, IMMINENT_TEXT)
+        return (await sync_to_async(Escalation.objects.get)(room=room)).pk
+
+    async def test_acknowledge_then_join_then_resolve(self, ws_connect, session_for, scene):
+        room, _, _, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        escalation = await self.escalate(ws_connect, session_for, scene)
+        await console.send({"type": "escalation.ack", "escalation": escalation, "ref": "a1"})
+        done = await console.receive_type("escalation.done")
+        assert (done["action"], done["ref"]) == ("escalation.ack", "a1")
+        acknowledged = await console.receive_type("escalation.changed")
+        while acknowledged["event"] != "acknowledged":
+            acknowledged = await console.receive_type("escalation.changed")
+        await console.send({"type": "escalation.join", "escalation": escalation})
+        joined = await console.receive_type("escalation.done")
+        assert joined["room"] == room.pk
+        await console.send(
+            {"type": "escalation.resolve", "escalation": escalation, "outcome": "de_escalated"}
+        )
+        await console.receive_type("escalation.done")
+        record = await sync_to_async(Escalation.objects.get)(pk=escalation)
+        assert record.state == "resolved" and record.outcome == "de_escalated"
+
+    async def test_refused_action_is_an_error_frame_and_the_socket_stays_open(
+        self, ws_connect, session_for, scene
+    ):
+        _, _, _, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        escalation = await self.escalate(ws_connect, session_for, scene)
+        await console.send(
+            {"type": "escalation.resolve", "escalation": escalation, "outcome": "false_alarm"}
+        )
+        error = await console.receive_type("error")
+        assert error["code"] == "not_acknowledged"
+        await console.send({"type": "ping"})
+        await console.receive_type("pong")
+
+    async def test_emergency_contact_time_must_carry_a_time_zone(
+        self, ws_connect, session_for, scene
+    ):
+        _, _, _, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        await console.send(
+            {
+                "type": "escalation.resolve",
+                "escalation": 1,
+                "outcome": "emergency_services",
+                "emergency_confirmed": True,
+                "emergency_contacted_at": "2026-11-28T12:00:00",
+            }
+        )
+        error = await console.receive_type("error")
+        assert error["code"] == "invalid"
+
+    async def test_transcript_over_the_socket_is_audited(self, ws_connect, session_for, scene):
+        _, _, _, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        escalation = await self.escalate(ws_connect, session_for, scene)
+        await console.send(
+            {"type": "escalation.transcript", "escalation": escalation, "reason": "assessing"}
+        )
+        transcript = await console.receive_type("escalation.transcript")
+        assert IMMINENT_TEXT in [m["body"] for m in transcript["messages"]]
+        assert await sync_to_async(AuditEntry.objects.filter(action="transcript.read").count)() == 1
+
+
+class TestRoomFrames:
+    async def test_mentor_escalates_from_the_room(self, ws_connect, session_for, scene):
+        room, _, mentor, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        mentor_socket = await open_room(ws_connect, session_for, mentor, room)
+        await mentor_socket.send(
+            {"type": "escalation.raise", "reason": "suicidal_thoughts", "level": "high"}
+        )
+        status = await mentor_socket.receive_type("escalation.status")
+        assert status["escalation"]["source"] == "mentor"
+        changed = await console.receive_type("escalation.changed")
+        assert changed["escalation"]["level"] == "high"
+
+    async def test_participant_cannot_send_the_escalate_frame(self, ws_connect, session_for, scene):
+        room, participant, _, _ = scene
+        chat = await open_room(ws_connect, session_for, participant, room)
+        await chat.send({"type": "escalation.raise", "reason": "other"})
+        error = await chat.receive_type("error")
+        assert error["code"] == "forbidden"
+
+    async def test_participant_presses_urgent_help_in_the_room(
+        self, ws_connect, session_for, scene
+    ):
+        room, participant, _, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        chat = await open_room(ws_connect, session_for, participant, room)
+        await chat.send({"type": "urgent.help"})
+        panel = await chat.receive_type("crisis.support")
+        assert panel["level"] == "imminent"
+        changed = await console.receive_type("escalation.changed")
+        assert changed["escalation"]["source"] == "participant"
+
+    async def test_mentor_asks_for_the_current_status(self, ws_connect, session_for, scene):
+        room, _, mentor, _ = scene
+        mentor_socket = await open_room(ws_connect, session_for, mentor, room)
+        await mentor_socket.send({"type": "escalation.status"})
+        status = await mentor_socket.receive_type("escalation.status")
+        assert status["escalation"] is None

@@ -1,0 +1,123 @@
+"""The supervisor console page, the urgent-help endpoint and the escalation controls in pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from chatplatform import roles
+from chatplatform.models import Participant, QueueTicket
+from chatplatform.services.participants import SESSION_KEY
+from escalation.models import Escalation
+
+pytestmark = pytest.mark.django_db
+
+
+def staff_client(user) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def participant_client(participant: Participant) -> Client:
+    client = Client()
+    session = client.session
+    session[SESSION_KEY] = participant.pk
+    session.save()
+    return client
+
+
+class TestSupervisorConsolePage:
+    @pytest.mark.parametrize("role", [roles.SUPERVISOR, roles.ADMIN])
+    def test_supervisors_and_admins_get_the_console(self, role, make_staff):
+        response = staff_client(make_staff(role)).get("/supervisor/")
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert 'data-ws-path="/ws/supervisor/"' in page
+        assert "Emergency services contacted" in page
+
+    @pytest.mark.parametrize("role", [roles.MENTOR, roles.EVALUATOR])
+    def test_other_staff_are_refused(self, role, make_staff):
+        assert staff_client(make_staff(role)).get("/supervisor/").status_code == 403
+
+    def test_participants_are_sent_to_the_staff_login(self, make_participant):
+        response = participant_client(make_participant()).get("/supervisor/")
+        assert response.status_code == 302
+        assert response.url.startswith("/accounts/login/")
+
+
+class TestUrgentHelpEndpoint:
+    def test_landing_and_queue_pages_show_the_urgent_help_button(self, client, make_participant):
+        assert 'action="/help/urgent/"' in client.get("/").content.decode()
+        participant = make_participant()
+        visitor = participant_client(participant)
+        visitor.post("/chat/request/")
+        assert 'action="/help/urgent/"' in visitor.get("/queue/").content.decode()
+
+    def test_first_time_visitor_gets_help_and_an_escalation_without_a_mentor(self, client):
+        client.get("/")
+        response = client.post("/help/urgent/")
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "You don&#x27;t have to go through this alone" in page
+        assert "Call 911 now" in page
+        assert 'data-ws-path="/ws/queue/"' in page
+        participant = Participant.objects.get()
+        escalation = Escalation.objects.get()
+        assert (escalation.participant, escalation.room) == (participant, None)
+        assert QueueTicket.objects.get(participant=participant).priority > 0
+
+    def test_the_chosen_region_decides_the_lines(self, client):
+        client.get("/")
+        client.post("/help/region/", {"region": "GB"})
+        page = client.post("/help/urgent/").content.decode()
+        assert "Samaritans" in page
+        assert "988 Suicide" not in page
+
+    def test_a_participant_in_a_chat_is_sent_back_to_it(self, make_direct_chat):
+        room, participant, _ = make_direct_chat()
+        page = participant_client(participant).post("/help/urgent/").content.decode()
+        assert f'href="/chat/{room.pk}/"' in page
+        assert Escalation.objects.get().room == room
+
+    def test_a_network_over_the_identity_limit_still_sees_the_lines_but_pages_nobody(
+        self, settings
+    ):
+        settings.NEW_IDENTITIES_PER_HOUR = 1
+        Client().post("/help/urgent/")
+        response = Client().post("/help/urgent/")
+        assert response.status_code == 429
+        assert "988" in response.content.decode()
+        assert Escalation.objects.count() == 1
+
+    def test_staff_are_not_participants(self, make_staff):
+        response = staff_client(make_staff(roles.MENTOR)).post("/help/urgent/")
+        assert response.status_code == 302
+        assert not Escalation.objects.exists()
+
+    def test_it_only_accepts_post(self, client):
+        assert client.get("/help/urgent/").status_code == 405
+
+
+class TestRoomPage:
+    def test_participant_sees_the_urgent_help_button_and_no_staff_tools(self, make_direct_chat):
+        room, participant, _ = make_direct_chat()
+        page = participant_client(participant).get(f"/chat/{room.pk}/").content.decode()
+        assert 'id="urgent-help"' in page
+        assert 'id="crisis-support"' in page
+        assert "escalate-form" not in page
+
+    def test_mentor_sees_the_escalate_form_and_the_protocol(self, make_direct_chat):
+        room, _, mentor = make_direct_chat()
+        page = staff_client(mentor).get(f"/chat/{room.pk}/").content.decode()
+        assert 'id="escalate-form"' in page
+        assert "Are you thinking about suicide?" in page
+        assert 'id="escalation-status"' in page
+        assert 'id="urgent-help"' not in page
+
+
+def test_supervisors_find_their_console_from_the_staff_console(make_staff):
+    page = staff_client(make_staff(roles.SUPERVISOR)).get("/staff/").content.decode()
+    assert 'href="/supervisor/"' in page
+    mentor_page = staff_client(make_staff(roles.MENTOR)).get("/staff/").content.decode()
+    assert 'href="/supervisor/"' not in mentor_page
