@@ -20,6 +20,9 @@ run: setup
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (staff sign-in: http://127.0.0.1:$(PORT)/accounts/login/)"
+	@echo "The escalation worker (repeat pages) runs alongside; Ctrl-C stops both."
+	DEBUG=$${DEBUG:-true} $(PY) manage.py escalation_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(PY) -m daphne -b 127.0.0.1 -p $(PORT) chatplatform.asgi:application
 
 system-deps:

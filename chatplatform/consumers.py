@@ -71,7 +71,11 @@ class FrameConsumer(AsyncWebsocketConsumer):
         # queued every broadcast delivery behind the database work.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
-            raise ValueError(f"no handler for message type {message['type']}")
+            if message["type"].startswith("websocket."):
+                raise ValueError(f"no handler for message type {message['type']}")
+            # An actor's events go to all their sockets (a mentor's console and chat
+            # pages alike); a socket ignores the ones that are not for its page.
+            return
         if not hasattr(self, "connection_id"):
             self.connection_id = uuid.uuid4().hex[:16]
             self.opened_at = time.monotonic()

@@ -327,3 +327,19 @@ class TestDirectChat:
         key = await sync_to_async(session_for)(mentor)
         connected, code, _ = await ws_connect(f"/ws/rooms/{room.pk}/", key)
         assert (connected, code) == (False, 4403)
+
+
+class TestActorEvents:
+    async def test_an_event_for_another_page_leaves_the_room_socket_open(
+        self, ws_connect, session_for, make_participant, group_room
+    ):
+        from channels.layers import get_channel_layer
+
+        room, _ = group_room
+        participant = await sync_to_async(make_participant)()
+        socket, _ = await open_room(ws_connect, session_for, participant, room)
+        layer = get_channel_layer()
+        await layer.group_send(f"actor.p{participant.pk}", {"type": "queue.matched", "room": 99})
+        await layer.group_send(f"actor.p{participant.pk}", {"type": "chat.assigned", "room": 99})
+        await socket.send(send_frame("still connected"))
+        assert (await socket.receive_type("message.ack"))["id"] >= 1
