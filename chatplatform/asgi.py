@@ -3,6 +3,7 @@
 Every installed app may contribute ``<app>.routing.websocket_urlpatterns``.
 """
 
+import gc
 import os
 from importlib import import_module
 
@@ -46,3 +47,10 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded at start (Django, the apps, the risk rules, numpy) lives for the
+# process's life. Freezing it keeps the garbage collector from re-scanning it: a full
+# collection took ~80 ms here, a pause every socket felt. Collecting young objects less
+# often cut the load benchmark's p99 from ~600 ms to ~35 ms at 200 messages/s.
+gc.freeze()
+gc.set_threshold(50_000, 20, 100)
