@@ -80,6 +80,7 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     deliveries: int = 0
     errors: int = 0
+    unanswered: int = 0
     error_codes: dict[str, int] = field(default_factory=dict)
 
     def on_frame(self, client: Client, frame: dict[str, Any]) -> None:
@@ -202,7 +203,13 @@ async def saturate(
                 else:
                     text = chat_frame(client_id, "x" * 40)
                 await client.connection.send(text)
-            await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
+            try:
+                await asyncio.wait_for(asyncio.gather(*futures), timeout=30)
+            except TimeoutError:
+                # Reported, not fatal: the figure then says how many never came back.
+                stats.unanswered += sum(not future.done() for future in futures)
+                for client_id in [k for k, f in client.acks.items() if f in futures]:
+                    client.acks.pop(client_id, None)
 
     start = time.perf_counter()
     await asyncio.gather(*(pump(c) for c in senders))
@@ -309,6 +316,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "senders": args.saturation_senders,
             "errors": stats.errors - result["errors"],
             "error_codes": stats.error_codes,
+            "unanswered_after_30_s": stats.unanswered,
             "chat_deliveries_per_second": round(full, 1),
             "bare_deliveries_per_second": round(bare, 1),
             "ratio": round(full / bare, 3) if bare else None,
@@ -369,7 +377,8 @@ def main() -> None:
         f"chat {saturation['chat_deliveries_per_second']} "
         f"deliveries/s, bare Channels {saturation['bare_deliveries_per_second']} deliveries/s, "
         f"ratio {saturation['ratio']}, "
-        f"chat errors {saturation['errors']} {saturation['error_codes']}",
+        f"chat errors {saturation['errors']} {saturation['error_codes']}, "
+        f"unanswered {saturation['unanswered_after_30_s']}",
     ]
     sys.stdout.write("\n".join(lines) + "\n")
 

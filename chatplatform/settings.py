@@ -235,7 +235,7 @@ TEMPLATES = [
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "chatplatform.layers.RedisLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 # Frames in flight through Redis are encrypted, so a Redis dump
