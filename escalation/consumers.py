@@ -6,11 +6,15 @@ against its spec, call one service function, send the result or an error.
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chatplatform import frames
@@ -18,8 +22,10 @@ from chatplatform.consumers import CLOSE_FORBIDDEN, FrameConsumer
 from chatplatform.errors import ServiceError
 from chatplatform.frames import field
 from chatplatform.services.access import SUPERVISING_ROLES
-from escalation import services
+from escalation import paging, services
 from escalation.lifecycle import OUTCOMES
+
+logger = logging.getLogger(__name__)
 
 
 def _aware_datetime(name: str, value: Any) -> datetime:
@@ -67,14 +73,39 @@ class SupervisorConsumer(FrameConsumer):
             services.pager_group(self.actor.id),
             self.actor.group,
         )
+        # (escalation, step) of every page shown, so a page heard twice shows once.
+        self.pages_shown: set[tuple[int, int]] = set()
+        # A little before now: a page sent as this socket connected (its pass began
+        # earlier) is still read; the dedup above keeps it from showing twice.
+        read_pages_since = timezone.now() - timedelta(seconds=5)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json(await database_sync_to_async(services.console_snapshot)(self.actor))
+        if settings.ESCALATION_CONSOLES_READ_PAGES:
+            self.page_reader = asyncio.create_task(self._read_worker_pages(read_pages_since))
 
     async def disconnect(self, code: int) -> None:
+        reader = getattr(self, "page_reader", None)
+        if reader is not None:
+            reader.cancel()
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _read_worker_pages(self, since: datetime) -> None:
+        assert self.actor is not None
+        while True:
+            await asyncio.sleep(settings.ESCALATION_WORKER_POLL_SECONDS)
+            try:
+                found = await database_sync_to_async(paging.console_pages_sent_since)(
+                    self.actor.id, since, self.pages_shown
+                )
+            except DatabaseError:
+                # The database went away for a moment; the next read catches up.
+                logger.exception("reading console pages failed")
+                continue
+            for event in found:
+                await self.escalation_page(event)
 
     async def handle(self, frame_type: str, clean: dict[str, Any], ref: str | None) -> None:
         if frame_type == "ping":
@@ -126,6 +157,10 @@ class SupervisorConsumer(FrameConsumer):
         await self.send_json({"type": "chat.assigned", "room": event["room"]})
 
     async def escalation_page(self, event: dict[str, Any]) -> None:
+        shown = (event["escalation"]["id"], event["step"])
+        if shown in self.pages_shown:
+            return
+        self.pages_shown.add(shown)
         await self.send_json(
             {
                 "type": "escalation.page",

@@ -263,6 +263,34 @@ def do_deliver_pages(now: datetime, escalation_id: int | None = None) -> int:
     return delivered
 
 
+def console_pages_sent_since(
+    recipient_id: int, since: datetime, already_shown: set[tuple[int, int]]
+) -> list[dict[str, Any]]:
+    """Console pages of open escalations sent to this supervisor since ``since``.
+
+    The worker publishes repeat pages through the channel layer. Without Redis that
+    layer lives inside the worker's own process, so a supervisor console on the web
+    process reads the pages from here instead. ``already_shown`` holds the
+    (escalation, step) pairs the console has already shown; those are left out.
+    """
+    pages = (
+        Page.objects.filter(
+            recipient_id=recipient_id,
+            channel=Page.Channel.CONSOLE,
+            sent_at__gte=since,
+            escalation__state=Escalation.State.OPEN,
+        )
+        .select_related("escalation__room", "escalation__participant")
+        .order_by("sent_at", "pk")
+    )
+    now = timezone.now()
+    return [
+        page_event(page.step, summary(page.escalation, now))
+        for page in pages
+        if (page.escalation_id, page.step) not in already_shown
+    ]
+
+
 def run_once(now: datetime | None = None) -> tuple[int, int]:
     """One pass of the worker: (policy steps run, pages delivered)."""
     now = now or timezone.now()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
 from chatplatform import roles
 from chatplatform.models import AuditEntry
+from escalation import paging, services
 from escalation.models import Escalation
 from tests.escalation_fakes import IMMINENT_PHRASE
 
@@ -247,3 +250,63 @@ class TestRoomFrames:
         await mentor_socket.send({"type": "escalation.status"})
         status = await mentor_socket.receive_type("escalation.status")
         assert status["escalation"] is None
+
+
+def open_escalation_a_minute_ago(room, participant) -> Escalation:
+    """An imminent escalation whose first repeat (T1, 60 s) is due now."""
+    return services.do_open_escalation(
+        source=Escalation.Source.AUTOMATIC,
+        level=Escalation.Level.IMMINENT,
+        reasons=["means"],
+        room_id=room.pk,
+        participant=participant,
+        now=timezone.now() - timedelta(seconds=61),
+    ).escalation
+
+
+class TestPagesSentByTheWorkerProcess:
+    """Without Redis the worker's channel layer is its own; consoles read its pages instead."""
+
+    @pytest.fixture(autouse=True)
+    def quick_reads(self, settings):
+        settings.ESCALATION_T1_SECONDS = 60
+        settings.ESCALATION_T2_SECONDS = 180
+        settings.ESCALATION_CONSOLES_READ_PAGES = True
+        settings.ESCALATION_WORKER_POLL_SECONDS = 0.1
+
+    async def test_repeat_page_from_another_process_reaches_the_console(
+        self, ws_connect, session_for, scene, sent_events
+    ):
+        # sent_events swallows every channel-layer publish, as another process's layer would.
+        room, participant, _, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        escalation = await sync_to_async(open_escalation_a_minute_ago)(room, participant)
+        await sync_to_async(paging.run_once)()
+        page = await console.receive_type("escalation.page")
+        assert (page["step"], page["repeat"]) == (1, True)
+        assert page["escalation"]["id"] == escalation.pk
+        assert await console.nothing(0.5)
+
+    async def test_page_heard_through_the_layer_and_read_from_the_database_shows_once(
+        self, ws_connect, session_for, scene
+    ):
+        room, participant, _, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        await sync_to_async(open_escalation_a_minute_ago)(room, participant)
+        await sync_to_async(paging.run_once)()
+        pages = []
+        while not await console.nothing(0.5):
+            frame = await console.receive()
+            if frame["type"] == "escalation.page":
+                pages.append(frame["step"])
+        assert pages == [0, 1]
+
+    async def test_consoles_leave_pages_to_redis_when_it_carries_them(
+        self, ws_connect, session_for, scene, sent_events, settings
+    ):
+        settings.ESCALATION_CONSOLES_READ_PAGES = False
+        room, participant, _, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        await sync_to_async(open_escalation_a_minute_ago)(room, participant)
+        await sync_to_async(paging.run_once)()
+        assert await console.nothing(0.5)

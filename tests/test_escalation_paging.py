@@ -209,3 +209,27 @@ def test_failing_email_is_retried_then_given_up_without_blocking_console_pages(
         run_at(T2)
     assert all(page.failed_at is not None for page in emails)
     assert all(page.attempts == paging.MAX_ATTEMPTS for page in emails)
+
+
+def test_console_reads_the_pages_sent_to_its_supervisor_since_a_moment(team, escalation):
+    primary, backup, _ = team
+    run_at(T1)
+    read = paging.console_pages_sent_since(primary.pk, T0, set())
+    assert [(p["step"], p["repeat"]) for p in read] == [(0, False), (1, True)]
+    assert read[1]["escalation"]["id"] == escalation.pk
+    assert [p["step"] for p in paging.console_pages_sent_since(backup.pk, T0, set())] == [1]
+    assert paging.console_pages_sent_since(primary.pk, T0 + T1 + timedelta(seconds=1), set()) == []
+
+
+def test_console_does_not_read_again_a_page_it_has_shown(team, escalation):
+    primary, _, _ = team
+    run_at(T1)
+    shown = {(escalation.pk, 0)}
+    assert [p["step"] for p in paging.console_pages_sent_since(primary.pk, T0, shown)] == [1]
+
+
+def test_console_reads_no_pages_of_an_acknowledged_escalation(team, escalation):
+    primary, _, _ = team
+    run_at(T1)
+    services.do_acknowledge(staff_actor(primary), escalation.pk, now=T1 + T0)
+    assert paging.console_pages_sent_since(primary.pk, T0, set()) == []
