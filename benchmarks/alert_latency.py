@@ -75,9 +75,15 @@ class AlertProbes:
             ]
         )
 
+    missing: list[int] = []
+    unacked: list[int] = []
+
     async def fire(self, seconds: float) -> dict[str, list[float]]:
         """One risk message per probe, evenly over ``seconds``; latencies in seconds."""
         sent: dict[int, float] = {}
+        # The ack (or an error) for each probe's message: an alert missing for a
+        # message the server never stored is a different failure from a lost alert.
+        acked: dict[int, asyncio.Future] = {}
         arrivals: dict[str, dict[int, float]] = {"escalation.changed": {}, "escalation.page": {}}
 
         async def listen() -> None:
@@ -93,7 +99,9 @@ class AlertProbes:
         for n, probe in enumerate(self.probes):
             await asyncio.sleep(max(0.0, start + n * interval - time.perf_counter()))
             sent[probe.room] = time.perf_counter()
-            frame = {"type": "message.send", "client_id": str(uuid.uuid4()), "body": RISK_MESSAGE}
+            client_id = str(uuid.uuid4())
+            acked[probe.room] = probe.acks[client_id] = asyncio.get_running_loop().create_future()
+            frame = {"type": "message.send", "client_id": client_id, "body": RISK_MESSAGE}
             await probe.connection.send(json.dumps(frame))
         try:
             await asyncio.wait_for(listener, timeout=60)
@@ -102,6 +110,8 @@ class AlertProbes:
         await close_all(self.probes)
         await self.supervisor.close()
         changed, pages = arrivals["escalation.changed"], arrivals["escalation.page"]
+        self.missing = sorted(room for room in sent if room not in changed and room not in pages)
+        self.unacked = sorted(room for room, future in acked.items() if not future.done())
         first = {
             room: min(seen[room] for seen in (changed, pages) if room in seen)
             for room in sent
@@ -143,6 +153,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         [sys.executable, "manage.py", "escalation_worker"],
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    probes: AlertProbes | None = None
     try:
         stats = Stats()
         clients = await open_many(
@@ -165,7 +176,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         stop_process(worker)
         node.stop()
-        shutil.rmtree(directory, ignore_errors=True)
+        missing = probes.missing if probes is not None else []
+        if missing:
+            # Kept for inspection: the database and the server's log say where they went.
+            sys.stdout.write(
+                f"alerts missing for rooms {missing} (never acknowledged: "
+                f"{probes.unacked if probes else []}); kept {directory}\n"
+            )
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
     return {
         "clients": args.clients,
         "rate": args.rate,

@@ -291,7 +291,26 @@ def console_pages_sent_since(
     ]
 
 
+def _work_waiting(now: datetime) -> bool:
+    """Whether a pass has anything to do; plain reads, so no write lock is taken."""
+    due = Escalation.objects.filter(state=Escalation.State.OPEN, next_page_at__lte=now)
+    pending = Page.objects.filter(
+        sent_at__isnull=True,
+        cancelled_at__isnull=True,
+        failed_at__isnull=True,
+        escalation__state=Escalation.State.OPEN,
+    )
+    return due.exists() or pending.exists()
+
+
 def run_once(now: datetime | None = None) -> tuple[int, int]:
-    """One pass of the worker: (policy steps run, pages delivered)."""
+    """One pass of the worker: (policy steps run, pages delivered).
+
+    On SQLite each transaction below takes the database's single write lock at
+    its start, and a worker process descheduled while holding it stalls every
+    message of the web process; so an idle pass, by far the most common, only reads.
+    """
     now = now or timezone.now()
+    if not _work_waiting(now):
+        return 0, 0
     return do_advance_due(now), do_deliver_pages(now)
