@@ -111,11 +111,6 @@ if _unknown_regions:
 
 if ESCALATION_T2_SECONDS <= ESCALATION_T1_SECONDS:
     _fail("ESCALATION_T2_SECONDS must be longer than ESCALATION_T1_SECONDS")
-# The escalation worker is its own process. Without Redis the channel layer lives
-# inside each process, so the worker's repeat pages cannot reach the web process's
-# sockets; supervisor consoles then read their pages from the database.
-ESCALATION_CONSOLES_READ_PAGES = not REDIS_URL
-
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST

@@ -82,8 +82,7 @@ class SupervisorConsumer(FrameConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json(await database_sync_to_async(services.console_snapshot)(self.actor))
-        if settings.ESCALATION_CONSOLES_READ_PAGES:
-            self.page_reader = asyncio.create_task(self._read_worker_pages(read_pages_since))
+        self.page_reader = asyncio.create_task(self._read_pages(read_pages_since))
 
     async def disconnect(self, code: int) -> None:
         reader = getattr(self, "page_reader", None)
@@ -92,7 +91,12 @@ class SupervisorConsumer(FrameConsumer):
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def _read_worker_pages(self, since: datetime) -> None:
+    async def _read_pages(self, since: datetime) -> None:
+        """Pages also come from the database, so none is lost with a channel-layer event.
+
+        Without Redis the worker's layer lives in its own process and reaches no
+        socket; with any layer, an event to a consumer whose queue is full is dropped.
+        """
         assert self.actor is not None
         while True:
             await asyncio.sleep(settings.ESCALATION_WORKER_POLL_SECONDS)

@@ -268,10 +268,11 @@ def console_pages_sent_since(
 ) -> list[dict[str, Any]]:
     """Console pages of open escalations sent to this supervisor since ``since``.
 
-    The worker publishes repeat pages through the channel layer. Without Redis that
-    layer lives inside the worker's own process, so a supervisor console on the web
-    process reads the pages from here instead. ``already_shown`` holds the
-    (escalation, step) pairs the console has already shown; those are left out.
+    Pages are published through the channel layer, which can lose them: without
+    Redis the worker's layer lives inside its own process, and any layer drops an
+    event for a consumer whose queue is full. Consoles therefore also read them
+    from here. ``already_shown`` holds the (escalation, step) pairs the console
+    has already shown; those are left out.
     """
     pages = (
         Page.objects.filter(

@@ -264,17 +264,19 @@ def open_escalation_a_minute_ago(room, participant) -> Escalation:
     ).escalation
 
 
-class TestPagesSentByTheWorkerProcess:
-    """Without Redis the worker's channel layer is its own; consoles read its pages instead."""
+class TestPagesTheChannelLayerLost:
+    """A page event can be lost (the worker's own in-memory layer, a full queue).
+
+    Consoles read their pages from the database too.
+    """
 
     @pytest.fixture(autouse=True)
     def quick_reads(self, settings):
         settings.ESCALATION_T1_SECONDS = 60
         settings.ESCALATION_T2_SECONDS = 180
-        settings.ESCALATION_CONSOLES_READ_PAGES = True
         settings.ESCALATION_WORKER_POLL_SECONDS = 0.1
 
-    async def test_repeat_page_from_another_process_reaches_the_console(
+    async def test_repeat_page_the_layer_never_delivered_reaches_the_console(
         self, ws_connect, session_for, scene, sent_events
     ):
         # sent_events swallows every channel-layer publish, as another process's layer would.
@@ -301,12 +303,18 @@ class TestPagesSentByTheWorkerProcess:
                 pages.append(frame["step"])
         assert pages == [0, 1]
 
-    async def test_consoles_leave_pages_to_redis_when_it_carries_them(
-        self, ws_connect, session_for, scene, sent_events, settings
+    async def test_first_page_the_layer_dropped_reaches_the_console(
+        self, ws_connect, session_for, scene, sent_events
     ):
-        settings.ESCALATION_CONSOLES_READ_PAGES = False
         room, participant, _, supervisor = scene
         console, _ = await open_console(ws_connect, session_for, supervisor)
-        await sync_to_async(open_escalation_a_minute_ago)(room, participant)
-        await sync_to_async(paging.run_once)()
-        assert await console.nothing(0.5)
+        escalation = await sync_to_async(services.do_open_escalation)(
+            source=Escalation.Source.AUTOMATIC,
+            level=Escalation.Level.IMMINENT,
+            reasons=["means"],
+            room_id=room.pk,
+            participant=participant,
+        )
+        page = await console.receive_type("escalation.page")
+        assert (page["step"], page["repeat"]) == (0, False)
+        assert page["escalation"]["id"] == escalation.escalation.pk
