@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.servers import REPO_ROOT
+from tests.servers import REPO_ROOT, manage
 
 pytestmark = pytest.mark.integration
 
@@ -134,4 +134,41 @@ def test_chat_page_reconnects_and_resumes_after_the_server_restarts(browser, sta
     expect(page.locator("#conn-status")).to_have_text("Connected", timeout=30000)
     expect(page.locator("#messages li[data-id]")).to_have_count(2)
     expect(page.locator("#messages li.pending")).to_have_count(0)
+    context.close()
+
+
+# Runs in its own process, so its broadcast goes to that process's in-memory
+# channel layer and never reaches the node's sockets: a lost live event.
+POST_UNHEARD_NOTICE = """
+from chatplatform.models import Room
+from chatplatform.services.messages import do_post_notice
+do_post_notice(Room.objects.get(slug="general-support"), "A notice whose live event was lost")
+"""
+
+
+def test_chat_page_catches_up_when_a_live_message_never_arrived(browser, start_nodes):
+    from playwright.sync_api import expect
+
+    (node,) = start_nodes()
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(node.base_url + "/")
+    page.get_by_role("link", name="General support").click()
+    expect(page.locator("#conn-status")).to_have_text("Connected")
+    page.get_by_label("Your message").fill("first message")
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages li[data-id]")).to_have_count(1)
+
+    manage(node.env, "shell", "-c", POST_UNHEARD_NOTICE)
+    page.wait_for_timeout(500)
+    expect(page.locator("#messages")).not_to_contain_text("whose live event was lost")
+
+    page.get_by_label("Your message").fill("second message")
+    page.keyboard.press("Enter")
+    expect(page.locator("#messages")).to_contain_text("A notice whose live event was lost")
+    ids = page.locator("#messages li[data-id]").evaluate_all(
+        "items => items.map(item => Number(item.dataset.id))"
+    )
+    assert ids == sorted(ids) and len(ids) == 3
     context.close()

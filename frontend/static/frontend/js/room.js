@@ -21,6 +21,7 @@ const state = {
   lastId: 0,
   oldestId: null,
   loaded: false,
+  resuming: false, // a catch-up resume is in flight
   open: root.dataset.open === "true",
   elements: new Map(), // message id -> <li>
   pending: new Map(), // client_id -> <li> not yet acknowledged
@@ -222,11 +223,24 @@ function resumePoint() {
   return Math.max(0, state.lastId - RESUME_OVERLAP);
 }
 
+// A live event can be lost (a node's queue for this socket was full): a message
+// whose id skips past the newest one seen asks for everything after that one.
+// Ids this person may not see (staff whispers, messages still held) also leave
+// gaps; the resume then finds nothing new, which costs one small frame.
+function catchUpOnGap(frame) {
+  if (!state.loaded || state.resuming || frame.id == null) return;
+  if (frame.id > state.lastId + 1) {
+    state.resuming = true;
+    socket.send({ type: "resume", after: state.lastId });
+  }
+}
+
 function handleFrame(frame) {
   // Feature modules (moderation.js) see every frame and send theirs with a "chat:send" event.
   document.dispatchEvent(new CustomEvent("chat:frame", { detail: frame }));
   switch (frame.type) {
     case "hello":
+      state.resuming = false;
       setOpen(frame.open);
       if (!frame.open) chatEnded();
       if (!state.loaded) socket.send({ type: "history", limit: 50 });
@@ -245,9 +259,11 @@ function handleFrame(frame) {
       break;
     case "resume.done":
       state.lastId = Math.max(state.lastId, frame.last_id);
+      state.resuming = false;
       flushOutbox();
       break;
     case "message":
+      catchUpOnGap(frame);
       addMessage(frame);
       if (!frame.mine) typingLine.textContent = "";
       break;
