@@ -86,11 +86,19 @@ class AlertProbes:
         acked: dict[int, asyncio.Future] = {}
         arrivals: dict[str, dict[int, float]] = {"escalation.changed": {}, "escalation.page": {}}
 
+        probe_rooms = {probe.room for probe in self.probes}
+
         async def listen() -> None:
             while min(len(seen) for seen in arrivals.values()) < len(self.probes):
                 frame = await self.console.receive(timeout=60)
                 seen = arrivals.get(frame["type"])
-                if seen is not None and frame.get("event", "opened") == "opened":
+                # Only the probes' rooms count: an alert from anywhere else must not
+                # end the wait before the last probe's alert has arrived.
+                if (
+                    seen is not None
+                    and frame.get("event", "opened") == "opened"
+                    and frame["escalation"]["room"] in probe_rooms
+                ):
                     seen.setdefault(frame["escalation"]["room"], time.perf_counter())
 
         listener = asyncio.create_task(listen())

@@ -174,8 +174,10 @@ async def paced(clients: list[Client], stats: Stats, rate: float, seconds: float
             client_id = str(uuid.uuid4())
             stats.sent_at[client_id] = time.perf_counter()
             stats.sender_of[client_id] = client.name
+            # A number, not a piece of the uuid: hex such as "c7b" reads as leetspeak
+            # for "ctb" (a suicide euphemism), and a load message then opened an escalation.
             await client.connection.send(
-                chat_frame(client_id, "How are you doing today? " + client_id[:8])
+                chat_frame(client_id, f"How are you doing today? ({sent})")
             )
             sent += 1
         await asyncio.sleep(interval / 2)
