@@ -89,10 +89,12 @@ def recipients(step: policy.Step, now: datetime) -> list[User]:
     return list(chosen.values())
 
 
+def _open_and_due(now: datetime) -> QuerySet[Escalation]:
+    return Escalation.objects.filter(state=Escalation.State.OPEN, next_page_at__lte=now)
+
+
 def _due(now: datetime, escalation_id: int | None) -> QuerySet[Escalation]:
-    queryset = Escalation.objects.select_for_update(skip_locked=True).filter(
-        state=Escalation.State.OPEN, next_page_at__lte=now
-    )
+    queryset = _open_and_due(now).select_for_update(skip_locked=True)
     if escalation_id is not None:
         queryset = queryset.filter(pk=escalation_id)
     return queryset.order_by("next_page_at", "pk")[:ADVANCE_BATCH]
@@ -135,16 +137,18 @@ def do_advance_due(now: datetime, escalation_id: int | None = None) -> int:
     return advanced
 
 
+def _unsent() -> QuerySet[Page]:
+    return Page.objects.filter(
+        sent_at__isnull=True,
+        cancelled_at__isnull=True,
+        failed_at__isnull=True,
+        escalation__state=Escalation.State.OPEN,
+    )
+
+
 def _pending(escalation_id: int | None) -> QuerySet[Page]:
     queryset = (
-        Page.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("recipient")
-        .filter(
-            sent_at__isnull=True,
-            cancelled_at__isnull=True,
-            failed_at__isnull=True,
-            escalation__state=Escalation.State.OPEN,
-        )
+        _unsent().select_for_update(skip_locked=True, of=("self",)).select_related("recipient")
     )
     if escalation_id is not None:
         queryset = queryset.filter(escalation_id=escalation_id)
@@ -294,14 +298,7 @@ def console_pages_sent_since(
 
 def _work_waiting(now: datetime) -> bool:
     """Whether a pass has anything to do; plain reads, so no write lock is taken."""
-    due = Escalation.objects.filter(state=Escalation.State.OPEN, next_page_at__lte=now)
-    pending = Page.objects.filter(
-        sent_at__isnull=True,
-        cancelled_at__isnull=True,
-        failed_at__isnull=True,
-        escalation__state=Escalation.State.OPEN,
-    )
-    return due.exists() or pending.exists()
+    return _open_and_due(now).exists() or _unsent().exists()
 
 
 def run_once(now: datetime | None = None) -> tuple[int, int]:

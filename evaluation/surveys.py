@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from chatplatform.errors import ServiceError
 from chatplatform.models import Participant, QueueTicket, Room, RoomMembership
+from chatplatform.services.queue import active_direct_room
 from escalation.models import Escalation
 from evaluation import registry, selfcode
 from evaluation.instruments import Instrument, InstrumentError
@@ -81,12 +82,7 @@ def _direct_rooms(participant: Participant) -> list[int]:
 def _already_on_the_way(participant: Participant) -> bool:
     """In an open chat or waiting in the queue: nothing may come in between."""
     return (
-        Room.objects.filter(
-            kind=Room.Kind.DIRECT,
-            closed_at__isnull=True,
-            memberships__participant=participant,
-            memberships__left_at__isnull=True,
-        ).exists()
+        active_direct_room(participant) is not None
         or QueueTicket.objects.filter(
             participant=participant, status=QueueTicket.Status.WAITING
         ).exists()

@@ -111,10 +111,10 @@ def test_participant_and_mentor_are_matched_and_chat_in_real_browsers(browser, s
     participant_context.close()
 
 
-def test_chat_page_reconnects_and_resumes_after_the_server_restarts(browser, start_nodes):
+def open_general_support_with_one_message(browser, node):
+    """A participant on a phone-sized page in General support, after their first message."""
     from playwright.sync_api import expect
 
-    (node,) = start_nodes()
     context = browser.new_context(viewport={"width": 375, "height": 740})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -124,6 +124,14 @@ def test_chat_page_reconnects_and_resumes_after_the_server_restarts(browser, sta
     page.get_by_label("Your message").fill("first message")
     page.keyboard.press("Enter")
     expect(page.locator("#messages li[data-id]")).to_have_count(1)
+    return context, page
+
+
+def test_chat_page_reconnects_and_resumes_after_the_server_restarts(browser, start_nodes):
+    from playwright.sync_api import expect
+
+    (node,) = start_nodes()
+    context, page = open_general_support_with_one_message(browser, node)
 
     node.stop()
     expect(page.locator("#conn-status")).to_contain_text("Connection lost")
@@ -150,15 +158,7 @@ def test_chat_page_catches_up_when_a_live_message_never_arrived(browser, start_n
     from playwright.sync_api import expect
 
     (node,) = start_nodes()
-    context = browser.new_context(viewport={"width": 375, "height": 740})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(node.base_url + "/")
-    page.get_by_role("link", name="General support").click()
-    expect(page.locator("#conn-status")).to_have_text("Connected")
-    page.get_by_label("Your message").fill("first message")
-    page.keyboard.press("Enter")
-    expect(page.locator("#messages li[data-id]")).to_have_count(1)
+    context, page = open_general_support_with_one_message(browser, node)
 
     manage(node.env, "shell", "-c", POST_UNHEARD_NOTICE)
     page.wait_for_timeout(500)
