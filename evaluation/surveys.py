@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from chatplatform.errors import ServiceError
 from chatplatform.models import Participant, QueueTicket, Room, RoomMembership
-from chatplatform.services.queue import active_direct_room
 from escalation.models import Escalation
 from evaluation import registry, selfcode
 from evaluation.instruments import Instrument, InstrumentError
@@ -81,8 +80,16 @@ def _direct_rooms(participant: Participant) -> list[int]:
 
 def _already_on_the_way(participant: Participant) -> bool:
     """In an open chat or waiting in the queue: nothing may come in between."""
+    # The same question as chatplatform.services.queue.active_direct_room, asked
+    # here because evaluation may not import the chat services (they reach the
+    # code that decrypts; see tests/test_evaluation_boundaries.py).
     return (
-        active_direct_room(participant) is not None
+        Room.objects.filter(
+            kind=Room.Kind.DIRECT,
+            closed_at__isnull=True,
+            memberships__participant=participant,
+            memberships__left_at__isnull=True,
+        ).exists()
         or QueueTicket.objects.filter(
             participant=participant, status=QueueTicket.Status.WAITING
         ).exists()
