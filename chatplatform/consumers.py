@@ -59,19 +59,35 @@ async def _cache_call(function: Callable[..., Any], *args: Any) -> Any:
     return await sync_to_async(function, thread_sensitive=False)(*args)
 
 
+def _rate_limited(wait: float) -> ServiceError:
+    return ServiceError(
+        "rate_limited", _("Too many frames. Slow down a little."), retry_after=round(wait, 1)
+    )
+
+
 class FrameConsumer(AsyncWebsocketConsumer):
     """Shared plumbing: JSON decoding, spec validation, error frames, a frame rate limit."""
 
     specs: frames.FrameSpecs = {}
     actor: Actor | None = None
-    connection_counted = False
+    slot: str | None = None
+    slot_keeper: asyncio.Task | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # However the consumer ends (closed, refused, failed, cancelled by the server
+        # after a slow shutdown), its connection slot is released.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._release_slot()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the event's handler with the event's strings marked private for the logs.
 
         An unexpected error is logged here, inside that context, so its text is
         redacted; the socket is then closed rather than the error escaping to
-        Daphne, which would log it without the context.
+        Daphne, which would log it without the context. Frames never get this
+        far: ``receive`` answers their errors with an error frame.
         """
         # Channels hops to the database thread before every handler to close stale
         # connections. Our handlers reach the database only through
@@ -110,16 +126,49 @@ class FrameConsumer(AsyncWebsocketConsumer):
         if self.actor is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if not await _cache_call(throttle.acquire_connection, self.actor.key):
+        self.slot = await _cache_call(
+            throttle.acquire_connection, self.actor.key, self.connection_id
+        )
+        if self.slot is None:
             await self.close(code=CLOSE_TOO_MANY_CONNECTIONS)
             return
-        self.connection_counted = True
+        self.slot_keeper = asyncio.create_task(self._keep_slot(self.slot))
         await self.on_connect()
 
+    async def _keep_slot(self, slot: str) -> None:
+        """Refresh the slot while the socket is open; it lapses soon after it stops."""
+        while True:
+            await asyncio.sleep(throttle.CONNECTION_SLOT_REFRESH_SECONDS)
+            try:
+                await _cache_call(throttle.refresh_connection, slot, self.connection_id)
+            except Exception:
+                # The cache is unreachable (a Redis restart): try again next time.
+                logger.warning(
+                    "connection slot refresh failed", extra={"event": "ws.slot"}, exc_info=True
+                )
+
+    async def _release_slot(self) -> None:
+        if self.slot_keeper is not None:
+            self.slot_keeper.cancel()
+            self.slot_keeper = None
+        slot, self.slot = self.slot, None
+        if slot is None:
+            return
+        try:
+            await _cache_call(throttle.release_connection, slot, self.connection_id)
+        except Exception:
+            # The slot lapses by itself within CONNECTION_SLOT_SECONDS.
+            logger.warning(
+                "connection slot release failed", extra={"event": "ws.slot"}, exc_info=True
+            )
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        await super().close(code=code, reason=reason)
+        # The socket is done for: a reconnect must find its slot free at once.
+        await self._release_slot()
+
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        if self.connection_counted and self.actor is not None:
-            self.connection_counted = False
-            await _cache_call(throttle.release_connection, self.actor.key)
+        await self._release_slot()
         logs.log_event(
             logger,
             "ws.close",
@@ -140,21 +189,23 @@ class FrameConsumer(AsyncWebsocketConsumer):
         await self.send_json(error.as_frame(ref))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Answer every frame: its reply, or exactly one error frame. Never a close."""
         if self.actor is None:
             return
         ref = None
         try:
-            data = frames.decode(text_data)
-            ref = frames.reference(data)
+            # Charged before decoding: malformed frames count against the limits too.
             wait = self.frame_bucket.take() or await _cache_call(
                 throttle.identity_frame_wait, self.actor.key
             )
+            try:
+                data = frames.decode(text_data if text_data is not None else bytes_data)
+            except frames.FrameError as error:
+                ref = error.ref
+                raise _rate_limited(wait) if wait else error from None
+            ref = frames.reference(data)
             if wait:
-                raise ServiceError(
-                    "rate_limited",
-                    _("Too many frames. Slow down a little."),
-                    retry_after=round(wait, 1),
-                )
+                raise _rate_limited(wait)
             frame_type, clean = self.parse(data)
             if self.actor.is_staff and frame_type != "ping":
                 await self._extend_staff_session()
@@ -162,6 +213,31 @@ class FrameConsumer(AsyncWebsocketConsumer):
                 await self.handle(frame_type, clean, ref)
         except ServiceError as error:
             await self.send_error(error, ref)
+        except StopConsumer:
+            raise
+        except Exception:
+            # The "e" keeps the id from reading as a phone number to the log redaction.
+            error_id = "e" + uuid.uuid4().hex[:11]
+            logger.exception(
+                "websocket frame failed",
+                extra={
+                    "event": "ws.frame_error",
+                    "route": type(self).__name__,
+                    "error_id": error_id,
+                },
+            )
+            await self.send_error(
+                ServiceError(
+                    "internal",
+                    _(
+                        "Something went wrong on our side. Please try again. "
+                        "(Reference: %(error_id)s)"
+                    )
+                    % {"error_id": error_id},
+                    error_id=error_id,
+                ),
+                ref,
+            )
 
     async def _extend_staff_session(self) -> None:
         """Staff working in a websocket are active: keep their session from timing out.
@@ -286,7 +362,7 @@ class RoomConsumer(FrameConsumer):
         )
 
     def parse(self, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        extension = ROOM_FRAMES.get(data.get("type"))  # type: ignore[arg-type]
+        extension = ROOM_FRAMES.get(data["type"])
         if extension is not None:
             return frames.parse_frame(data, {data["type"]: extension.fields})
         frame_type, clean = frames.parse_frame(data, self.specs)

@@ -22,9 +22,10 @@ from chatplatform.errors import ServiceError
 
 HOUR = 3600
 MINUTE = 60
-# An open connection is counted this long after it opened, so a crashed node's
-# connections stop counting against their identity within a few hours.
-CONNECTION_COUNT_SECONDS = 6 * HOUR
+# An open socket holds a slot that lapses this long after its last refresh, so the
+# sockets of a node that died stop counting against their identity within minutes.
+CONNECTION_SLOT_SECONDS = 90
+CONNECTION_SLOT_REFRESH_SECONDS = 30
 # Wall-clock seconds; windows are aligned to it so every process agrees on them.
 clock: Callable[[], float] = time.time
 
@@ -90,26 +91,42 @@ def identity_message_wait(actor_key: str) -> float:
     )
 
 
-def _connections_key(actor_key: str) -> str:
-    return f"conn:{pseudonyms.of_actor_key(actor_key)}"
+def _slot_keys(actor_key: str) -> list[str]:
+    prefix = f"conn:{pseudonyms.of_actor_key(actor_key)}"
+    return [f"{prefix}:{n}" for n in range(settings.WS_MAX_CONNECTIONS_PER_IDENTITY)]
 
 
-def acquire_connection(actor_key: str) -> bool:
-    """Count a new websocket for this identity; False when it already has the maximum."""
-    key = _connections_key(actor_key)
-    cache.add(key, 0, timeout=CONNECTION_COUNT_SECONDS)
-    count = cache.incr(key)
-    cache.touch(key, CONNECTION_COUNT_SECONDS)
-    if count > settings.WS_MAX_CONNECTIONS_PER_IDENTITY:
-        release_connection(actor_key)
-        return False
-    return True
+def acquire_connection(actor_key: str, connection_id: str) -> str | None:
+    """Take a free connection slot for this identity: its key, or None when all are taken.
+
+    A slot is one cache entry per open socket, holding the socket's id. Taking
+    one is an atomic add (SET NX), so two nodes never hand out the same slot;
+    it expires after CONNECTION_SLOT_SECONDS unless the socket refreshes it.
+    """
+    keys = _slot_keys(actor_key)
+    taken = cache.get_many(keys)
+    for key in keys:
+        if key not in taken and cache.add(key, connection_id, timeout=CONNECTION_SLOT_SECONDS):
+            return key
+    return None
 
 
-def release_connection(actor_key: str) -> None:
-    key = _connections_key(actor_key)
-    try:
-        if cache.decr(key) < 0:
-            cache.set(key, 0, timeout=CONNECTION_COUNT_SECONDS)
-    except ValueError:
-        pass  # The count already expired: nothing to release.
+def refresh_connection(slot: str, connection_id: str) -> None:
+    """The socket is still open: keep its slot for another CONNECTION_SLOT_SECONDS.
+
+    A slot that lapsed meanwhile (the event loop stalled, the cache restarted) is
+    taken again when it is still free.
+    """
+    if not cache.touch(slot, CONNECTION_SLOT_SECONDS):
+        cache.add(slot, connection_id, timeout=CONNECTION_SLOT_SECONDS)
+
+
+def release_connection(slot: str, connection_id: str) -> None:
+    """Free the slot, unless it lapsed and another socket holds it now."""
+    if cache.get(slot) == connection_id:
+        cache.delete(slot)
+
+
+def open_connections(actor_key: str) -> int:
+    """How many slots this identity holds now."""
+    return len(cache.get_many(_slot_keys(actor_key)))

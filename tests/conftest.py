@@ -205,6 +205,8 @@ class Socket:
         return await self.communicator.receive_nothing(timeout=timeout)
 
     async def close(self) -> None:
+        if self.communicator.future.done():
+            return  # The application already ended (a test cancelled it).
         await self.communicator.disconnect()
 
 

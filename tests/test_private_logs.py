@@ -167,8 +167,8 @@ async def test_sentinel_never_reaches_any_log_output(
     assert connected
     await socket.receive_type("hello")
     await socket.send({"type": "message.send", "client_id": str(uuid.uuid4()), "body": SENTENCE})
-    closed = await socket.communicator.receive_output(timeout=5)
-    assert closed == {"type": "websocket.close", "code": 1011}
+    error = await socket.receive_type("error", timeout=5)
+    assert error["code"] == "internal" and SENTINEL not in error["detail"]
 
     http = Client(raise_request_exception=False)
     response = await sync_to_async(http.post)("/test-explode/", {"answer": SENTENCE})
@@ -176,6 +176,7 @@ async def test_sentinel_never_reaches_any_log_output(
     await sync_to_async(http.get)("/test-explode/", {"q": SENTENCE})
 
     everything = log_output()
-    assert "websocket handler failed" in everything and "RuntimeError" in everything
+    assert "websocket frame failed" in everything and "RuntimeError" in everything
+    assert error["error_id"] in everything
     assert "Internal Server Error" in everything and "ValueError" in everything
     assert SENTINEL not in everything
