@@ -21,6 +21,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chatplatform import events, frames, logs, pseudonyms, throttle
 from chatplatform.actors import Actor
@@ -41,6 +42,24 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_SERVER_ERROR = 1011
+# A refusal's reason word and the sentence shown when the consumer has no better one.
+REFUSALS = {
+    CLOSE_UNAUTHENTICATED: (
+        "unauthenticated",
+        gettext_lazy("You are not signed in, or your session has ended."),
+    ),
+    CLOSE_FORBIDDEN: ("forbidden", gettext_lazy("You can't use this page's live connection.")),
+    CLOSE_NOT_FOUND: ("not_found", gettext_lazy("This room does not exist.")),
+    CLOSE_TOO_MANY_CONNECTIONS: (
+        "too_many_connections",
+        gettext_lazy("Too many tabs are open. Close one, and this one reconnects by itself."),
+    ),
+}
+# Sentences for reasons the server gives when it closes sockets by itself.
+REASON_DETAILS = {
+    "banned": gettext_lazy("You can't use this service at the moment."),
+    "signed_out": gettext_lazy("You signed out. Sign in again to continue."),
+}
 TYPING_INTERVAL_SECONDS = 2.0
 SNAPSHOT_DEBOUNCE_SECONDS = 0.25
 STAFF_SESSION_TOUCH_SECONDS = 60.0
@@ -72,6 +91,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
     actor: Actor | None = None
     slot: str | None = None
     slot_keeper: asyncio.Task | None = None
+    accepted = False
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         # However the consumer ends (closed, refused, failed, cancelled by the server
@@ -162,10 +182,34 @@ class FrameConsumer(AsyncWebsocketConsumer):
                 "connection slot release failed", extra={"event": "ws.slot"}, exc_info=True
             )
 
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        self.accepted = True
+        await super().accept(subprotocol, headers)
+
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if isinstance(code, int) and code in REFUSALS and not self.accepted:
+            await self.refuse(code)
+            return
         await super().close(code=code, reason=reason)
         # The socket is done for: a reconnect must find its slot free at once.
         await self._release_slot()
+
+    async def refuse(self, code: int, reason: str = "", detail: str = "") -> None:
+        """Close with a documented code, after accepting so that browsers see the code.
+
+        A refused HTTP upgrade reaches a page only as a failed connection; a close
+        after the handshake gives it ``CloseEvent.code``. The ``closed`` frame
+        before it names the reason and says it in the user's language (Daphne
+        does not pass a close reason on).
+        """
+        word, sentence = REFUSALS[code]
+        detail = detail or str(REASON_DETAILS.get(reason, sentence))
+        if not self.accepted:
+            await self.accept()
+        await self.send_json(
+            {"type": "closed", "code": code, "reason": reason or word, "detail": detail}
+        )
+        await self.close(code=code)
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         await self._release_slot()
@@ -260,8 +304,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
 
     async def actor_close(self, event: dict[str, Any]) -> None:
         """Server-side disconnect of everything this actor has open (ban, logout)."""
-        await self.send_json({"type": "closed", "reason": event.get("reason", "")})
-        await self.close(code=event.get("code", CLOSE_FORBIDDEN))
+        await self.refuse(event.get("code", CLOSE_FORBIDDEN), event.get("reason", ""))
 
     async def actor_frame(self, event: dict[str, Any]) -> None:
         """A private frame for this actor, optionally only in one room."""
@@ -303,7 +346,7 @@ class RoomConsumer(FrameConsumer):
             self.access, blocked, self.last_id = await database_sync_to_async(self._open_room)()
         except ServiceError as error:
             code = CLOSE_NOT_FOUND if error.code == "not_found" else CLOSE_FORBIDDEN
-            await self.close(code=code)
+            await self.refuse(code, error.code, error.detail)
             return
         self.viewer = message_service.Viewer.of(self.actor, blocked)
         self.send_bucket = TokenBucket(
@@ -496,8 +539,8 @@ class QueueConsumer(FrameConsumer):
             return
         try:
             status = await database_sync_to_async(self._status)(True)
-        except ServiceError:
-            await self.close(code=CLOSE_FORBIDDEN)
+        except ServiceError as error:
+            await self.refuse(CLOSE_FORBIDDEN, error.code, error.detail)
             return
         await self.channel_layer.group_add(queue_service.QUEUE_GROUP, self.channel_name)
         await self.channel_layer.group_add(self.actor.group, self.channel_name)
@@ -524,7 +567,7 @@ class QueueConsumer(FrameConsumer):
         except ServiceError as error:
             # Banned (or the session ended) while waiting: say why, then close.
             await self.send_error(error, None)
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse(CLOSE_FORBIDDEN, error.code, error.detail)
             return
         await self.send_json(status)
 
