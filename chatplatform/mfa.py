@@ -14,11 +14,15 @@ from types import SimpleNamespace
 from typing import Any
 
 from allauth.account.authentication import get_authentication_records
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
+from django import forms
 from django.conf import settings
 
-from chatplatform import roles
+from chatplatform import roles, throttle
+from chatplatform.accounts import too_many_failures
 
 
 class MFAState(enum.Enum):
@@ -77,3 +81,36 @@ def record_totp_setup(request: Any, user: Any, authenticator: Authenticator, **k
 
     if authenticator.type == Authenticator.Type.TOTP:
         record_authentication(request, user, "mfa", type=authenticator.type, id=authenticator.pk)
+
+
+class _CodeDelay:
+    """Wrong two-factor codes slow down the client that sends them (as wrong passwords do).
+
+    Counted per user and client, and per client, never per user alone: someone who
+    has the password cannot keep the right person from entering their code elsewhere.
+    """
+
+    user: Any
+
+    def clean_code(self) -> str:
+        subjects = throttle.login_subjects(
+            f"mfa:{self.user.pk}", throttle.client_network_key(context.request.META)
+        )
+        wait = throttle.login_wait(subjects)
+        if wait:
+            raise too_many_failures(wait)
+        try:
+            code = super().clean_code()  # type: ignore[misc]
+        except forms.ValidationError:
+            throttle.record_login_failure(subjects)
+            raise
+        throttle.clear_login_failures(subjects)
+        return code
+
+
+class StaffAuthenticateForm(_CodeDelay, AuthenticateForm):
+    pass
+
+
+class StaffReauthenticateForm(_CodeDelay, ReauthenticateForm):
+    pass

@@ -8,6 +8,8 @@ Nothing here touches the database.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +24,7 @@ from chatplatform.errors import ServiceError
 
 HOUR = 3600
 MINUTE = 60
+DAY = 24 * HOUR
 # An open socket holds a slot that lapses this long after its last refresh, so the
 # sockets of a node that died stop counting against their identity within minutes.
 CONNECTION_SLOT_SECONDS = 90
@@ -35,8 +38,12 @@ def client_network_key(meta: dict[str, Any]) -> str:
 
     Behind a proxy, run Daphne with ``--proxy-headers`` so REMOTE_ADDR is the client.
     """
+    return network_key_of(meta.get("REMOTE_ADDR") or "")
+
+
+def network_key_of(address: str) -> str:
     return pseudonyms.daily_network_key(
-        settings.PSEUDONYM_KEY.encode(), meta.get("REMOTE_ADDR") or "", timezone.now().date()
+        settings.PSEUDONYM_KEY.encode(), address, timezone.now().date()
     )
 
 
@@ -130,3 +137,63 @@ def release_connection(slot: str, connection_id: str) -> None:
 def open_connections(actor_key: str) -> int:
     """How many slots this identity holds now."""
     return len(cache.get_many(_slot_keys(actor_key)))
+
+
+# --- Failed sign-ins: a progressive delay per account and client, never a lock ------------
+
+# Failures allowed before any delay, per account from one client, and per client in all.
+LOGIN_FREE_FAILURES = 5
+CLIENT_FREE_FAILURES = 20
+# After the free ones, each failure doubles the wait before the next attempt is checked.
+LOGIN_DELAY_BASE_SECONDS = 2
+LOGIN_DELAY_MAX_SECONDS = 15 * MINUTE
+# A client's failures are forgotten this long after its last one.
+LOGIN_FAILURE_MEMORY_SECONDS = DAY
+
+
+def _account_key(login: str) -> str:
+    digest = hmac.new(
+        settings.PSEUDONYM_KEY.encode(), b"login|" + login.strip().lower().encode(), hashlib.sha256
+    )
+    return digest.hexdigest()[:16]
+
+
+def login_subjects(login: str, network_key: str) -> dict[str, int]:
+    """What a failure counts against, with its free allowance: the account from this
+    client, and this client across every account. Never the account alone, so that
+    failures from one client cannot keep the right person out from another."""
+    return {
+        f"lf:account:{_account_key(login)}:{network_key}": LOGIN_FREE_FAILURES,
+        f"lf:client:{network_key}": CLIENT_FREE_FAILURES,
+    }
+
+
+def _wait(entry: Any, free: int, now: float) -> float:
+    if not entry:
+        return 0.0
+    failures, last = entry
+    if failures < free:
+        return 0.0
+    delay = min(LOGIN_DELAY_MAX_SECONDS, LOGIN_DELAY_BASE_SECONDS * 2 ** (failures - free))
+    return max(0.0, last + delay - now)
+
+
+def login_wait(subjects: dict[str, int]) -> float:
+    """Seconds before another attempt from this client may be checked (0: go ahead)."""
+    now = clock()
+    entries = cache.get_many(list(subjects))
+    return max((_wait(entries.get(key), free, now) for key, free in subjects.items()), default=0.0)
+
+
+def record_login_failure(subjects: dict[str, int]) -> None:
+    now = clock()
+    entries = cache.get_many(list(subjects))
+    cache.set_many(
+        {key: ((entries.get(key) or (0, now))[0] + 1, now) for key in subjects},
+        timeout=LOGIN_FAILURE_MEMORY_SECONDS,
+    )
+
+
+def clear_login_failures(subjects: dict[str, int]) -> None:
+    """A success forgets this client's failures for the account (not the client's total)."""
+    cache.delete_many([key for key in subjects if key.startswith("lf:account:")])
