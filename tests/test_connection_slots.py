@@ -183,18 +183,18 @@ async def test_bad_frames_on_a_real_server_never_lock_a_person_out(start_nodes):
         client.get("/chat/1/")
         for raw in BAD_FRAMES:
             socket = await client.websocket("/ws/rooms/1/")
-            await socket.receive_type("hello")
+            await socket.receive_type("hello", timeout=20)
             await socket.send(raw)
-            error = await socket.receive_type("error")
+            error = await socket.receive_type("error", timeout=20)
             assert error["code"] in {"invalid", "bad_json"}, error
             await socket.send(
                 {"type": "message.send", "client_id": str(uuid.uuid4()), "body": "still here"}
             )
-            assert (await socket.receive_type("message.ack"))["id"] >= 1
+            assert (await socket.receive_type("message.ack", timeout=20))["id"] >= 1
             await client.close()
         sockets = [await client.websocket("/ws/rooms/1/") for _ in range(cap)]
         for socket in sockets:
-            assert (await socket.receive_type("hello"))["room"]["id"] == 1
+            assert (await socket.receive_type("hello", timeout=20))["room"]["id"] == 1
     finally:
         await client.close()
     assert "Exception inside application" not in node.logs()
