@@ -354,9 +354,14 @@ class RoomConsumer(FrameConsumer):
             refill_per_second=settings.MESSAGE_RATE_PER_MINUTE / 60,
         )
         self.last_typing = 0.0
-        self.group = message_service.room_group(self.room_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.channel_layer.group_add(self.actor.group, self.channel_name)
+        self.group = events.room_group(self.room_id)
+        # Staff also hear what only the room's staff may see; recipients are chosen
+        # when an event is published (events.message_recipients), not here.
+        self.groups_joined = [self.group, self.actor.group]
+        if self.actor.is_staff:
+            self.groups_joined.append(events.room_staff_group(self.room_id))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json(
             {
@@ -390,8 +395,8 @@ class RoomConsumer(FrameConsumer):
             return
         if self.actor is not None and self.actor.is_staff:
             await self._presence("left")
-        await self.channel_layer.group_discard(self.group, self.channel_name)
-        await self.channel_layer.group_discard(self.actor.group, self.channel_name)
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def _presence(self, state: str) -> None:
         assert self.actor is not None
@@ -495,6 +500,11 @@ class RoomConsumer(FrameConsumer):
     # Channel-layer events, named after their type.
 
     async def chat_message(self, event: dict[str, Any]) -> None:
+        assert self.actor is not None
+        if event.get("room", self.room_id) != self.room_id:
+            return  # sent to this participant's sockets, for another room
+        if event.get("staff_copy") and self.actor.is_staff:
+            return  # the member view; the staff group brings this socket the full one
         frame = message_service.render_for_viewer(event["message"], self.viewer)
         if frame is not None:
             await self.send_json(frame)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from chatplatform import audit
 from chatplatform.actors import Actor, actor_group
 from chatplatform.errors import ServiceError
-from chatplatform.events import publish_on_commit
+from chatplatform.events import publish_on_commit, room_staff_group
 from chatplatform.models import Message, Participant, Room, RoomMembership
 from chatplatform.services.access import RoomAccess, check_room_access
 from chatplatform.services.messages import (
@@ -175,7 +175,8 @@ def notify_staff(access: RoomAccess, action: str, message: Message | None, **det
         **details,
     }
     publish_on_commit(
-        room_group(access.room_id), {"type": "chat.frame", "frame": frame, "audience": "staff"}
+        room_staff_group(access.room_id),
+        {"type": "chat.frame", "frame": frame, "audience": "staff"},
     )
 
 

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from chatplatform import audit, pipeline, roles
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
-from chatplatform.events import publish_on_commit
+from chatplatform.events import publish_on_commit, room_staff_group
 from chatplatform.models import Message, Room
 from chatplatform.services.access import SUPERVISING_ROLES, RoomAccess
-from chatplatform.services.messages import decrypt_message, do_release_held, room_group
+from chatplatform.services.messages import decrypt_message, do_release_held
 from moderation import rules
 from moderation.checks import SOURCE
 from moderation.models import ReviewItem
@@ -59,7 +59,8 @@ def notify_review_item(item: ReviewItem, **details: Any) -> None:
         **details,
     }
     publish_on_commit(
-        room_group(item.room_id), {"type": "chat.frame", "frame": frame, "audience": "staff"}
+        room_staff_group(item.room_id),
+        {"type": "chat.frame", "frame": frame, "audience": "staff"},
     )
 
 
