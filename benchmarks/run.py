@@ -21,6 +21,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("load.py", []),
     ("alert_latency.py", []),
     ("moderation_rules.py", []),
+    ("phone_masking.py", []),
     ("risk_throughput.py", []),
     ("evaluation_report.py", []),
 ]
