@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -98,6 +100,55 @@ def do_send_message(access: RoomAccess, client_id: str, body: str) -> SendResult
     the body length was checked at the edge. Re-sending a ``client_id`` returns
     the original result and stores nothing.
     """
+    context = contextvars.copy_context()
+    [outcome] = do_send_messages([SendRequest(access, client_id, body, context)])
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """One message waiting for the database. ``context`` is its sender's: log
+    redaction and the sender's held events (chatplatform.events) apply inside it."""
+
+    access: RoomAccess
+    client_id: str
+    body: str
+    context: contextvars.Context
+
+    def __repr__(self) -> str:
+        return f"SendRequest(room={self.access.room_id}, client_id={self.client_id!r})"
+
+
+def do_send_messages(requests: Sequence[SendRequest]) -> list[SendResult | ServiceError]:
+    """Store a batch of messages in one transaction (group commit).
+
+    Preconditions: as for do_send_message, for each request. Each message is
+    checked and stored in order inside its own savepoint, so one refusal, or one
+    re-sent ``client_id``, leaves the others alone; ids are taken in order under
+    each room's row lock. Returns one result or refusal per request once the
+    transaction has committed. Any other error fails the whole batch: nothing of
+    it is stored, and the caller must tell every sender.
+    """
+    outcomes: list[SendResult | ServiceError] = []
+    with transaction.atomic():
+        for request in requests:
+            try:
+                outcomes.append(
+                    request.context.run(_send, request.access, request.client_id, request.body)
+                )
+            except ServiceError as refusal:
+                outcomes.append(refusal)
+    return outcomes
+
+
+def _send(access: RoomAccess, client_id: str, body: str) -> SendResult:
+    """Check and store one message in a savepoint of the batch's transaction.
+
+    Checks run before the savepoint, so what they record (an automatic block's
+    audit entry) stays when the message is refused.
+    """
     check_can_post(access)
     body = normalise_body(body)
     if not body:
@@ -134,7 +185,7 @@ def do_send_message(access: RoomAccess, client_id: str, body: str) -> SendResult
         status=Message.Status.HELD if held else Message.Status.DELIVERED,
     )
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=True):
             _store(message, outcome.body, deliver=not held)
             message_stored.send(
                 sender=Message,
