@@ -132,6 +132,9 @@ class Stats:
     # client_id -> deliveries still expected at the sender's peers.
     undelivered: dict[str, int] = field(default_factory=dict)
     acked: set[str] = field(default_factory=set)
+    sent: list[str] = field(default_factory=list)
+    # Chat messages that arrived with an id past the next one expected at that socket.
+    gaps: int = 0
     latencies: list[float] = field(default_factory=list)
     deliveries: int = 0
     errors: int = 0
@@ -142,11 +145,16 @@ class Stats:
         self.sent_at[client_id] = time.perf_counter()
         self.sender_of[client_id] = client.name
         self.undelivered[client_id] = client.peers
+        self.sent.append(client_id)
 
     def on_frame(self, client: Client, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
         if kind == "message" or kind == "bench":
             self.deliveries += 1
+            if kind == "message" and isinstance(frame.get("id"), int):
+                if frame["id"] > client.last_id + 1:
+                    self.gaps += 1
+                client.last_id = max(client.last_id, frame["id"])
             client_id = frame.get("client_id")
             if client_id in self.sent_at and self.sender_of.get(client_id) != client.name:
                 self.latencies.append(time.perf_counter() - self.sent_at[client_id])
@@ -313,7 +321,8 @@ class Server:
 
     async def step(self, rate: float, seconds: float) -> dict[str, Any]:
         self.stats.latencies = []
-        errors_before = self.stats.errors
+        self.stats.sent = []
+        errors_before, gaps_before = self.stats.errors, self.stats.gaps
         cpu_before = [cpu_seconds(n.process.pid) for n in self.nodes]  # type: ignore[union-attr]
         wall_before = time.perf_counter()
         achieved = await paced(self.clients, self.stats, rate, seconds, self.frame)
@@ -331,6 +340,12 @@ class Server:
             "latency_ms": summary_ms(self.stats.latencies),
             "errors": self.stats.errors - errors_before,
             "lost": lost,
+            "gaps": self.stats.gaps - gaps_before,
+            "unacked": (
+                sum(cid not in self.stats.acked for cid in self.stats.sent)
+                if self.frame is chat_frame
+                else None
+            ),
             "server_cpu_ms_per_message": round(cpu * 1000 / (achieved * seconds), 3),
             "server_cpu_share": round(cpu / wall, 2),
             "load_average": load_average(),
@@ -340,6 +355,7 @@ class Server:
             result["latency_ms"]["p99"] >= GIVE_UP_P99_MS
             or result["errors"]
             or lost
+            or result["unacked"]
             or achieved < rate * 0.9
         ):
             self.stopped = True
@@ -349,7 +365,12 @@ class Server:
         """The highest rate before the first step that missed p99 < 150 ms, or lost or failed."""
         best = 0.0
         for step in self.steps:
-            if step["latency_ms"]["p99"] >= P99_LIMIT_MS or step["errors"] or step["lost"]:
+            if (
+                step["latency_ms"]["p99"] >= P99_LIMIT_MS
+                or step["errors"]
+                or step["lost"]
+                or step["unacked"]
+            ):
                 break
             best = step["rate"]
         return best
@@ -360,7 +381,7 @@ def print_step(name: str, step: dict[str, Any]) -> None:
     sys.stdout.write(
         f"  {name:5} {step['rate']:>6.0f}/s (sent {step['achieved']}/s): p50 {latency['p50']} "
         f"p95 {latency['p95']} p99 {latency['p99']} max {latency['max']} ms, "
-        f"errors {step['errors']}, lost {step['lost']}, "
+        f"errors {step['errors']}, lost {step['lost']}, unacked {step['unacked']}, "
         f"server CPU {step['server_cpu_ms_per_message']} ms/msg ({step['server_cpu_share']} core), "
         f"load {step['load_average']}\n"
     )

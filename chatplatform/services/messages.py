@@ -133,6 +133,7 @@ def do_send_messages(requests: Sequence[SendRequest]) -> list[SendResult | Servi
     """
     outcomes: list[SendResult | ServiceError] = []
     with transaction.atomic():
+        _lock_rooms({request.access.room_id for request in requests})
         for request in requests:
             try:
                 outcomes.append(
@@ -141,6 +142,23 @@ def do_send_messages(requests: Sequence[SendRequest]) -> list[SendResult | Servi
             except ServiceError as refusal:
                 outcomes.append(refusal)
     return outcomes
+
+
+def _lock_rooms(room_ids: set[int]) -> None:
+    """Lock a batch's rooms in id order before taking any message id.
+
+    Each id is taken under its room's row lock. Two nodes' batches taking the
+    locks in the order their messages came would deadlock (one holds room 1 and
+    waits for room 2, the other the reverse); in id order they queue instead.
+    SQLite locks the whole database for a write transaction, so it needs none.
+    """
+    if len(room_ids) > 1 and connection.features.has_select_for_update:
+        list(
+            Room.objects.select_for_update()
+            .filter(pk__in=room_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def _send(access: RoomAccess, client_id: str, body: str) -> SendResult:
