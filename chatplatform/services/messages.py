@@ -228,17 +228,21 @@ def _send(access: RoomAccess, client_id: str, body: str) -> SendResult:
 
 
 # The send path's one statement: lock the room row, take the next message id, and read
-# the room's newest live data-key version. Table names come from the models.
+# the room's newest live data-key version and newest version of any key (0: none yet,
+# so the room's first message creates version 1 without another query). Table names
+# come from the models.
 _NEXT_SEQ_SQL = (
     f"UPDATE {Room._meta.db_table} SET last_seq = last_seq + 1 WHERE id = %s "  # noqa: S608
     f"RETURNING last_seq, closed_at, (SELECT MAX(version) FROM {RoomKey._meta.db_table} "
     f"WHERE room_id = {Room._meta.db_table}.id AND shredded_at IS NULL "
-    "AND wrapped_key IS NOT NULL)"
+    "AND wrapped_key IS NOT NULL), "
+    f"(SELECT COALESCE(MAX(version), 0) FROM {RoomKey._meta.db_table} "
+    f"WHERE room_id = {Room._meta.db_table}.id)"
 )
 
 
-def _take_next_seq(room_id: int, *, allow_closed: bool = False) -> tuple[int, int | None]:
-    """Lock the room row and take its next message id; also the newest live key version.
+def _take_next_seq(room_id: int, *, allow_closed: bool = False) -> tuple[int, keys.KeyVersions]:
+    """Lock the room row and take its next message id; also its key versions.
 
     The UPDATE holds the row lock until commit, so ids commit in the order they are
     taken and a resuming client never skips one. A closed room refuses new messages.
@@ -250,7 +254,7 @@ def _take_next_seq(room_id: int, *, allow_closed: bool = False) -> tuple[int, in
         raise ServiceError("not_found", _("This room does not exist."))
     if row[1] is not None and not allow_closed:
         raise ServiceError("room_closed", _("This chat has ended. You can start a new one."))
-    return row[0], row[2]
+    return row[0], keys.KeyVersions(newest_live=row[2], newest=row[3])
 
 
 def _check_open(room_id: int) -> None:
@@ -265,14 +269,14 @@ def _store(message: Message, body: str, *, deliver: bool, allow_closed: bool = F
     Call inside a transaction. ``allow_closed`` lets the core post its own notice
     ("the chat has ended") into a room it has just closed.
     """
-    key_version = None
+    versions = None
     if deliver:
-        message.seq, key_version = _take_next_seq(message.room_id, allow_closed=allow_closed)
+        message.seq, versions = _take_next_seq(message.room_id, allow_closed=allow_closed)
         message.delivered_at = timezone.now()
     elif not allow_closed:
         _check_open(message.room_id)
     message.key_version, message.body_ciphertext = keys.encrypt_body(
-        message.room_id, str(message.uid), body, key_version
+        message.room_id, str(message.uid), body, versions
     )
     message.body_length = len(body)
     fastsql.insert(message)
