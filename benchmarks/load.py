@@ -422,6 +422,20 @@ def start_node(env: dict[str, str], directory: Path, name: str) -> Node:
     return node
 
 
+async def start_chat_variant(
+    name: str, directory: Path, args: argparse.Namespace, extra: dict[str, str]
+) -> Server:
+    """A chat server of its own (database, rooms, clients), with ``extra`` settings."""
+    directory.mkdir(parents=True, exist_ok=True)
+    env = {**node_env(directory, args), **extra}
+    manage(env, "migrate", "--noinput")
+    rooms = seed_rooms(env, args.clients // 2)
+    node = start_node(env, directory, name)
+    stats = Stats()
+    clients = await open_chat_clients([node], rooms, stats)
+    return Server(name, [node], clients, stats, chat_frame)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     directory = Path(tempfile.mkdtemp(prefix="bench-"))
     env = node_env(directory, args)
@@ -429,6 +443,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rooms = seed_rooms(env, args.clients // 2)
     chat_node = start_node(env, directory, "chat")
     bare_node = start_node(env, directory, "bare")
+    nodes = [chat_node, bare_node]
     sys.stderr.write(f"chat server pid {chat_node.process.pid}, bare {bare_node.process.pid}\n")
     result: dict[str, Any] = {
         "clients": args.clients,
@@ -454,17 +469,35 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             Server("bare", [bare_node], bare_clients, bare_stats, bare_frame),
             Server("chat", [chat_node], chat_clients, chat_stats, chat_frame),
         ]
+        for name, extra in args.variant:
+            variant = await start_chat_variant(name, directory / name, args, extra)
+            nodes.extend(variant.nodes)
+            servers.append(variant)
         await stepped(servers, args.rates, args.step_seconds)
-        await close_all(chat_clients + bare_clients)
+        await close_all([client for server in servers for client in server.clients])
         result["rss_mib_after"] = round(rss_kib(chat_node.process.pid) / 1024, 1)
         for server in servers:
             result[server.name] = {"steps": server.steps, "sustained": server.sustained()}
-        bare, chat = result["bare"]["sustained"], result["chat"]["sustained"]
-        result["ratio"] = round(chat / bare, 2) if bare else None
+        bare = result["bare"]["sustained"]
+        result["ratio"] = round(result["chat"]["sustained"] / bare, 2) if bare else None
+        for name, _extra in args.variant:
+            result[name]["ratio"] = round(result[name]["sustained"] / bare, 2) if bare else None
     finally:
-        chat_node.stop()
-        bare_node.stop()
+        for node in nodes:
+            node.stop()
     return result
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """``name:KEY=VALUE[,KEY=VALUE...]``: one more chat server with these settings."""
+    name, _, settings = text.partition(":")
+    try:
+        extra = dict(pair.split("=", 1) for pair in settings.split(",") if pair)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a variant is name:KEY=VALUE[,KEY=VALUE...]") from None
+    if not name.isidentifier() or name in ("chat", "bare") or not extra:
+        raise argparse.ArgumentTypeError("a variant is name:KEY=VALUE[,KEY=VALUE...]")
+    return name, extra
 
 
 def parse_rates(text: str) -> list[float]:
@@ -494,6 +527,14 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: SQLite in a temp dir")
     parser.add_argument("--redis-url", help="default: the in-memory channel layer")
     parser.add_argument("--layer", choices=sorted(LAYERS), default="pubsub")
+    parser.add_argument(
+        "--variant",
+        type=parse_variant,
+        action="append",
+        default=[],
+        help="name:KEY=VALUE,...: one more chat server with these settings, stepped alongside "
+        "(e.g. nobatch:SEND_BATCH_MAX=1)",
+    )
     parser.add_argument(
         "--services",
         action="store_true",
@@ -525,6 +566,10 @@ def main() -> None:
         f"bare relay {result['bare']['sustained']:.0f}/s, "
         f"chat {result['chat']['sustained']:.0f}/s, ratio {result['ratio']}\n"
     )
+    for name, _extra in args.variant:
+        sys.stdout.write(
+            f"variant {name}: {result[name]['sustained']:.0f}/s, ratio {result[name]['ratio']}\n"
+        )
 
 
 if __name__ == "__main__":

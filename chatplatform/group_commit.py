@@ -18,8 +18,9 @@ import contextvars
 import logging
 import weakref
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from chatplatform import logs
@@ -57,7 +58,7 @@ class Writer:
             size = settings.SEND_BATCH_MAX
             batch, self.waiting = self.waiting[:size], self.waiting[size:]
             try:
-                outcomes = await database_sync_to_async(messages.do_send_messages)(
+                outcomes = await sync_to_async(_write_batch, thread_sensitive=True)(
                     [request for request, _future in batch]
                 )
             except Exception:
@@ -76,6 +77,21 @@ class Writer:
                     future.set_exception(outcome)
                 else:
                     future.set_result(outcome)
+
+
+def _write_batch(requests: list[messages.SendRequest]) -> list[messages.SendResult | ServiceError]:
+    """One batch on the database thread, keeping the connection between batches.
+
+    Channels' database_sync_to_async hands the connection back before and after
+    every call; with PostgreSQL's pool (DATABASE_POOL_SIZE) that is a trip
+    through the pool per batch. The writer keeps it instead, and lets it go only
+    after a failure, so a broken connection is replaced by the next batch.
+    """
+    try:
+        return messages.do_send_messages(requests)
+    except Exception:
+        connection.close()
+        raise
 
 
 _writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Writer] = weakref.WeakKeyDictionary()

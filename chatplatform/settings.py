@@ -67,6 +67,9 @@ try:
     BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
     # Group commit: at most this many waiting messages are stored in one transaction (1: off).
     SEND_BATCH_MAX = env_int("SEND_BATCH_MAX", 64, minimum=1, maximum=1000)
+    # PostgreSQL only: connections per process in Django's psycopg pool (0: none; the
+    # websocket thread keeps one connection, each HTTP request opens and closes its own).
+    DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0, minimum=0, maximum=200)
     # Privacy and access control (docs/privacy.md).
     STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=5)
     MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["supervisor", "evaluator", "admin"])
@@ -167,6 +170,17 @@ except ValueError as error:
     raise ImproperlyConfigured(
         f"DATABASE_URL is not a database URL this site supports: {error}"
     ) from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_SIZE:
+    # A pool bounds a node's connections. Django hands a connection back to it
+    # after each request and each websocket database call (the group-commit writer
+    # keeps its own); measured, that made bursts of websocket handshakes several
+    # times slower, so it is off by default (docs/deployment.md).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # IMMEDIATE transactions take the write lock up front, so two writers queue
