@@ -56,7 +56,7 @@ from load import (
     stepped,
 )
 
-from tests.servers import manage, running_postgres, running_redis
+from tests.servers import Node, manage, running_postgres, running_redis
 
 
 def children_cpu(parent_pid: int) -> float:
@@ -89,14 +89,17 @@ async def run(args: argparse.Namespace, postgres_pid: int, redis_pid: int) -> di
     env = node_env(directory, args)
     manage(env, "migrate", "--noinput")
     rooms = seed_rooms(env, args.clients_per_node)
-    chat_nodes = [start_node(env, directory, f"chat-{n}") for n in range(2)]
-    bare_nodes = [start_node(env, directory, f"bare-{n}") for n in range(2)]
+    chat_nodes: list[Node] = []
+    bare_nodes: list[Node] = []
     result: dict[str, Any] = {
         "layer": args.layer,
         "clients_per_node": args.clients_per_node,
         "load_average_at_start": load_average(),
     }
     try:
+        for n in range(2):
+            chat_nodes.append(start_node(env, directory, f"chat-{n}"))
+            bare_nodes.append(start_node(env, directory, f"bare-{n}"))
         await asyncio.sleep(1)
         idle = [rss_kib(n.process.pid) for n in chat_nodes]  # type: ignore[union-attr]
         chat_stats, bare_stats = Stats(), Stats()
