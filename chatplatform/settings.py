@@ -102,6 +102,10 @@ try:
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peer-support@localhost")
+    # The peer mentor programme (chatplatform.mentoring, docs/mentors.md).
+    MENTOR_CURRICULUM_DIR = env_str("MENTOR_CURRICULUM_DIR", "")
+    MENTOR_REQUIRED_MODULES = env_list("MENTOR_REQUIRED_MODULES", [])
+    MENTOR_PROGRAMME_ROLES = env_list("MENTOR_PROGRAMME_ROLES", ["mentor"])
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
 
@@ -152,6 +156,11 @@ if PSEUDONYM_KEY == SECRET_KEY:
 _unknown_roles = set(MFA_REQUIRED_ROLES) - {"mentor", "supervisor", "evaluator", "admin"}
 if _unknown_roles:
     _fail(f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(sorted(_unknown_roles))}")
+_unknown_roles = set(MENTOR_PROGRAMME_ROLES) - {"mentor", "supervisor", "admin"}
+if _unknown_roles:
+    _fail(f"MENTOR_PROGRAMME_ROLES names roles that take no chats: {sorted(_unknown_roles)}")
+if MENTOR_CURRICULUM_DIR and not Path(MENTOR_CURRICULUM_DIR).is_dir():
+    _fail("MENTOR_CURRICULUM_DIR must be a directory of training modules")
 if not {"supervisor", "evaluator", "admin"} <= set(MFA_REQUIRED_ROLES):
     _fail("MFA_REQUIRED_ROLES must include supervisor, evaluator and admin")
 
@@ -193,6 +202,7 @@ INSTALLED_APPS = [
     "moderation",
     "escalation",
     "evaluation",
+    "chatplatform.mentoring",
     "frontend",
 ]
 
@@ -355,7 +365,13 @@ MESSAGE_CHECKS: list[str] = [
     "escalation.checks.risk_check",
 ]
 # Checks run when someone opens a room; each may refuse entry (e.g. a ban).
-ROOM_ENTRY_CHECKS: list[str] = ["moderation.checks.not_banned"]
+ROOM_ENTRY_CHECKS: list[str] = [
+    "moderation.checks.not_banned",
+    "chatplatform.mentoring.gate.check_host_entry",
+]
+# Checks run before a staff member takes on a duty (chatplatform.duties): becoming
+# available, accepting a chat, hosting a group room, receiving a transfer.
+MENTOR_DUTY_CHECKS: list[str] = ["chatplatform.mentoring.gate.check_training"]
 # Functions f(now) -> set of room ids whose content must outlive retention (on hold).
 ROOM_HOLD_CHECKS: list[str] = ["escalation.services.rooms_on_hold"]
 

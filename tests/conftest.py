@@ -99,9 +99,22 @@ def make_participant(db: None) -> Callable[..., Participant]:
 
 @pytest.fixture
 def make_staff(db: None) -> Callable[..., User]:
-    def make(role: str = roles.MENTOR, email: str | None = None, name: str | None = None) -> User:
+    """Staff with a role. Mentors come trained (every required module current) unless
+    ``trained=False``: most tests are about chatting, not about the training gate."""
+
+    def make(
+        role: str = roles.MENTOR,
+        email: str | None = None,
+        name: str | None = None,
+        trained: bool = True,
+    ) -> User:
+        from chatplatform.mentoring import certification, registry
+
         email = email or f"{role}{next(_serial)}@example.org"
-        return do_add_staff(email, role, STAFF_PASSWORD, name or role.title()).user
+        user = do_add_staff(email, role, STAFF_PASSWORD, name or role.title()).user
+        if trained and certification.is_programme_mentor(user):
+            certification.do_grant(user, registry.required_modules())
+        return user
 
     return make
 

@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chatplatform import pipeline, roles
+from chatplatform import duties, pipeline, roles
 from chatplatform.actors import Actor, actor_group, participant_actor
 from chatplatform.errors import ServiceError
 from chatplatform.events import publish_on_commit
@@ -237,6 +237,8 @@ def check_mentor(actor: Actor) -> User:
 
 def do_set_availability(actor: Actor, status: str, max_chats: int | None = None) -> MentorProfile:
     user = check_mentor(actor)
+    if status == MentorProfile.Status.AVAILABLE:
+        duties.check_duty(user, duties.AVAILABLE)
     profile = _profile(user)
     profile.status = status
     if max_chats is not None:
@@ -255,6 +257,7 @@ def do_mentor_heartbeat(actor: Actor) -> None:
 def do_accept_ticket(actor: Actor, ticket_id: int) -> Room:
     """A mentor takes the waiting participant: a private room opens for the two of them."""
     user = check_mentor(actor)
+    duties.check_duty(user, duties.ACCEPT)
     profile = _profile(user)
     with transaction.atomic():
         ticket = (
@@ -335,6 +338,7 @@ def do_transfer_chat(access: RoomAccess, to_user_id: int) -> User:
         raise ServiceError("invalid", _("That person can't take chats."))
     if target.pk == access.actor.id:
         raise ServiceError("invalid", _("You already have this chat."))
+    duties.check_duty(target, duties.RECEIVE_TRANSFER)
     load = next((m for m in mentor_loads() if m["id"] == target.pk), None)
     if load is None:
         raise ServiceError(
@@ -408,12 +412,20 @@ def staff_snapshot(actor: Actor) -> dict[str, Any]:
         for m in memberships
         if m.room.kind == Room.Kind.GROUP
     ]
+    # Why a new chat would be refused right now (training, a cool-down…), so the
+    # console can say so before the mentor tries.
+    refusal = duties.refusal(user, duties.ACCEPT, now)
     return {
         "type": "staff.snapshot",
         "me": {
             "status": profile.status,
             "max_chats": profile.max_chats,
             "active_chats": len(direct_rooms),
+            "refusal": (
+                {"code": refusal.code, "detail": refusal.detail, **refusal.extra}
+                if refusal is not None
+                else None
+            ),
         },
         "queue": queue,
         "chats": chats,
