@@ -106,6 +106,14 @@ try:
     MENTOR_CURRICULUM_DIR = env_str("MENTOR_CURRICULUM_DIR", "")
     MENTOR_REQUIRED_MODULES = env_list("MENTOR_REQUIRED_MODULES", [])
     MENTOR_PROGRAMME_ROLES = env_list("MENTOR_PROGRAMME_ROLES", ["mentor"])
+    # Mentor wellbeing: a crisis chat (high or imminent escalation) weighs more in the
+    # caseload, is followed by a cool-down and a debrief, and shifts have limits.
+    MENTOR_CRISIS_CHAT_WEIGHT = env_int("MENTOR_CRISIS_CHAT_WEIGHT", 2, minimum=1, maximum=10)
+    MENTOR_CRISIS_COOLDOWN_MINUTES = env_int("MENTOR_CRISIS_COOLDOWN_MINUTES", 15, minimum=0)
+    MENTOR_SHIFT_MAX_MINUTES = env_int("MENTOR_SHIFT_MAX_MINUTES", 240, minimum=30)
+    MENTOR_SHIFT_MAX_CRISIS_CHATS = env_int("MENTOR_SHIFT_MAX_CRISIS_CHATS", 3, minimum=0)
+    MENTOR_DEBRIEF_DUE_HOURS = env_int("MENTOR_DEBRIEF_DUE_HOURS", 72, minimum=1)
+    MENTOR_SUPERVISION_WEEKS = env_int("MENTOR_SUPERVISION_WEEKS", 4, minimum=1)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
 
@@ -371,7 +379,10 @@ ROOM_ENTRY_CHECKS: list[str] = [
 ]
 # Checks run before a staff member takes on a duty (chatplatform.duties): becoming
 # available, accepting a chat, hosting a group room, receiving a transfer.
-MENTOR_DUTY_CHECKS: list[str] = ["chatplatform.mentoring.gate.check_training"]
+MENTOR_DUTY_CHECKS: list[str] = [
+    "chatplatform.mentoring.gate.check_training",
+    "chatplatform.mentoring.caseload.check_caseload",
+]
 # Functions f(now) -> set of room ids whose content must outlive retention (on hold).
 ROOM_HOLD_CHECKS: list[str] = ["escalation.services.rooms_on_hold"]
 

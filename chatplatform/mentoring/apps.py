@@ -12,8 +12,21 @@ class MentoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from chatplatform.mentoring import registry
+        from django.db.models.signals import post_save
+
+        from chatplatform.mentoring import debriefs, registry, shifts
         from chatplatform.mentoring.curriculum import CurriculumError
+        from chatplatform.signals import chat_ended, mentor_presence
+
+        mentor_presence.connect(shifts.on_mentor_presence, dispatch_uid="mentoring-shifts")
+        chat_ended.connect(debriefs.on_chat_ended, dispatch_uid="mentoring-debriefs-ended")
+        # The escalation's own saves open debriefs: a lazy sender, so the escalation app is
+        # neither imported nor edited (and may be absent).
+        post_save.connect(
+            debriefs.on_escalation_saved,
+            sender="escalation.Escalation",
+            dispatch_uid="mentoring-debriefs",
+        )
 
         # A broken curriculum or a required module it lacks stops the process at start,
         # not the first mentor who opens the training page.

@@ -76,3 +76,119 @@ class Completion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.module_version} for user {self.user_id} ({self.via})"
+
+
+class Mentorship(models.Model):
+    """A mentor's place in the programme: their supervisor and the month they started."""
+
+    mentor = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorship"
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervisees",
+    )
+    started_on = models.DateField(default=timezone.localdate)
+
+    def __str__(self) -> str:
+        return f"mentorship of user {self.mentor_id}"
+
+
+class OnlineShift(models.Model):
+    """A stretch of time a mentor was available with their console open.
+
+    Opened when they set themselves available, extended by the console's heartbeat,
+    closed when they go away or their console falls silent.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="online_shifts"
+    )
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"shift {self.pk} of user {self.user_id}"
+
+
+class Debrief(models.Model):
+    """A debrief a mentor is owed after a chat with a high or imminent escalation.
+
+    Holds the chat's id and the level, never anything said in it.
+    """
+
+    class Level(models.TextChoices):
+        HIGH = "high", _("High")
+        IMMINENT = "imminent", _("Imminent")
+
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="debriefs"
+    )
+    room = models.ForeignKey(
+        "chatplatform.Room", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    level = models.CharField(max_length=10, choices=Level.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mentor", "room"], name="one_debrief_per_mentor_chat")
+        ]
+        indexes = [models.Index(fields=["completed_at", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"debrief {self.pk} ({self.level})"
+
+
+class SupervisionTopic(models.TextChoices):
+    """The fixed list of supervision topics: categories, never case details."""
+
+    CASELOAD = "caseload", _("Caseload and availability")
+    RISK = "risk", _("Risk and escalation")
+    BOUNDARIES = "boundaries", _("Boundaries")
+    SKILLS = "skills", _("Listening skills")
+    FIDELITY = "fidelity", _("Programme fidelity")
+    WELLBEING = "wellbeing", _("Mentor wellbeing")
+    TRAINING = "training", _("Training")
+    OTHER = "other", _("Other")
+
+
+class SupervisionSession(models.Model):
+    """One supervision session, individual or group. No participant content is recorded."""
+
+    class Format(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        GROUP = "group", _("Group")
+
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mentors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="supervision_sessions")
+    held_on = models.DateField()
+    minutes = models.PositiveSmallIntegerField()
+    format = models.CharField(max_length=10, choices=Format.choices)
+    topics = models.JSONField(default=list)
+    follow_up = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=_("Agreed actions. Never a participant's details or words."),
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["held_on"])]
+
+    def __str__(self) -> str:
+        return f"supervision on {self.held_on}"

@@ -26,7 +26,7 @@ from chatplatform.models import (
 )
 from chatplatform.services.access import RoomAccess
 from chatplatform.services.messages import do_post_notice, room_group
-from chatplatform.signals import chat_ended, chat_matched
+from chatplatform.signals import chat_ended, chat_matched, mentor_presence
 
 QUEUE_GROUP = "queue.waiting"
 STAFF_GROUP = "staff.console"
@@ -246,12 +246,17 @@ def do_set_availability(actor: Actor, status: str, max_chats: int | None = None)
     profile.last_seen_at = timezone.now()
     with transaction.atomic():
         profile.save(update_fields=["status", "max_chats", "last_seen_at"])
+        mentor_presence.send(
+            sender=MentorProfile, user_id=user.pk, status=status, at=profile.last_seen_at
+        )
         notify_queue_changed()
     return profile
 
 
 def do_mentor_heartbeat(actor: Actor) -> None:
-    MentorProfile.objects.filter(user_id=actor.id).update(last_seen_at=timezone.now())
+    now = timezone.now()
+    MentorProfile.objects.filter(user_id=actor.id).update(last_seen_at=now)
+    mentor_presence.send(sender=MentorProfile, user_id=actor.id, status=None, at=now)
 
 
 def do_accept_ticket(actor: Actor, ticket_id: int) -> Room:
