@@ -114,6 +114,12 @@ try:
     MENTOR_SHIFT_MAX_CRISIS_CHATS = env_int("MENTOR_SHIFT_MAX_CRISIS_CHATS", 3, minimum=0)
     MENTOR_DEBRIEF_DUE_HOURS = env_int("MENTOR_DEBRIEF_DUE_HOURS", 72, minimum=1)
     MENTOR_SUPERVISION_WEEKS = env_int("MENTOR_SUPERVISION_WEEKS", 4, minimum=1)
+    # Fidelity: the checklist file (empty: the shipped one) and the share of rated chats
+    # drawn at random for a supervisor's review.
+    MENTOR_FIDELITY_FILE = env_str("MENTOR_FIDELITY_FILE", "")
+    MENTOR_FIDELITY_SAMPLE_PERCENT = env_int(
+        "MENTOR_FIDELITY_SAMPLE_PERCENT", 10, minimum=0, maximum=100
+    )
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
 
@@ -167,6 +173,8 @@ if _unknown_roles:
 _unknown_roles = set(MENTOR_PROGRAMME_ROLES) - {"mentor", "supervisor", "admin"}
 if _unknown_roles:
     _fail(f"MENTOR_PROGRAMME_ROLES names roles that take no chats: {sorted(_unknown_roles)}")
+if MENTOR_FIDELITY_FILE and not Path(MENTOR_FIDELITY_FILE).is_file():
+    _fail("MENTOR_FIDELITY_FILE must be a fidelity checklist file")
 if MENTOR_CURRICULUM_DIR and not Path(MENTOR_CURRICULUM_DIR).is_dir():
     _fail("MENTOR_CURRICULUM_DIR must be a directory of training modules")
 if not {"supervisor", "evaluator", "admin"} <= set(MFA_REQUIRED_ROLES):

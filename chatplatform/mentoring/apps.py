@@ -30,7 +30,11 @@ class MentoringConfig(AppConfig):
 
         # A broken curriculum or a required module it lacks stops the process at start,
         # not the first mentor who opens the training page.
+        from chatplatform.mentoring import fidelity
+        from chatplatform.mentoring.fidelity_rules import ChecklistError
+
         try:
             registry.required_modules()
-        except CurriculumError as error:
-            raise ImproperlyConfigured(f"Mentor curriculum: {error}") from None
+            fidelity.checklist()
+        except (CurriculumError, ChecklistError) as error:
+            raise ImproperlyConfigured(f"Mentor programme: {error}") from None

@@ -80,6 +80,7 @@ class Module:
             "id": self.id,
             "version": self.version,
             "title": dict(self.title),
+            "minutes": self.minutes,
             "pass_mark": self.pass_mark,
             "expiry_days": self.expiry_days,
             "signoff": self.signoff,

@@ -17,11 +17,18 @@ from pathlib import Path
 import yaml
 from sklearn.metrics import cohen_kappa_score
 
-from chatplatform.mentoring.curriculum import LANGUAGES, CurriculumError
+from chatplatform.mentoring.curriculum import LANGUAGES
 
 YES, NO, NA = "yes", "no", "na"
 ANSWERS = (YES, NO, NA)
 CONDITIONS = ("always", "risk", "appropriate")
+
+
+class ChecklistError(ValueError):
+    """The checklist file breaks a rule; ``str()`` names the file and the problem."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        super().__init__(f"{source}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -57,31 +64,31 @@ def load_checklist(path: Path) -> Checklist:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise CurriculumError(source, f"cannot be read: {error}") from None
+        raise ChecklistError(source, f"cannot be read: {error}") from None
     if not isinstance(data, dict) or set(data) != {"version", "elements"}:
-        raise CurriculumError(source, "must give a version and its elements")
+        raise ChecklistError(source, "must give a version and its elements")
     version = data["version"]
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise CurriculumError(source, "version must be a whole number from 1")
+        raise ChecklistError(source, "version must be a whole number from 1")
     raw = data["elements"]
     if not isinstance(raw, list) or not raw:
-        raise CurriculumError(source, "elements must be a non-empty list")
+        raise ChecklistError(source, "elements must be a non-empty list")
     elements = []
     for number, item in enumerate(raw, start=1):
         if not isinstance(item, dict) or set(item) - {"id", "text", "applies_when"}:
-            raise CurriculumError(source, f"element {number}: give id, text and applies_when")
+            raise ChecklistError(source, f"element {number}: give id, text and applies_when")
         element_id = item.get("id")
         if not isinstance(element_id, str) or not element_id.isidentifier():
-            raise CurriculumError(source, f"element {number}: id must be a word like asked_safety")
+            raise ChecklistError(source, f"element {number}: id must be a word like asked_safety")
         text = item.get("text")
         if not isinstance(text, dict) or set(text) != set(LANGUAGES):
-            raise CurriculumError(source, f"element {element_id}: text needs en and es")
+            raise ChecklistError(source, f"element {element_id}: text needs en and es")
         applies = item.get("applies_when", "always")
         if applies not in CONDITIONS:
-            raise CurriculumError(source, f"element {element_id}: applies_when is {CONDITIONS}")
+            raise ChecklistError(source, f"element {element_id}: applies_when is {CONDITIONS}")
         elements.append(Element(element_id, {k: str(v) for k, v in text.items()}, applies))
     if len({e.id for e in elements}) != len(elements):
-        raise CurriculumError(source, "two elements share an id")
+        raise ChecklistError(source, "two elements share an id")
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     return Checklist(version=version, elements=tuple(elements), digest=digest)
 

@@ -192,3 +192,54 @@ class SupervisionSession(models.Model):
 
     def __str__(self) -> str:
         return f"supervision on {self.held_on}"
+
+
+class FidelityRating(models.Model):
+    """The fidelity checklist for one 1:1 chat, by its mentor or by a supervisor.
+
+    Answers are ``yes``/``no``/``na`` per element of the checklist version rated.
+    """
+
+    class Rater(models.TextChoices):
+        SELF = "self", _("The chat's mentor")
+        SUPERVISOR = "supervisor", _("A supervisor (sampled review)")
+
+    room = models.ForeignKey("chatplatform.Room", on_delete=models.CASCADE, related_name="+")
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fidelity_ratings"
+    )
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rater_role = models.CharField(max_length=10, choices=Rater.choices)
+    checklist_version = models.PositiveIntegerField()
+    answers = models.JSONField()
+    # Sampled for a supervisor's review when the mentor rated it (self ratings only).
+    sampled = models.BooleanField(default=False)
+    rated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "mentor", "rater_role"], name="one_rating_per_chat_and_rater"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"fidelity of room {self.room_id} by {self.rater_role}"
+
+
+class CostRate(models.Model):
+    """What an hour of a programme activity costs the organisation, for the cost tables."""
+
+    class Activity(models.TextChoices):
+        ONLINE = "online", _("Mentor hours online")
+        SUPERVISION = "supervision", _("Supervision hours")
+        TRAINING = "training", _("Training hours")
+
+    activity = models.CharField(max_length=12, choices=Activity.choices, unique=True)
+    hourly_cost = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+
+    def __str__(self) -> str:
+        return f"{self.activity}: {self.hourly_cost} {self.currency}"

@@ -13,7 +13,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chatplatform.mentoring import certification, shifts, wellbeing_signals
+from chatplatform.mentoring import (
+    certification,
+    fidelity,
+    fidelity_rules,
+    shifts,
+    wellbeing_signals,
+)
 from chatplatform.mentoring.models import Debrief, OnlineShift, SupervisionSession
 from chatplatform.mentoring.supervision import SupervisorScope, last_supervision
 from chatplatform.models import Room, RoomMembership, User
@@ -150,3 +156,17 @@ def recent_sessions(scope: SupervisorScope, limit: int = 20) -> list[Supervision
     if not scope.sees_everyone:
         sessions = sessions.filter(supervisor=scope.user)
     return list(sessions[:limit])
+
+
+def agreement() -> list[dict[str, Any]]:
+    """Per element of the current checklist: chats rated by both, and Cohen's kappa."""
+    current = fidelity.checklist()
+    pairs = fidelity.paired_answers(current.version)
+    return [
+        {
+            "element": element.id,
+            "pairs": len(pairs.get(element.id, [])),
+            "kappa": fidelity_rules.kappa(pairs.get(element.id, [])),
+        }
+        for element in current.elements
+    ]

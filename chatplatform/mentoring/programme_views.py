@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
-from chatplatform.mentoring import debriefs, overview, supervision
+from chatplatform.mentoring import debriefs, fidelity, overview, supervision
 from chatplatform.mentoring.decorators import staff_view
 from chatplatform.mentoring.models import SupervisionSession, SupervisionTopic
 
@@ -50,6 +50,8 @@ def programme(request: HttpRequest, actor: Actor) -> HttpResponse:
             "rows": overview.mentor_rows(scope, now),
             "debriefs": overview.open_debriefs(scope, now),
             "sessions": overview.recent_sessions(scope),
+            "reviews": fidelity.reviews_due(scope),
+            "agreement": overview.agreement(),
             "topics": SupervisionTopic.choices,
             "formats": SupervisionSession.Format.choices,
             "today": timezone.localdate(now),

@@ -1,10 +1,17 @@
 from django.urls import path
 
-from chatplatform.mentoring import programme_views, views
+from chatplatform.mentoring import fidelity_views, programme_views, views
 
 urlpatterns = [
     path("staff/training/", views.training, name="training"),
     path("staff/training/<slug:module_id>/", views.module_page, name="training-module"),
+    path("staff/me/", fidelity_views.my_programme, name="my-programme"),
+    path("staff/fidelity/<int:room_id>/", fidelity_views.rate_chat, name="fidelity-rate"),
+    path(
+        "staff/programme/fidelity/<int:rating_id>/",
+        fidelity_views.review_chat,
+        name="fidelity-review",
+    ),
     path("staff/programme/", programme_views.programme, name="programme"),
     path(
         "staff/programme/debriefs/<int:debrief_id>/held/",

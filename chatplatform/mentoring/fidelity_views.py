@@ -1,0 +1,78 @@
+"""Fidelity pages: the mentor's checklist after a chat, and a supervisor's sampled review."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from chatplatform.actors import Actor
+from chatplatform.errors import ServiceError
+from chatplatform.mentoring import certification, fidelity, supervision
+from chatplatform.mentoring.curriculum import text
+from chatplatform.mentoring.decorators import staff_view
+from chatplatform.mentoring.models import Debrief
+
+
+def _items() -> list[dict[str, object]]:
+    language = (get_language() or "en")[:2]
+    return [
+        {"id": e.id, "text": text(e.text, language), "choices": e.choices}
+        for e in fidelity.checklist().elements
+    ]
+
+
+@require_GET
+@staff_view
+def my_programme(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """A mentor's own page: training, chats to rate, debriefs owed to them."""
+    user = certification.check_trainee(actor)
+    now = timezone.now()
+    return render(
+        request,
+        "mentoring/me.html",
+        {
+            "certificate": certification.certificate(user, now),
+            "to_rate": fidelity.chats_to_rate(user, now),
+            "debriefs": Debrief.objects.filter(mentor=user, completed_at__isnull=True),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def rate_chat(request: HttpRequest, actor: Actor, room_id: int) -> HttpResponse:
+    fidelity.check_self_rating(actor, room_id)
+    if request.method == "POST":
+        try:
+            fidelity.do_rate_self(actor, room_id, request.POST)
+        except ServiceError as error:
+            messages.error(request, error.detail)
+            return redirect("fidelity-rate", room_id=room_id)
+        messages.success(request, _("Thank you: your checklist is saved."))
+        return redirect("my-programme")
+    return render(request, "mentoring/fidelity.html", {"items": _items(), "room_id": room_id})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def review_chat(request: HttpRequest, actor: Actor, rating_id: int) -> HttpResponse:
+    scope = supervision.check_supervisor(actor)
+    sampled = fidelity.check_review(scope, rating_id)
+    if request.method == "POST":
+        try:
+            fidelity.do_review(scope, sampled, request.POST)
+        except ServiceError as error:
+            messages.error(request, error.detail)
+            return redirect("fidelity-review", rating_id=rating_id)
+        messages.success(request, _("Your review is saved."))
+        return redirect("programme")
+    return render(
+        request,
+        "mentoring/fidelity.html",
+        {"items": _items(), "room_id": sampled.room_id, "review": sampled},
+    )
