@@ -105,6 +105,7 @@ try:
     # The peer mentor programme (chatplatform.mentoring, docs/mentors.md).
     MENTOR_CURRICULUM_DIR = env_str("MENTOR_CURRICULUM_DIR", "")
     MENTOR_REQUIRED_MODULES = env_list("MENTOR_REQUIRED_MODULES", [])
+    MENTOR_SCENARIO_DIR = env_str("MENTOR_SCENARIO_DIR", "")
     MENTOR_PROGRAMME_ROLES = env_list("MENTOR_PROGRAMME_ROLES", ["mentor"])
     # Mentor wellbeing: a crisis chat (high or imminent escalation) weighs more in the
     # caseload, is followed by a cool-down and a debrief, and shifts have limits.
@@ -175,6 +176,8 @@ if _unknown_roles:
     _fail(f"MENTOR_PROGRAMME_ROLES names roles that take no chats: {sorted(_unknown_roles)}")
 if MENTOR_FIDELITY_FILE and not Path(MENTOR_FIDELITY_FILE).is_file():
     _fail("MENTOR_FIDELITY_FILE must be a fidelity checklist file")
+if MENTOR_SCENARIO_DIR and not Path(MENTOR_SCENARIO_DIR).is_dir():
+    _fail("MENTOR_SCENARIO_DIR must be a directory of practice scenarios")
 if MENTOR_CURRICULUM_DIR and not Path(MENTOR_CURRICULUM_DIR).is_dir():
     _fail("MENTOR_CURRICULUM_DIR must be a directory of training modules")
 if not {"supervisor", "evaluator", "admin"} <= set(MFA_REQUIRED_ROLES):

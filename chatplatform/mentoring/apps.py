@@ -14,11 +14,12 @@ class MentoringConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
-        from chatplatform.mentoring import debriefs, registry, shifts
+        from chatplatform.mentoring import debriefs, practice, registry, shifts
         from chatplatform.mentoring.curriculum import CurriculumError
-        from chatplatform.signals import chat_ended, mentor_presence
+        from chatplatform.signals import chat_ended, mentor_presence, message_stored
 
         mentor_presence.connect(shifts.on_mentor_presence, dispatch_uid="mentoring-shifts")
+        message_stored.connect(practice.on_message_stored, dispatch_uid="mentoring-practice")
         chat_ended.connect(debriefs.on_chat_ended, dispatch_uid="mentoring-debriefs-ended")
         # The escalation's own saves open debriefs: a lazy sender, so the escalation app is
         # neither imported nor edited (and may be absent).
@@ -32,9 +33,17 @@ class MentoringConfig(AppConfig):
         # not the first mentor who opens the training page.
         from chatplatform.mentoring import fidelity
         from chatplatform.mentoring.fidelity_rules import ChecklistError
+        from chatplatform.mentoring.scenarios import ScenarioError
 
         try:
             registry.required_modules()
             fidelity.checklist()
-        except (CurriculumError, ChecklistError) as error:
+            unknown = [
+                m.id
+                for m in registry.curriculum()
+                if m.practice and m.practice not in practice.scenarios()
+            ]
+            if unknown:
+                raise ScenarioError(", ".join(unknown), "names a practice scenario that is missing")
+        except (CurriculumError, ChecklistError, ScenarioError) as error:
             raise ImproperlyConfigured(f"Mentor programme: {error}") from None

@@ -15,7 +15,7 @@ from chatplatform.errors import ServiceError
 from chatplatform.mentoring import certification, fidelity, supervision
 from chatplatform.mentoring.curriculum import text
 from chatplatform.mentoring.decorators import staff_view
-from chatplatform.mentoring.models import Debrief
+from chatplatform.mentoring.models import Debrief, PracticeSession
 
 
 def _items() -> list[dict[str, object]]:
@@ -39,6 +39,7 @@ def my_programme(request: HttpRequest, actor: Actor) -> HttpResponse:
             "certificate": certification.certificate(user, now),
             "to_rate": fidelity.chats_to_rate(user, now),
             "debriefs": Debrief.objects.filter(mentor=user, completed_at__isnull=True),
+            "practices": PracticeSession.objects.filter(trainee=user).order_by("-started_at")[:20],
         },
     )
 

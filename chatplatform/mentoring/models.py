@@ -243,3 +243,29 @@ class CostRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity}: {self.hourly_cost} {self.currency}"
+
+
+class PracticeSession(models.Model):
+    """A trainee's practice chat with a scripted participant, and its review.
+
+    ``path`` lists the scenario's node ids in the order reached (never what was typed).
+    """
+
+    room = models.OneToOneField("chatplatform.Room", on_delete=models.CASCADE, related_name="+")
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_sessions"
+    )
+    scenario = models.CharField(max_length=60)
+    scenario_version = models.PositiveIntegerField()
+    language = models.CharField(max_length=8)
+    node = models.CharField(max_length=60)
+    path = models.JSONField(default=list)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"practice {self.scenario} by user {self.trainee_id}"

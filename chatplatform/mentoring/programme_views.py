@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
-from chatplatform.mentoring import debriefs, fidelity, overview, supervision
+from chatplatform.mentoring import debriefs, fidelity, overview, practice, supervision
 from chatplatform.mentoring.decorators import staff_view
 from chatplatform.mentoring.models import SupervisionSession, SupervisionTopic
 
@@ -51,6 +51,10 @@ def programme(request: HttpRequest, actor: Actor) -> HttpResponse:
             "debriefs": overview.open_debriefs(scope, now),
             "sessions": overview.recent_sessions(scope),
             "reviews": fidelity.reviews_due(scope),
+            "practices": [
+                {"session": p, "signoff": practice.signoff_modules(p)}
+                for p in practice.practices_to_review(scope)
+            ],
             "agreement": overview.agreement(),
             "topics": SupervisionTopic.choices,
             "formats": SupervisionSession.Format.choices,

@@ -1,11 +1,17 @@
 from django.urls import path
 
-from chatplatform.mentoring import fidelity_views, programme_views, views
+from chatplatform.mentoring import fidelity_views, practice_views, programme_views, views
 
 urlpatterns = [
     path("staff/training/", views.training, name="training"),
     path("staff/training/<slug:module_id>/", views.module_page, name="training-module"),
     path("staff/me/", fidelity_views.my_programme, name="my-programme"),
+    path("staff/practice/", practice_views.start, name="practice-start"),
+    path(
+        "staff/programme/practice/<int:session_id>/reviewed/",
+        practice_views.review,
+        name="practice-review",
+    ),
     path("staff/fidelity/<int:room_id>/", fidelity_views.rate_chat, name="fidelity-rate"),
     path(
         "staff/programme/fidelity/<int:rating_id>/",
