@@ -118,6 +118,10 @@ try:
     # Fidelity: the checklist file (empty: the shipped one) and the share of rated chats
     # drawn at random for a supervisor's review.
     MENTOR_FIDELITY_FILE = env_str("MENTOR_FIDELITY_FILE", "")
+    MENTOR_CHECKIN_FILE = env_str("MENTOR_CHECKIN_FILE", "")
+    MENTOR_CHECKIN_DAYS = env_int("MENTOR_CHECKIN_DAYS", 14, minimum=1)
+    # A new mentor's first N 1:1 chats are listed for a supervisor to observe (0: off).
+    MENTOR_SHADOWED_CHATS = env_int("MENTOR_SHADOWED_CHATS", 0, minimum=0)
     MENTOR_FIDELITY_SAMPLE_PERCENT = env_int(
         "MENTOR_FIDELITY_SAMPLE_PERCENT", 10, minimum=0, maximum=100
     )
@@ -174,6 +178,8 @@ if _unknown_roles:
 _unknown_roles = set(MENTOR_PROGRAMME_ROLES) - {"mentor", "supervisor", "admin"}
 if _unknown_roles:
     _fail(f"MENTOR_PROGRAMME_ROLES names roles that take no chats: {sorted(_unknown_roles)}")
+if MENTOR_CHECKIN_FILE and not Path(MENTOR_CHECKIN_FILE).is_file():
+    _fail("MENTOR_CHECKIN_FILE must be a check-in file")
 if MENTOR_FIDELITY_FILE and not Path(MENTOR_FIDELITY_FILE).is_file():
     _fail("MENTOR_FIDELITY_FILE must be a fidelity checklist file")
 if MENTOR_SCENARIO_DIR and not Path(MENTOR_SCENARIO_DIR).is_dir():

@@ -462,6 +462,31 @@ MENTOR_RETENTION = TableSpec(
     privacy_unit="mentor",
 )
 
+MENTOR_CHECKINS = TableSpec(
+    "mentor_checkins",
+    "Mentor wellbeing check-ins by month (written for the service, not validated): how many "
+    "were answered and how many suggested a conversation with a supervisor.",
+    (
+        _dim("month", "Month."),
+        Column("checkins", COUNT, "integer", "Check-ins answered.", unit="check-ins"),
+        Column(
+            "suggest_conversation",
+            COUNT,
+            "integer",
+            "Of those, check-ins that suggested a conversation.",
+            unit="check-ins",
+        ),
+        _ratio(
+            "suggest_share",
+            "Share suggesting a conversation.",
+            "suggest_conversation",
+            "checkins",
+            1,
+        ),
+    ),
+    privacy_unit="mentor",
+)
+
 TABLES: tuple[TableSpec, ...] = (
     SURVEY_CHANGE,
     SCORE_DISTRIBUTION,
@@ -478,6 +503,7 @@ TABLES: tuple[TableSpec, ...] = (
     PROGRAMME_SUPERVISION,
     PROGRAMME_COST,
     MENTOR_RETENTION,
+    MENTOR_CHECKINS,
 )
 
 CSV_DESCRIPTION = {

@@ -27,6 +27,7 @@ def build_tables(since: date, today: date) -> list[Table]:
         _supervision(since, start, months),
         _cost(since, start, months),
         _retention(start, months),
+        _checkins(since, months),
     ]
 
 
@@ -199,4 +200,16 @@ def _retention(start: datetime, months: list[str]) -> Table:
             )
         for column in ("cohort_size", "active"):
             table.add_line((total, column), [(row, column) for row in members])
+    return table
+
+
+def _checkins(since: date, months: list[str]) -> Table:
+    table = Table(codebook.MENTOR_CHECKINS)
+    answered: dict[str, int] = defaultdict(int)
+    suggested: dict[str, int] = defaultdict(int)
+    for day, suggests in queries.checkins(since):
+        answered[month_of(day)] += 1
+        suggested[month_of(day)] += int(suggests)
+    for month in months:
+        table.add(month=month, checkins=answered[month], suggest_conversation=suggested[month])
     return table

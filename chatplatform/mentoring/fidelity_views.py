@@ -8,14 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
-from chatplatform.mentoring import certification, fidelity, supervision
+from chatplatform.mentoring import certification, checkins, fidelity, supervision
 from chatplatform.mentoring.curriculum import text
 from chatplatform.mentoring.decorators import staff_view
-from chatplatform.mentoring.models import Debrief, PracticeSession
+from chatplatform.mentoring.models import Debrief, PracticeSession, WellbeingCheckin
 
 
 def _items() -> list[dict[str, object]]:
@@ -24,6 +24,27 @@ def _items() -> list[dict[str, object]]:
         {"id": e.id, "text": text(e.text, language), "choices": e.choices}
         for e in fidelity.checklist().elements
     ]
+
+
+def _language() -> str:
+    return (get_language() or "en")[:2]
+
+
+def _checkin_items() -> list[dict[str, str]]:
+    return [{"id": i["id"], "text": text(i["text"], _language())} for i in checkins.form().items]
+
+
+@require_POST
+@staff_view
+def check_in(request: HttpRequest, actor: Actor) -> HttpResponse:
+    user = certification.check_trainee(actor)
+    try:
+        checkins.do_check_in(user, request.POST)
+    except ServiceError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("Thank you for checking in."))
+    return redirect("my-programme")
 
 
 @require_GET
@@ -40,6 +61,12 @@ def my_programme(request: HttpRequest, actor: Actor) -> HttpResponse:
             "to_rate": fidelity.chats_to_rate(user, now),
             "debriefs": Debrief.objects.filter(mentor=user, completed_at__isnull=True),
             "practices": PracticeSession.objects.filter(trainee=user).order_by("-started_at")[:20],
+            "checkin_due": checkins.is_due(user, timezone.localdate(now)),
+            "checkin_items": _checkin_items(),
+            "checkin_scale": [text(point, _language()) for point in checkins.form().scale],
+            "my_checkins": WellbeingCheckin.objects.filter(mentor=user).order_by("-answered_on")[
+                :12
+            ],
         },
     )
 

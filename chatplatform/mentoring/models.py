@@ -269,3 +269,22 @@ class PracticeSession(models.Model):
 
     def __str__(self) -> str:
         return f"practice {self.scenario} by user {self.trainee_id}"
+
+
+class WellbeingCheckin(models.Model):
+    """A mentor's answers to the wellbeing check-in. Only the mentor sees the answers."""
+
+    mentor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
+    )
+    answered_on = models.DateField(default=timezone.localdate)
+    version = models.PositiveIntegerField()
+    answers = models.JSONField()
+    score = models.PositiveSmallIntegerField()
+    suggests_conversation = models.BooleanField()
+
+    class Meta:
+        indexes = [models.Index(fields=["mentor", "answered_on"])]
+
+    def __str__(self) -> str:
+        return f"check-in {self.pk}"

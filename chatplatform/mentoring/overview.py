@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chatplatform.mentoring import (
     certification,
+    checkins,
     fidelity,
     fidelity_rules,
     shifts,
@@ -75,11 +76,10 @@ def _spans(since: datetime, mentor_ids: list[int]) -> dict[int, list[tuple[datet
     return spans
 
 
-def mentor_rows(
-    scope: SupervisorScope, now: datetime, checkin_flags: set[int] | None = None
-) -> list[MentorRow]:
+def mentor_rows(scope: SupervisorScope, now: datetime) -> list[MentorRow]:
     mentors = list(scope.mentors().select_related("mentorship__supervisor"))
     ids = [m.pk for m in mentors]
+    checkin_flags = checkins.flagged_mentors(ids, timezone.localdate(now))
     this_month = month_start(now)
     spans = _spans(min(this_month, now - SIGNAL_WINDOW), ids)
     chats = dict(
@@ -134,7 +134,7 @@ def mentor_rows(
                     shift_limit=timedelta(minutes=settings.MENTOR_SHIFT_MAX_MINUTES),
                     crisis_limit=settings.MENTOR_SHIFT_MAX_CRISIS_CHATS,
                     supervision_weeks=settings.MENTOR_SUPERVISION_WEEKS,
-                    checkin_flag=mentor.pk in (checkin_flags or set()),
+                    checkin_flag=mentor.pk in checkin_flags,
                 ),
             )
         )
@@ -170,3 +170,43 @@ def agreement() -> list[dict[str, Any]]:
         }
         for element in current.elements
     ]
+
+
+SHADOWING = "shadowing"
+
+
+def chats_to_shadow(scope: SupervisorScope) -> list[dict[str, Any]]:
+    """Open 1:1 chats among a new mentor's first MENTOR_SHADOWED_CHATS, and whether a
+    supervisor has observed each (an audited read with the reason "shadowing")."""
+    limit = settings.MENTOR_SHADOWED_CHATS
+    if not limit:
+        return []
+    from chatplatform.models import AuditEntry
+
+    mentored = RoomMembership.objects.filter(
+        role=RoomMembership.Role.MENTOR, room__kind=Room.Kind.DIRECT, user__in=scope.mentors()
+    )
+    result = []
+    for membership in mentored.filter(
+        left_at__isnull=True, room__closed_at__isnull=True
+    ).select_related("user"):
+        earlier = (
+            mentored.filter(user=membership.user, joined_at__lt=membership.joined_at)
+            .values("room")
+            .distinct()
+            .count()
+        )
+        if earlier >= limit or not certification.is_programme_mentor(membership.user):
+            continue
+        observed = AuditEntry.objects.filter(
+            action="transcript.read", room_id=membership.room_id, reason=SHADOWING
+        ).exists()
+        result.append(
+            {
+                "room_id": membership.room_id,
+                "mentor": membership.user,
+                "number": earlier + 1,
+                "observed": observed,
+            }
+        )
+    return result

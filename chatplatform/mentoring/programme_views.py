@@ -51,6 +51,7 @@ def programme(request: HttpRequest, actor: Actor) -> HttpResponse:
             "debriefs": overview.open_debriefs(scope, now),
             "sessions": overview.recent_sessions(scope),
             "reviews": fidelity.reviews_due(scope),
+            "shadow": overview.chats_to_shadow(scope),
             "practices": [
                 {"session": p, "signoff": practice.signoff_modules(p)}
                 for p in practice.practices_to_review(scope)

@@ -20,6 +20,7 @@ from chatplatform.mentoring.models import (
     Mentorship,
     OnlineShift,
     SupervisionSession,
+    WellbeingCheckin,
 )
 from chatplatform.models import Room, RoomMembership, User
 
@@ -96,3 +97,12 @@ def mentor_cohorts() -> dict[int, date]:
 
 def cost_rates() -> dict[str, tuple[Decimal, str]]:
     return {r.activity: (r.hourly_cost, r.currency) for r in CostRate.objects.all()}
+
+
+def checkins(since: date) -> list[tuple[date, bool]]:
+    """(day, suggests a conversation) of every wellbeing check-in since: never answers."""
+    return list(
+        WellbeingCheckin.objects.filter(answered_on__gte=since).values_list(
+            "answered_on", "suggests_conversation"
+        )
+    )

@@ -6,6 +6,7 @@ urlpatterns = [
     path("staff/training/", views.training, name="training"),
     path("staff/training/<slug:module_id>/", views.module_page, name="training-module"),
     path("staff/me/", fidelity_views.my_programme, name="my-programme"),
+    path("staff/me/check-in/", fidelity_views.check_in, name="check-in"),
     path("staff/practice/", practice_views.start, name="practice-start"),
     path(
         "staff/programme/practice/<int:session_id>/reviewed/",
