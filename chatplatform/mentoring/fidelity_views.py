@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,10 +15,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
-from chatplatform.mentoring import certification, checkins, fidelity, supervision
+from chatplatform.mentoring import certification, checkins, fidelity, records, supervision
 from chatplatform.mentoring.curriculum import text
 from chatplatform.mentoring.decorators import staff_view
-from chatplatform.mentoring.models import Debrief, PracticeSession, WellbeingCheckin
+from chatplatform.mentoring.models import (
+    Debrief,
+    PracticeSession,
+    WeeklyShift,
+    WellbeingCheckin,
+)
+from chatplatform.models import User
+from evaluation.mentor_feedback import mentor_feedback
 
 
 def _items() -> list[dict[str, object]]:
@@ -28,6 +38,55 @@ def _items() -> list[dict[str, object]]:
 
 def _language() -> str:
     return (get_language() or "en")[:2]
+
+
+def _mentor_details(user: User, now: datetime) -> dict[str, object]:
+    """Monthly records, planned weekly shifts and post-chat feedback: the mentor's own
+    page and their supervisor's view of them show the same."""
+    feedback = mentor_feedback(user.pk)
+    return {
+        "records": records.monthly_records(user, now),
+        "weekly_shifts": WeeklyShift.objects.filter(mentor=user),
+        "feedback": feedback,
+        "feedback_items": [(text(t, _language()), mean) for _i, t, mean in feedback.items],
+        "k": settings.EVALUATION_MIN_CELL,
+    }
+
+
+@require_POST
+@staff_view
+def add_weekly_shift(request: HttpRequest, actor: Actor) -> HttpResponse:
+    user = certification.check_trainee(actor)
+    raw = request.POST.get("weekday", "")
+    try:
+        records.do_add_weekly_shift(
+            user,
+            int(raw) if raw.isdigit() else None,
+            request.POST.get("starts", ""),
+            request.POST.get("ends", ""),
+        )
+    except ServiceError as error:
+        messages.error(request, error.detail)
+    return redirect("my-programme")
+
+
+@require_POST
+@staff_view
+def remove_weekly_shift(request: HttpRequest, actor: Actor, shift_id: int) -> HttpResponse:
+    records.do_remove_weekly_shift(certification.check_trainee(actor), shift_id)
+    return redirect("my-programme")
+
+
+@require_GET
+@staff_view
+def mentor_page(request: HttpRequest, actor: Actor, mentor_id: int) -> HttpResponse:
+    """A supervisor's view of one of their mentors: records, shifts, feedback."""
+    mentor = supervision.check_supervisor(actor).mentor(mentor_id)
+    return render(
+        request,
+        "mentoring/mentor.html",
+        {"mentor": mentor, **_mentor_details(mentor, timezone.now())},
+    )
 
 
 def _checkin_items() -> list[dict[str, str]]:
@@ -67,6 +126,8 @@ def my_programme(request: HttpRequest, actor: Actor) -> HttpResponse:
             "my_checkins": WellbeingCheckin.objects.filter(mentor=user).order_by("-answered_on")[
                 :12
             ],
+            "weekdays": WeeklyShift.Weekday.choices,
+            **_mentor_details(user, now),
         },
     )
 

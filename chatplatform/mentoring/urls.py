@@ -7,6 +7,17 @@ urlpatterns = [
     path("staff/training/<slug:module_id>/", views.module_page, name="training-module"),
     path("staff/me/", fidelity_views.my_programme, name="my-programme"),
     path("staff/me/check-in/", fidelity_views.check_in, name="check-in"),
+    path("staff/me/shifts/", fidelity_views.add_weekly_shift, name="weekly-shift-add"),
+    path(
+        "staff/me/shifts/<int:shift_id>/remove/",
+        fidelity_views.remove_weekly_shift,
+        name="weekly-shift-remove",
+    ),
+    path(
+        "staff/programme/mentors/<int:mentor_id>/",
+        fidelity_views.mentor_page,
+        name="programme-mentor",
+    ),
     path("staff/practice/", practice_views.start, name="practice-start"),
     path(
         "staff/programme/practice/<int:session_id>/reviewed/",
