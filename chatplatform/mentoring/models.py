@@ -169,7 +169,7 @@ class SupervisionSession(models.Model):
     """One supervision session, individual or group. No participant content is recorded."""
 
     class Format(models.TextChoices):
-        INDIVIDUAL = "individual", _("Individual")
+        INDIVIDUAL = "individual", _("One-to-one")
         GROUP = "group", _("Group")
 
     supervisor = models.ForeignKey(

@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('held_on', models.DateField()),
                 ('minutes', models.PositiveSmallIntegerField()),
-                ('format', models.CharField(choices=[('individual', 'Individual'), ('group', 'Group')], max_length=10)),
+                ('format', models.CharField(choices=[('individual', 'One-to-one'), ('group', 'Group')], max_length=10)),
                 ('topics', models.JSONField(default=list)),
                 ('follow_up', models.CharField(blank=True, help_text="Agreed actions. Never a participant's details or words.", max_length=300)),
                 ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
