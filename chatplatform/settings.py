@@ -92,6 +92,9 @@ try:
     ESCALATION_T1_SECONDS = env_int("ESCALATION_T1_SECONDS", 60, minimum=1)
     ESCALATION_T2_SECONDS = env_int("ESCALATION_T2_SECONDS", 180, minimum=2)
     ESCALATION_POLICY_REPEATS = env_int("ESCALATION_POLICY_REPEATS", 3, minimum=0, maximum=50)
+    # After the policy's cycles, every supervisor and admin is paged again this often,
+    # for as long as the escalation stays open and unacknowledged.
+    ESCALATION_REPEAT_SECONDS = env_int("ESCALATION_REPEAT_SECONDS", 300, minimum=10)
     ESCALATION_WORKER_POLL_SECONDS = env_float("ESCALATION_WORKER_POLL_SECONDS", 1.0, minimum=0.1)
     ESCALATION_CONSOLE_URL = env_str("ESCALATION_CONSOLE_URL", "http://127.0.0.1:8000/supervisor/")
     # Email for pages: SMTP when EMAIL_HOST is set, else printed to the console.
@@ -357,7 +360,7 @@ MESSAGE_CHECKS: list[str] = [
 # Checks run when someone opens a room; each may refuse entry (e.g. a ban).
 ROOM_ENTRY_CHECKS: list[str] = ["moderation.checks.not_banned"]
 # Functions f(now) -> set of room ids whose content must outlive retention (on hold).
-ROOM_HOLD_CHECKS: list[str] = ["escalation.services.rooms_on_hold"]
+ROOM_HOLD_CHECKS: list[str] = ["escalation.retention.rooms_on_hold"]
 
 # Every logger writes through one redacting JSON formatter (chatplatform.logs).
 # Django's own handlers (plain-text console, mail_admins) are replaced so that

@@ -21,7 +21,7 @@ from chatplatform.consumers import CLOSE_FORBIDDEN, FrameConsumer
 from chatplatform.errors import ServiceError
 from chatplatform.frames import field
 from chatplatform.services.access import SUPERVISING_ROLES
-from escalation import paging, services
+from escalation import handling, paging, publishing, queries
 from escalation.lifecycle import OUTCOMES
 
 logger = logging.getLogger(__name__)
@@ -68,8 +68,8 @@ class SupervisorConsumer(FrameConsumer):
             return
         # The actor group too: signing out (actor.close) must close the console as well.
         self.groups_joined = (
-            services.CONSOLE_GROUP,
-            services.pager_group(self.actor.id),
+            publishing.CONSOLE_GROUP,
+            publishing.pager_group(self.actor.id),
             self.actor.group,
         )
         # (escalation, step) of every page shown, so a page heard twice shows once.
@@ -80,7 +80,7 @@ class SupervisorConsumer(FrameConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        await self.send_json(await database_sync_to_async(services.console_snapshot)(self.actor))
+        await self.send_json(await database_sync_to_async(queries.console_snapshot)(self.actor))
         self.page_reader = asyncio.create_task(self._read_pages(read_pages_since))
 
     async def disconnect(self, code: int) -> None:
@@ -125,17 +125,17 @@ class SupervisorConsumer(FrameConsumer):
         escalation_id = clean["escalation"]
         done = {"type": "escalation.done", "action": frame_type, "escalation": escalation_id}
         if frame_type == "escalation.ack":
-            services.do_acknowledge(actor, escalation_id)
+            handling.do_acknowledge(actor, escalation_id)
         elif frame_type == "escalation.transcript":
-            return services.do_read_transcript(actor, escalation_id, clean["reason"])
+            return handling.do_read_transcript(actor, escalation_id, clean["reason"])
         elif frame_type == "escalation.whisper":
-            services.do_whisper(actor, escalation_id, clean["body"])
+            handling.do_whisper(actor, escalation_id, clean["body"])
         elif frame_type == "escalation.join":
-            done["room"] = services.do_join(actor, escalation_id).pk
+            done["room"] = handling.do_join(actor, escalation_id).pk
         elif frame_type == "escalation.take_over":
-            done["room"] = services.do_take_over(actor, escalation_id).pk
+            done["room"] = handling.do_take_over(actor, escalation_id).pk
         elif frame_type == "escalation.resolve":
-            services.do_resolve(
+            handling.do_resolve(
                 actor,
                 escalation_id,
                 clean["outcome"],

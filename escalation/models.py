@@ -77,7 +77,7 @@ class Escalation(models.Model):
     )
     # The durable paging timer: the next policy step to run and when it is due.
     # Cleared once someone acknowledges, so a restarted worker has nothing left to send.
-    policy_step = models.PositiveSmallIntegerField(default=0)
+    policy_step = models.PositiveIntegerField(default=0)
     next_page_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -135,7 +135,8 @@ class Page(models.Model):
         EMAIL = "email", _("Email")
 
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="pages")
-    step = models.PositiveSmallIntegerField()
+    # Paging never ends while nobody acknowledges, so steps outgrow a small integer.
+    step = models.PositiveIntegerField()
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )

@@ -36,7 +36,8 @@ from chatplatform import events, roles
 from chatplatform.models import User
 from escalation import policy
 from escalation.models import Escalation, OnCallShift, Page
-from escalation.services import pager_group, summary
+from escalation.publishing import pager_group
+from escalation.queries import summary
 
 logger = logging.getLogger(__name__)
 
@@ -51,18 +52,17 @@ def timing() -> policy.Timing:
         t1=timedelta(seconds=settings.ESCALATION_T1_SECONDS),
         t2=timedelta(seconds=settings.ESCALATION_T2_SECONDS),
         repeats=settings.ESCALATION_POLICY_REPEATS,
+        repeat_every=timedelta(seconds=settings.ESCALATION_REPEAT_SECONDS),
     )
 
 
-def all_supervisors() -> list[User]:
-    """Every active supervisor; the admins only when the organisation has no supervisor."""
-    for group in SUPERVISING_GROUPS:
-        users = list(
-            User.objects.filter(is_active=True, groups__name=group).distinct().order_by("pk")
-        )
-        if users:
-            return users
-    return []
+def everyone() -> list[User]:
+    """The last tier: every active supervisor and admin."""
+    return list(
+        User.objects.filter(is_active=True, groups__name__in=SUPERVISING_GROUPS)
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def on_call(tier: str, now: datetime) -> list[User]:
@@ -80,11 +80,11 @@ def on_call(tier: str, now: datetime) -> list[User]:
 
 
 def recipients(step: policy.Step, now: datetime) -> list[User]:
-    """Whom a step pages. An empty tier falls through to every supervisor: nobody is skipped."""
+    """Whom a step pages. An empty tier falls through to the last: nobody is skipped."""
     chosen: dict[int, User] = {}
     for tier in step.targets:
         users = [] if tier == policy.EVERYONE else on_call(tier, now)
-        for user in users or all_supervisors():
+        for user in users or everyone():
             chosen.setdefault(user.pk, user)
     return list(chosen.values())
 
@@ -105,36 +105,51 @@ def do_advance_due(now: datetime, escalation_id: int | None = None) -> int:
 
     Preconditions: none. Safe to run concurrently: an escalation being advanced by
     another worker is skipped, and (escalation, step, recipient, channel) is unique.
+    The policy never ends, so an open escalation always has a next page due.
     """
     advanced = 0
     current_timing = timing()
     with transaction.atomic():
         for escalation in _due(now, escalation_id):
-            current = policy.step(escalation.policy_step, current_timing)
-            if current is not None:
-                channels = [Page.Channel.CONSOLE] + ([Page.Channel.EMAIL] if current.email else [])
-                Page.objects.bulk_create(
-                    [
-                        Page(
-                            escalation=escalation,
-                            step=current.number,
-                            recipient=user,
-                            channel=channel,
-                            created_at=now,
-                        )
-                        for user in recipients(current, now)
-                        for channel in channels
-                    ],
-                    ignore_conflicts=True,
-                )
-                advanced += 1
-                escalation.policy_step = current.number + 1
-            following = policy.step(escalation.policy_step, current_timing)
-            escalation.next_page_at = (
-                escalation.created_at + following.after if following is not None else None
+            current = policy.catch_up(
+                escalation.policy_step, now - escalation.created_at, current_timing
             )
+            _write_pages(escalation, current, now)
+            advanced += 1
+            following = policy.step(current.number + 1, current_timing)
+            escalation.policy_step = following.number
+            escalation.next_page_at = escalation.created_at + following.after
             escalation.save(update_fields=["policy_step", "next_page_at"])
     return advanced
+
+
+def _write_pages(escalation: Escalation, current: policy.Step, now: datetime) -> None:
+    channels = [Page.Channel.CONSOLE] + ([Page.Channel.EMAIL] if current.email else [])
+    Page.objects.bulk_create(
+        [
+            Page(
+                escalation=escalation,
+                step=current.number,
+                recipient=user,
+                channel=channel,
+                created_at=now,
+            )
+            for user in recipients(current, now)
+            for channel in channels
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def do_stop_paging(escalation: Escalation, now: datetime) -> None:
+    """Someone took responsibility: pages not yet sent are cancelled.
+
+    Preconditions: inside the transaction that acknowledged ``escalation``
+    (its ``next_page_at`` is already cleared).
+    """
+    Page.objects.filter(
+        escalation=escalation, sent_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=now)
 
 
 def _unsent() -> QuerySet[Page]:
@@ -175,7 +190,6 @@ def do_first_page(
     """
     current_timing = timing()
     first = policy.step(0, current_timing)
-    assert first is not None
     users = recipients(first, now)
     Page.objects.bulk_create(
         Page(
@@ -190,8 +204,8 @@ def do_first_page(
         for user in users
     )
     following = policy.step(first.number + 1, current_timing)
-    escalation.policy_step = first.number + 1
-    escalation.next_page_at = escalation.created_at + following.after if following else None
+    escalation.policy_step = following.number
+    escalation.next_page_at = escalation.created_at + following.after
     escalation.first_alerted_at = now if users else None
     escalation.save(update_fields=["policy_step", "next_page_at", "first_alerted_at"])
     for user in users:

@@ -1,4 +1,4 @@
-"""The supervisor console page and the participant's urgent-help endpoint.
+"""The supervisor console page and the participant's urgent-help page.
 
 Each view parses, checks permission, calls one service function and renders.
 """
@@ -9,15 +9,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from chatplatform import roles
 from chatplatform.errors import ServiceError
+from chatplatform.models import Participant
+from chatplatform.services import crisis
 from chatplatform.services.access import SUPERVISING_ROLES
-from chatplatform.services.crisis import REGION_SESSION_KEY
-from chatplatform.services.participants import do_get_or_create_participant
+from chatplatform.services.participants import (
+    do_get_or_create_participant,
+    participant_for_session,
+)
 from chatplatform.throttle import client_network_key
-from escalation import services
+from escalation import opening, queries, support
 from escalation.lifecycle import OUTCOMES
 from escalation.models import Escalation
 
@@ -34,23 +38,46 @@ def supervisor_console(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def urgent_help(request: HttpRequest) -> HttpResponse:
-    """The urgent-help button outside a chat. Safe to repeat: it never opens a second case."""
+    """POST asks for help, then redirects here: reload, Back or a restored tab is a GET.
+
+    GET never opens a case; it shows the one the participant asked for (lines,
+    queue place or a way back to their chat), or the lines and the button.
+    """
     if request.user.is_authenticated:
         return redirect("staff-console")
-    try:
-        participant = do_get_or_create_participant(
-            request.session, client_network_key(request.META)
-        )
-    except ServiceError as error:
-        # Too many new identities from this network: no page goes out, the lines still show.
-        return render(request, "frontend/unavailable.html", {"detail": error.detail}, status=429)
-    escalation, support = services.do_request_urgent_help(
-        participant, region=request.session.get(REGION_SESSION_KEY)
-    )
-    return render(
-        request,
-        "escalation/urgent.html",
-        {"support": support, "room_id": escalation.room_id},
-    )
+    if request.method == "POST":
+        try:
+            participant = do_get_or_create_participant(
+                request.session, client_network_key(request.META)
+            )
+        except ServiceError as error:
+            # Too many new identities from this network: no page goes out, the lines still show.
+            return render(
+                request, "frontend/unavailable.html", {"detail": error.detail}, status=429
+            )
+        crisis.do_note_locale(participant, request)
+        opening.do_request_urgent_help(participant)
+        return redirect("urgent-help")
+    return render(request, "escalation/urgent.html", _urgent_page(request))
+
+
+def _urgent_page(request: HttpRequest) -> dict[str, object]:
+    participant: Participant | None = participant_for_session(request.session)
+    escalation = queries.active_for_participant(participant.pk) if participant else None
+    asked = escalation is not None and opening.PARTICIPANT_REQUEST in escalation.reasons
+    if escalation is None or not asked:
+        return {"support": None, "asked": False}
+    room = escalation.room
+    return {
+        "asked": True,
+        "support": support.crisis_support(
+            crisis.choice_for_request(request),
+            source=Escalation.Source.PARTICIPANT,
+            level=escalation.level,
+            in_chat=room is not None,
+        ),
+        "room_id": room.pk if room is not None and room.is_open else None,
+        "waiting": room is None,
+    }

@@ -12,7 +12,7 @@ from django.utils import timezone
 from chatplatform import roles
 from escalation import paging, policy
 from escalation.models import Escalation, OnCallShift, Page
-from escalation.services import do_open_escalation
+from escalation.opening import do_open_escalation
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from chatplatform import roles
 from chatplatform.models import AuditEntry
-from escalation import paging, services
+from escalation import opening, paging
 from escalation.models import Escalation
 from tests.escalation_fakes import IMMINENT_PHRASE
 
@@ -240,9 +240,14 @@ class TestRoomFrames:
         chat = await open_room(ws_connect, session_for, participant, room)
         await chat.send({"type": "urgent.help"})
         panel = await chat.receive_type("crisis.support")
-        assert panel["level"] == "imminent"
+        assert (panel["level"], panel["kind"]) == ("imminent", "urgent_help")
         changed = await console.receive_type("escalation.changed")
         assert changed["escalation"]["source"] == "participant"
+        await chat.send({"type": "urgent.help"})
+        again = await chat.receive_type("crisis.support")
+        assert again["kind"] == "urgent_help"
+        count = sync_to_async(Escalation.objects.filter(room=room).count)
+        assert await count() == 1
 
     async def test_mentor_asks_for_the_current_status(self, ws_connect, session_for, scene):
         room, _, mentor, _ = scene
@@ -254,7 +259,7 @@ class TestRoomFrames:
 
 def open_escalation_a_minute_ago(room, participant) -> Escalation:
     """An imminent escalation whose first repeat (T1, 60 s) is due now."""
-    return services.do_open_escalation(
+    return opening.do_open_escalation(
         source=Escalation.Source.AUTOMATIC,
         level=Escalation.Level.IMMINENT,
         reasons=["means"],
@@ -308,7 +313,7 @@ class TestPagesTheChannelLayerLost:
     ):
         room, participant, _, supervisor = scene
         console, _ = await open_console(ws_connect, session_for, supervisor)
-        escalation = await sync_to_async(services.do_open_escalation)(
+        escalation = await sync_to_async(opening.do_open_escalation)(
             source=Escalation.Source.AUTOMATIC,
             level=Escalation.Level.IMMINENT,
             reasons=["means"],

@@ -2,7 +2,8 @@
 
 Participants get the always-visible urgent-help button and the (hidden) crisis
 panel; staff who can act in the room get the Escalate form, the protocol
-checklist and the live status.
+checklist, the live status, and the crisis lines the participant is shown, so
+that they read out the same numbers.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 from django import template
 
-from escalation.services import MENTOR_REASONS
+from chatplatform.services import crisis
+from escalation.opening import MENTOR_REASONS, room_participant
 
 register = template.Library()
 
@@ -20,9 +22,18 @@ register = template.Library()
 def escalation_room_tools(context: template.Context) -> dict[str, Any]:
     actor = context["actor"]
     access = context["access"]
+    can_escalate = actor.is_staff and access.can_moderate and access.is_open
     return {
         "is_staff": actor.is_staff,
-        "can_escalate": actor.is_staff and access.can_moderate and access.is_open,
+        "can_escalate": can_escalate,
         "reasons": list(MENTOR_REASONS.items()),
+        "participant_lines": participant_lines(access) if can_escalate else None,
         "csrf_token": context.get("csrf_token"),
+        "request": context.get("request"),
     }
+
+
+def participant_lines(access: Any) -> dict[str, Any] | None:
+    """The participant's region and lines, as staff see them (in the staff member's language)."""
+    participant = room_participant(access)
+    return crisis.staff_view(participant) if participant is not None else None

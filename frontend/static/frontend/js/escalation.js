@@ -2,69 +2,116 @@
 // and for staff the Escalate form and the live status of the escalation.
 import { interpolate, t } from "./socket.js";
 
-function callButton(number, label) {
-  const link = document.createElement("a");
-  link.className = "button emergency";
-  link.href = `tel:${number}`;
-  link.textContent = interpolate(label, { number });
-  return link;
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
 }
 
-function resourceItem(line) {
-  const li = document.createElement("li");
-  const name = document.createElement("strong");
-  name.textContent = line.service;
-  const how = document.createElement("span");
-  how.textContent = line.how_to_reach;
-  const actions = document.createElement("span");
-  actions.className = "crisis-actions";
-  if (line.phone) {
-    const call = document.createElement("a");
-    call.className = "button small";
-    call.href = `tel:${line.phone}`;
-    call.textContent = interpolate(t("Call %(number)s"), { number: line.phone });
-    actions.append(call);
-  }
-  if (line.text_number) {
-    const text = document.createElement("a");
-    text.className = "button small";
-    text.href = `sms:${line.text_number}${line.text_keyword ? `?&body=${encodeURIComponent(line.text_keyword)}` : ""}`;
-    text.textContent = interpolate(t("Text %(number)s"), { number: line.text_number });
-    actions.append(text);
-  }
-  const hours = document.createElement("small");
-  hours.textContent = line.hours_and_cost;
-  li.append(name, how, actions, hours);
+function link(way, className) {
+  const anchor = element("a", className, way.label);
+  anchor.href = way.href;
+  return anchor;
+}
+
+function emergencyCalls(frame) {
+  if (!frame.emergency_calls.length) return null;
+  const calls = element("p", "emergency-calls");
+  calls.append(...frame.emergency_calls.map((call) => link(call, "button emergency")));
+  return calls;
+}
+
+function lineItem(line) {
+  const li = element("li");
+  const actions = element("span", "crisis-actions");
+  actions.append(...line.ways.map((way) => link(way, "button small")));
+  li.append(element("strong", "", line.service), actions);
+  if (line.facts.length) li.append(element("small", "", line.facts.join(" ")));
   return li;
 }
 
-function showSupport(panel, frame) {
-  const heading = document.createElement("h2");
-  heading.textContent = frame.heading;
-  const parts = [heading];
-  const call = frame.emergency_number ? callButton(frame.emergency_number, t("Call %(number)s now")) : null;
-  if (call && frame.emergency_first) parts.push(call);
-  for (const text of frame.paragraphs) {
-    const p = document.createElement("p");
-    p.textContent = text;
-    parts.push(p);
+function regionLines(regions) {
+  const parts = [];
+  for (const group of regions) {
+    if (regions.length > 1) parts.push(element("h4", "crisis-country", group.name));
+    const list = element("ul", "crisis-list");
+    list.dataset.region = group.code;
+    if (group.lines.length) list.append(...group.lines.map(lineItem));
+    else list.append(element("li", "", t("No lines are listed for this country yet. In an emergency, call your local emergency number.")));
+    parts.push(list);
   }
-  const listHeading = document.createElement("h3");
-  listHeading.textContent = frame.resources_heading;
-  const list = document.createElement("ul");
-  list.className = "crisis-list";
-  list.append(...frame.resources.map(resourceItem));
-  parts.push(listHeading, list);
-  if (call && !frame.emergency_first) parts.push(call);
-  const close = document.createElement("button");
+  return parts;
+}
+
+// The one-tap change of country posts like the pages' own form, and comes back here.
+function regionForm(region) {
+  const block = element("div", "crisis-region");
+  block.dataset.region = region.code;
+  block.dataset.how = region.how;
+  block.append(element("p", "crisis-region-statement", region.statement));
+  const form = element("form", "region-quick");
+  form.method = "post";
+  form.action = "/help/region/";
+  const token = document.querySelector("input[name=csrfmiddlewaretoken]");
+  if (token) form.append(token.cloneNode());
+  const next = element("input");
+  next.type = "hidden";
+  next.name = "next";
+  next.value = window.location.pathname;
+  form.append(next);
+  if (!region.asking) form.append(element("span", "", t("Somewhere else?")));
+  for (const option of region.quick) {
+    const button = element("button", "small", option.name);
+    button.type = "submit";
+    button.name = "region";
+    button.value = option.code;
+    form.append(button);
+  }
+  block.append(form);
+  return block;
+}
+
+function safetyQuestion(frame, urgentForm, socket) {
+  if (!frame.question) return null;
+  const box = element("div", "safety-question");
+  box.append(element("p", "question", frame.question));
+  const safe = element("button", "secondary small", frame.answers.safe);
+  safe.type = "button";
+  const notSafe = element("button", "urgent-help-button", frame.answers.not_safe);
+  notSafe.type = "button";
+  safe.addEventListener("click", () => {
+    box.replaceChildren(element("p", "", t("Thank you for letting us know. We're here if that changes.")));
+  });
+  notSafe.addEventListener("click", () => {
+    if (!socket.send({ type: "urgent.help" }) && urgentForm) urgentForm.requestSubmit();
+  });
+  box.append(safe, notSafe);
+  return box;
+}
+
+function showSupport(panel, frame, urgentForm, socket) {
+  const parts = [element("h2", "", frame.heading)];
+  const calls = emergencyCalls(frame);
+  if (calls && frame.emergency_first) parts.push(calls);
+  for (const text of frame.paragraphs) parts.push(element("p", "", text));
+  if (frame.tips.length) {
+    const tips = element("ul", "help-tips");
+    tips.append(...frame.tips.map((tip) => element("li", "", tip)));
+    parts.push(tips);
+  }
+  const question = safetyQuestion(frame, urgentForm, socket);
+  if (question) parts.push(question);
+  parts.push(element("h3", "", frame.resources_heading), regionForm(frame.region), ...regionLines(frame.regions));
+  if (calls && !frame.emergency_first) parts.push(calls);
+  const close = element("button", "secondary small", t("Hide this"));
   close.type = "button";
-  close.className = "secondary small";
-  close.textContent = t("Hide this");
   close.addEventListener("click", () => {
     panel.hidden = true;
   });
   parts.push(close);
   panel.replaceChildren(...parts);
+  panel.dataset.kind = frame.kind;
   panel.hidden = false;
   panel.focus();
   panel.scrollIntoView({ block: "start" });
@@ -126,7 +173,7 @@ export function attachEscalation(socket) {
       if (status) socket.send({ type: "escalation.status" });
     },
     handleFrame(frame) {
-      if (frame.type === "crisis.support" && panel) showSupport(panel, frame);
+      if (frame.type === "crisis.support" && panel) showSupport(panel, frame, urgentForm, socket);
       else if (frame.type === "escalation.status" && status) {
         status.textContent = statusText(frame.escalation);
         status.dataset.level = frame.escalation ? frame.escalation.level : "";
