@@ -94,9 +94,18 @@ try:
     ESCALATION_POLICY_REPEATS = env_int("ESCALATION_POLICY_REPEATS", 3, minimum=0, maximum=50)
     # After the policy's cycles, every supervisor and admin is paged again this often,
     # for as long as the escalation stays open and unacknowledged.
-    ESCALATION_REPEAT_SECONDS = env_int("ESCALATION_REPEAT_SECONDS", 300, minimum=10)
+    ESCALATION_REPEAT_SECONDS = env_int("ESCALATION_REPEAT_SECONDS", 300, minimum=5)
     ESCALATION_WORKER_POLL_SECONDS = env_float("ESCALATION_WORKER_POLL_SECONDS", 1.0, minimum=0.1)
     ESCALATION_CONSOLE_URL = env_str("ESCALATION_CONSOLE_URL", "http://127.0.0.1:8000/supervisor/")
+    # The dead man's switch: escalations open and no supervisor console connected this long.
+    ESCALATION_NO_CONSOLE_SECONDS = env_int("ESCALATION_NO_CONSOLE_SECONDS", 300, minimum=30)
+    # The on-call team's pager: PagerDuty Events API v2 (https://events.pagerduty.com/v2/enqueue
+    # with the service's integration key) or any URL taking the same JSON. Empty: off.
+    PAGER_WEBHOOK_URL = env_str("PAGER_WEBHOOK_URL", "")
+    PAGER_ROUTING_KEY = env_str("PAGER_ROUTING_KEY", "")
+    PAGER_WEBHOOK_TIMEOUT_SECONDS = env_int(
+        "PAGER_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60
+    )
     # Email for pages: SMTP when EMAIL_HOST is set, else printed to the console.
     EMAIL_HOST = env_str("EMAIL_HOST", "")
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
@@ -114,6 +123,10 @@ if _unknown_regions:
 
 if ESCALATION_T2_SECONDS <= ESCALATION_T1_SECONDS:
     _fail("ESCALATION_T2_SECONDS must be longer than ESCALATION_T1_SECONDS")
+if PAGER_WEBHOOK_URL and not PAGER_WEBHOOK_URL.startswith(("https://", "http://")):
+    _fail("PAGER_WEBHOOK_URL must be an http:// or https:// address (or empty for no pager)")
+if "events.pagerduty.com" in PAGER_WEBHOOK_URL and not PAGER_ROUTING_KEY:
+    _fail("PAGER_ROUTING_KEY must be set to the PagerDuty service's integration key")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
@@ -230,6 +243,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "frontend.context_processors.site",
+                "escalation.context_processors.staff_alerts",
             ],
         },
     },

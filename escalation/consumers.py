@@ -21,7 +21,7 @@ from chatplatform.consumers import CLOSE_FORBIDDEN, FrameConsumer
 from chatplatform.errors import ServiceError
 from chatplatform.frames import field
 from chatplatform.services.access import SUPERVISING_ROLES
-from escalation import handling, paging, publishing, queries
+from escalation import console_watch, handling, paging, publishing, queries
 from escalation.lifecycle import OUTCOMES
 
 logger = logging.getLogger(__name__)
@@ -79,6 +79,10 @@ class SupervisorConsumer(FrameConsumer):
         read_pages_since = timezone.now() - timedelta(seconds=5)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        # The dead man's switch counts open consoles (escalation.console_watch).
+        await database_sync_to_async(console_watch.do_console_seen)(
+            self.channel_name, self.actor.id
+        )
         await self.accept()
         await self.send_json(await database_sync_to_async(queries.console_snapshot)(self.actor))
         self.page_reader = asyncio.create_task(self._read_pages(read_pages_since))
@@ -89,6 +93,8 @@ class SupervisorConsumer(FrameConsumer):
             reader.cancel()
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "groups_joined", ()):
+            await database_sync_to_async(console_watch.do_console_closed)(self.channel_name)
 
     async def _read_pages(self, since: datetime) -> None:
         """Pages also come from the database, so none is lost with a channel-layer event.
@@ -97,9 +103,15 @@ class SupervisorConsumer(FrameConsumer):
         socket; with any layer, an event to a consumer whose queue is full is dropped.
         """
         assert self.actor is not None
+        last_heartbeat = timezone.now()
         while True:
             await asyncio.sleep(settings.ESCALATION_WORKER_POLL_SECONDS)
             try:
+                if timezone.now() - last_heartbeat >= console_watch.HEARTBEAT:
+                    last_heartbeat = timezone.now()
+                    await database_sync_to_async(console_watch.do_console_seen)(
+                        self.channel_name, self.actor.id
+                    )
                 found = await database_sync_to_async(paging.console_pages_sent_since)(
                     self.actor.id, since, self.pages_shown
                 )

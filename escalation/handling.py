@@ -2,7 +2,7 @@
 
 Each ``do_*`` checks permission and state under the escalation's row lock,
 stores, and publishes on commit. Acknowledging (or stepping in) stops paging;
-and paging's pending pages are cancelled (escalation.paging).
+resolving resolves the pager's incident (escalation.paging).
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ def do_resolve(
             ]
         )
         _audit(actor, "escalation.resolved", escalation, data={"outcome": resolution.outcome})
+        paging.do_page_resolved(escalation, now)
         publishing.notify_changed(escalation, "resolved")
     return escalation
 

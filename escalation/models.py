@@ -157,3 +157,94 @@ class Page(models.Model):
 
     def __str__(self) -> str:
         return f"page {self.pk} (escalation {self.escalation_id}, step {self.step})"
+
+
+class OutboundAlert(models.Model):
+    """One alert to somebody outside the supervisor consoles: the on-call team's pager
+    (PagerDuty Events API v2, or any JSON webhook) or an email.
+
+    ``key`` is unique (the escalation, the action and the policy step; or the alarm),
+    so however many workers run, each alert is written once. A worker sends it under
+    a lease (``claimed_until``) rather than a row lock, so no database lock is held
+    while it waits on the network. Bodies hold levels, counts and times, never text
+    anybody typed.
+    """
+
+    class Channel(models.TextChoices):
+        WEBHOOK = "webhook", _("Pager webhook")
+        EMAIL = "email", _("Email")
+
+    class Action(models.TextChoices):
+        TRIGGER = "trigger", _("Trigger")
+        ACKNOWLEDGE = "acknowledge", _("Acknowledge")
+        RESOLVE = "resolve", _("Resolve")
+
+    key = models.CharField(max_length=120, unique=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    escalation = models.ForeignKey(
+        Escalation, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Alerts with the same dedup key go out in the order they were written.
+    dedup_key = models.CharField(max_length=120)
+    body = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["sent_at", "failed_at", "cancelled_at", "next_attempt_at"]),
+            models.Index(fields=["dedup_key", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.action} {self.dedup_key}"
+
+
+class ConsolePresence(models.Model):
+    """One open supervisor console socket, refreshed while it stays open (dead man's switch)."""
+
+    channel_name = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    connected_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"console of {self.user_id} seen {self.seen_at:%H:%M:%S}"
+
+
+class NoConsoleAlarm(models.Model):
+    """Escalations were open and no supervisor console was connected: the dead man's switch.
+
+    At most one is active at a time (a partial unique constraint), however many
+    workers notice at once.
+    """
+
+    is_active = models.BooleanField(default=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    # The last moment any console was seen before the alarm (None: never).
+    console_last_seen_at = models.DateTimeField(null=True, blank=True)
+    open_escalations = models.PositiveIntegerField(default=0)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="one_active_no_console_alarm",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"no console since {self.console_last_seen_at} ({self.started_at:%Y-%m-%d %H:%M})"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from chatplatform import roles
 from chatplatform.models import AuditEntry
 from escalation import opening, paging
-from escalation.models import Escalation
+from escalation.models import ConsolePresence, Escalation
 from tests.escalation_fakes import IMMINENT_PHRASE
 
 pytestmark = [
@@ -35,6 +35,12 @@ async def open_console(ws_connect, session_for, supervisor):
     socket = await connect(ws_connect, session_for, supervisor, "/ws/supervisor/")
     snapshot = await socket.receive_type("escalations")
     return socket, snapshot
+
+
+async def connect_refused(ws_connect, session_for, who) -> None:
+    key = await sync_to_async(session_for)(who)
+    connected, _, _ = await ws_connect("/ws/supervisor/", key)
+    assert not connected
 
 
 async def open_room(ws_connect, session_for, who, room):
@@ -81,6 +87,21 @@ class TestConsoleHandshake:
             ws_connect, session_for, await sync_to_async(make_staff)(role)
         )
         assert snapshot["escalations"] == []
+
+    async def test_an_open_console_counts_for_the_dead_mans_switch_until_it_closes(
+        self, ws_connect, session_for, make_staff
+    ):
+        supervisor = await sync_to_async(make_staff)(roles.SUPERVISOR)
+        mentor = await sync_to_async(make_staff)(roles.MENTOR)
+        presences = sync_to_async(
+            lambda: list(ConsolePresence.objects.values_list("user_id", flat=True))
+        )
+        await connect_refused(ws_connect, session_for, mentor)
+        assert await presences() == []
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        assert await presences() == [supervisor.pk]
+        await console.close()
+        assert await presences() == []
 
     async def test_signing_out_closes_the_console(self, ws_connect, make_staff):
         from django.test import Client
