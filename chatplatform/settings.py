@@ -97,6 +97,10 @@ try:
     ESCALATION_REPEAT_SECONDS = env_int("ESCALATION_REPEAT_SECONDS", 300, minimum=5)
     ESCALATION_WORKER_POLL_SECONDS = env_float("ESCALATION_WORKER_POLL_SECONDS", 1.0, minimum=0.1)
     ESCALATION_CONSOLE_URL = env_str("ESCALATION_CONSOLE_URL", "http://127.0.0.1:8000/supervisor/")
+    # Warn supervisors and admins when the next this-many hours have no primary on call (0: off).
+    ONCALL_GAP_WARNING_HOURS = env_int("ONCALL_GAP_WARNING_HOURS", 24, minimum=0, maximum=336)
+    # How long a one-time code for moving a safety plan to another device stays valid.
+    SAFETY_PLAN_CODE_HOURS = env_int("SAFETY_PLAN_CODE_HOURS", 72, minimum=1, maximum=720)
     # The dead man's switch: escalations open and no supervisor console connected this long.
     ESCALATION_NO_CONSOLE_SECONDS = env_int("ESCALATION_NO_CONSOLE_SECONDS", 300, minimum=30)
     # The on-call team's pager: PagerDuty Events API v2 (https://events.pagerduty.com/v2/enqueue

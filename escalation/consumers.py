@@ -21,7 +21,7 @@ from chatplatform.consumers import CLOSE_FORBIDDEN, FrameConsumer
 from chatplatform.errors import ServiceError
 from chatplatform.frames import field
 from chatplatform.services.access import SUPERVISING_ROLES
-from escalation import console_watch, handling, paging, publishing, queries
+from escalation import console_watch, handling, oncall, paging, publishing, queries
 from escalation.lifecycle import OUTCOMES
 
 logger = logging.getLogger(__name__)
@@ -104,14 +104,20 @@ class SupervisorConsumer(FrameConsumer):
         """
         assert self.actor is not None
         last_heartbeat = timezone.now()
+        last_rota: dict[str, str] | None = None
         while True:
             await asyncio.sleep(settings.ESCALATION_WORKER_POLL_SECONDS)
             try:
-                if timezone.now() - last_heartbeat >= console_watch.HEARTBEAT:
+                if timezone.now() - last_heartbeat >= console_watch.HEARTBEAT or last_rota is None:
                     last_heartbeat = timezone.now()
                     await database_sync_to_async(console_watch.do_console_seen)(
                         self.channel_name, self.actor.id
                     )
+                    # A hole in the rota can come within the warning's reach while it is open.
+                    rota = await database_sync_to_async(oncall.console_frame)()
+                    if rota != last_rota:
+                        last_rota = rota
+                        await self.send_json(rota)
                 found = await database_sync_to_async(paging.console_pages_sent_since)(
                     self.actor.id, since, self.pages_shown
                 )

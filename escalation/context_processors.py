@@ -1,4 +1,5 @@
-"""Warnings every admin sees on every staff page while they hold (base template banner)."""
+"""Warnings every admin sees on every staff page while they hold (base template banner):
+the dead man's switch, and a hole in the on-call rota ahead."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from chatplatform import roles
-from escalation import console_watch
+from escalation import console_watch, oncall
 
 
 def staff_alerts(request: HttpRequest) -> dict[str, Any]:
@@ -39,4 +40,7 @@ def alerts_for_admins() -> list[str]:
                 _("%(waiting)s and no supervisor console has been connected for %(minutes)s min.")
                 % {"waiting": waiting, "minutes": alarm["minutes"]}
             )
+    gap = oncall.gap_warning()
+    if gap:
+        alerts.append(gap)
     return alerts

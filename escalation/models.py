@@ -90,26 +90,67 @@ class Escalation(models.Model):
         return f"escalation {self.pk} ({self.level}, {self.state})"
 
 
-class OnCallShift(models.Model):
-    """Who is paged first (primary) and next (backup) during a period. Edited by admins."""
+class Tier(models.TextChoices):
+    PRIMARY = "primary", _("Primary")
+    BACKUP = "backup", _("Backup")
 
-    class Tier(models.TextChoices):
-        PRIMARY = "primary", _("Primary")
-        BACKUP = "backup", _("Backup")
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WeeklyShift(models.Model):
+    """A recurring on-call shift: every week on one weekday, in one time zone (escalation.rota)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="on_call_shifts"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_shifts"
+    )
+    tier = models.CharField(max_length=8, choices=Tier.choices)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts = models.TimeField()
+    ends = models.TimeField(
+        help_text=_("At or before the start: the shift ends the next day (equal: 24 hours).")
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+
+    class Meta:
+        ordering = ["weekday", "starts", "tier", "id"]
+        verbose_name = _("weekly on-call shift")
+        verbose_name_plural = _("weekly on-call shifts")
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user} ({self.tier}) {self.get_weekday_display()} "
+            f"{self.starts:%H:%M}-{self.ends:%H:%M} {self.time_zone}"
+        )
+
+
+class OnCallOverride(models.Model):
+    """A one-off on-call period. While it lasts it replaces its tier's weekly shifts."""
+
+    Tier = Tier
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="on_call_overrides"
     )
     tier = models.CharField(max_length=8, choices=Tier.choices)
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("Leave empty for a shift with no end.")
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to replace the weekly shifts of this tier until removed."),
     )
 
     class Meta:
         ordering = ["starts_at", "tier", "id"]
-        verbose_name = _("on-call shift")
-        verbose_name_plural = _("on-call schedule")
+        verbose_name = _("one-off on-call shift (override)")
+        verbose_name_plural = _("one-off on-call shifts (overrides)")
         indexes = [models.Index(fields=["starts_at", "ends_at"])]
         constraints = [
             models.CheckConstraint(
@@ -248,3 +289,70 @@ class NoConsoleAlarm(models.Model):
 
     def __str__(self) -> str:
         return f"no console since {self.console_last_seen_at} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class Screening(models.Model):
+    """The Columbia Protocol (C-SSRS) screener as a mentor recorded it (escalation.cssrs).
+
+    Yes/no answers by question code and the level they point to: structured
+    metadata of the case, never anything anybody said. Evaluators see counts only.
+    """
+
+    room = models.ForeignKey("chatplatform.Room", on_delete=models.CASCADE, related_name="+")
+    escalation = models.ForeignKey(
+        Escalation, null=True, blank=True, on_delete=models.SET_NULL, related_name="screenings"
+    )
+    participant = models.ForeignKey(
+        "chatplatform.Participant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answers = models.JSONField(default=dict)
+    level = models.CharField(max_length=10)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"screening {self.pk} ({self.level})"
+
+
+class SafetyPlan(models.Model):
+    """A participant's Stanley-Brown safety plan, encrypted like messages (escalation.safety_plan).
+
+    Sealed under the data key of the 1:1 chat it was made in, bound to this row by
+    its ``uid``: the room's retention and the participant's erasure apply to it.
+    """
+
+    uid = models.UUIDField(unique=True)
+    participant = models.OneToOneField(
+        "chatplatform.Participant", on_delete=models.CASCADE, related_name="safety_plan"
+    )
+    room = models.ForeignKey("chatplatform.Room", on_delete=models.CASCADE, related_name="+")
+    key_version = models.PositiveIntegerField()
+    body_ciphertext = models.BinaryField()
+    # Each save needs the revision it was made from, so two editors never overwrite
+    # each other unknowingly.
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"safety plan {self.pk}"
+
+
+class SafetyPlanCode(models.Model):
+    """A one-time code that moves a safety plan to another device. Only its hash is kept."""
+
+    plan = models.ForeignKey(SafetyPlan, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"code for safety plan {self.plan_id}"

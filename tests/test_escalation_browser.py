@@ -202,3 +202,66 @@ def test_urgent_help_survives_reload_back_and_a_second_press_and_stands_apart_fr
     expect(heading).to_be_visible()
     assert count_escalations(node) == 1
     context.close()
+
+
+def test_mentor_runs_the_screener_and_they_make_a_safety_plan_together(
+    browser,  # noqa: F811
+    start_nodes,
+):
+    from playwright.sync_api import expect
+
+    (node,) = start_nodes(env={"QUICK_EXIT_URL": "about:blank"})
+    mentor_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    participant_context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, locale="es-ES"
+    )
+    mentor, participant = mentor_context.new_page(), participant_context.new_page()
+    for page in (mentor, participant):
+        page.set_default_timeout(TIMEOUT_MS)
+    sign_in(mentor, node.base_url, "mentor@example.org")
+    expect(mentor.locator("#conn-status")).to_have_text("Connected")
+    mentor.get_by_label("Available").check()
+    mentor.get_by_role("button", name="Save").click()
+    participant.goto(node.base_url + "/")
+    participant.locator("form[action='/chat/request/'] button").click()
+    participant.locator("form.skip-first button").click()
+    mentor.get_by_role("button", name="Accept").click()
+    expect(participant).to_have_url(re.compile(r"/chat/\d+/$"))
+    expect(mentor).to_have_url(re.compile(r"/chat/\d+/$"))
+
+    # Staff see the participant's lines: their browser says Spain.
+    expect(mentor.locator(".participant-lines")).to_contain_text("024")
+
+    screener = mentor.locator("#screener-panel")
+    screener.locator("summary").click()
+    follow_up = screener.locator("fieldset[data-question='method']")
+    expect(follow_up).to_be_hidden()
+    for code, answer in (("wish_dead", "yes"), ("suicidal_thoughts", "yes")):
+        screener.locator(f"input[name='{code}'][value='{answer}']").check()
+    expect(follow_up).to_be_visible()
+    for code, answer in (("method", "no"), ("intent", "no"), ("plan", "yes"), ("behaviour", "no")):
+        screener.locator(f"input[name='{code}'][value='{answer}']").check()
+    screener.get_by_role("button", name="Record the answers").click()
+    expect(mentor.locator("#screener-result")).to_contain_text("Imminent risk")
+    expect(participant.locator("#crisis-support")).to_have_attribute("data-kind", "mentor")
+    expect(participant.locator("#crisis-support")).to_contain_text("112")
+
+    mentor_plan = mentor.locator("#safety-plan-panel")
+    mentor_plan.locator("summary").click()
+    mentor_plan.locator("textarea[name='coping']").fill("Walk by the sea with headphones on")
+    mentor_plan.get_by_role("button", name="Save the plan").click()
+    participant_plan = participant.locator("#safety-plan-panel")
+    participant_plan.locator("summary").click()
+    expect(participant_plan.locator("textarea[name='coping']")).to_have_value(
+        "Walk by the sea with headphones on"
+    )
+    expect(participant_plan.locator("textarea[name='professionals']")).to_have_value(
+        re.compile(r"Emergency \(Spain\): 112.*Call 024", re.S)
+    )
+    participant.goto(node.base_url + "/me/safety-plan/")
+    expect(participant.locator("textarea[name='coping']")).to_have_value(
+        "Walk by the sea with headphones on"
+    )
+    participant.screenshot(path=str(SCREENSHOTS / "safety-plan-375.png"), full_page=True)
+    for context in (mentor_context, participant_context):
+        context.close()

@@ -270,6 +270,49 @@ class TestRoomFrames:
         count = sync_to_async(Escalation.objects.filter(room=room).count)
         assert await count() == 1
 
+    async def test_mentor_records_the_screener_and_the_case_is_raised(
+        self, ws_connect, session_for, scene
+    ):
+        room, participant, mentor, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        mentor_socket = await open_room(ws_connect, session_for, mentor, room)
+        chat = await open_room(ws_connect, session_for, participant, room)
+        answers = {"wish_dead": True, "suicidal_thoughts": True, "method": True,
+                   "intent": False, "plan": True, "behaviour": False}  # fmt: skip
+        await mentor_socket.send({"type": "screener.record", "answers": answers})
+        recorded = await mentor_socket.receive_type("screener.recorded")
+        assert recorded["level"] == "imminent"
+        opened = await console.receive_type("escalation.changed")
+        assert opened["escalation"]["reasons"] == ["screener"]
+        panel = await chat.receive_type("crisis.support")
+        assert panel["kind"] == "mentor" and panel["emergency_first"]
+        # The participant cannot record it, and a malformed answer is refused.
+        await chat.send({"type": "screener.record", "answers": {}})
+        assert (await chat.receive_type("error"))["code"] == "forbidden"
+        await mentor_socket.send({"type": "screener.record", "answers": {"wish_dead": "yes"}})
+        assert (await mentor_socket.receive_type("error"))["code"] == "invalid"
+
+    async def test_the_safety_plan_is_filled_in_together(self, ws_connect, session_for, scene):
+        room, participant, mentor, _ = scene
+        mentor_socket = await open_room(ws_connect, session_for, mentor, room)
+        chat = await open_room(ws_connect, session_for, participant, room)
+        await chat.send({"type": "safety_plan.get"})
+        empty = await chat.receive_type("safety_plan")
+        assert (empty["exists"], empty["revision"]) == (False, 0)
+        await mentor_socket.send(
+            {"type": "safety_plan.save", "sections": {"coping": "Walk the dog"}, "revision": 0}
+        )
+        seen_by_participant = await chat.receive_type("safety_plan")
+        assert seen_by_participant["revision"] == 1
+        assert {s["code"]: s["text"] for s in seen_by_participant["sections"]}["coping"] == (
+            "Walk the dog"
+        )
+        await chat.send(
+            {"type": "safety_plan.save", "sections": {"coping": "Music"}, "revision": 0}
+        )
+        stale = await chat.receive_type("safety_plan")
+        assert stale["conflict"] and stale["revision"] == 1
+
     async def test_mentor_asks_for_the_current_status(self, ws_connect, session_for, scene):
         room, _, mentor, _ = scene
         mentor_socket = await open_room(ws_connect, session_for, mentor, room)

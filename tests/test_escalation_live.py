@@ -117,8 +117,8 @@ async def test_unacknowledged_alert_repages_the_backup_after_t1_across_a_full_re
     )
     manage(node.env, "add_staff", "backup@example.org", "--role", "supervisor",
            "--password", DEMO_PASSWORD, "--name", "Casey")  # fmt: skip
-    manage(node.env, "oncall", "add", "supervisor@example.org", "--tier", "primary")
-    manage(node.env, "oncall", "add", "backup@example.org", "--tier", "backup")
+    manage(node.env, "oncall", "override", "add", "supervisor@example.org", "--tier", "primary")
+    manage(node.env, "oncall", "override", "add", "backup@example.org", "--tier", "backup")
     worker_log = node.log_path.with_name("worker.log")
     worker = start_worker(node.env, worker_log)
     participant, primary, backup = LiveClient(node), LiveClient(node), LiveClient(node)

@@ -11,7 +11,7 @@ from django.core import mail
 from chatplatform import roles
 from chatplatform.actors import staff_actor
 from escalation import handling, opening, paging, publishing
-from escalation.models import Escalation, OnCallShift, Page
+from escalation.models import Escalation, OnCallOverride, Page
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 T1 = timedelta(seconds=60)
@@ -25,6 +25,8 @@ def policy_settings(settings):
     settings.ESCALATION_T2_SECONDS = 180
     settings.ESCALATION_POLICY_REPEATS = 0
     settings.ESCALATION_REPEAT_SECONDS = 300
+    # No console is open in these tests; the dead man's switch has its own.
+    settings.ESCALATION_NO_CONSOLE_SECONDS = 10**6
     settings.ESCALATION_CONSOLE_URL = "https://chat.example.org/supervisor/"
 
 
@@ -34,8 +36,8 @@ def team(make_staff):
     primary = make_staff(roles.SUPERVISOR, name="Primary")
     backup = make_staff(roles.SUPERVISOR, name="Backup")
     off_duty = make_staff(roles.SUPERVISOR, name="Off duty")
-    OnCallShift.objects.create(user=primary, tier="primary", starts_at=T0 - timedelta(hours=1))
-    OnCallShift.objects.create(user=backup, tier="backup", starts_at=T0 - timedelta(hours=1))
+    OnCallOverride.objects.create(user=primary, tier="primary", starts_at=T0 - timedelta(hours=1))
+    OnCallOverride.objects.create(user=backup, tier="backup", starts_at=T0 - timedelta(hours=1))
     return primary, backup, off_duty
 
 
@@ -212,7 +214,7 @@ def test_nobody_on_call_means_every_supervisor_and_admin_is_paged_first(
 
 def test_an_ended_shift_is_not_paged(team, open_escalation, sent_events):
     primary, _, off_duty = team
-    OnCallShift.objects.filter(user=primary).update(ends_at=T0 - timedelta(minutes=1))
+    OnCallOverride.objects.filter(user=primary).update(ends_at=T0 - timedelta(minutes=1))
     open_escalation()
     assert len(pages_to(off_duty, sent_events)) == 1
 
@@ -222,7 +224,7 @@ def test_mentors_and_deactivated_staff_on_the_schedule_are_never_paged(
 ):
     primary, _, off_duty = team
     mentor = make_staff(roles.MENTOR)
-    OnCallShift.objects.create(user=mentor, tier="primary", starts_at=T0 - timedelta(hours=1))
+    OnCallOverride.objects.create(user=mentor, tier="primary", starts_at=T0 - timedelta(hours=1))
     primary.is_active = False
     primary.save()
     open_escalation()

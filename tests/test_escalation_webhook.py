@@ -4,6 +4,7 @@ against a real local HTTP server; and the dead man's switch."""
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -177,16 +178,16 @@ def test_a_refused_event_is_not_retried(open_case, pager):
 
 
 def test_an_unreachable_pager_is_retried_and_then_given_up(open_case, settings):
-    from tests.servers import free_port
-
-    settings.PAGER_WEBHOOK_URL = f"http://127.0.0.1:{free_port()}/v2/enqueue"
-    settings.ESCALATION_REPEAT_SECONDS = 10**6
-    escalation = open_case()
-    Escalation.objects.filter(pk=escalation.pk).update(next_page_at=None)  # only step 0
-    moment = T0
-    for _ in range(webhook.MAX_ATTEMPTS):
-        webhook.do_deliver_alerts(moment)
-        moment = OutboundAlert.objects.get().next_attempt_at
+    # A port held by a socket that does not listen: every connection is refused.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as closed:
+        closed.bind(("127.0.0.1", 0))
+        settings.PAGER_WEBHOOK_URL = f"http://127.0.0.1:{closed.getsockname()[1]}/v2/enqueue"
+        escalation = open_case()
+        Escalation.objects.filter(pk=escalation.pk).update(next_page_at=None)  # only step 0
+        moment = T0
+        for _ in range(webhook.MAX_ATTEMPTS):
+            webhook.do_deliver_alerts(moment)
+            moment = OutboundAlert.objects.get().next_attempt_at
     alert = OutboundAlert.objects.get()
     assert alert.attempts == webhook.MAX_ATTEMPTS
     assert alert.failed_at is not None and alert.sent_at is None

@@ -143,11 +143,108 @@ function statusText(escalation) {
   return interpolate(t("Escalation resolved: %(outcome)s."), { outcome: outcomeLabel(escalation.outcome) });
 }
 
+// The Columbia screener (staff): follow-up questions appear only after the answer that calls for them.
+function attachScreener(form, result, socket) {
+  const fieldsets = [...form.querySelectorAll("fieldset[data-question]")];
+  const answerOf = (code) => {
+    const checked = form.querySelector(`input[name="${code}"]:checked`);
+    return checked ? checked.value === "yes" : null;
+  };
+  const update = () => {
+    for (const fieldset of fieldsets) {
+      const parent = fieldset.dataset.askedWhen;
+      if (!parent) continue;
+      fieldset.hidden = answerOf(parent) !== true;
+      if (fieldset.hidden) for (const input of fieldset.querySelectorAll("input")) input.checked = false;
+    }
+  };
+  form.addEventListener("change", update);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const answers = {};
+    for (const fieldset of fieldsets) {
+      if (!fieldset.hidden) answers[fieldset.dataset.question] = answerOf(fieldset.dataset.question);
+    }
+    if (socket.send({ type: "screener.record", answers })) result.textContent = t("Recording…");
+  });
+  update();
+}
+
+// The safety plan, edited together in the chat; each save carries the revision it started from.
+function attachSafetyPlan(panel, socket) {
+  const form = document.getElementById("safety-plan-form");
+  const sections = document.getElementById("safety-plan-sections");
+  const status = document.getElementById("safety-plan-status");
+  let revision = 0;
+  let dirty = false;
+
+  function render(frame) {
+    revision = frame.revision;
+    const parts = [];
+    for (const section of frame.sections) {
+      const id = `chat-plan-${section.code}`;
+      const label = element("label", "", section.title);
+      label.htmlFor = id;
+      const help = element("p", "hint", section.help);
+      help.id = `${id}-help`;
+      const area = element("textarea");
+      area.id = id;
+      area.name = section.code;
+      area.rows = 3;
+      area.maxLength = 2000;
+      area.value = section.text;
+      area.setAttribute("aria-describedby", help.id);
+      parts.push(label, help, area);
+    }
+    sections.replaceChildren(...parts);
+    form.hidden = false;
+    dirty = false;
+  }
+
+  form.addEventListener("input", () => {
+    dirty = true;
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const values = {};
+    for (const area of form.querySelectorAll("textarea")) values[area.name] = area.value;
+    if (socket.send({ type: "safety_plan.save", sections: values, revision })) {
+      dirty = false;
+      status.textContent = t("Saving…");
+    }
+  });
+
+  return {
+    onHello() {
+      socket.send({ type: "safety_plan.get" });
+    },
+    show(frame) {
+      if (frame.conflict) {
+        status.textContent = frame.conflict;
+        render(frame);
+      } else if (dirty && frame.revision !== revision) {
+        // Someone else saved while this person was typing: keep their words, say so.
+        revision = frame.revision;
+        status.textContent = t("The plan was changed in the chat. Save again to keep your changes.");
+      } else {
+        render(frame);
+        status.textContent = frame.exists && frame.updated_at ? t("Saved.") : "";
+      }
+      panel.dataset.exists = frame.exists ? "true" : "false";
+    },
+  };
+}
+
 export function attachEscalation(socket) {
   const urgentForm = document.getElementById("urgent-help");
   const panel = document.getElementById("crisis-support");
   const status = document.getElementById("escalation-status");
   const escalateForm = document.getElementById("escalate-form");
+  const screenerPanel = document.getElementById("screener-panel");
+  const screenerForm = document.getElementById("screener-form");
+  const screenerResult = document.getElementById("screener-result");
+  const planPanel = document.getElementById("safety-plan-panel");
+  const plan = planPanel ? attachSafetyPlan(planPanel, socket) : null;
 
   if (urgentForm) {
     // Over the open socket when we can; otherwise the form posts like on the other pages.
@@ -167,16 +264,28 @@ export function attachEscalation(socket) {
       if (sent) escalateForm.elements.note.value = "";
     });
   }
+  if (screenerForm) attachScreener(screenerForm, screenerResult, socket);
 
   return {
     onHello() {
       if (status) socket.send({ type: "escalation.status" });
+      if (plan) plan.onHello();
     },
     handleFrame(frame) {
       if (frame.type === "crisis.support" && panel) showSupport(panel, frame, urgentForm, socket);
       else if (frame.type === "escalation.status" && status) {
         status.textContent = statusText(frame.escalation);
         status.dataset.level = frame.escalation ? frame.escalation.level : "";
+        // When risk is flagged, the screener is offered (opened once, the mentor may close it).
+        if (frame.escalation && screenerPanel && !screenerPanel.dataset.offered) {
+          screenerPanel.dataset.offered = "true";
+          screenerPanel.open = true;
+        }
+      } else if (frame.type === "screener.recorded" && screenerResult) {
+        screenerResult.textContent = frame.next;
+        screenerResult.dataset.level = frame.level;
+      } else if (frame.type === "safety_plan" && plan) {
+        plan.show(frame);
       }
     },
   };
