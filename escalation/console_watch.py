@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from escalation import oncall, webhook
 from escalation.models import ConsolePresence, Escalation, NoConsoleAlarm
@@ -90,17 +91,19 @@ def _raise(now: datetime) -> NoConsoleAlarm | None:
         return None  # another worker raised it first
     key = f"no-console:{alarm.pk}"
     with translation.override(settings.LANGUAGE_CODE):
-        summary = _(
-            "No supervisor console is connected and %(count)s escalation(s) are waiting "
-            "for a supervisor"
+        waiting_text = ngettext(
+            "%(count)s escalation is waiting for a supervisor",
+            "%(count)s escalations are waiting for a supervisor",
+            waiting,
         ) % {"count": waiting}
+        summary = _("No supervisor console is connected. %(waiting)s.") % {"waiting": waiting_text}
         subject = _("Urgent: nobody is watching the supervisor console")
         text = _(
-            "%(count)s escalation(s) are waiting and no supervisor console has been "
-            "connected for at least %(minutes)s min.\n\nOpen the supervisor console now: "
-            "%(url)s\n\nThis email holds no details of any conversation."
+            "%(waiting)s, and no supervisor console has been connected for at least "
+            "%(minutes)s min.\n\nOpen the supervisor console now: %(url)s\n\n"
+            "This email holds no details of any conversation."
         ) % {
-            "count": waiting,
+            "waiting": waiting_text,
             "minutes": int(threshold().total_seconds() // 60),
             "url": settings.ESCALATION_CONSOLE_URL,
         }

@@ -99,15 +99,13 @@ def trigger_event(escalation: Escalation, step: int, now: datetime) -> dict[str,
     """A PagerDuty ``trigger`` for one page round (``routing_key`` is added when sending)."""
     waited = max(0, int((now - escalation.created_at).total_seconds()))
     with translation.override(settings.LANGUAGE_CODE):
+        risk = (
+            _("Imminent risk") if escalation.level == Escalation.Level.IMMINENT else _("High risk")
+        )
         summary = _(
-            "%(level)s risk: escalation %(id)s has waited %(minutes)s min for a supervisor "
+            "%(risk)s: escalation %(id)s has waited %(minutes)s min for a supervisor "
             "(page round %(step)s)"
-        ) % {
-            "level": escalation.get_level_display(),
-            "id": escalation.pk,
-            "minutes": waited // 60,
-            "step": step,
-        }
+        ) % {"risk": risk, "id": escalation.pk, "minutes": waited // 60, "step": step}
     return {
         "event_action": OutboundAlert.Action.TRIGGER,
         "dedup_key": escalation_dedup_key(escalation.pk),

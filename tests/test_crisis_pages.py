@@ -27,14 +27,14 @@ def test_a_browser_in_spain_gets_spains_lines_and_no_us_numbers(client):
     page = help_page(client, "es-ES,es;q=0.9")
     assert numbers_offered(page) == {"024", "717003717", "112"}
     assert not re.search(r"\b(911|988)\b", page)
-    assert "Showing lines for Spain" in page
+    assert "Te mostramos las líneas de España" in page
 
 
 def test_a_browser_in_mexico_gets_mexicos_lines(client):
     page = help_page(client, "es-MX,es;q=0.9")
     assert "Línea de la Vida" in page
     assert numbers_offered(page) == {"8009112000", "911"}
-    assert "you can call 911" in page
+    assert "puedes llamar al 911" in page
     for other in ("024", "988", "112"):
         assert not re.search(rf"\b{other}\b", page), other
 
@@ -56,13 +56,13 @@ def test_other_regions_from_the_browser(client, header, service, absent):
 
 def test_bare_spanish_asks_which_country_offering_spain_and_mexico_first(client):
     page = help_page(client, "es")
-    assert "Which country are you in?" in page
+    assert "¿En qué país estás?" in page
     quick = re.findall(r'<button type="submit" name="region" value="(\w+)"', page)
     assert quick[:2] == ["ES", "MX"]
     # Both countries' lines show while we wait for the answer, each under its name.
     assert "024" in page and "800 911 2000" in page
-    assert re.search(r'<h3 class="crisis-country">Spain</h3>', page)
-    assert "112 in Spain, 911 in Mexico" in page
+    assert re.search(r'<h3 class="crisis-country">España</h3>', page)
+    assert "112 en España, 911 en México" in page
 
 
 def test_the_change_is_one_tap_and_returns_to_the_page(client):
@@ -72,7 +72,7 @@ def test_the_change_is_one_tap_and_returns_to_the_page(client):
     )
     assert response.status_code == 302 and response.url == "/help/"
     page = help_page(client, "es-ES")
-    assert "Lines for Mexico." in page
+    assert "Líneas de México." in page
     assert "024" not in page
 
 
@@ -126,3 +126,21 @@ def test_supervisors_and_admins_are_staff_too(make_direct_chat, make_staff):
     evaluator = Client()
     evaluator.force_login(make_staff(roles.EVALUATOR))
     assert evaluator.get(f"/chat/{room.pk}/").status_code == 403
+
+
+def test_a_browser_in_spain_reads_the_help_page_in_spanish(client):
+    page = help_page(client, "es-ES,es;q=0.9")
+    assert '<html lang="es">' in page
+    assert "Te mostramos las líneas de España" in page
+    assert "Llamar al 112 (emergencias)" in page and "Llamar al 024" in page
+    assert "Abierta las 24 horas, los 7 días de la semana. Gratuita." in page
+    assert "Si estás en peligro ahora mismo, puedes llamar al 112." in page
+    assert not re.search(r"\b(911|988)\b", page)
+    assert "Showing lines" not in page and "Open 24 hours" not in page
+
+
+def test_a_browser_in_mexico_reads_mexicos_lines_in_spanish(client):
+    page = help_page(client, "es-MX,es;q=0.9")
+    assert "Te mostramos las líneas de México" in page
+    assert "Llamar al 800 911 2000" in page
+    assert "puedes llamar al 911" in page

@@ -7,6 +7,7 @@ import re
 import uuid
 
 import pytest
+from django.utils import translation
 
 from chatplatform import crisis_locale, pipeline
 from chatplatform.services import crisis
@@ -218,3 +219,25 @@ class TestPanelsSentOverWebsockets:
         frame = publishing.participant_panel(escalation, participant, source=PARTICIPANT)
         assert frame["heading"] == "We're getting someone for you now"
         assert crisis.participant_language(participant) == settings.LANGUAGE_CODE
+
+
+def test_a_spanish_speakers_panel_is_in_spanish(make_direct_chat):
+    _, participant, _ = make_direct_chat()
+    participant.language, participant.locale_region = "es", "ES"
+    escalation = opening.do_request_urgent_help(participant)
+    frame = publishing.participant_panel(escalation, participant, source=PARTICIPANT)
+    assert frame["heading"] == "Estamos buscando a alguien para ti ahora mismo"
+    assert frame["paragraphs"][0] == (
+        "Si estás en peligro inmediato o te has hecho daño, llama ahora al 112."
+    )
+    assert frame["region"]["statement"] == (
+        "Te mostramos las líneas de España, según la configuración de idioma de tu navegador."
+    )
+    with translation.override("en"):
+        automatic = support.crisis_support(
+            crisis_locale.RegionChoice("ES", crisis_locale.LOCALE, ("ES",), ("ES", "MX")),
+            source=AUTOMATIC,
+            level="imminent",
+            in_chat=True,
+        )
+    assert automatic["heading"] == "Your safety matters to us"  # the active language decides

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from chatplatform import crisis_locale
 from chatplatform.crisis_locale import LocaleGuess, RegionChoice
@@ -40,10 +40,12 @@ REGION_NAMES = {
     "MX": gettext_lazy("Mexico"),
     "US": gettext_lazy("United States"),
 }
+# Inside a sentence ("Calls can be taken in Spanish"), where some languages write
+# language names in lower case.
 LANGUAGE_NAMES = {
-    "en": gettext_lazy("English"),
-    "es": gettext_lazy("Spanish"),
-    "fr": gettext_lazy("French"),
+    "en": pgettext_lazy("language name in a sentence", "English"),
+    "es": pgettext_lazy("language name in a sentence", "Spanish"),
+    "fr": pgettext_lazy("language name in a sentence", "French"),
 }
 _NOT_DIALLED = re.compile(r"[^\d+]")
 
