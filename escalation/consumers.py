@@ -85,6 +85,9 @@ class SupervisorConsumer(FrameConsumer):
         )
         await self.accept()
         await self.send_json(await database_sync_to_async(queries.console_snapshot)(self.actor))
+        # Who is on call, and a hole in the rota ahead; re-sent when it changes.
+        self.rota = await database_sync_to_async(oncall.console_frame)()
+        await self.send_json(self.rota)
         self.page_reader = asyncio.create_task(self._read_pages(read_pages_since))
 
     async def disconnect(self, code: int) -> None:
@@ -104,19 +107,18 @@ class SupervisorConsumer(FrameConsumer):
         """
         assert self.actor is not None
         last_heartbeat = timezone.now()
-        last_rota: dict[str, str] | None = None
         while True:
             await asyncio.sleep(settings.ESCALATION_WORKER_POLL_SECONDS)
             try:
-                if timezone.now() - last_heartbeat >= console_watch.HEARTBEAT or last_rota is None:
+                if timezone.now() - last_heartbeat >= console_watch.HEARTBEAT:
                     last_heartbeat = timezone.now()
                     await database_sync_to_async(console_watch.do_console_seen)(
                         self.channel_name, self.actor.id
                     )
                     # A hole in the rota can come within the warning's reach while it is open.
                     rota = await database_sync_to_async(oncall.console_frame)()
-                    if rota != last_rota:
-                        last_rota = rota
+                    if rota != self.rota:
+                        self.rota = rota
                         await self.send_json(rota)
                 found = await database_sync_to_async(paging.console_pages_sent_since)(
                     self.actor.id, since, self.pages_shown

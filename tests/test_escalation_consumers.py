@@ -80,13 +80,15 @@ class TestConsoleHandshake:
         assert (connected, code) == (False, 4403)
 
     @pytest.mark.parametrize("role", [roles.SUPERVISOR, roles.ADMIN])
-    async def test_supervisors_and_admins_get_the_open_escalations(
+    async def test_supervisors_and_admins_get_the_open_escalations_and_the_rota(
         self, role, ws_connect, session_for, make_staff
     ):
-        _, snapshot = await open_console(
+        console, snapshot = await open_console(
             ws_connect, session_for, await sync_to_async(make_staff)(role)
         )
         assert snapshot["escalations"] == []
+        rota = await console.receive_type("oncall.status")
+        assert rota["warning"].startswith("No primary supervisor is on call")
 
     async def test_an_open_console_counts_for_the_dead_mans_switch_until_it_closes(
         self, ws_connect, session_for, make_staff
