@@ -66,7 +66,13 @@ class Participant(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Day granularity is enough for return-rate metrics and reveals less.
     last_seen_on = models.DateField(default=timezone.localdate)
+    # The crisis region the participant chose ("" until they choose one).
     crisis_region = models.CharField(max_length=8, blank=True)
+    # What their browser said, kept so that crisis panels sent over websockets pick the
+    # same lines and words as their pages: the region of their languages ("" if none)
+    # and their interface language. Coarse on purpose; nothing else about the browser.
+    locale_region = models.CharField(max_length=8, blank=True)
+    language = models.CharField(max_length=8, blank=True)
     # Set by "Delete my data": the identity is forgotten, its content shredded.
     erased_at = models.DateTimeField(null=True, blank=True)
 
@@ -306,17 +312,51 @@ class QueueTicket(models.Model):
 
 
 class CrisisResource(models.Model):
-    """A crisis line shown to participants. Seeded from checked facts; admins confirm their own."""
+    """A crisis line shown to participants. Seeded from checked facts; admins confirm their own.
+
+    Claims are structured, not free text, so that the page words them in the
+    reader's language and never claims more than was checked: a line is shown
+    as free, open 24/7 or off the phone bill only when that box is ticked.
+    """
+
+    class Cost(models.TextChoices):
+        UNKNOWN = "", _("Not established (nothing is said about cost)")
+        FREE = "free", _("Free")
+        FREE_FROM_MOBILES = "free_from_mobiles", _("Free from mobile phones")
 
     region = models.CharField(max_length=8, help_text=_("Region code, e.g. US, GB, ES."))
-    region_name = models.CharField(max_length=80)
+    region_name = models.CharField(
+        max_length=80, help_text=_("Shown where the site has no translated name for the region.")
+    )
     service = models.CharField(max_length=120)
-    how_to_reach = models.CharField(max_length=300)
-    phone = models.CharField(max_length=30, blank=True, help_text=_("Dialable number, if any."))
-    text_number = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(
+        max_length=30, blank=True, help_text=_("The number to call, as people write it.")
+    )
+    text_number = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text=_("Only for services that really answer text messages."),
+    )
     text_keyword = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
     url = models.URLField(blank=True)
-    hours_and_cost = models.CharField(max_length=120)
+    web_chat = models.BooleanField(
+        default=False, help_text=_("The website offers a chat with the service.")
+    )
+    call_languages = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=_("Language codes calls can be taken in, comma-separated (e.g. en,fr)."),
+    )
+    open_24_7 = models.BooleanField(default=False, help_text=_("Checked: open 24 hours, 7 days."))
+    cost = models.CharField(max_length=20, choices=Cost.choices, blank=True, default="")
+    not_on_phone_bill = models.BooleanField(default=False)
+    confidential = models.BooleanField(default=False)
+    note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=_("Shown as written, in every language. Leave empty unless checked."),
+    )
     emergency_number = models.CharField(max_length=20)
     source = models.CharField(max_length=300)
     last_checked = models.DateField()

@@ -101,8 +101,24 @@ try:
     ESCALATION_T1_SECONDS = env_int("ESCALATION_T1_SECONDS", 60, minimum=1)
     ESCALATION_T2_SECONDS = env_int("ESCALATION_T2_SECONDS", 180, minimum=2)
     ESCALATION_POLICY_REPEATS = env_int("ESCALATION_POLICY_REPEATS", 3, minimum=0, maximum=50)
+    # After the policy's cycles, every supervisor and admin is paged again this often,
+    # for as long as the escalation stays open and unacknowledged.
+    ESCALATION_REPEAT_SECONDS = env_int("ESCALATION_REPEAT_SECONDS", 300, minimum=5)
     ESCALATION_WORKER_POLL_SECONDS = env_float("ESCALATION_WORKER_POLL_SECONDS", 1.0, minimum=0.1)
     ESCALATION_CONSOLE_URL = env_str("ESCALATION_CONSOLE_URL", "http://127.0.0.1:8000/supervisor/")
+    # Warn supervisors and admins when the next this-many hours have no primary on call (0: off).
+    ONCALL_GAP_WARNING_HOURS = env_int("ONCALL_GAP_WARNING_HOURS", 24, minimum=0, maximum=336)
+    # How long a one-time code for moving a safety plan to another device stays valid.
+    SAFETY_PLAN_CODE_HOURS = env_int("SAFETY_PLAN_CODE_HOURS", 72, minimum=1, maximum=720)
+    # The dead man's switch: escalations open and no supervisor console connected this long.
+    ESCALATION_NO_CONSOLE_SECONDS = env_int("ESCALATION_NO_CONSOLE_SECONDS", 300, minimum=30)
+    # The on-call team's pager: PagerDuty Events API v2 (https://events.pagerduty.com/v2/enqueue
+    # with the service's integration key) or any URL taking the same JSON. Empty: off.
+    PAGER_WEBHOOK_URL = env_str("PAGER_WEBHOOK_URL", "")
+    PAGER_ROUTING_KEY = env_str("PAGER_ROUTING_KEY", "")
+    PAGER_WEBHOOK_TIMEOUT_SECONDS = env_int(
+        "PAGER_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60
+    )
     # Email for pages: SMTP when EMAIL_HOST is set, else printed to the console.
     EMAIL_HOST = env_str("EMAIL_HOST", "")
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, maximum=65535)
@@ -143,6 +159,10 @@ if _unknown_regions:
 
 if ESCALATION_T2_SECONDS <= ESCALATION_T1_SECONDS:
     _fail("ESCALATION_T2_SECONDS must be longer than ESCALATION_T1_SECONDS")
+if PAGER_WEBHOOK_URL and not PAGER_WEBHOOK_URL.startswith(("https://", "http://")):
+    _fail("PAGER_WEBHOOK_URL must be an http:// or https:// address (or empty for no pager)")
+if "events.pagerduty.com" in PAGER_WEBHOOK_URL and not PAGER_ROUTING_KEY:
+    _fail("PAGER_ROUTING_KEY must be set to the PagerDuty service's integration key")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
@@ -284,6 +304,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "frontend.context_processors.site",
+                "escalation.context_processors.staff_alerts",
             ],
         },
     },
@@ -443,7 +464,7 @@ MENTOR_DUTY_CHECKS: list[str] = [
     "chatplatform.mentoring.caseload.check_caseload",
 ]
 # Functions f(now) -> set of room ids whose content must outlive retention (on hold).
-ROOM_HOLD_CHECKS: list[str] = ["escalation.services.rooms_on_hold"]
+ROOM_HOLD_CHECKS: list[str] = ["escalation.retention.rooms_on_hold"]
 
 # Every logger writes through one redacting JSON formatter (chatplatform.logs).
 # Django's own handlers (plain-text console, mail_admins) are replaced so that

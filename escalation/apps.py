@@ -11,8 +11,8 @@ class EscalationConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from chatplatform.models import QueueTicket
-        from chatplatform.signals import chat_matched, message_stored
-        from escalation import checks, receivers, room_frames
+        from chatplatform.signals import chat_matched, message_stored, participant_erased
+        from escalation import checks, receivers, room_frames, safety_plan
 
         # Build the detector now: a wrong RISK_DETECTOR stops the process at start, and
         # the first participant message does not wait for the signals to load.
@@ -22,5 +22,8 @@ class EscalationConfig(AppConfig):
         chat_matched.connect(receivers.on_chat_matched, dispatch_uid="escalation-matched")
         post_save.connect(
             receivers.on_ticket_saved, sender=QueueTicket, dispatch_uid="escalation-ticket"
+        )
+        participant_erased.connect(
+            safety_plan.forget_participant, dispatch_uid="escalation-safety-plan-erase"
         )
         room_frames.register()

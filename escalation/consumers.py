@@ -21,7 +21,7 @@ from chatplatform.consumers import CLOSE_FORBIDDEN, FrameConsumer
 from chatplatform.errors import ServiceError
 from chatplatform.frames import field
 from chatplatform.services.access import SUPERVISING_ROLES
-from escalation import paging, services
+from escalation import console_watch, handling, oncall, paging, publishing, queries
 from escalation.lifecycle import OUTCOMES
 
 logger = logging.getLogger(__name__)
@@ -68,8 +68,8 @@ class SupervisorConsumer(FrameConsumer):
             return
         # The actor group too: signing out (actor.close) must close the console as well.
         self.groups_joined = (
-            services.CONSOLE_GROUP,
-            services.pager_group(self.actor.id),
+            publishing.CONSOLE_GROUP,
+            publishing.pager_group(self.actor.id),
             self.actor.group,
         )
         # (escalation, step) of every page shown, so a page heard twice shows once.
@@ -79,8 +79,15 @@ class SupervisorConsumer(FrameConsumer):
         read_pages_since = timezone.now() - timedelta(seconds=5)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        # The dead man's switch counts open consoles (escalation.console_watch).
+        await database_sync_to_async(console_watch.do_console_seen)(
+            self.channel_name, self.actor.id
+        )
         await self.accept()
-        await self.send_json(await database_sync_to_async(services.console_snapshot)(self.actor))
+        await self.send_json(await database_sync_to_async(queries.console_snapshot)(self.actor))
+        # Who is on call, and a hole in the rota ahead; re-sent when it changes.
+        self.rota = await database_sync_to_async(oncall.console_frame)()
+        await self.send_json(self.rota)
         self.page_reader = asyncio.create_task(self._read_pages(read_pages_since))
 
     async def disconnect(self, code: int) -> None:
@@ -89,6 +96,8 @@ class SupervisorConsumer(FrameConsumer):
             reader.cancel()
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "groups_joined", ()):
+            await database_sync_to_async(console_watch.do_console_closed)(self.channel_name)
 
     async def _read_pages(self, since: datetime) -> None:
         """Pages also come from the database, so none is lost with a channel-layer event.
@@ -97,9 +106,20 @@ class SupervisorConsumer(FrameConsumer):
         socket; with any layer, an event to a consumer whose queue is full is dropped.
         """
         assert self.actor is not None
+        last_heartbeat = timezone.now()
         while True:
             await asyncio.sleep(settings.ESCALATION_WORKER_POLL_SECONDS)
             try:
+                if timezone.now() - last_heartbeat >= console_watch.HEARTBEAT:
+                    last_heartbeat = timezone.now()
+                    await database_sync_to_async(console_watch.do_console_seen)(
+                        self.channel_name, self.actor.id
+                    )
+                    # A hole in the rota can come within the warning's reach while it is open.
+                    rota = await database_sync_to_async(oncall.console_frame)()
+                    if rota != self.rota:
+                        self.rota = rota
+                        await self.send_json(rota)
                 found = await database_sync_to_async(paging.console_pages_sent_since)(
                     self.actor.id, since, self.pages_shown
                 )
@@ -125,17 +145,17 @@ class SupervisorConsumer(FrameConsumer):
         escalation_id = clean["escalation"]
         done = {"type": "escalation.done", "action": frame_type, "escalation": escalation_id}
         if frame_type == "escalation.ack":
-            services.do_acknowledge(actor, escalation_id)
+            handling.do_acknowledge(actor, escalation_id)
         elif frame_type == "escalation.transcript":
-            return services.do_read_transcript(actor, escalation_id, clean["reason"])
+            return handling.do_read_transcript(actor, escalation_id, clean["reason"])
         elif frame_type == "escalation.whisper":
-            services.do_whisper(actor, escalation_id, clean["body"])
+            handling.do_whisper(actor, escalation_id, clean["body"])
         elif frame_type == "escalation.join":
-            done["room"] = services.do_join(actor, escalation_id).pk
+            done["room"] = handling.do_join(actor, escalation_id).pk
         elif frame_type == "escalation.take_over":
-            done["room"] = services.do_take_over(actor, escalation_id).pk
+            done["room"] = handling.do_take_over(actor, escalation_id).pk
         elif frame_type == "escalation.resolve":
-            services.do_resolve(
+            handling.do_resolve(
                 actor,
                 escalation_id,
                 clean["outcome"],

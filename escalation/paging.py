@@ -22,28 +22,29 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chatplatform import events, roles
+from chatplatform import events
 from chatplatform.models import User
-from escalation import policy
-from escalation.models import Escalation, OnCallShift, Page
-from escalation.services import pager_group, summary
+from escalation import console_watch, oncall, policy, webhook
+from escalation.models import Escalation, OutboundAlert, Page
+from escalation.publishing import pager_group
+from escalation.queries import summary
 
 logger = logging.getLogger(__name__)
 
 ADVANCE_BATCH = 50
 DELIVER_BATCH = 200
 MAX_ATTEMPTS = 5
-SUPERVISING_GROUPS = (roles.SUPERVISOR, roles.ADMIN)
 
 
 def timing() -> policy.Timing:
@@ -51,40 +52,16 @@ def timing() -> policy.Timing:
         t1=timedelta(seconds=settings.ESCALATION_T1_SECONDS),
         t2=timedelta(seconds=settings.ESCALATION_T2_SECONDS),
         repeats=settings.ESCALATION_POLICY_REPEATS,
-    )
-
-
-def all_supervisors() -> list[User]:
-    """Every active supervisor; the admins only when the organisation has no supervisor."""
-    for group in SUPERVISING_GROUPS:
-        users = list(
-            User.objects.filter(is_active=True, groups__name=group).distinct().order_by("pk")
-        )
-        if users:
-            return users
-    return []
-
-
-def on_call(tier: str, now: datetime) -> list[User]:
-    """Supervisors whose shift of this tier covers ``now``."""
-    shifts = OnCallShift.objects.filter(tier=tier, starts_at__lte=now).filter(
-        Q(ends_at__isnull=True) | Q(ends_at__gt=now)
-    )
-    return list(
-        User.objects.filter(
-            pk__in=shifts.values("user_id"), is_active=True, groups__name__in=SUPERVISING_GROUPS
-        )
-        .distinct()
-        .order_by("pk")
+        repeat_every=timedelta(seconds=settings.ESCALATION_REPEAT_SECONDS),
     )
 
 
 def recipients(step: policy.Step, now: datetime) -> list[User]:
-    """Whom a step pages. An empty tier falls through to every supervisor: nobody is skipped."""
+    """Whom a step pages. An empty tier falls through to the last: nobody is skipped."""
     chosen: dict[int, User] = {}
     for tier in step.targets:
-        users = [] if tier == policy.EVERYONE else on_call(tier, now)
-        for user in users or all_supervisors():
+        users = [] if tier == policy.EVERYONE else oncall.on_call(tier, now)
+        for user in users or oncall.everyone():
             chosen.setdefault(user.pk, user)
     return list(chosen.values())
 
@@ -105,36 +82,61 @@ def do_advance_due(now: datetime, escalation_id: int | None = None) -> int:
 
     Preconditions: none. Safe to run concurrently: an escalation being advanced by
     another worker is skipped, and (escalation, step, recipient, channel) is unique.
+    The policy never ends, so an open escalation always has a next page due.
     """
     advanced = 0
     current_timing = timing()
     with transaction.atomic():
         for escalation in _due(now, escalation_id):
-            current = policy.step(escalation.policy_step, current_timing)
-            if current is not None:
-                channels = [Page.Channel.CONSOLE] + ([Page.Channel.EMAIL] if current.email else [])
-                Page.objects.bulk_create(
-                    [
-                        Page(
-                            escalation=escalation,
-                            step=current.number,
-                            recipient=user,
-                            channel=channel,
-                            created_at=now,
-                        )
-                        for user in recipients(current, now)
-                        for channel in channels
-                    ],
-                    ignore_conflicts=True,
-                )
-                advanced += 1
-                escalation.policy_step = current.number + 1
-            following = policy.step(escalation.policy_step, current_timing)
-            escalation.next_page_at = (
-                escalation.created_at + following.after if following is not None else None
+            current = policy.catch_up(
+                escalation.policy_step, now - escalation.created_at, current_timing
             )
+            _write_pages(escalation, current, now)
+            webhook.write_trigger(escalation, current.number, now)
+            advanced += 1
+            following = policy.step(current.number + 1, current_timing)
+            escalation.policy_step = following.number
+            escalation.next_page_at = escalation.created_at + following.after
             escalation.save(update_fields=["policy_step", "next_page_at"])
     return advanced
+
+
+def _write_pages(escalation: Escalation, current: policy.Step, now: datetime) -> None:
+    channels = [Page.Channel.CONSOLE] + ([Page.Channel.EMAIL] if current.email else [])
+    Page.objects.bulk_create(
+        [
+            Page(
+                escalation=escalation,
+                step=current.number,
+                recipient=user,
+                channel=channel,
+                created_at=now,
+            )
+            for user in recipients(current, now)
+            for channel in channels
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def do_stop_paging(escalation: Escalation, now: datetime) -> None:
+    """Someone took responsibility: pages not yet sent are cancelled, and the pager is told.
+
+    Preconditions: inside the transaction that acknowledged ``escalation``
+    (its ``next_page_at`` is already cleared).
+    """
+    Page.objects.filter(
+        escalation=escalation, sent_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=now)
+    webhook.write_closing(escalation, OutboundAlert.Action.ACKNOWLEDGE, now)
+
+
+def do_page_resolved(escalation: Escalation, now: datetime) -> None:
+    """The escalation was resolved: the pager's incident is resolved with the same dedup key.
+
+    Preconditions: inside the transaction that resolved ``escalation``.
+    """
+    webhook.write_closing(escalation, OutboundAlert.Action.RESOLVE, now)
 
 
 def _unsent() -> QuerySet[Page]:
@@ -175,7 +177,6 @@ def do_first_page(
     """
     current_timing = timing()
     first = policy.step(0, current_timing)
-    assert first is not None
     users = recipients(first, now)
     Page.objects.bulk_create(
         Page(
@@ -190,10 +191,11 @@ def do_first_page(
         for user in users
     )
     following = policy.step(first.number + 1, current_timing)
-    escalation.policy_step = first.number + 1
-    escalation.next_page_at = escalation.created_at + following.after if following else None
+    escalation.policy_step = following.number
+    escalation.next_page_at = escalation.created_at + following.after
     escalation.first_alerted_at = now if users else None
     escalation.save(update_fields=["policy_step", "next_page_at", "first_alerted_at"])
+    webhook.write_trigger(escalation, first.number, now)
     for user in users:
         events.publish_on_commit(pager_group(user.pk), page_event(first.number, escalation_summary))
 
@@ -298,17 +300,36 @@ def console_pages_sent_since(
 
 def _work_waiting(now: datetime) -> bool:
     """Whether a pass has anything to do; plain reads, so no write lock is taken."""
-    return _open_and_due(now).exists() or _unsent().exists()
+    return (
+        _open_and_due(now).exists()
+        or _unsent().exists()
+        or webhook.work_waiting(now)
+        or console_watch.needs_change(now)
+    )
 
 
-def run_once(now: datetime | None = None) -> tuple[int, int]:
-    """One pass of the worker: (policy steps run, pages delivered).
+@dataclass(frozen=True)
+class Pass:
+    steps: int = 0
+    pages: int = 0
+    alerts: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.steps or self.pages or self.alerts)
+
+
+def run_once(now: datetime | None = None) -> Pass:
+    """One pass of the worker: policy steps run, pages and outside alerts delivered.
 
     On SQLite each transaction below takes the database's single write lock at
     its start, and a worker process descheduled while holding it stalls every
     message of the web process; so an idle pass, by far the most common, only reads.
+    Alerts to the pager are sent with no database lock held (escalation.webhook).
     """
     now = now or timezone.now()
     if not _work_waiting(now):
-        return 0, 0
-    return do_advance_due(now), do_deliver_pages(now)
+        return Pass()
+    steps = do_advance_due(now)
+    console_watch.do_check(now)
+    pages = do_deliver_pages(now)
+    return Pass(steps=steps, pages=pages, alerts=webhook.do_deliver_alerts(now))

@@ -28,12 +28,16 @@ from chatplatform.services.participants import (
 from chatplatform.services.rooms import group_rooms_for_participants
 from chatplatform.throttle import client_network_key
 from evaluation import surveys
-from frontend.context_processors import REGION_SESSION_KEY
 
 
 def _identity(request: HttpRequest) -> Participant:
-    """The visitor's anonymous identity, created (rate-limited per network) on first need."""
-    return do_get_or_create_participant(request.session, client_network_key(request.META))
+    """The visitor's anonymous identity, created (rate-limited per network) on first need.
+
+    Crisis panels sent over websockets read the region of its browser's languages from it.
+    """
+    participant = do_get_or_create_participant(request.session, client_network_key(request.META))
+    crisis.do_note_locale(participant, request)
+    return participant
 
 
 def _too_many(request: HttpRequest, error: ServiceError) -> HttpResponse:
@@ -77,9 +81,9 @@ def crisis_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def set_region(request: HttpRequest) -> HttpResponse:
-    region = crisis.resolve_region(request.POST.get("region"))
-    request.session[REGION_SESSION_KEY] = region
-    crisis.do_remember_region(participant_for_session(request.session), region)
+    crisis.do_choose_region(
+        request, participant_for_session(request.session), request.POST.get("region", "")
+    )
     return redirect(_back(request))
 
 

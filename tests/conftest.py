@@ -87,6 +87,20 @@ def staff_sign_in_includes_mfa(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the site's default language.
+
+    A request in Spanish leaves Spanish active in the test's thread (LocaleMiddleware
+    does not reset it), which would otherwise leak into the next test's service calls.
+    """
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache() -> None:
     """Rate-limit counters live in the cache: every test starts with none.
 

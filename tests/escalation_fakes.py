@@ -42,3 +42,17 @@ def make_detector() -> PhraseDetector:
 def fake_detector(settings) -> None:
     """Point RISK_DETECTOR at the phrase detector above for this test."""
     settings.RISK_DETECTOR = "tests.escalation_fakes.make_detector"
+
+
+def flag_worry_for_someone_else(draft):
+    """A risk check as the detector reports concern for another person: ``who`` is ``other``."""
+    from chatplatform import pipeline
+    from escalation.checks import RISK_SOURCE
+
+    return pipeline.Verdict(
+        flags=(
+            pipeline.Flag(
+                source=RISK_SOURCE, kind="high", data={"reasons": ["ideation"], "who": "other"}
+            ),
+        )
+    )

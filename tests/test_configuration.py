@@ -97,6 +97,13 @@ def start_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
             {"MODERATION_PHONE_REGIONS": "US,XX"},
             "MODERATION_PHONE_REGIONS: unknown region codes XX",
         ),
+        ({"PAGER_WEBHOOK_URL": "ftp://pager.example.org/"}, "PAGER_WEBHOOK_URL must be"),
+        (
+            {"PAGER_WEBHOOK_URL": "https://events.pagerduty.com/v2/enqueue"},
+            "PAGER_ROUTING_KEY must be set",
+        ),
+        ({"ESCALATION_REPEAT_SECONDS": "1"}, "ESCALATION_REPEAT_SECONDS"),
+        ({"ESCALATION_NO_CONSOLE_SECONDS": "5"}, "ESCALATION_NO_CONSOLE_SECONDS"),
     ],
 )
 def test_bad_environment_stops_the_site_at_start_with_a_clear_sentence(env, message):

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from chatplatform import roles
-from escalation import paging, policy
-from escalation.models import Escalation, OnCallShift, Page
-from escalation.services import do_open_escalation
+from escalation.models import Escalation, OnCallOverride, Page
+from escalation.opening import do_open_escalation
 
 pytestmark = pytest.mark.django_db
 
@@ -27,58 +26,45 @@ def test_admin_puts_a_supervisor_on_call_in_the_django_admin(make_staff):
     admin = make_staff(roles.ADMIN)
     supervisor = make_staff(roles.SUPERVISOR)
     client = admin_client(admin)
-    assert client.get("/admin/escalation/oncallshift/add/").status_code == 200
+    assert client.get("/admin/escalation/oncalloverride/add/").status_code == 200
     response = client.post(
-        "/admin/escalation/oncallshift/add/",
+        "/admin/escalation/oncalloverride/add/",
         {"user": supervisor.pk, "tier": "backup", "starts_at_0": "2026-11-28",
          "starts_at_1": "08:00:00", "ends_at_0": "2026-11-28", "ends_at_1": "20:00:00"},
     )  # fmt: skip
     assert response.status_code == 302
-    assert OnCallShift.objects.get().user == supervisor
+    assert OnCallOverride.objects.get().user == supervisor
 
 
 def test_a_shift_that_ends_before_it_starts_is_refused(make_staff):
     client = admin_client(make_staff(roles.ADMIN))
     response = client.post(
-        "/admin/escalation/oncallshift/add/",
+        "/admin/escalation/oncalloverride/add/",
         {"user": make_staff(roles.SUPERVISOR).pk, "tier": "primary",
          "starts_at_0": "2026-11-28", "starts_at_1": "20:00:00",
          "ends_at_0": "2026-11-28", "ends_at_1": "08:00:00"},
     )  # fmt: skip
     assert response.status_code == 200
     assert "must end after it starts" in response.content.decode()
-    assert not OnCallShift.objects.exists()
+    assert not OnCallOverride.objects.exists()
 
 
 def test_only_supervisors_and_admins_can_be_put_on_call(make_staff):
     client = admin_client(make_staff(roles.ADMIN))
     mentor = make_staff(roles.MENTOR)
     response = client.post(
-        "/admin/escalation/oncallshift/add/",
+        "/admin/escalation/oncalloverride/add/",
         {"user": mentor.pk, "tier": "primary", "starts_at_0": "2026-11-28",
          "starts_at_1": "08:00:00"},
     )  # fmt: skip
     assert response.status_code == 200
-    assert not OnCallShift.objects.exists()
+    assert not OnCallOverride.objects.exists()
 
 
 @pytest.mark.parametrize("role", [roles.SUPERVISOR, roles.MENTOR, roles.EVALUATOR])
 def test_only_admins_edit_the_schedule(role, make_staff):
     client = admin_client(make_staff(role))
-    assert client.get("/admin/escalation/oncallshift/add/").status_code == 302
-
-
-def test_oncall_command_adds_and_lists_shifts(make_staff, capsys):
-    supervisor = make_staff(roles.SUPERVISOR, email="lead@example.org")
-    call_command("oncall", "add", "lead@example.org", "--tier", "primary")
-    assert "primary  lead@example.org" in capsys.readouterr().out
-    assert paging.on_call(policy.PRIMARY, timezone.now() + timedelta(seconds=1)) == [supervisor]
-
-
-def test_oncall_command_refuses_a_mentor(make_staff):
-    make_staff(roles.MENTOR, email="peer@example.org")
-    with pytest.raises(CommandError):
-        call_command("oncall", "add", "peer@example.org", "--tier", "backup")
+    assert client.get("/admin/escalation/oncalloverride/add/").status_code == 302
 
 
 def test_worker_once_sends_the_due_pages_and_exits(

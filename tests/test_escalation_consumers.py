@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from chatplatform import roles
 from chatplatform.models import AuditEntry
-from escalation import paging, services
-from escalation.models import Escalation
+from escalation import opening, paging
+from escalation.models import ConsolePresence, Escalation
 from tests.escalation_fakes import IMMINENT_PHRASE
 
 pytestmark = [
@@ -35,6 +35,12 @@ async def open_console(ws_connect, session_for, supervisor):
     socket = await connect(ws_connect, session_for, supervisor, "/ws/supervisor/")
     snapshot = await socket.receive_type("escalations")
     return socket, snapshot
+
+
+async def connect_refused(ws_connect, session_for, who) -> None:
+    key = await sync_to_async(session_for)(who)
+    connected, _, _ = await ws_connect("/ws/supervisor/", key)
+    assert not connected
 
 
 async def open_room(ws_connect, session_for, who, room):
@@ -74,13 +80,30 @@ class TestConsoleHandshake:
         assert (connected, code) == (False, 4403)
 
     @pytest.mark.parametrize("role", [roles.SUPERVISOR, roles.ADMIN])
-    async def test_supervisors_and_admins_get_the_open_escalations(
+    async def test_supervisors_and_admins_get_the_open_escalations_and_the_rota(
         self, role, ws_connect, session_for, make_staff
     ):
-        _, snapshot = await open_console(
+        console, snapshot = await open_console(
             ws_connect, session_for, await sync_to_async(make_staff)(role)
         )
         assert snapshot["escalations"] == []
+        rota = await console.receive_type("oncall.status")
+        assert rota["warning"].startswith("No primary supervisor is on call")
+
+    async def test_an_open_console_counts_for_the_dead_mans_switch_until_it_closes(
+        self, ws_connect, session_for, make_staff
+    ):
+        supervisor = await sync_to_async(make_staff)(roles.SUPERVISOR)
+        mentor = await sync_to_async(make_staff)(roles.MENTOR)
+        presences = sync_to_async(
+            lambda: list(ConsolePresence.objects.values_list("user_id", flat=True))
+        )
+        await connect_refused(ws_connect, session_for, mentor)
+        assert await presences() == []
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        assert await presences() == [supervisor.pk]
+        await console.close()
+        assert await presences() == []
 
     async def test_signing_out_closes_the_console(self, ws_connect, make_staff):
         from django.test import Client
@@ -240,9 +263,57 @@ class TestRoomFrames:
         chat = await open_room(ws_connect, session_for, participant, room)
         await chat.send({"type": "urgent.help"})
         panel = await chat.receive_type("crisis.support")
-        assert panel["level"] == "imminent"
+        assert (panel["level"], panel["kind"]) == ("imminent", "urgent_help")
         changed = await console.receive_type("escalation.changed")
         assert changed["escalation"]["source"] == "participant"
+        await chat.send({"type": "urgent.help"})
+        again = await chat.receive_type("crisis.support")
+        assert again["kind"] == "urgent_help"
+        count = sync_to_async(Escalation.objects.filter(room=room).count)
+        assert await count() == 1
+
+    async def test_mentor_records_the_screener_and_the_case_is_raised(
+        self, ws_connect, session_for, scene
+    ):
+        room, participant, mentor, supervisor = scene
+        console, _ = await open_console(ws_connect, session_for, supervisor)
+        mentor_socket = await open_room(ws_connect, session_for, mentor, room)
+        chat = await open_room(ws_connect, session_for, participant, room)
+        answers = {"wish_dead": True, "suicidal_thoughts": True, "method": True,
+                   "intent": False, "plan": True, "behaviour": False}  # fmt: skip
+        await mentor_socket.send({"type": "screener.record", "answers": answers})
+        recorded = await mentor_socket.receive_type("screener.recorded")
+        assert recorded["level"] == "imminent"
+        opened = await console.receive_type("escalation.changed")
+        assert opened["escalation"]["reasons"] == ["screener"]
+        panel = await chat.receive_type("crisis.support")
+        assert panel["kind"] == "mentor" and panel["emergency_first"]
+        # The participant cannot record it, and a malformed answer is refused.
+        await chat.send({"type": "screener.record", "answers": {}})
+        assert (await chat.receive_type("error"))["code"] == "forbidden"
+        await mentor_socket.send({"type": "screener.record", "answers": {"wish_dead": "yes"}})
+        assert (await mentor_socket.receive_type("error"))["code"] == "invalid"
+
+    async def test_the_safety_plan_is_filled_in_together(self, ws_connect, session_for, scene):
+        room, participant, mentor, _ = scene
+        mentor_socket = await open_room(ws_connect, session_for, mentor, room)
+        chat = await open_room(ws_connect, session_for, participant, room)
+        await chat.send({"type": "safety_plan.get"})
+        empty = await chat.receive_type("safety_plan")
+        assert (empty["exists"], empty["revision"]) == (False, 0)
+        await mentor_socket.send(
+            {"type": "safety_plan.save", "sections": {"coping": "Walk the dog"}, "revision": 0}
+        )
+        seen_by_participant = await chat.receive_type("safety_plan")
+        assert seen_by_participant["revision"] == 1
+        assert {s["code"]: s["text"] for s in seen_by_participant["sections"]}["coping"] == (
+            "Walk the dog"
+        )
+        await chat.send(
+            {"type": "safety_plan.save", "sections": {"coping": "Music"}, "revision": 0}
+        )
+        stale = await chat.receive_type("safety_plan")
+        assert stale["conflict"] and stale["revision"] == 1
 
     async def test_mentor_asks_for_the_current_status(self, ws_connect, session_for, scene):
         room, _, mentor, _ = scene
@@ -254,7 +325,7 @@ class TestRoomFrames:
 
 def open_escalation_a_minute_ago(room, participant) -> Escalation:
     """An imminent escalation whose first repeat (T1, 60 s) is due now."""
-    return services.do_open_escalation(
+    return opening.do_open_escalation(
         source=Escalation.Source.AUTOMATIC,
         level=Escalation.Level.IMMINENT,
         reasons=["means"],
@@ -308,7 +379,7 @@ class TestPagesTheChannelLayerLost:
     ):
         room, participant, _, supervisor = scene
         console, _ = await open_console(ws_connect, session_for, supervisor)
-        escalation = await sync_to_async(services.do_open_escalation)(
+        escalation = await sync_to_async(opening.do_open_escalation)(
             source=Escalation.Source.AUTOMATIC,
             level=Escalation.Level.IMMINENT,
             reasons=["means"],

@@ -13,6 +13,7 @@ import pytest
 
 from tests.servers import REPO_ROOT, LiveClient, manage, stop_process
 from tests.test_two_nodes import DEMO_PASSWORD, match_participant_with_mentor
+from tests.webhook_receiver import webhook_receiver  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
@@ -116,8 +117,8 @@ async def test_unacknowledged_alert_repages_the_backup_after_t1_across_a_full_re
     )
     manage(node.env, "add_staff", "backup@example.org", "--role", "supervisor",
            "--password", DEMO_PASSWORD, "--name", "Casey")  # fmt: skip
-    manage(node.env, "oncall", "add", "supervisor@example.org", "--tier", "primary")
-    manage(node.env, "oncall", "add", "backup@example.org", "--tier", "backup")
+    manage(node.env, "oncall", "override", "add", "supervisor@example.org", "--tier", "primary")
+    manage(node.env, "oncall", "override", "add", "backup@example.org", "--tier", "backup")
     worker_log = node.log_path.with_name("worker.log")
     worker = start_worker(node.env, worker_log)
     participant, primary, backup = LiveClient(node), LiveClient(node), LiveClient(node)
@@ -172,3 +173,65 @@ async def test_unacknowledged_alert_repages_the_backup_after_t1_across_a_full_re
         (1, "backup@example.org", True),
         (1, "supervisor@example.org", True),
     ]
+
+
+async def test_an_unacknowledged_imminent_case_keeps_paging_and_the_pager_gets_trigger_then_resolve(
+    start_nodes,
+    webhook_receiver,  # noqa: F811
+):
+    short_timers = {
+        "ESCALATION_T1_SECONDS": "1",
+        "ESCALATION_T2_SECONDS": "2",
+        "ESCALATION_POLICY_REPEATS": "0",
+        "ESCALATION_REPEAT_SECONDS": "5",
+        "ESCALATION_NO_CONSOLE_SECONDS": "100000",
+        "PAGER_WEBHOOK_URL": webhook_receiver.url,
+        "PAGER_ROUTING_KEY": "live-routing-key",
+    }
+    (node,) = start_nodes(env=short_timers)
+    worker_log = node.log_path.with_name("worker.log")
+    worker = start_worker(node.env, worker_log)
+    participant, supervisor = LiveClient(node), LiveClient(node)
+    try:
+        deadline = time.monotonic() + 60
+        while "escalation worker started" not in worker_log.read_text(errors="replace"):
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.2)
+        participant.get("/")
+        pressed = participant.post("/help/urgent/")
+        assert (pressed.status, pressed.url) == (200, node.base_url + "/help/urgent/")
+
+        # Past the policy's only cycle (steps 0-2), paging goes on, round after round. (A
+        # worker slowed down by a busy machine runs late rounds as one, so numbers may skip.)
+        deadline = time.monotonic() + 60
+        while len(webhook_receiver.events) < 5 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        steps = [e["payload"]["custom_details"]["step"] for e in webhook_receiver.events]
+        assert steps[0] == 0 and steps == sorted(set(steps))
+        assert len([step for step in steps if step > 2]) >= 2
+        (dedup_key,) = {e["dedup_key"] for e in webhook_receiver.events}
+        first = webhook_receiver.events[0]
+        assert first["routing_key"] == "live-routing-key"
+        assert first["payload"]["severity"] == "critical"
+        escalation = first["payload"]["custom_details"]["escalation"]
+        assert dedup_key == f"escalation-{escalation}"
+
+        console, snapshot = await console_of(supervisor, "supervisor@example.org")
+        assert [e["id"] for e in snapshot["escalations"]] == [escalation]
+        await console.send({"type": "escalation.ack", "escalation": escalation})
+        await console.receive_type("escalation.done")
+        await console.send(
+            {"type": "escalation.resolve", "escalation": escalation, "outcome": "de_escalated"}
+        )
+        await console.receive_type("escalation.done")
+        deadline = time.monotonic() + 30
+        while webhook_receiver.actions()[-1][0] != "resolve" and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        for client in (participant, supervisor):
+            await client.close()
+        stop_process(worker)
+    actions = webhook_receiver.actions()
+    assert actions[-2:] == [("acknowledge", dedup_key), ("resolve", dedup_key)]
+    assert {key for _, key in actions} == {dedup_key}
+    assert all(action == "trigger" for action, _ in actions[:-2])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -25,6 +27,11 @@ def participant_client(participant: Participant) -> Client:
     session[SESSION_KEY] = participant.pk
     session.save()
     return client
+
+
+def without_csrf_tokens(response) -> str:
+    """A page's HTML with its per-render CSRF tokens blanked, to compare two renders."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
 class TestSupervisorConsolePage:
@@ -57,27 +64,69 @@ class TestUrgentHelpEndpoint:
     def test_first_time_visitor_gets_help_and_an_escalation_without_a_mentor(self, client):
         client.get("/")
         response = client.post("/help/urgent/")
-        assert response.status_code == 200
-        page = response.content.decode()
-        assert "You don&#x27;t have to go through this alone" in page
-        assert "Call 911 now" in page
+        assert response.status_code == 302
+        assert response.url == "/help/urgent/"
+        page = client.get(response.url).content.decode()
+        assert "We&#x27;re getting someone for you now" in page
+        assert "call 911 now" in page
+        assert 'href="tel:911"' in page
         assert 'data-ws-path="/ws/queue/"' in page
         participant = Participant.objects.get()
         escalation = Escalation.objects.get()
         assert (escalation.participant, escalation.room) == (participant, None)
         assert QueueTicket.objects.get(participant=participant).priority > 0
 
+    def test_reload_back_and_a_second_press_show_the_same_case_and_never_open_another(self, client):
+        client.get("/")
+        client.post("/help/urgent/")
+        first = client.get("/help/urgent/")
+        again = client.get("/help/urgent/")  # a reload, Back, or a restored tab
+        client.post("/help/urgent/")  # a second press
+        after_second_press = client.get("/help/urgent/")
+        assert first.status_code == again.status_code == after_second_press.status_code == 200
+        assert without_csrf_tokens(first) == without_csrf_tokens(again)
+        assert "We&#x27;re getting someone for you now" in after_second_press.content.decode()
+        assert Escalation.objects.count() == 1
+        assert QueueTicket.objects.count() == 1
+
+    def test_the_page_without_a_press_shows_the_lines_and_the_button_but_opens_nothing(
+        self, client
+    ):
+        page = client.get("/help/urgent/").content.decode()
+        assert 'action="/help/urgent/"' in page
+        assert "988" in page
+        assert not Escalation.objects.exists()
+        assert not Participant.objects.exists()
+
+    def test_after_the_case_is_resolved_the_page_offers_the_button_again(self, client, make_staff):
+        from chatplatform.actors import staff_actor
+        from escalation import handling
+
+        client.post("/help/urgent/")
+        supervisor = staff_actor(make_staff(roles.SUPERVISOR))
+        escalation = Escalation.objects.get()
+        handling.do_acknowledge(supervisor, escalation.pk)
+        handling.do_resolve(supervisor, escalation.pk, "de_escalated")
+        page = client.get("/help/urgent/").content.decode()
+        assert "We&#x27;re getting someone for you now" not in page
+        assert 'action="/help/urgent/"' in page
+
     def test_the_chosen_region_decides_the_lines(self, client):
         client.get("/")
         client.post("/help/region/", {"region": "GB"})
-        page = client.post("/help/urgent/").content.decode()
+        client.post("/help/urgent/")
+        page = client.get("/help/urgent/").content.decode()
         assert "Samaritans" in page
+        assert "call 999 now" in page
         assert "988 Suicide" not in page
 
     def test_a_participant_in_a_chat_is_sent_back_to_it(self, make_direct_chat):
         room, participant, _ = make_direct_chat()
-        page = participant_client(participant).post("/help/urgent/").content.decode()
+        client = participant_client(participant)
+        client.post("/help/urgent/")
+        page = client.get("/help/urgent/").content.decode()
         assert f'href="/chat/{room.pk}/"' in page
+        assert "will join your chat" in page
         assert Escalation.objects.get().room == room
 
     def test_a_network_over_the_identity_limit_still_sees_the_lines_but_pages_nobody(
@@ -95,8 +144,9 @@ class TestUrgentHelpEndpoint:
         assert response.status_code == 302
         assert not Escalation.objects.exists()
 
-    def test_it_only_accepts_post(self, client):
-        assert client.get("/help/urgent/").status_code == 405
+    def test_other_methods_are_refused(self, client):
+        assert client.put("/help/urgent/").status_code == 405
+        assert not Escalation.objects.exists()
 
 
 class TestRoomPage:

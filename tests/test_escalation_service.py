@@ -15,7 +15,7 @@ from chatplatform.errors import ServiceError
 from chatplatform.models import AuditEntry, Message, QueueTicket, RoomMembership
 from chatplatform.services import messages as message_service
 from chatplatform.services import queue as queue_service
-from escalation import services
+from escalation import handling, opening, publishing, queries, retention
 from escalation.models import Escalation, Page
 from tests.escalation_fakes import HIGH_PHRASE, IMMINENT_PHRASE
 
@@ -94,8 +94,8 @@ class TestAutomaticEscalation:
     ):
         first = open_escalation(access_for, chat)
         actor = staff_actor(supervisor)
-        services.do_acknowledge(actor, first.pk)
-        services.do_resolve(actor, first.pk, "de_escalated")
+        handling.do_acknowledge(actor, first.pk)
+        handling.do_resolve(actor, first.pk, "de_escalated")
         open_escalation_again = send(access_for(chat[1], chat[0]), IMMINENT_TEXT)
         assert open_escalation_again.id
         assert Escalation.objects.filter(room=chat[0]).count() == 2
@@ -118,7 +118,7 @@ class TestAlerts:
         assert sent_events == []
         for callback in callbacks:
             callback()
-        console = [e for g, e in sent_events if g == services.CONSOLE_GROUP]
+        console = [e for g, e in sent_events if g == publishing.CONSOLE_GROUP]
         assert console[0]["type"] == "escalation.changed"
         assert console[0]["event"] == "opened"
         assert console[0]["escalation"]["level"] == "imminent"
@@ -145,7 +145,7 @@ class TestAlerts:
         room, participant, _ = chat
         with django_capture_on_commit_callbacks(execute=True):
             send(access_for(participant, room), IMMINENT_TEXT)
-        pages = [e for g, e in sent_events if g == services.pager_group(supervisor.pk)]
+        pages = [e for g, e in sent_events if g == publishing.pager_group(supervisor.pk)]
         assert pages[0]["type"] == "escalation.page"
         assert pages[0]["escalation"]["level"] == "imminent"
         escalation = Escalation.objects.get(room=room)
@@ -170,10 +170,12 @@ class TestParticipantSupport:
             send(access_for(participant, room), IMMINENT_TEXT)
         panel = self.panel(sent_events, participant)
         assert panel["type"] == "crisis.support"
+        assert panel["kind"] == "automatic_imminent"
         assert panel["emergency_first"]
-        assert panel["emergency_number"] == "911"
-        assert "911" in panel["paragraphs"][0]
-        assert any("988" in line["service"] for line in panel["resources"])
+        assert panel["emergency_calls"][0]["href"] == "tel:911"
+        assert panel["paragraphs"][0] == "If you are in danger right now, you can call 911."
+        (us,) = panel["regions"]
+        assert any("988" in line["service"] for line in us["lines"])
 
     def test_panel_lists_the_lines_of_the_participants_region(
         self, chat, access_for, sent_events, django_capture_on_commit_callbacks
@@ -184,8 +186,12 @@ class TestParticipantSupport:
         with django_capture_on_commit_callbacks(execute=True):
             send(access_for(participant, room), HIGH_TEXT)
         panel = self.panel(sent_events, participant)
-        assert panel["resources"][0]["service"] == "Samaritans"
+        (gb,) = panel["regions"]
+        assert gb["lines"][0]["service"] == "Samaritans"
+        assert panel["region"]["how"] == "chosen"
+        assert panel["kind"] == "automatic_high"
         assert not panel["emergency_first"]
+        assert "999" not in panel["paragraphs"][0]
 
     def test_panel_is_caring_and_never_echoes_or_names_methods(
         self, chat, access_for, sent_events, django_capture_on_commit_callbacks
@@ -221,7 +227,7 @@ class TestQueuePriority:
         send(access_for(participant, room), IMMINENT_TEXT)
         first = queue_service.waiting_tickets().first()
         assert first.participant == participant
-        assert first.priority == services.QUEUE_PRIORITY["imminent"]
+        assert first.priority == opening.QUEUE_PRIORITY["imminent"]
 
     def test_a_participant_at_risk_who_joins_the_queue_later_is_ranked_first(
         self, make_participant, make_group_room, access_for
@@ -232,22 +238,21 @@ class TestQueuePriority:
         queue_service.do_request_chat(participant)
         first = queue_service.waiting_tickets().first()
         assert first.participant == participant
-        assert first.priority == services.QUEUE_PRIORITY["high"]
+        assert first.priority == opening.QUEUE_PRIORITY["high"]
 
     def test_urgent_help_outside_a_chat_joins_the_queue_at_the_front(self, make_participant):
         queue_service.do_request_chat(make_participant())
         participant = make_participant()
-        escalation, panel = services.do_request_urgent_help(participant)
+        escalation = opening.do_request_urgent_help(participant)
         assert escalation.room is None
         assert escalation.source == Escalation.Source.PARTICIPANT
         assert escalation.level == Escalation.Level.IMMINENT
         assert queue_service.waiting_tickets().first().participant == participant
-        assert "front of the queue" in " ".join(panel["paragraphs"])
 
     def test_urgent_help_twice_is_one_escalation(self, make_participant):
         participant = make_participant()
-        services.do_request_urgent_help(participant)
-        services.do_request_urgent_help(participant)
+        opening.do_request_urgent_help(participant)
+        opening.do_request_urgent_help(participant)
         assert Escalation.objects.count() == 1
         assert QueueTicket.objects.filter(participant=participant).count() == 1
 
@@ -255,7 +260,7 @@ class TestQueuePriority:
         self, make_participant, make_staff
     ):
         participant = make_participant()
-        escalation, _ = services.do_request_urgent_help(participant)
+        escalation = opening.do_request_urgent_help(participant)
         ticket = QueueTicket.objects.get(participant=participant)
         room = queue_service.do_accept_ticket(staff_actor(make_staff(roles.MENTOR)), ticket.pk)
         escalation.refresh_from_db()
@@ -263,27 +268,29 @@ class TestQueuePriority:
 
     def test_urgent_help_with_an_open_chat_belongs_to_that_chat(self, chat):
         room, participant, _ = chat
-        escalation, panel = services.do_request_urgent_help(participant)
+        escalation = opening.do_request_urgent_help(participant)
         assert escalation.room == room
-        assert "will be with you shortly" in " ".join(panel["paragraphs"])
 
-    def test_urgent_help_in_the_room_returns_the_panel(self, chat, access_for):
+    def test_urgent_help_in_the_room_opens_one_case_however_often_it_is_pressed(
+        self, chat, access_for
+    ):
         room, participant, _ = chat
-        panel = services.do_urgent_help_in_room(access_for(participant, room))
-        assert panel["type"] == "crisis.support"
+        first = opening.do_urgent_help_in_room(access_for(participant, room))
+        again = opening.do_urgent_help_in_room(access_for(participant, room))
+        assert first.pk == again.pk
         assert Escalation.objects.get(room=room).source == Escalation.Source.PARTICIPANT
 
     def test_staff_cannot_press_the_participants_urgent_help(self, chat, access_for):
         room, _, mentor = chat
         with pytest.raises(ServiceError) as refused:
-            services.do_urgent_help_in_room(access_for(mentor, room))
+            opening.do_urgent_help_in_room(access_for(mentor, room))
         assert refused.value.code == "forbidden"
 
 
 class TestMentorEscalates:
     def test_mentor_escalates_with_a_reason_and_a_staff_only_note(self, chat, access_for):
         room, participant, mentor = chat
-        services.do_escalate_by_staff(
+        opening.do_escalate_by_staff(
             access_for(mentor, room), "plan_or_means", "imminent", "They mentioned tonight"
         )
         escalation = Escalation.objects.get(room=room)
@@ -299,28 +306,28 @@ class TestMentorEscalates:
     def test_participant_cannot_use_the_escalate_button(self, chat, access_for):
         room, participant, _ = chat
         with pytest.raises(ServiceError) as refused:
-            services.do_escalate_by_staff(access_for(participant, room), "other", "high")
+            opening.do_escalate_by_staff(access_for(participant, room), "other", "high")
         assert refused.value.code == "forbidden"
 
     def test_unknown_reason_is_refused(self, chat, access_for):
         room, _, mentor = chat
         with pytest.raises(ServiceError) as refused:
-            services.do_escalate_by_staff(access_for(mentor, room), "bored", "high")
+            opening.do_escalate_by_staff(access_for(mentor, room), "bored", "high")
         assert refused.value.code == "invalid"
 
     def test_mentor_sees_the_live_status(self, chat, access_for, supervisor):
         room, _, mentor = chat
-        assert services.room_status(access_for(mentor, room))["escalation"] is None
+        assert queries.room_status(access_for(mentor, room))["escalation"] is None
         escalation = open_escalation(access_for, chat)
-        services.do_acknowledge(staff_actor(supervisor), escalation.pk)
-        status = services.room_status(access_for(mentor, room))
+        handling.do_acknowledge(staff_actor(supervisor), escalation.pk)
+        status = queries.room_status(access_for(mentor, room))
         assert status["escalation"]["state"] == "acknowledged"
         assert status["escalation"]["acknowledged_by"] == str(supervisor)
 
     def test_participant_cannot_read_the_staff_status(self, chat, access_for):
         room, participant, _ = chat
         with pytest.raises(ServiceError):
-            services.room_status(access_for(participant, room))
+            queries.room_status(access_for(participant, room))
 
 
 class TestSupervisorActions:
@@ -331,7 +338,7 @@ class TestSupervisorActions:
         Page.objects.create(
             escalation=escalation, step=1, recipient=supervisor, channel=Page.Channel.CONSOLE
         )
-        services.do_acknowledge(staff_actor(supervisor), escalation.pk)
+        handling.do_acknowledge(staff_actor(supervisor), escalation.pk)
         escalation.refresh_from_db()
         assert escalation.state == Escalation.State.ACKNOWLEDGED
         assert escalation.acknowledged_by == supervisor
@@ -342,23 +349,23 @@ class TestSupervisorActions:
 
     def test_acknowledging_twice_is_refused_clearly(self, chat, access_for, supervisor):
         escalation = open_escalation(access_for, chat)
-        services.do_acknowledge(staff_actor(supervisor), escalation.pk)
+        handling.do_acknowledge(staff_actor(supervisor), escalation.pk)
         with pytest.raises(ServiceError) as refused:
-            services.do_acknowledge(staff_actor(supervisor), escalation.pk)
+            handling.do_acknowledge(staff_actor(supervisor), escalation.pk)
         assert refused.value.code == "already_acknowledged"
 
     def test_resolving_needs_an_acknowledgement_first(self, chat, access_for, supervisor):
         escalation = open_escalation(access_for, chat)
         with pytest.raises(ServiceError) as refused:
-            services.do_resolve(staff_actor(supervisor), escalation.pk, "false_alarm")
+            handling.do_resolve(staff_actor(supervisor), escalation.pk, "false_alarm")
         assert refused.value.code == "not_acknowledged"
 
     def test_resolving_records_outcome_and_who(self, chat, access_for, supervisor):
         escalation = open_escalation(access_for, chat)
         actor = staff_actor(supervisor)
-        services.do_acknowledge(actor, escalation.pk)
+        handling.do_acknowledge(actor, escalation.pk)
         contacted = timezone.now() - timedelta(minutes=2)
-        services.do_resolve(actor, escalation.pk, "emergency_services", True, contacted)
+        handling.do_resolve(actor, escalation.pk, "emergency_services", True, contacted)
         escalation.refresh_from_db()
         assert escalation.state == Escalation.State.RESOLVED
         assert escalation.outcome == "emergency_services"
@@ -370,16 +377,16 @@ class TestSupervisorActions:
     def test_emergency_outcome_without_confirmation_is_refused(self, chat, access_for, supervisor):
         escalation = open_escalation(access_for, chat)
         actor = staff_actor(supervisor)
-        services.do_acknowledge(actor, escalation.pk)
+        handling.do_acknowledge(actor, escalation.pk)
         with pytest.raises(ServiceError) as refused:
-            services.do_resolve(actor, escalation.pk, "emergency_services", False, None)
+            handling.do_resolve(actor, escalation.pk, "emergency_services", False, None)
         assert refused.value.code == "confirmation_required"
         escalation.refresh_from_db()
         assert escalation.state == Escalation.State.ACKNOWLEDGED
 
     def test_reading_the_transcript_is_audited_with_the_reason(self, chat, access_for, supervisor):
         escalation = open_escalation(access_for, chat)
-        transcript = services.do_read_transcript(
+        transcript = handling.do_read_transcript(
             staff_actor(supervisor), escalation.pk, "checking risk before joining"
         )
         assert IMMINENT_TEXT in [m["body"] for m in transcript["messages"]]
@@ -391,13 +398,13 @@ class TestSupervisorActions:
     def test_reading_the_transcript_needs_a_reason(self, chat, access_for, supervisor):
         escalation = open_escalation(access_for, chat)
         with pytest.raises(ServiceError) as refused:
-            services.do_read_transcript(staff_actor(supervisor), escalation.pk, "  ")
+            handling.do_read_transcript(staff_actor(supervisor), escalation.pk, "  ")
         assert refused.value.code == "reason_required"
         assert not AuditEntry.objects.filter(action="transcript.read").exists()
 
     def test_whisper_reaches_staff_only(self, chat, access_for, supervisor):
         escalation = open_escalation(access_for, chat)
-        message = services.do_whisper(staff_actor(supervisor), escalation.pk, "ask about tonight")
+        message = handling.do_whisper(staff_actor(supervisor), escalation.pk, "ask about tonight")
         assert message.kind == Message.Kind.WHISPER
         payload = message_service.message_payload(message, "ask about tonight")
         participant_view = message_service.Viewer.of(participant_actor(chat[1]))
@@ -407,14 +414,14 @@ class TestSupervisorActions:
 
     def test_joining_is_visible_and_acknowledges(self, chat, access_for, supervisor):
         escalation = open_escalation(access_for, chat)
-        room = services.do_join(staff_actor(supervisor), escalation.pk)
+        room = handling.do_join(staff_actor(supervisor), escalation.pk)
         membership = RoomMembership.objects.get(room=room, user=supervisor)
         assert membership.role == RoomMembership.Role.SUPERVISOR
         notice = Message.objects.filter(room=room, kind=Message.Kind.SYSTEM).last()
         assert "a supervisor, has joined" in message_service.decrypt_message(notice)
         escalation.refresh_from_db()
         assert escalation.acknowledged_by == supervisor
-        services.do_join(staff_actor(supervisor), escalation.pk)
+        handling.do_join(staff_actor(supervisor), escalation.pk)
         assert RoomMembership.objects.filter(room=room, user=supervisor).count() == 1
 
     def test_taking_over_moves_the_chat_from_the_mentor(
@@ -423,7 +430,7 @@ class TestSupervisorActions:
         room, participant, mentor = chat
         escalation = open_escalation(access_for, chat)
         with django_capture_on_commit_callbacks(execute=True):
-            services.do_take_over(staff_actor(supervisor), escalation.pk)
+            handling.do_take_over(staff_actor(supervisor), escalation.pk)
         assert RoomMembership.objects.get(room=room, user=mentor).left_at is not None
         assert RoomMembership.objects.get(room=room, user=supervisor).left_at is None
         assert (f"actor.s{mentor.pk}", {"type": "room.revoked", "room": room.pk}) in sent_events
@@ -436,15 +443,15 @@ class TestSupervisorActions:
         send(access_for(make_participant(), room), IMMINENT_TEXT)
         escalation = Escalation.objects.get(room=room)
         with pytest.raises(ServiceError) as refused:
-            services.do_take_over(staff_actor(supervisor), escalation.pk)
+            handling.do_take_over(staff_actor(supervisor), escalation.pk)
         assert refused.value.code == "invalid"
 
     def test_taking_over_a_waiting_participant_opens_a_chat_with_them(
         self, make_participant, supervisor
     ):
         participant = make_participant()
-        escalation, _ = services.do_request_urgent_help(participant)
-        room = services.do_take_over(staff_actor(supervisor), escalation.pk)
+        escalation = opening.do_request_urgent_help(participant)
+        room = handling.do_take_over(staff_actor(supervisor), escalation.pk)
         escalation.refresh_from_db()
         assert escalation.room == room
         assert escalation.state == Escalation.State.ACKNOWLEDGED
@@ -456,12 +463,12 @@ class TestSupervisorActions:
         escalation = open_escalation(access_for, chat)
         actor = staff_actor(make_staff(role))
         for action in (
-            lambda: services.do_acknowledge(actor, escalation.pk),
-            lambda: services.do_read_transcript(actor, escalation.pk, "curious"),
-            lambda: services.do_whisper(actor, escalation.pk, "hi"),
-            lambda: services.do_join(actor, escalation.pk),
-            lambda: services.do_take_over(actor, escalation.pk),
-            lambda: services.console_snapshot(actor),
+            lambda: handling.do_acknowledge(actor, escalation.pk),
+            lambda: handling.do_read_transcript(actor, escalation.pk, "curious"),
+            lambda: handling.do_whisper(actor, escalation.pk, "hi"),
+            lambda: handling.do_join(actor, escalation.pk),
+            lambda: handling.do_take_over(actor, escalation.pk),
+            lambda: queries.console_snapshot(actor),
         ):
             with pytest.raises(ServiceError) as refused:
                 action()
@@ -471,12 +478,12 @@ class TestSupervisorActions:
     def test_participant_cannot_act_on_escalations(self, chat, access_for):
         escalation = open_escalation(access_for, chat)
         with pytest.raises(ServiceError) as refused:
-            services.do_acknowledge(participant_actor(chat[1]), escalation.pk)
+            handling.do_acknowledge(participant_actor(chat[1]), escalation.pk)
         assert refused.value.code == "forbidden"
 
     def test_admin_may_act(self, chat, access_for, make_staff):
         escalation = open_escalation(access_for, chat)
-        services.do_acknowledge(staff_actor(make_staff(roles.ADMIN)), escalation.pk)
+        handling.do_acknowledge(staff_actor(make_staff(roles.ADMIN)), escalation.pk)
 
 
 class TestConsole:
@@ -488,7 +495,7 @@ class TestConsole:
         send(access_for(early_high, room), HIGH_TEXT)
         send(access_for(imminent, room), IMMINENT_TEXT)
         send(access_for(late_high, room), HIGH_TEXT)
-        snapshot = services.console_snapshot(staff_actor(supervisor))
+        snapshot = queries.console_snapshot(staff_actor(supervisor))
         handles = [e["handle"] for e in snapshot["escalations"]]
         assert handles == [imminent.handle, early_high.handle, late_high.handle]
 
@@ -505,9 +512,9 @@ class TestRetentionHold:
         actor = staff_actor(supervisor)
         for room, days_ago in ((recent_room, 10), (old_room, 31)):
             escalation = Escalation.objects.get(room=room)
-            services.do_acknowledge(actor, escalation.pk)
-            services.do_resolve(
+            handling.do_acknowledge(actor, escalation.pk)
+            handling.do_resolve(
                 actor, escalation.pk, "de_escalated", now=now - timedelta(days=days_ago)
             )
-        assert services.rooms_on_hold(now) == {open_room.pk, recent_room.pk}
-        assert quiet_room.pk not in services.rooms_on_hold(now)
+        assert retention.rooms_on_hold(now) == {open_room.pk, recent_room.pk}
+        assert quiet_room.pk not in retention.rooms_on_hold(now)

@@ -14,10 +14,14 @@ from pathlib import Path
 import pytest
 
 from tests.servers import REPO_ROOT, manage, server_env, stop_process
+from tests.webhook_receiver import webhook_receiver  # noqa: F401 (a fixture)
 
 ESCALATIONS = 120
 SUPERVISORS = 3
-# Escalations that reached T2 unacknowledged: every supervisor gets a console page and an email.
+# The demo's admin is paged with the supervisors at T2 (the last tier is everyone).
+RECIPIENTS = SUPERVISORS + 1
+# Escalations that reached T2 unacknowledged: every supervisor and admin gets a console
+# page and an email; the pager gets one trigger each.
 SETUP = f"""
 from datetime import timedelta
 from django.utils import timezone
@@ -69,7 +73,11 @@ def test_compose_runs_the_worker_with_the_web_nodes_environment():
 
 @pytest.mark.integration
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-def test_two_racing_workers_send_each_page_exactly_once(database, request):
+def test_two_racing_workers_send_each_page_and_pager_event_exactly_once(
+    database,
+    request,
+    webhook_receiver,  # noqa: F811
+):
     directory = Path(tempfile.mkdtemp(prefix="test-workers-"))
     database_url = (
         request.getfixturevalue("postgres_database")()
@@ -81,6 +89,9 @@ def test_two_racing_workers_send_each_page_exactly_once(database, request):
             "DATABASE_URL": database_url,
             "VAR_DIR": str(directory),
             "ESCALATION_POLICY_REPEATS": "0",
+            "ESCALATION_NO_CONSOLE_SECONDS": "100000",
+            "PAGER_WEBHOOK_URL": webhook_receiver.url,
+            "PAGER_ROUTING_KEY": "race-key",
             "LOG_LEVEL": "INFO",
         }
     )
@@ -89,10 +100,12 @@ def test_two_racing_workers_send_each_page_exactly_once(database, request):
     manage(env, "shell", "-c", SETUP)
     logs = [directory / "worker-a.log", directory / "worker-b.log"]
     workers = [start_worker(env, log) for log in logs]
-    expected = ESCALATIONS * SUPERVISORS * 2
+    expected = ESCALATIONS * RECIPIENTS * 2
     try:
         deadline = time.monotonic() + 120
-        while count_sent_pages(database_url) < expected and time.monotonic() < deadline:
+        while (
+            count_sent_pages(database_url) < expected or len(webhook_receiver.events) < ESCALATIONS
+        ) and time.monotonic() < deadline:
             time.sleep(0.5)
         time.sleep(1)  # a duplicate, if any, would show up in this extra second
     finally:
@@ -107,8 +120,15 @@ def test_two_racing_workers_send_each_page_exactly_once(database, request):
             r"Subject: Urgent: escalation (\d+) .*?\nFrom: .*?\nTo: (\S+)", output
         )
     )
-    assert len(emails) == ESCALATIONS * SUPERVISORS
+    assert len(emails) == ESCALATIONS * RECIPIENTS
     assert set(emails.values()) == {1}, "an email went out twice"
+    pager = Counter(
+        (event["dedup_key"], event["payload"]["custom_details"]["step"])
+        for event in webhook_receiver.events
+    )
+    assert len(pager) == ESCALATIONS
+    assert set(pager.values()) == {1}, "a pager event went out twice"
+    assert {event["routing_key"] for event in webhook_receiver.events} == {"race-key"}
     for worker, output in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, output[-2000:]
         assert "escalation worker stopped" in output

@@ -31,9 +31,8 @@ def crisis_lines(db):
     CrisisResource.objects.all().delete()
     return CrisisResource.objects.create(
         region="US", region_name="United States", service="988 Suicide & Crisis Lifeline",
-        how_to_reach="Call or text 988.", phone="988", text_number="988",
-        hours_and_cost="24/7, free", emergency_number="911", source="test",
-        last_checked="2026-11-01",
+        phone="988", text_number="988", open_24_7=True, cost="free", emergency_number="911",
+        source="test", last_checked="2026-11-01",
     )  # fmt: skip
 
 
@@ -288,9 +287,8 @@ def spanish_client(db) -> Client:
     """A browser in Spain: Spanish first, and Spain's crisis lines chosen."""
     CrisisResource.objects.all().delete()
     CrisisResource.objects.create(
-        region="ES", region_name="España", service="Línea 024", how_to_reach="Llama al 024.",
-        phone="024", hours_and_cost="24 h", emergency_number="112", source="test",
-        last_checked="2026-11-01",
+        region="ES", region_name="España", service="Línea 024", phone="024", open_24_7=True,
+        emergency_number="112", source="test", last_checked="2026-11-01",
     )  # fmt: skip
     client = Client(headers={"accept-language": "es-ES,es;q=0.9"})
     client.post("/help/region/", {"region": "ES"})

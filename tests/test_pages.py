@@ -20,9 +20,8 @@ def crisis_lines(db):
     CrisisResource.objects.all().delete()
     return CrisisResource.objects.create(
         region="US", region_name="United States", service="988 Suicide & Crisis Lifeline",
-        how_to_reach="Call or text 988.", phone="988", text_number="988",
-        hours_and_cost="24/7, free", emergency_number="911", source="test",
-        last_checked="2026-11-01",
+        phone="988", text_number="988", open_24_7=True, cost="free", emergency_number="911",
+        source="test", last_checked="2026-11-01",
     )  # fmt: skip
 
 
@@ -98,9 +97,8 @@ def test_identity_stores_nothing_about_the_browser(client, crisis_lines):
 
 def test_crisis_region_can_be_switched(client, crisis_lines):
     CrisisResource.objects.create(
-        region="ES", region_name="España", service="Línea 024", how_to_reach="Llama al 024.",
-        phone="024", hours_and_cost="24/7", emergency_number="112", source="test",
-        last_checked="2026-11-01",
+        region="ES", region_name="España", service="Línea 024", phone="024", open_24_7=True,
+        emergency_number="112", source="test", last_checked="2026-11-01",
     )  # fmt: skip
     client.post("/help/region/", {"region": "ES"})
     assert "Línea 024" in client.get("/").content.decode()

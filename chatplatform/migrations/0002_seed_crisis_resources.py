@@ -1,21 +1,13 @@
-"""Seed the default crisis lines from chatplatform/data/crisis_resources.yaml (checked facts)."""
+"""Formerly seeded the crisis lines; 0005_structured_crisis_resources seeds them now.
 
-from pathlib import Path
+The seed file's fields follow the current model, which this migration's
+historical model does not have, so the seeding moved to the migration that
+creates those fields. Kept so that the migration graph stays the same.
+"""
 
-import yaml
 from django.db import migrations
-
-DEFAULTS = Path(__file__).resolve().parent.parent / "data" / "crisis_resources.yaml"
-
-
-def seed(apps, schema_editor):
-    CrisisResource = apps.get_model("chatplatform", "CrisisResource")
-    if CrisisResource.objects.exists():
-        return
-    for position, entry in enumerate(yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))):
-        CrisisResource.objects.create(position=position, **entry)
 
 
 class Migration(migrations.Migration):
     dependencies = [("chatplatform", "0001_initial")]
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = []

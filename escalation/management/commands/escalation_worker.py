@@ -21,7 +21,10 @@ logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Send due escalation pages (console and email); poll until stopped."
+    help = (
+        "Send due escalation pages (console, email, pager webhook) and watch that a "
+        "supervisor console is connected; poll until stopped."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one pass and exit.")
@@ -42,14 +45,15 @@ class Command(BaseCommand):
         while True:
             close_old_connections()
             try:
-                steps, delivered = paging.run_once()
+                done = paging.run_once()
             except DatabaseError:
                 # The database went away (restart, failover): keep polling, nothing is lost.
                 logger.exception("escalation worker pass failed")
             else:
-                if steps or delivered:
+                if done:
                     logger.info(
-                        "escalation pages sent", extra={"steps": steps, "delivered": delivered}
+                        "escalation pages sent",
+                        extra={"steps": done.steps, "delivered": done.pages, "alerts": done.alerts},
                     )
             if options["once"] or stop.wait(poll):
                 break

@@ -2,69 +2,116 @@
 // and for staff the Escalate form and the live status of the escalation.
 import { interpolate, t } from "./socket.js";
 
-function callButton(number, label) {
-  const link = document.createElement("a");
-  link.className = "button emergency";
-  link.href = `tel:${number}`;
-  link.textContent = interpolate(label, { number });
-  return link;
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
 }
 
-function resourceItem(line) {
-  const li = document.createElement("li");
-  const name = document.createElement("strong");
-  name.textContent = line.service;
-  const how = document.createElement("span");
-  how.textContent = line.how_to_reach;
-  const actions = document.createElement("span");
-  actions.className = "crisis-actions";
-  if (line.phone) {
-    const call = document.createElement("a");
-    call.className = "button small";
-    call.href = `tel:${line.phone}`;
-    call.textContent = interpolate(t("Call %(number)s"), { number: line.phone });
-    actions.append(call);
-  }
-  if (line.text_number) {
-    const text = document.createElement("a");
-    text.className = "button small";
-    text.href = `sms:${line.text_number}${line.text_keyword ? `?&body=${encodeURIComponent(line.text_keyword)}` : ""}`;
-    text.textContent = interpolate(t("Text %(number)s"), { number: line.text_number });
-    actions.append(text);
-  }
-  const hours = document.createElement("small");
-  hours.textContent = line.hours_and_cost;
-  li.append(name, how, actions, hours);
+function link(way, className) {
+  const anchor = element("a", className, way.label);
+  anchor.href = way.href;
+  return anchor;
+}
+
+function emergencyCalls(frame) {
+  if (!frame.emergency_calls.length) return null;
+  const calls = element("p", "emergency-calls");
+  calls.append(...frame.emergency_calls.map((call) => link(call, "button emergency")));
+  return calls;
+}
+
+function lineItem(line) {
+  const li = element("li");
+  const actions = element("span", "crisis-actions");
+  actions.append(...line.ways.map((way) => link(way, "button small")));
+  li.append(element("strong", "", line.service), actions);
+  if (line.facts.length) li.append(element("small", "", line.facts.join(" ")));
   return li;
 }
 
-function showSupport(panel, frame) {
-  const heading = document.createElement("h2");
-  heading.textContent = frame.heading;
-  const parts = [heading];
-  const call = frame.emergency_number ? callButton(frame.emergency_number, t("Call %(number)s now")) : null;
-  if (call && frame.emergency_first) parts.push(call);
-  for (const text of frame.paragraphs) {
-    const p = document.createElement("p");
-    p.textContent = text;
-    parts.push(p);
+function regionLines(regions) {
+  const parts = [];
+  for (const group of regions) {
+    if (regions.length > 1) parts.push(element("h4", "crisis-country", group.name));
+    const list = element("ul", "crisis-list");
+    list.dataset.region = group.code;
+    if (group.lines.length) list.append(...group.lines.map(lineItem));
+    else list.append(element("li", "", t("No lines are listed for this country yet. In an emergency, call your local emergency number.")));
+    parts.push(list);
   }
-  const listHeading = document.createElement("h3");
-  listHeading.textContent = frame.resources_heading;
-  const list = document.createElement("ul");
-  list.className = "crisis-list";
-  list.append(...frame.resources.map(resourceItem));
-  parts.push(listHeading, list);
-  if (call && !frame.emergency_first) parts.push(call);
-  const close = document.createElement("button");
+  return parts;
+}
+
+// The one-tap change of country posts like the pages' own form, and comes back here.
+function regionForm(region) {
+  const block = element("div", "crisis-region");
+  block.dataset.region = region.code;
+  block.dataset.how = region.how;
+  block.append(element("p", "crisis-region-statement", region.statement));
+  const form = element("form", "region-quick");
+  form.method = "post";
+  form.action = "/help/region/";
+  const token = document.querySelector("input[name=csrfmiddlewaretoken]");
+  if (token) form.append(token.cloneNode());
+  const next = element("input");
+  next.type = "hidden";
+  next.name = "next";
+  next.value = window.location.pathname;
+  form.append(next);
+  if (!region.asking) form.append(element("span", "", t("Somewhere else?")));
+  for (const option of region.quick) {
+    const button = element("button", "small", option.name);
+    button.type = "submit";
+    button.name = "region";
+    button.value = option.code;
+    form.append(button);
+  }
+  block.append(form);
+  return block;
+}
+
+function safetyQuestion(frame, urgentForm, socket) {
+  if (!frame.question) return null;
+  const box = element("div", "safety-question");
+  box.append(element("p", "question", frame.question));
+  const safe = element("button", "secondary small", frame.answers.safe);
+  safe.type = "button";
+  const notSafe = element("button", "urgent-help-button", frame.answers.not_safe);
+  notSafe.type = "button";
+  safe.addEventListener("click", () => {
+    box.replaceChildren(element("p", "", t("Thank you for letting us know. We're here if that changes.")));
+  });
+  notSafe.addEventListener("click", () => {
+    if (!socket.send({ type: "urgent.help" }) && urgentForm) urgentForm.requestSubmit();
+  });
+  box.append(safe, notSafe);
+  return box;
+}
+
+function showSupport(panel, frame, urgentForm, socket) {
+  const parts = [element("h2", "", frame.heading)];
+  const calls = emergencyCalls(frame);
+  if (calls && frame.emergency_first) parts.push(calls);
+  for (const text of frame.paragraphs) parts.push(element("p", "", text));
+  if (frame.tips.length) {
+    const tips = element("ul", "help-tips");
+    tips.append(...frame.tips.map((tip) => element("li", "", tip)));
+    parts.push(tips);
+  }
+  const question = safetyQuestion(frame, urgentForm, socket);
+  if (question) parts.push(question);
+  parts.push(element("h3", "", frame.resources_heading), regionForm(frame.region), ...regionLines(frame.regions));
+  if (calls && !frame.emergency_first) parts.push(calls);
+  const close = element("button", "secondary small", t("Hide this"));
   close.type = "button";
-  close.className = "secondary small";
-  close.textContent = t("Hide this");
   close.addEventListener("click", () => {
     panel.hidden = true;
   });
   parts.push(close);
   panel.replaceChildren(...parts);
+  panel.dataset.kind = frame.kind;
   panel.hidden = false;
   panel.focus();
   panel.scrollIntoView({ block: "start" });
@@ -96,11 +143,108 @@ function statusText(escalation) {
   return interpolate(t("Escalation resolved: %(outcome)s."), { outcome: outcomeLabel(escalation.outcome) });
 }
 
+// The Columbia screener (staff): follow-up questions appear only after the answer that calls for them.
+function attachScreener(form, result, socket) {
+  const fieldsets = [...form.querySelectorAll("fieldset[data-question]")];
+  const answerOf = (code) => {
+    const checked = form.querySelector(`input[name="${code}"]:checked`);
+    return checked ? checked.value === "yes" : null;
+  };
+  const update = () => {
+    for (const fieldset of fieldsets) {
+      const parent = fieldset.dataset.askedWhen;
+      if (!parent) continue;
+      fieldset.hidden = answerOf(parent) !== true;
+      if (fieldset.hidden) for (const input of fieldset.querySelectorAll("input")) input.checked = false;
+    }
+  };
+  form.addEventListener("change", update);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const answers = {};
+    for (const fieldset of fieldsets) {
+      if (!fieldset.hidden) answers[fieldset.dataset.question] = answerOf(fieldset.dataset.question);
+    }
+    if (socket.send({ type: "screener.record", answers })) result.textContent = t("Recording…");
+  });
+  update();
+}
+
+// The safety plan, edited together in the chat; each save carries the revision it started from.
+function attachSafetyPlan(panel, socket) {
+  const form = document.getElementById("safety-plan-form");
+  const sections = document.getElementById("safety-plan-sections");
+  const status = document.getElementById("safety-plan-status");
+  let revision = 0;
+  let dirty = false;
+
+  function render(frame) {
+    revision = frame.revision;
+    const parts = [];
+    for (const section of frame.sections) {
+      const id = `chat-plan-${section.code}`;
+      const label = element("label", "", section.title);
+      label.htmlFor = id;
+      const help = element("p", "hint", section.help);
+      help.id = `${id}-help`;
+      const area = element("textarea");
+      area.id = id;
+      area.name = section.code;
+      area.rows = 3;
+      area.maxLength = 2000;
+      area.value = section.text;
+      area.setAttribute("aria-describedby", help.id);
+      parts.push(label, help, area);
+    }
+    sections.replaceChildren(...parts);
+    form.hidden = false;
+    dirty = false;
+  }
+
+  form.addEventListener("input", () => {
+    dirty = true;
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const values = {};
+    for (const area of form.querySelectorAll("textarea")) values[area.name] = area.value;
+    if (socket.send({ type: "safety_plan.save", sections: values, revision })) {
+      dirty = false;
+      status.textContent = t("Saving…");
+    }
+  });
+
+  return {
+    onHello() {
+      socket.send({ type: "safety_plan.get" });
+    },
+    show(frame) {
+      if (frame.conflict) {
+        status.textContent = frame.conflict;
+        render(frame);
+      } else if (dirty && frame.revision !== revision) {
+        // Someone else saved while this person was typing: keep their words, say so.
+        revision = frame.revision;
+        status.textContent = t("The plan was changed in the chat. Save again to keep your changes.");
+      } else {
+        render(frame);
+        status.textContent = frame.exists && frame.updated_at ? t("Saved.") : "";
+      }
+      panel.dataset.exists = frame.exists ? "true" : "false";
+    },
+  };
+}
+
 export function attachEscalation(socket) {
   const urgentForm = document.getElementById("urgent-help");
   const panel = document.getElementById("crisis-support");
   const status = document.getElementById("escalation-status");
   const escalateForm = document.getElementById("escalate-form");
+  const screenerPanel = document.getElementById("screener-panel");
+  const screenerForm = document.getElementById("screener-form");
+  const screenerResult = document.getElementById("screener-result");
+  const planPanel = document.getElementById("safety-plan-panel");
+  const plan = planPanel ? attachSafetyPlan(planPanel, socket) : null;
 
   if (urgentForm) {
     // Over the open socket when we can; otherwise the form posts like on the other pages.
@@ -120,16 +264,28 @@ export function attachEscalation(socket) {
       if (sent) escalateForm.elements.note.value = "";
     });
   }
+  if (screenerForm) attachScreener(screenerForm, screenerResult, socket);
 
   return {
     onHello() {
       if (status) socket.send({ type: "escalation.status" });
+      if (plan) plan.onHello();
     },
     handleFrame(frame) {
-      if (frame.type === "crisis.support" && panel) showSupport(panel, frame);
+      if (frame.type === "crisis.support" && panel) showSupport(panel, frame, urgentForm, socket);
       else if (frame.type === "escalation.status" && status) {
         status.textContent = statusText(frame.escalation);
         status.dataset.level = frame.escalation ? frame.escalation.level : "";
+        // When risk is flagged, the screener is offered (opened once, the mentor may close it).
+        if (frame.escalation && screenerPanel && !screenerPanel.dataset.offered) {
+          screenerPanel.dataset.offered = "true";
+          screenerPanel.open = true;
+        }
+      } else if (frame.type === "screener.recorded" && screenerResult) {
+        screenerResult.textContent = frame.next;
+        screenerResult.dataset.level = frame.level;
+      } else if (frame.type === "safety_plan" && plan) {
+        plan.show(frame);
       }
     },
   };

@@ -224,6 +224,13 @@ const socket = new LiveSocket(root.dataset.wsPath, {
           window.open(`/chat/${frame.room}/`, "_blank", "noopener");
         }
         break;
+      case "oncall.status": {
+        // A hole in the on-call rota ahead (the server words it; empty when there is none).
+        const warning = document.getElementById("oncall-warning");
+        warning.textContent = frame.warning;
+        warning.hidden = !frame.warning;
+        break;
+      }
       case "error":
         showNotice(frame.detail);
         break;

@@ -1,0 +1,88 @@
+"""Publishing escalation events after commit, each only to the sockets that may see it.
+
+* every supervisor console (``CONSOLE_GROUP``): an escalation changed;
+* the staff in the escalation's room: its live status;
+* the participant's own sockets: the crisis panel, in their language and region;
+* one supervisor's console (``pager_group``): a page (see escalation.paging).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import translation
+
+from chatplatform.actors import actor_group
+from chatplatform.events import publish_on_commit, room_staff_group
+from chatplatform.models import Participant
+from chatplatform.services import crisis
+from escalation import queries, support
+from escalation.models import Escalation
+
+CONSOLE_GROUP = "escalation.console"
+
+
+def pager_group(user_id: int) -> str:
+    """The channel group of one supervisor's console sockets (pages go there)."""
+    return f"escalation.pager.s{user_id}"
+
+
+def notify_changed(escalation: Escalation, event: str) -> dict[str, Any]:
+    """After commit: every supervisor console, and the staff in the escalation's room.
+
+    Returns the summary it published.
+    """
+    escalation = queries.with_people(Escalation.objects.filter(pk=escalation.pk)).get()
+    payload = queries.summary(escalation)
+    publish_on_commit(
+        CONSOLE_GROUP, {"type": "escalation.changed", "event": event, "escalation": payload}
+    )
+    if escalation.room_id is not None:
+        publish_on_commit(
+            room_staff_group(escalation.room_id),
+            {
+                "type": "chat.frame",
+                "audience": "staff",
+                "frame": {
+                    "type": "escalation.status",
+                    "room": escalation.room_id,
+                    "event": event,
+                    "escalation": payload,
+                },
+            },
+        )
+    return payload
+
+
+def participant_panel(
+    escalation: Escalation,
+    participant: Participant,
+    *,
+    source: str,
+    written_language: str = "",
+) -> dict[str, Any]:
+    """The crisis panel for a participant away from any request: their language, their lines."""
+    with translation.override(crisis.participant_language(participant)):
+        return support.crisis_support(
+            crisis.choice_for_participant(participant, written_language),
+            source=source,
+            level=escalation.level,
+            third_party=escalation.third_party,
+            in_chat=escalation.room_id is not None,
+        )
+
+
+def notify_participant(
+    escalation: Escalation, participant: Participant, *, source: str, written_language: str = ""
+) -> None:
+    """After commit: the crisis panel on every socket the participant has in this chat.
+
+    ``source`` is that of the signal that showed it (the wording follows it).
+    """
+    frame = participant_panel(
+        escalation, participant, source=source, written_language=written_language
+    )
+    publish_on_commit(
+        actor_group(f"p{participant.pk}"),
+        {"type": "actor.frame", "frame": frame, "room": escalation.room_id},
+    )

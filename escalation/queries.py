@@ -1,0 +1,90 @@
+"""Reading escalations: what the console, the mentor's room page and the pager show.
+
+Reads only, never message text. Permission checks are in ``escalation.access``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+
+from chatplatform.actors import Actor
+from chatplatform.services.access import RoomAccess
+from escalation import access
+from escalation.models import Escalation
+
+LEVEL_RANK = {Escalation.Level.LOW: 0, Escalation.Level.HIGH: 1, Escalation.Level.IMMINENT: 2}
+ACTIVE_STATES = (Escalation.State.OPEN, Escalation.State.ACKNOWLEDGED)
+
+
+def summary(escalation: Escalation, now: datetime | None = None) -> dict[str, Any]:
+    """An escalation as the console and the mentor's room page show it. Never message text."""
+    now = now or timezone.now()
+    room = escalation.room
+    participant = escalation.participant
+    return {
+        "id": escalation.pk,
+        "level": escalation.level,
+        "reasons": list(escalation.reasons),
+        "third_party": escalation.third_party,
+        "source": escalation.source,
+        "state": escalation.state,
+        "room": escalation.room_id,
+        "room_kind": room.kind if room is not None else None,
+        "room_title": room.title if room is not None else None,
+        "handle": participant.handle if participant else None,
+        "created_at": escalation.created_at.isoformat(),
+        "waited_seconds": max(0, int((now - escalation.created_at).total_seconds())),
+        "acknowledged_by": str(escalation.acknowledged_by) if escalation.acknowledged_by else None,
+        "resolved_by": str(escalation.resolved_by) if escalation.resolved_by else None,
+        "outcome": escalation.outcome or None,
+    }
+
+
+def with_people(queryset: QuerySet[Escalation]) -> QuerySet[Escalation]:
+    return queryset.select_related("room", "participant", "acknowledged_by", "resolved_by")
+
+
+def active_escalations() -> QuerySet[Escalation]:
+    """Open and acknowledged escalations, imminent first, then the longest waiting."""
+    rank = Case(
+        *(When(level=level, then=Value(-value)) for level, value in LEVEL_RANK.items()),
+        output_field=IntegerField(),
+    )
+    return with_people(Escalation.objects.filter(state__in=ACTIVE_STATES)).order_by(
+        rank, "created_at", "id"
+    )
+
+
+def active_for_participant(participant_id: int) -> Escalation | None:
+    """The participant's newest unresolved escalation, if any."""
+    return (
+        with_people(
+            Escalation.objects.filter(participant_id=participant_id, state__in=ACTIVE_STATES)
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def room_status(room_access: RoomAccess) -> dict[str, Any]:
+    """The live escalation status a mentor sees in a room (``escalation`` is None if none)."""
+    access.check_staff_in_room(room_access)
+    escalation = active_escalations().filter(room_id=room_access.room_id).first()
+    return {
+        "type": "escalation.status",
+        "room": room_access.room_id,
+        "escalation": summary(escalation) if escalation is not None else None,
+    }
+
+
+def console_snapshot(actor: Actor) -> dict[str, Any]:
+    access.check_supervisor(actor)
+    now = timezone.now()
+    return {
+        "type": "escalations",
+        "escalations": [summary(e, now) for e in active_escalations()],
+    }

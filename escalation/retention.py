@@ -1,0 +1,27 @@
+"""Escalations keep their chat's content past retention while they matter (a hold)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from escalation.models import Escalation
+from escalation.queries import ACTIVE_STATES
+
+
+def rooms_on_hold(now: datetime | None = None) -> set[int]:
+    """Rooms whose messages the retention purge must keep for now.
+
+    A room is on hold while it has an unresolved escalation, and until
+    ESCALATION_HOLD_DAYS after its last escalation was resolved.
+    """
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.ESCALATION_HOLD_DAYS)
+    return set(
+        Escalation.objects.filter(room__isnull=False)
+        .filter(Q(state__in=ACTIVE_STATES) | Q(resolved_at__gte=since))
+        .values_list("room_id", flat=True)
+    )
