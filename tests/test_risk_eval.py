@@ -189,3 +189,30 @@ def test_errors_are_listed_for_dev_only(capsys) -> None:
     printed = capsys.readouterr().out
     assert "blind_test" in printed
     assert "missed risk:" not in printed
+
+
+class TestConversations:
+    def test_a_conversation_line_is_checked(self, tmp_path: Path) -> None:
+        from escalation.risk_eval.corpus import load_conversations
+
+        row = {
+            "language": "en",
+            "messages": ["a", "b"],
+            "levels": ["none"],
+            "combined_level": "high",
+        }
+        with pytest.raises(CorpusError, match="one level per message"):
+            load_conversations(write_rows(tmp_path / "conversations.jsonl", row))
+
+    def test_memory_counts_a_conversation_that_only_adds_up_to_imminent(self) -> None:
+        from escalation.risk import rules_only_detector
+        from escalation.risk_eval.corpus import Conversation
+        from escalation.risk_eval.evaluate import conversation_figures
+
+        pills = Conversation(
+            "en", ("I have the pills here", "tonight"), ("high", "none"), "imminent", "x:1"
+        )
+        off = conversation_figures(rules_only_detector(), [pills], memory=False)
+        on = conversation_figures(rules_only_detector(), [pills], memory=True)
+        assert (off.imminent_recall, on.imminent_recall) == (Rate(0, 1), Rate(1, 1))
+        assert on.raised_by_memory == 1

@@ -33,9 +33,11 @@ from escalation.risk import (
 )
 from escalation.risk_eval.corpus import (
     BLIND_DIR,
+    CONVERSATIONS,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
+    load_conversations,
     load_corpus,
     load_legacy,
     training_examples,
@@ -45,8 +47,10 @@ from escalation.risk_eval.evaluate import (
     IMMINENT_RECALL_AIM,
     RECALL_AIM,
     Outcome,
+    conversation_figures,
     evaluate,
     format_ablation,
+    format_conversations,
     format_report,
     report,
 )
@@ -104,6 +108,15 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         evaluate("older labelled set, shipped detector (in-sample)", detector, legacy),
         families=False,
     )
+    if CONVERSATIONS.exists():
+        conversations = load_conversations()
+        text += "\n" + format_conversations(
+            f"dev conversations ({len(conversations)}), highest level reached, shipped detector",
+            {
+                "off": conversation_figures(detector, conversations, memory=False),
+                "on": conversation_figures(detector, conversations, memory=True),
+            },
+        )
     return text
 
 
