@@ -53,7 +53,7 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
@@ -147,11 +147,14 @@ class Assessment:
     score: float | None = None
 
     def __post_init__(self) -> None:
-        who = self.who or ("other" if self.third_party else "self")
+        who = self.who
+        if not who:
+            object.__setattr__(self, "who", "other" if self.third_party else "self")
+            return
         if who not in WHO:
             raise ValueError(f"who must be one of {WHO}")
-        object.__setattr__(self, "who", who)
-        object.__setattr__(self, "third_party", who == "other")
+        if self.third_party != (who == "other"):
+            object.__setattr__(self, "third_party", who == "other")
 
 
 NO_RISK = Assessment("none")
@@ -199,13 +202,13 @@ class RuleDetector:
         None for short, mixed or unclear messages, which are then read in every language.
         """
         words = set(normalised.split())
-        counts = sorted(
-            ((len(words & rules.common_words), rules) for rules in self.languages.values()),
-            key=lambda count: count[0],
-            reverse=True,
-        )
-        best, rules = counts[0]
-        runner_up = counts[1][0] if len(counts) > 1 else 0
+        best, runner_up, rules = 0, 0, None
+        for candidate in self.languages.values():
+            count = len(words & candidate.common_words)
+            if count > best:
+                best, runner_up, rules = count, best, candidate
+            elif count > runner_up:
+                runner_up = count
         if best >= _CLEAR_LANGUAGE_WORDS and best >= _CLEAR_LANGUAGE_RATIO * runner_up:
             return rules
         return None
@@ -251,11 +254,15 @@ class RiskDetector:
             return NO_RISK, Evidence(frozenset(), None)
         found, own = self.rules.read(normalised, language) if self.rules else (NO_RISK, frozenset())
         if self.model is None:
-            return found, Evidence(own - {LITERAL}, None)
+            return found, Evidence(own - _LITERAL_ONLY, None)
         sums = self.model.linear(normalised)
         scores = self.model.scores_of_sums(*sums)
-        combined = combine(found, scores, self.thresholds, literal=LITERAL in own)
-        return combined, Evidence(own - {LITERAL}, sums)
+        literal = LITERAL in own
+        combined = combine(found, scores, self.thresholds, literal=literal)
+        return combined, Evidence(own - _LITERAL_ONLY if literal else own, sums)
+
+
+_LITERAL_ONLY = frozenset({LITERAL})
 
 
 @dataclass(frozen=True)
@@ -292,17 +299,19 @@ def combine(
         and scores.other >= thresholds["other"]
         and _RANK[model_own] <= _RANK[found.level]
     ):
-        return replace(found, score=scores.other)
+        return Assessment(found.level, found.reasons, who="other", score=scores.other)
     if own in ALERT_LEVELS:
         reasons = found.reasons if found.who == "self" else ()
         if own != rule_own:
             reasons = (*reasons, MODEL_REASON)
         return Assessment(own, reasons, who="self", score=scores.alert)
     if found.who == "other" and found.level in ALERT_LEVELS:
-        return replace(found, score=max(scores.other, scores.alert))
+        return Assessment(
+            found.level, found.reasons, who="other", score=max(scores.other, scores.alert)
+        )
     if scores.other >= thresholds["other"] and found.who != "quoted":
         return Assessment("high", (MODEL_REASON,), who="other", score=scores.other)
-    return replace(found, score=scores.alert)
+    return Assessment(found.level, found.reasons, who=found.who, score=scores.alert)
 
 
 def model_level(scores: Scores, thresholds: Mapping[str, float]) -> str:

@@ -118,12 +118,15 @@ class ConversationMemory:
         level = level_of_signals(signals)
         score = found.score
         if self.model is not None and evidence.sums is not None:
-            sums = [0.0, 0.0, 0.0, 0]
-            for remembered in [*earlier, evidence]:
-                if remembered.sums is not None:
-                    for index, value in enumerate(remembered.sums):
-                        sums[index] += value
-            scores = self.model.scores_of_sums(*sums)  # type: ignore[arg-type]
+            a, b, c, words = evidence.sums
+            for remembered in earlier:
+                sums = remembered.sums
+                if sums is not None:
+                    a += sums[0]
+                    b += sums[1]
+                    c += sums[2]
+                    words += sums[3]
+            scores = self.model.scores_of_sums(a, b, c, words)
             by_model = model_level(scores, self.thresholds)
             if rank(by_model) > rank(level):
                 level = by_model

@@ -102,13 +102,18 @@ class LinearModel:
         self.weights: dict[str, tuple[float, ...]] = {
             feature: tuple(weights) for feature, weights in data["weights"].items()
         }
+        # Word pairs by first word, so a pair costs two look-ups and no string building.
+        self.pairs: dict[str, dict[str, tuple[float, ...]]] = {}
+        for feature, weights in self.weights.items():
+            if feature.startswith("b "):
+                first, second = feature[2:].split(" ")
+                self.pairs.setdefault(first, {})[second] = weights
         self._zero = (0.0,) * len(HEADS)
-        self._memo: dict[str, tuple[float, ...]] = {}
+        self._memo: dict[str, tuple] = {}
 
-    def _word(self, word: str) -> tuple[float, ...]:
-        found = self._memo.get(word)
-        if found is not None:
-            return found
+    def _word(self, word: str) -> tuple:
+        """A word's own contribution to the three heads, and the weights of the pairs it
+        starts (memoised, so a known word costs one look-up)."""
         a = b = c = 0.0
         weights = self.weights
         for feature in word_features(word):
@@ -119,7 +124,7 @@ class LinearModel:
                 c += weight[2]
         if len(self._memo) >= MEMO_WORDS:
             self._memo.clear()
-        found = self._memo[word] = (a, b, c)
+        found = self._memo[word] = (a, b, c, self.pairs.get(word))
         return found
 
     def linear(self, normalised: str) -> tuple[float, float, float, int]:
@@ -131,33 +136,31 @@ class LinearModel:
         """
         words = normalised.split()
         a = b = c = 0.0
-        word = self._word
+        memo = self._memo
+        following: dict[str, tuple[float, ...]] | None = None
         for token in words:
-            wa, wb, wc = word(token)
+            known = memo.get(token)
+            wa, wb, wc, starts = known if known is not None else self._word(token)
             a += wa
             b += wb
             c += wc
-        weights = self.weights
-        previous = None
-        for token in words:
-            if previous is not None:
-                weight = weights.get(f"b {previous} {token}")
+            if following is not None:
+                weight = following.get(token)
                 if weight is not None:
                     a += weight[0]
                     b += weight[1]
                     c += weight[2]
-            previous = token
+            following = starts
         return a, b, c, len(words)
 
     def scores_of_sums(self, a: float, b: float, c: float, words: int) -> Scores:
-        scale = 1.0 / math.sqrt(max(1, words))
-        found = []
-        for total, intercept, (slope, offset) in zip(
-            (a, b, c), self.intercepts, self.calibration, strict=True
-        ):
-            z = total * scale + intercept
-            found.append(_sigmoid(-(slope * z + offset)))
-        return Scores(*found)
+        scale = 1.0 / math.sqrt(words) if words > 1 else 1.0
+        (ia, ib, ic), ((sa, oa), (sb, ob), (sc, oc)) = self.intercepts, self.calibration
+        return Scores(
+            _sigmoid(-(sa * (a * scale + ia) + oa)),
+            _sigmoid(-(sb * (b * scale + ib) + ob)),
+            _sigmoid(-(sc * (c * scale + ic) + oc)),
+        )
 
     def scores(self, normalised: str) -> Scores:
         return self.scores_of_sums(*self.linear(normalised))

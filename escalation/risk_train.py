@@ -137,7 +137,8 @@ def _round(value: float) -> float:
 def write(content: dict, path: Path) -> None:
     """Deterministic gzip (no timestamp), so retraining on the same corpus changes nothing."""
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed:
+    # No file name and no time in the gzip header: the bytes depend on the content alone.
+    with path.open("wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as packed:
         packed.write(text.encode("ascii"))
 
 
