@@ -75,8 +75,12 @@ def _assess(draft: pipeline.Draft) -> tuple[Assessment, Evidence]:
     with_evidence = getattr(found, "assess_with_evidence", None)
     if callable(with_evidence):
         return with_evidence(draft.body, draft.language)
-    assessment = found.assess(draft.body, draft.language)
-    who = getattr(assessment, "who", "other" if assessment.third_party else "self")
+    plugged = found.assess(draft.body, draft.language)
+    # A detector written before ``who`` and ``score`` existed: read it into an Assessment.
+    who = getattr(plugged, "who", "other" if plugged.third_party else "self")
+    assessment = Assessment(
+        plugged.level, tuple(plugged.reasons), who=who, score=getattr(plugged, "score", None)
+    )
     own = frozenset(assessment.reasons) if who == "self" else frozenset()
     return assessment, Evidence(own, None)
 
@@ -89,10 +93,10 @@ def risk_check(draft: pipeline.Draft) -> pipeline.Verdict:
     if remembered is not None:
         key = (draft.room_id, draft.sender_id)
         assessment = remembered.assess(key, assessment, evidence, time.monotonic())
-    who = getattr(assessment, "who", "other" if assessment.third_party else "self")
+    who = assessment.who
     if assessment.level not in ESCALATING_LEVELS or who not in ESCALATING_WHO:
         return pipeline.Verdict()
-    score = getattr(assessment, "score", None)
+    score = assessment.score
     return pipeline.Verdict(
         flags=(
             pipeline.Flag(

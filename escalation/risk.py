@@ -117,6 +117,10 @@ _OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "goodbye", 
 # A wish to die followed by laughter, alone, is hyperbole ("me quiero morir jaja"); a plan,
 # a method or self-harm followed by laughter is not.
 _LAUGHABLE = frozenset({"ideation"})
+# The model alone does not alert on messages shorter than this: one or two words ("bye",
+# "something unkind") carry too little for its n-grams, and short messages are most of a
+# chat's small talk. The rules still read them, and memory still adds up their sums.
+MODEL_MIN_WORDS = 3
 # Reasons besides signal names: the model raised the level; conversation memory did.
 MODEL_REASON = "model"
 MEMORY_REASON = "memory"
@@ -258,7 +262,7 @@ class RiskDetector:
         sums = self.model.linear(normalised)
         scores = self.model.scores_of_sums(*sums)
         literal = LITERAL in own
-        combined = combine(found, scores, self.thresholds, literal=literal)
+        combined = combine(found, scores, self.thresholds, literal=literal, words=sums[3])
         return combined, Evidence(own - _LITERAL_ONLY if literal else own, sums)
 
 
@@ -275,7 +279,11 @@ class Evidence:
 
 
 def combine(
-    found: Assessment, scores: Scores, thresholds: Mapping[str, float], literal: bool = False
+    found: Assessment,
+    scores: Scores,
+    thresholds: Mapping[str, float],
+    literal: bool = False,
+    words: int = MODEL_MIN_WORDS,
 ) -> Assessment:
     """The rules' assessment raised by the model's scores; never lowered.
 
@@ -290,7 +298,9 @@ def combine(
     """
     rule_own = found.level if found.who == "self" else "none"
     model_own = (
-        "none" if literal and rule_own not in ALERT_LEVELS else model_level(scores, thresholds)
+        "none"
+        if literal and rule_own not in ALERT_LEVELS
+        else model_level(scores, thresholds, words)
     )
     own = rule_own if _RANK[rule_own] >= _RANK[model_own] else model_own
     if (
@@ -309,15 +319,16 @@ def combine(
         return Assessment(
             found.level, found.reasons, who="other", score=max(scores.other, scores.alert)
         )
-    if scores.other >= thresholds["other"] and found.who != "quoted":
+    if scores.other >= thresholds["other"] and found.who != "quoted" and words >= MODEL_MIN_WORDS:
         return Assessment("high", (MODEL_REASON,), who="other", score=scores.other)
     return Assessment(found.level, found.reasons, who=found.who, score=scores.alert)
 
 
-def model_level(scores: Scores, thresholds: Mapping[str, float]) -> str:
+def model_level(scores: Scores, thresholds: Mapping[str, float], words: int = 3) -> str:
     """The writer's own level by the model alone: high over the alert threshold, and
-    imminent when the imminent head is over its threshold too (never without an alert)."""
-    if scores.alert < thresholds["alert"]:
+    imminent when the imminent head is over its threshold too (never without an alert);
+    nothing for a message under MODEL_MIN_WORDS words."""
+    if scores.alert < thresholds["alert"] or words < MODEL_MIN_WORDS:
         return "none"
     return "imminent" if scores.imminent >= thresholds["imminent"] else "high"
 
@@ -594,6 +605,10 @@ def rules_reading(rules: RuleDetector | None, text: str) -> tuple[Assessment, bo
         return NO_RISK, False
     found, own = rules.read(normalise(text))
     return found, LITERAL in own
+
+
+def word_count(text: str) -> int:
+    return len(normalise(text).split())
 
 
 def rank(level: str) -> int:

@@ -127,7 +127,7 @@ class ConversationMemory:
                     c += sums[2]
                     words += sums[3]
             scores = self.model.scores_of_sums(a, b, c, words)
-            by_model = model_level(scores, self.thresholds)
+            by_model = model_level(scores, self.thresholds, words)
             if rank(by_model) > rank(level):
                 level = by_model
             score = max(score or 0.0, scores.alert)

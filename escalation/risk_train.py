@@ -191,10 +191,11 @@ def choose_thresholds(
     an alert, so it adds no false alarm): the lowest whose imminent alerts on
     harmless and low messages stay at or under ``IMMINENT_FALSE_CAP``.
     """
-    from escalation.risk import combine, rule_detector, rules_reading
+    from escalation.risk import combine, rule_detector, rules_reading, word_count
 
     rules = rule_detector()
     found = [rules_reading(rules, example.text) for example in examples]
+    words = [word_count(example.text) for example in examples]
     harmless = [i for i, e in enumerate(examples) if e.level == "none"]
     not_at_risk = [i for i, e in enumerate(examples) if e.level in ("none", "low")]
     candidates = [round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01)]
@@ -202,7 +203,8 @@ def choose_thresholds(
     def assessed(alert: float, imminent: float) -> list:
         thresholds = {"alert": alert, "imminent": imminent, "other": OTHER_THRESHOLD}
         return [
-            combine(*found[i][:1], oof[i], thresholds, found[i][1]) for i in range(len(examples))
+            combine(found[i][0], oof[i], thresholds, found[i][1], words[i])
+            for i in range(len(examples))
         ]
 
     def share(assessments: list, indices: list[int], level: str | None = None) -> float:
@@ -230,12 +232,13 @@ def _summary(
     examples: Sequence[Example], oof: Sequence[risk_model.Scores], thresholds: dict[str, float]
 ) -> dict[str, float]:
     """Out-of-fold figures of rules + model at the chosen thresholds, kept in the file."""
-    from escalation.risk import combine, rule_detector
+    from escalation.risk import combine, rule_detector, rules_reading, word_count
 
     rules = rule_detector()
-    found = [
-        combine(rules.assess(e.text), s, thresholds) for e, s in zip(examples, oof, strict=True)
-    ]
+    found = []
+    for example, scores in zip(examples, oof, strict=True):
+        reading, literal = rules_reading(rules, example.text)
+        found.append(combine(reading, scores, thresholds, literal, word_count(example.text)))
 
     def own(a, level: str | None = None) -> bool:
         return a.who == "self" and (a.level == level if level else a.level in RISK_LEVELS)

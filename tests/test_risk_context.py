@@ -63,3 +63,12 @@ def test_every_assessment_has_a_calibrated_score() -> None:
     scores = [assess(text).score for text in ("hola", "I want to die", "quiero morirme")]
     assert all(score is not None and 0 <= score <= 1 for score in scores)
     assert scores[0] < 0.5 < min(scores[1:])
+
+
+@pytest.mark.parametrize("text", ["bye", "something", "something unkind", "adiós"])
+def test_the_model_alone_does_not_alert_on_one_or_two_words(text: str) -> None:
+    assert assess(text).level == "none"
+
+
+def test_the_rules_still_alert_on_a_short_message() -> None:
+    assert assess("kms").level == "high"
