@@ -33,23 +33,34 @@ async function mark(li, kind) {
 
 function addControls(li) {
   if (!li.classList.contains("role-participant") || !li.dataset.id || li.querySelector(".risk-mark")) return;
-  const details = document.createElement("details");
-  details.className = "risk-mark";
-  const summary = document.createElement("summary");
-  summary.textContent = t("Risk detection");
-  details.append(summary);
+  // A button and a hidden group, not a second <details> menu beside moderation's.
+  const box = document.createElement("span");
+  box.className = "risk-mark";
+  const toggle = document.createElement("button");
+  toggle.type = "button";
+  toggle.className = "link-button";
+  toggle.textContent = t("Risk detection");
+  toggle.setAttribute("aria-expanded", "false");
+  const choices = document.createElement("span");
+  choices.hidden = true;
+  toggle.addEventListener("click", () => {
+    choices.hidden = !choices.hidden;
+    toggle.setAttribute("aria-expanded", String(!choices.hidden));
+  });
   for (const [kind, label] of KINDS) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "link-button";
     button.textContent = label();
     button.addEventListener("click", () => {
-      details.open = false;
+      choices.hidden = true;
+      toggle.setAttribute("aria-expanded", "false");
       mark(li, kind);
     });
-    details.append(button);
+    choices.append(button);
   }
-  li.append(details);
+  box.append(toggle, choices);
+  li.append(box);
 }
 
 if (form && list) {
