@@ -24,5 +24,6 @@ urlpatterns = [
     path("evaluation/", include("evaluation.urls")),
     path("", include("escalation.urls")),
     path("", include("escalation.risk_marks.urls")),
+    path("", include("chatplatform.mentoring.urls")),
     path("", include("frontend.urls")),
 ]
