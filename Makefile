@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench eval-risk audit system-deps gettext messages clean
+.PHONY: setup run test lint format bench eval-risk train-risk audit system-deps gettext messages clean
 
 # Translation catalogues: each app's locale/<lang>/LC_MESSAGES/*.po is committed; the
 # compiled .mo beside it is built here (and in the Dockerfile), whenever its .po changes.
@@ -62,9 +62,14 @@ format: setup
 bench: setup system-deps
 	$(PY) benchmarks/run.py
 
-# Recall, false positives, per language and split, confusion matrix of the risk detector.
+# Recall, imminent recall, false alarms with Wilson intervals, per language and family,
+# for the dev split (cross-validated) and the blind splits, and the ablation.
 eval-risk: setup
 	$(PY) -m escalation.risk_eval
+
+# Retrain the risk model from the dev corpus (fixed seed): escalation/risk_model.json.gz.
+train-risk: setup
+	$(PY) -m escalation.risk_train
 
 # Not part of `make test`: pip-audit needs its vulnerability database on the internet.
 audit: setup

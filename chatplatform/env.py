@@ -88,6 +88,22 @@ def env_float(
     return number
 
 
+def env_optional_float(
+    name: str,
+    environ: Mapping[str, str] | None = None,
+    *,
+    minimum: float,
+    maximum: float,
+) -> float | None:
+    """A number between ``minimum`` and ``maximum``, or None when the variable is unset/empty."""
+    if _raw(name, environ) is None:
+        return None
+    number = env_float(name, minimum, environ, minimum=minimum)
+    if number > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {number}")
+    return number
+
+
 def env_list(name: str, default: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
     value = _raw(name, environ)
     if value is None:

@@ -22,6 +22,7 @@ from chatplatform.env import (
     env_float,
     env_int,
     env_list,
+    env_optional_float,
     env_str,
     generate_key,
     parse_keyring,
@@ -98,6 +99,17 @@ try:
     # Crisis escalation (escalation app). The detector factory is a dotted path so
     # tests and organisations can swap the detector without touching the pipeline.
     RISK_DETECTOR = env_str("RISK_DETECTOR", "escalation.risk.default_detector")
+    # Model thresholds of the shipped detector; unset: the ones stored in the model file
+    # (chosen on cross-validated dev scores, see docs/risk-detection.md).
+    RISK_ALERT_THRESHOLD = env_optional_float("RISK_ALERT_THRESHOLD", minimum=0.0, maximum=1.0)
+    RISK_IMMINENT_THRESHOLD = env_optional_float(
+        "RISK_IMMINENT_THRESHOLD", minimum=0.0, maximum=1.0
+    )
+    # Conversation memory: derived signals of a sender's last messages in a room, in
+    # process memory only (0 messages turns it off).
+    RISK_MEMORY_MESSAGES = env_int("RISK_MEMORY_MESSAGES", 5, minimum=0, maximum=50)
+    RISK_MEMORY_SECONDS = env_int("RISK_MEMORY_SECONDS", 900, minimum=1, maximum=86_400)
+    RISK_MEMORY_CONVERSATIONS = env_int("RISK_MEMORY_CONVERSATIONS", 5_000, minimum=1)
     ESCALATION_T1_SECONDS = env_int("ESCALATION_T1_SECONDS", 60, minimum=1)
     ESCALATION_T2_SECONDS = env_int("ESCALATION_T2_SECONDS", 180, minimum=2)
     ESCALATION_POLICY_REPEATS = env_int("ESCALATION_POLICY_REPEATS", 3, minimum=0, maximum=50)
@@ -264,6 +276,7 @@ INSTALLED_APPS = [
     "chatplatform",
     "moderation",
     "escalation",
+    "escalation.risk_marks",
     "evaluation",
     "chatplatform.mentoring",
     "frontend",

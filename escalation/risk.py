@@ -52,14 +52,17 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
 
+from escalation.risk_model import LinearModel, Scores
+from escalation.risk_model import load as load_model
 from escalation.risk_rules import (
     ALONE_MEANS_NOTHING,
+    LITERAL,
     MASK,
     SIGNALS,
     LanguageRules,
@@ -70,7 +73,12 @@ from escalation.risk_rules import (
 from escalation.risk_text import normalise
 
 LEVELS = ("none", "low", "high", "imminent")
+ALERT_LEVELS = frozenset({"high", "imminent"})
+# Whose risk: the writer's, someone they are worried about, or a song, book, case or game.
+WHO = ("self", "other", "quoted")
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
+# At equal levels the writer's own risk outranks a third party's, which outranks a quote.
+_WHO_RANK = {"quoted": 0, "other": 1, "self": 2}
 
 # Each of these, found alone, makes a message high.
 HIGH_SIGNALS = frozenset(
@@ -109,7 +117,16 @@ _OBJECT_PRONOUN_SIGNALS = frozenset({"in_progress", "means", "plan", "goodbye", 
 # A wish to die followed by laughter, alone, is hyperbole ("me quiero morir jaja"); a plan,
 # a method or self-harm followed by laughter is not.
 _LAUGHABLE = frozenset({"ideation"})
-_SIGNAL_ORDER = {name: position for position, name in enumerate(SIGNALS)}
+# The model alone does not alert on messages shorter than this: one or two words ("bye",
+# "something unkind") carry too little for its n-grams, and short messages are most of a
+# chat's small talk. The rules still read them, and memory still adds up their sums.
+MODEL_MIN_WORDS = 3
+# Reasons besides signal names: the model raised the level; conversation memory did.
+MODEL_REASON = "model"
+MEMORY_REASON = "memory"
+_SIGNAL_ORDER = {
+    name: position for position, name in enumerate((*SIGNALS, MODEL_REASON, MEMORY_REASON))
+}
 _CLAUSE_PUNCTUATION_RE = re.compile(r"[.,;:!?]+")
 # A message is "clearly" in one language with at least this many of its common words,
 # and this many times more than any other language's.
@@ -122,12 +139,30 @@ _AFTER_WINDOW_CHARS = 40
 
 @dataclass(frozen=True)
 class Assessment:
+    """What the detector found. ``who`` says whose risk ``level`` is; ``third_party`` is
+    kept for detectors written before ``who`` existed and always equals ``who == "other"``."""
+
     level: str  # one of LEVELS
     reasons: tuple[str, ...] = ()  # signal names that matched; never message text
     third_party: bool = False  # the concern is about someone else
+    who: str = ""  # one of WHO; derived from third_party when not given
+    # The model's calibrated probability that the message is high or imminent risk of
+    # ``who``; None from a detector without a model.
+    score: float | None = None
+
+    def __post_init__(self) -> None:
+        who = self.who
+        if not who:
+            object.__setattr__(self, "who", "other" if self.third_party else "self")
+            return
+        if who not in WHO:
+            raise ValueError(f"who must be one of {WHO}")
+        if self.third_party != (who == "other"):
+            object.__setattr__(self, "third_party", who == "other")
 
 
 NO_RISK = Assessment("none")
+QUOTED = Assessment("none", who="quoted")
 
 
 class Detector(Protocol):
@@ -144,13 +179,26 @@ class RuleDetector:
             raise ValueError("no risk signal files found")
 
     def assess(self, text: str, language: str | None = None) -> Assessment:
-        normalised = normalise(text)
+        return self.assess_normalised(normalise(text), language)
+
+    def assess_normalised(self, normalised: str, language: str | None = None) -> Assessment:
+        return self.read(normalised, language)[0]
+
+    def read(self, normalised: str, language: str | None = None) -> tuple[Assessment, frozenset]:
+        """The assessment, and every signal credited to the writer (a lone time-frame too)."""
         if not normalised:
-            return NO_RISK
+            return NO_RISK, frozenset()
         rules = self.languages.get(language or "") or self._clear_language(normalised)
         if rules is not None:
             return _assess_in(rules, normalised)
-        return _strongest([_assess_in(rules, normalised) for rules in self.languages.values()])
+        readings = [_assess_in(rules, normalised) for rules in self.languages.values()]
+        own = frozenset().union(*(signals for _, signals in readings))
+        return _strongest([found for found, _ in readings]), own
+
+    def language_of(self, text: str) -> str:
+        """The language a message is clearly written in ("en", "es"), or "" when unclear."""
+        rules = self._clear_language(normalise(text))
+        return rules.language if rules is not None else ""
 
     def _clear_language(self, normalised: str) -> LanguageRules | None:
         """The one language a message is clearly written in, judged by its common words.
@@ -158,35 +206,171 @@ class RuleDetector:
         None for short, mixed or unclear messages, which are then read in every language.
         """
         words = set(normalised.split())
-        counts = sorted(
-            ((len(words & rules.common_words), rules) for rules in self.languages.values()),
-            key=lambda count: count[0],
-            reverse=True,
-        )
-        best, rules = counts[0]
-        runner_up = counts[1][0] if len(counts) > 1 else 0
+        best, runner_up, rules = 0, 0, None
+        for candidate in self.languages.values():
+            count = len(words & candidate.common_words)
+            if count > best:
+                best, runner_up, rules = count, best, candidate
+            elif count > runner_up:
+                runner_up = count
         if best >= _CLEAR_LANGUAGE_WORDS and best >= _CLEAR_LANGUAGE_RATIO * runner_up:
             return rules
         return None
 
 
+class RiskDetector:
+    """Rules and the learned model together: each can raise the level (see ``combine``).
+
+    Either may be None for the ablation (``rules_only_detector``, ``model_only_detector``).
+    """
+
+    def __init__(
+        self,
+        rules: RuleDetector | None,
+        model: LinearModel | None,
+        thresholds: Mapping[str, float] | None = None,
+    ) -> None:
+        if rules is None and model is None:
+            raise ValueError("a detector needs rules, a model or both")
+        self.rules = rules
+        self.model = model
+        self.thresholds = dict(model.thresholds if model is not None else {})
+        self.thresholds.update(thresholds or {})
+
+    def with_thresholds(self, alert: float | None, imminent: float | None) -> RiskDetector:
+        """The same detector with other thresholds (None keeps the model file's)."""
+        changed = {
+            name: value
+            for name, value in (("alert", alert), ("imminent", imminent))
+            if value is not None
+        }
+        return RiskDetector(self.rules, self.model, {**self.thresholds, **changed})
+
+    def assess(self, text: str, language: str | None = None) -> Assessment:
+        return self.assess_with_evidence(text, language)[0]
+
+    def assess_with_evidence(
+        self, text: str, language: str | None = None
+    ) -> tuple[Assessment, Evidence]:
+        """The assessment, and the derived numbers conversation memory may keep (no text)."""
+        normalised = normalise(text)
+        if not normalised:
+            return NO_RISK, Evidence(frozenset(), None)
+        found, own = self.rules.read(normalised, language) if self.rules else (NO_RISK, frozenset())
+        if self.model is None:
+            return found, Evidence(own - _LITERAL_ONLY, None)
+        sums = self.model.linear(normalised)
+        scores = self.model.scores_of_sums(*sums)
+        literal = LITERAL in own
+        combined = combine(found, scores, self.thresholds, literal=literal, words=sums[3])
+        return combined, Evidence(own - _LITERAL_ONLY if literal else own, sums)
+
+
+_LITERAL_ONLY = frozenset({LITERAL})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one message leaves for conversation memory: signal names and model sums."""
+
+    own_signals: frozenset[str]
+    # The model's unscaled head sums and word count (see LinearModel.linear), or None.
+    sums: tuple[float, float, float, int] | None
+
+
+def combine(
+    found: Assessment,
+    scores: Scores,
+    thresholds: Mapping[str, float],
+    literal: bool = False,
+    words: int = MODEL_MIN_WORDS,
+) -> Assessment:
+    """The rules' assessment raised by the model's scores; never lowered.
+
+    The writer's own risk comes first: the model's level (``model_level``) and the
+    rules' own level, the higher wins. Without an own alert, worry about
+    someone else (the rules' third-party reading, or the model's ``other`` head) is
+    reported as ``who="other"``, and so is the rules' third-party reading when the model
+    also reads it as someone else's. When the rules recognised a literal use of the risk
+    words (``literal`` masks: "my cold pills", "cutting onions") and found no risk of
+    their own, the model may not raise the message: that is the rules' "literal" context.
+    Reasons gain ``model`` when the model raised the level.
+    """
+    rule_own = found.level if found.who == "self" else "none"
+    model_own = (
+        "none"
+        if literal and rule_own not in ALERT_LEVELS
+        else model_level(scores, thresholds, words)
+    )
+    own = rule_own if _RANK[rule_own] >= _RANK[model_own] else model_own
+    if (
+        found.who == "other"
+        and found.level in ALERT_LEVELS
+        and scores.other >= thresholds["other"]
+        and _RANK[model_own] <= _RANK[found.level]
+    ):
+        return Assessment(found.level, found.reasons, who="other", score=scores.other)
+    if own in ALERT_LEVELS:
+        reasons = found.reasons if found.who == "self" else ()
+        if own != rule_own:
+            reasons = (*reasons, MODEL_REASON)
+        return Assessment(own, reasons, who="self", score=scores.alert)
+    if found.who == "other" and found.level in ALERT_LEVELS:
+        return Assessment(
+            found.level, found.reasons, who="other", score=max(scores.other, scores.alert)
+        )
+    if scores.other >= thresholds["other"] and found.who != "quoted" and words >= MODEL_MIN_WORDS:
+        return Assessment("high", (MODEL_REASON,), who="other", score=scores.other)
+    return Assessment(found.level, found.reasons, who=found.who, score=scores.alert)
+
+
+def model_level(scores: Scores, thresholds: Mapping[str, float], words: int = 3) -> str:
+    """The writer's own level by the model alone: high over the alert threshold, and
+    imminent when the imminent head is over its threshold too (never without an alert);
+    nothing for a message under MODEL_MIN_WORDS words."""
+    if scores.alert < thresholds["alert"] or words < MODEL_MIN_WORDS:
+        return "none"
+    return "imminent" if scores.imminent >= thresholds["imminent"] else "high"
+
+
 @cache
-def default_detector() -> Detector:
+def rule_detector() -> RuleDetector:
     return RuleDetector()
+
+
+@cache
+def default_detector() -> RiskDetector:
+    """Rules and the shipped model (``escalation/risk_model.json.gz``), loaded once."""
+    return RiskDetector(rule_detector(), load_model())
+
+
+@cache
+def rules_only_detector() -> RiskDetector:
+    return RiskDetector(rule_detector(), None)
+
+
+@cache
+def model_only_detector() -> RiskDetector:
+    return RiskDetector(None, load_model())
 
 
 def assess(text: str, language: str | None = None) -> Assessment:
     return default_detector().assess(text, language)
 
 
-def _assess_in(rules: LanguageRules, normalised: str) -> Assessment:
+def _assess_in(rules: LanguageRules, normalised: str) -> tuple[Assessment, frozenset]:
     text = rules.prepare(normalised)
     triggered = rules.triggered(text)
     if not triggered:
-        return NO_RISK
+        return NO_RISK, frozenset()
+    if all(rule.signal in ALONE_MEANS_NOTHING for rule in triggered):
+        seen = {rule.signal for rule in triggered if rule.regex.search(text)}
+        return NO_RISK, frozenset(seen)
     found = _Found()
     for rule in triggered:
-        if rule.signal == MASK:
+        if rule.signal in (MASK, LITERAL):
+            if rule.signal == LITERAL and rule.regex.search(text):
+                found.own.add(LITERAL)
             text = rule.regex.sub(".", text)
         elif (
             rule.signal not in found.own
@@ -199,16 +383,42 @@ def _assess_in(rules: LanguageRules, normalised: str) -> Assessment:
         # "me quiero matar jajaja no aguanto más": laughter does not cancel a wish to die
         # that comes with anything else.
         found.own |= found.laughed_off
+    if _recovered(rules, text, found.own):
+        found.own = (found.own - _RECOVERABLE) | {"history"}
+    own = frozenset(found.own)
+    found.own.discard(LITERAL)
     level = _level_of(found.own)
     if level == "none" and found.laughed_off:
         # Said laughing it is usually hyperbole, but not always: "low" pages nobody and
         # lets the mentor's side suggest a gentle question.
-        return Assessment("low", _ordered(found.laughed_off))
+        return Assessment("low", _ordered(found.laughed_off)), own
     # A time-frame is always credited to the writer, but times a friend's act as well.
     others_level = _level_of(found.others | (found.own & {"timeframe"}))
     if _RANK[others_level] > _RANK[level] and _RANK[others_level] >= _RANK["high"]:
-        return Assessment(others_level, _ordered(found.others), third_party=True)
-    return Assessment(level, _ordered(found.own)) if level != "none" else NO_RISK
+        return Assessment(others_level, _ordered(found.others), third_party=True), own
+    if level != "none":
+        return Assessment(level, _ordered(found.own)), own
+    return (QUOTED if found.quoted and not found.others else NO_RISK), own
+
+
+# Risk that a message can tell as past and recovered from; a method at hand, an act in
+# progress, a goodbye, abuse or harm to others never are.
+_RECOVERABLE = frozenset({"ideation", "self_harm", "intent", "hopelessness", "timeframe"})
+
+
+def _recovered(rules: LanguageRules, text: str, own: set[str]) -> bool:
+    """ "I wanted to kill myself years ago, but I'm doing well now": the "when" is past."""
+    grammar = rules.grammar
+    if not own & _RECOVERABLE or own - _RECOVERABLE - {"history"}:
+        return False
+    markers = ("past_marker", "recovery_marker", "current_marker")
+    if not all(marker in grammar for marker in markers):
+        return False
+    return (
+        grammar["past_marker"].search(text) is not None
+        and grammar["recovery_marker"].search(text) is not None
+        and grammar["current_marker"].search(text) is None
+    )
 
 
 @dataclass
@@ -220,6 +430,8 @@ class _Found:
     # The writer's wishes to die followed by laughter ("me quiero morir jaja"): hyperbole
     # unless the message holds any other signal.
     laughed_off: set[str] = field(default_factory=set)
+    # A signal was found inside a story, song, film or case ("the song is about ...").
+    quoted: bool = False
 
 
 def _credit(rules: LanguageRules, rule: Rule, text: str, found: _Found) -> bool:
@@ -231,7 +443,9 @@ def _credit(rules: LanguageRules, rule: Rule, text: str, found: _Found) -> bool:
             continue
         matched = True
         speaker = _speaker(rules, signal, text, match)
-        if speaker == "third":
+        if speaker is None:
+            found.quoted = True
+        elif speaker == "third":
             found.others.add(signal)
         elif speaker == "first" and signal in _LAUGHABLE and _laughed_off(rules, text, match):
             found.laughed_off.add(signal)
@@ -290,7 +504,8 @@ def _speaker(rules: LanguageRules, signal: str, text: str, match: re.Match[str])
     """ "first" (the writer), "third" (someone they speak of) or None (a story or a song)."""
     grammar = rules.grammar
     window = _clause_before(rules, text, match.start(), _SUBJECT_WINDOW_WORDS)
-    if grammar["reported_fiction"].search(window):
+    fiction = _last(grammar["reported_fiction"], window)
+    if fiction is not None and not grammar["first_person_subject"].search(window[fiction.end() :]):
         return None
     if signal in _ALWAYS_FIRST_PERSON:
         return "first"
@@ -320,19 +535,26 @@ def _ordered(signals: Iterable[str]) -> tuple[str, ...]:
 
 def _strongest(assessments: list[Assessment]) -> Assessment:
     """The highest level; at equal levels the writer's own risk outranks a third party's."""
-    best = max(assessments, key=lambda found: (_RANK[found.level], not found.third_party))
+    best = max(assessments, key=lambda found: (_RANK[found.level], _WHO_RANK[found.who]))
     reasons = {
         reason
         for found in assessments
-        if (found.level, found.third_party) == (best.level, best.third_party)
+        if (found.level, found.who) == (best.level, best.who)
         for reason in found.reasons
     }
-    return Assessment(best.level, _ordered(reasons), best.third_party)
+    return Assessment(best.level, _ordered(reasons), who=best.who)
 
 
 def as_json(assessment: Assessment) -> str:
-    """The CLI's output line: level and reasons, plus ``third_party`` when true."""
-    result: dict[str, object] = {"level": assessment.level, "reasons": list(assessment.reasons)}
+    """The CLI's output line: level, reasons, score (null without a model) and who, plus
+    ``third_party`` when true (as before ``who`` existed)."""
+    score = None if assessment.score is None else round(assessment.score, 4)
+    result: dict[str, object] = {
+        "level": assessment.level,
+        "reasons": list(assessment.reasons),
+        "score": score,
+        "who": assessment.who,
+    }
     if assessment.third_party:
         result["third_party"] = True
     return json.dumps(result)
@@ -375,3 +597,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def rules_reading(rules: RuleDetector | None, text: str) -> tuple[Assessment, bool]:
+    """The rules' assessment of a message and whether they saw a literal use (for combine)."""
+    if rules is None:
+        return NO_RISK, False
+    found, own = rules.read(normalise(text))
+    return found, LITERAL in own
+
+
+def word_count(text: str) -> int:
+    return len(normalise(text).split())
+
+
+def rank(level: str) -> int:
+    """The order of LEVELS: none < low < high < imminent."""
+    return _RANK[level]
+
+
+def level_of_signals(signals: Iterable[str]) -> str:
+    """The level the rules give a set of the writer's own signals (used by memory)."""
+    return _level_of(set(signals))
+
+
+def ordered_reasons(reasons: Iterable[str]) -> tuple[str, ...]:
+    return _ordered(reasons)

@@ -53,7 +53,7 @@ SIGNALS = (
 )
 # Phrases removed before any signal is searched: idioms ("this exam is killing me")
 # and talk about the topic ("suicide prevention week").
-MASKS = ("idiom", "mention")
+MASKS = ("idiom", "mention", "literal")
 GRAMMAR = (
     # Words that cut a clause, besides punctuation ("but").
     "clause_break",
@@ -73,9 +73,19 @@ GRAMMAR = (
     "third_person_subject",
     # Looking back in the clause: a story, song or film, not a person ("the song is about").
     "reported_fiction",
+    # Anywhere in the message, all three optional: risk told as past ("years ago") and
+    # recovered ("I'm doing well now"), with nothing saying it is back ("again"), is history.
+    "past_marker",
+    "recovery_marker",
+    "current_marker",
 )
+OPTIONAL_GRAMMAR = frozenset({"past_marker", "recovery_marker", "current_marker"})
 # Rules that hide text (idioms, mentions) rather than signal risk.
 MASK = "mask"
+# Masks of literal uses of risk words ("my cold pills", "cutting onions"): they hide the
+# words like any mask, and also tell the detector that the model may not raise the
+# message on those words (see escalation.risk.combine).
+LITERAL = "literal"
 SECTIONS = (
     "language",
     "common_words",
@@ -88,7 +98,7 @@ SECTIONS = (
 )
 # Timeframe words ("tonight") never raise a level on their own: a message that only
 # triggers these rules (or masks) stops after the scan.
-ALONE_MEANS_NOTHING = frozenset({"timeframe", MASK})
+ALONE_MEANS_NOTHING = frozenset({"timeframe", MASK, LITERAL})
 
 _GAP = f"(?:[{WORD_CHARS}]+ )"
 # A rule's scan literal must have at least this many letters outside common words.
@@ -106,9 +116,11 @@ class SignalFileError(ValueError):
     """A signal file is malformed; the message names the file and the entry."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
-    """One compiled entry of a signal file."""
+    """One compiled entry of a signal file. Compared and hashed by identity: each is built
+    once, and hashing its fields (a compiled regex among them) on every message was a
+    measurable share of the scan."""
 
     signal: str  # a name from SIGNALS, or MASK
     regex: re.Pattern[str]
@@ -132,11 +144,16 @@ class LanguageRules:
     rules_by_literal: dict[str, frozenset[Rule]]
 
     def triggered(self, text: str) -> list[Rule]:
-        """The rules that can match ``text``, in the order they must run; [] if none can."""
+        """The rules that can match ``text``, in the order they must run.
+
+        When only time-frame rules and masks can match, just the time-frame rules: a
+        time-frame alone raises no level, but conversation memory keeps it ("tonight"
+        two messages after "I have the pills here").
+        """
         literals = set(self.scan.findall(text))
         found = {rule for literal in literals for rule in self.rules_by_literal[literal]}
         if all(rule.signal in ALONE_MEANS_NOTHING for rule in found):
-            return []
+            return sorted((rule for rule in found if rule.signal != MASK), key=_rule_order)
         return sorted(found, key=_rule_order)
 
     def prepare(self, normalised: str) -> str:
@@ -200,11 +217,16 @@ class _Loader:
             self.macros[name] = self.expand(source, f"macros.{name}")
         grammar = {
             key: _combine([self.pattern(source, f"grammar.{key}")])
-            for key, source in self.sections(data["grammar"], "grammar", GRAMMAR, GRAMMAR).items()
+            for key, source in self.sections(
+                data["grammar"],
+                "grammar",
+                GRAMMAR,
+                tuple(key for key in GRAMMAR if key not in OPTIONAL_GRAMMAR),
+            ).items()
         }
         for name, entries in self.sections(data["masks"], "masks", MASKS, ()).items():
             for index, entry in enumerate(self.entries(entries, f"masks.{name}")):
-                self.add_rule(MASK, entry, f"masks.{name}[{index}]")
+                self.add_rule(LITERAL if name == LITERAL else MASK, entry, f"masks.{name}[{index}]")
         for name, entries in self.sections(data["signals"], "signals", SIGNALS, ()).items():
             for index, entry in enumerate(self.entries(entries, f"signals.{name}")):
                 self.add_rule(name, entry, f"signals.{name}[{index}]")
@@ -333,7 +355,7 @@ class _Loader:
         return sum(len(word) for word in literal.split() if word not in self.common_words)
 
 
-_RULE_ORDER = {MASK: -2, "history": -1} | {
+_RULE_ORDER = {MASK: -2, LITERAL: -2, "history": -1} | {
     name: position for position, name in enumerate(SIGNALS) if name != "history"
 }
 

@@ -115,6 +115,15 @@ def fresh_cache() -> None:
     keys._RECENT_KEYS.clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_risk_memory() -> None:
+    """Risk conversation memory is per process and keyed by room and sender ids, which a
+    rolled-back test database hands out again: every test starts with none."""
+    from escalation import checks
+
+    checks.memory.cache_clear()
+
+
 @pytest.fixture
 def make_participant(db: None) -> Callable[..., Participant]:
     def make(handle: str | None = None) -> Participant:

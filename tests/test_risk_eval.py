@@ -1,101 +1,218 @@
-"""The shipped detector against the labelled set, with the aims of issue 4 as thresholds."""
+"""The risk evaluator: corpus files, how each message counts, Wilson intervals, the report.
+
+The dev split is held to thresholds here; the blind split is only checked to load and
+to print figures without any message text (its figures are never asserted on, so no
+test invites tuning on it).
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from escalation.risk import default_detector
+from escalation.risk import Assessment, default_detector
 from escalation.risk_eval.__main__ import main
-from escalation.risk_eval.evaluate import (
-    FALSE_POSITIVE_AIM,
-    LABELLED_SET,
-    RECALL_AIM,
-    Report,
-    evaluate,
-    format_report,
-    load_examples,
+from escalation.risk_eval.corpus import (
+    BLIND_DIR,
+    DEV_DIR,
+    LEGACY_BLIND,
+    LEGACY_LABELLED,
+    CorpusError,
+    Example,
+    load_corpus,
+    load_corpus_file,
+    load_legacy,
 )
+from escalation.risk_eval.evaluate import Outcome, Rate, evaluate, figures, format_report
+
+VALID = {
+    "text": "I took all my pills an hour ago",
+    "language": "en",
+    "level": "imminent",
+    "who": "self",
+    "when": "now",
+    "family": "attempt_in_progress",
+    "style": "plain",
+}
+
+
+def write_rows(path: Path, *rows: dict) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def example(level: str = "none", who: str = "self", other_level: str | None = None) -> Example:
+    return Example(
+        text="-",
+        language="en",
+        level=level,
+        who=who,
+        other_level=other_level,
+        when="now",
+        family="third_party" if who == "other" else "ideation_active",
+        style="plain",
+        split="dev",
+        source="x:1",
+    )
+
+
+class TestCorpusFiles:
+    def test_a_valid_line_loads_with_its_labels(self, tmp_path: Path) -> None:
+        (found,) = load_corpus_file(write_rows(tmp_path / "en-batch-01.jsonl", VALID), "dev")
+        assert (found.level, found.who, found.family, found.source) == (
+            "imminent",
+            "self",
+            "attempt_in_progress",
+            "en-batch-01.jsonl:1",
+        )
+        assert found.at_risk and not found.other_at_risk
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"level": "l"}, "level"),
+            ({"who": "friend"}, "who"),
+            ({"family": "other"}, "family"),
+            ({"style": "shouty"}, "style"),
+            ({"language": "fr"}, "language"),
+            ({"who": "other"}, "other_level"),
+            ({"text": ""}, "text"),
+        ],
+    )
+    def test_a_bad_field_names_file_line_and_field_but_not_the_text(
+        self, tmp_path: Path, change: dict, field: str
+    ) -> None:
+        path = write_rows(tmp_path / "en-batch-01.jsonl", VALID, {**VALID, **change})
+        with pytest.raises(CorpusError) as raised:
+            load_corpus_file(path, "dev")
+        assert "en-batch-01.jsonl:2" in str(raised.value)
+        assert repr(field) in str(raised.value)
+        assert "pills" not in str(raised.value)
+
+    def test_other_level_only_goes_with_who_other(self, tmp_path: Path) -> None:
+        path = write_rows(tmp_path / "a-batch-1.jsonl", {**VALID, "other_level": "high"})
+        with pytest.raises(CorpusError, match="only goes with who 'other'"):
+            load_corpus_file(path, "dev")
+
+    def test_older_sets_read_third_party_as_the_other_persons_level(self, tmp_path: Path) -> None:
+        row = {"text": "my friend took pills", "language": "en", "level": "imminent"}
+        path = write_rows(
+            tmp_path / "old.jsonl", {**row, "category": "third_party", "split": "dev"}
+        )
+        (found,) = load_legacy(path)
+        assert (found.level, found.who, found.other_level) == ("none", "other", "imminent")
+
+    def test_the_shipped_corpus_loads(self) -> None:
+        dev, blind = load_corpus(DEV_DIR, "dev"), load_corpus(BLIND_DIR, "blind")
+        assert {e.language for e in dev} == {e.language for e in blind} == {"en", "es"}
+        assert len(load_legacy(LEGACY_LABELLED)) == 570
+        assert len(load_legacy(LEGACY_BLIND)) == 336
+
+
+class TestHowEachMessageCounts:
+    def test_an_own_alert_on_the_writers_risk_is_recall(self) -> None:
+        found = figures([Outcome(example("high"), Assessment("high"))])
+        assert (found.recall.hits, found.recall.total) == (1, 1)
+
+    def test_the_writers_risk_alerted_as_someone_elses_is_a_miss(self) -> None:
+        found = figures([Outcome(example("imminent"), Assessment("imminent", who="other"))])
+        assert found.recall.hits == 0
+        assert found.imminent_recall.hits == 0
+        assert found.own_read_as_other.hits == 1
+
+    def test_a_third_party_alert_on_worry_about_a_friend_is_not_a_false_alarm(self) -> None:
+        worry = example("none", "other", "imminent")
+        found = figures([Outcome(worry, Assessment("imminent", who="other"))])
+        assert found.false_alarms == Rate(0, 1)
+        assert found.third_party == Rate(1, 1)
+
+    def test_worry_about_a_friend_alerted_as_the_writers_own_risk_is_a_false_alarm(self) -> None:
+        worry = example("none", "other", "high")
+        found = figures([Outcome(worry, Assessment("high"))])
+        assert found.false_alarms == Rate(1, 1)
+        assert found.other_read_as_own == Rate(1, 1)
+        assert found.third_party == Rate(0, 1)
+
+    def test_a_quote_is_never_an_alert(self) -> None:
+        found = figures([Outcome(example("none", "quoted"), Assessment("none", who="quoted"))])
+        assert found.false_alarms == Rate(0, 1)
+
+    def test_high_on_an_imminent_message_is_recall_but_not_imminent_recall(self) -> None:
+        found = figures([Outcome(example("imminent"), Assessment("high"))])
+        assert found.recall == Rate(1, 1)
+        assert found.imminent_recall == Rate(0, 1)
+
+
+def test_wilson_interval_matches_the_formula() -> None:
+    low, high = Rate(8, 10).interval
+    assert low == pytest.approx(0.4902, abs=1e-4)
+    assert high == pytest.approx(0.9433, abs=1e-4)
+    assert Rate(0, 0).interval is None
+    assert str(Rate(0, 0)) == "n/a"
 
 
 @pytest.fixture(scope="module")
-def report() -> Report:
-    return evaluate(default_detector(), load_examples())
+def dev_report():
+    return evaluate("dev", default_detector(), load_corpus(DEV_DIR, "dev"))
 
 
-def test_labelled_set_has_both_languages_and_both_splits(report: Report) -> None:
-    assert set(report.by_language) == {"en", "es"}
-    assert set(report.by_split) == {"dev", "heldout"}
+def test_dev_split_meets_its_thresholds(dev_report) -> None:
+    """In-sample (the model was trained on dev), so only a regression guard; the
+    cross-validated and blind figures are in `make eval-risk` and the docs."""
+    for language, found in dev_report.by_language.items():
+        assert found.recall.value >= 0.97, (language, format_report(dev_report))
+        assert found.imminent_recall.value >= 0.95, (language, format_report(dev_report))
+        assert found.false_alarms.value <= 0.08, (language, format_report(dev_report))
 
 
-def test_recall_on_risk_messages_meets_the_aim(report: Report) -> None:
-    assert report.overall.recall.value >= RECALL_AIM, format_report(report)
-
-
-def test_false_alarms_on_everyday_distress_and_idioms_stay_under_the_aim(report: Report) -> None:
-    assert report.overall.false_positives.value <= FALSE_POSITIVE_AIM, format_report(report)
-
-
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_each_language_meets_the_aims_on_held_out_messages(report: Report, language: str) -> None:
-    held_out = report.by_language_and_split[(language, "heldout")]
-    assert held_out.recall.value >= RECALL_AIM, format_report(report)
-    assert held_out.false_positives.value <= FALSE_POSITIVE_AIM, format_report(report)
-
-
-def test_third_party_concern_is_flagged_as_third_party(report: Report) -> None:
-    assert report.third_party.value >= RECALL_AIM, format_report(report)
-
-
-def test_imminent_messages_are_never_detected_below_high(report: Report) -> None:
-    assert report.confusion["imminent"]["none"] == report.confusion["imminent"]["low"] == 0
-
-
-def test_report_prints_figures_and_confusion_matrix(report: Report) -> None:
-    text = format_report(report, show_errors=False)
+def test_report_has_figures_per_language_and_family_with_intervals(dev_report) -> None:
+    text = format_report(dev_report)
+    assert "language en" in text and "language es" in text
+    assert "  attempt_in_progress" in text
+    assert "[" in text and "]" in text
     assert "recall (high+imminent)" in text
-    assert "split heldout" in text
-    assert "confusion matrix" in text
 
 
-def test_split_option_scores_only_that_split(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--split", "heldout", "--quiet"]) == 0
-    text = capsys.readouterr().out
-    assert "split heldout" in text
-    assert "split dev" not in text
+def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
+    assert main(["--split", "blind", "--no-families"]) == 0
+    printed = capsys.readouterr().out
+    assert "BLIND corpus" in printed
+    assert "rules only" in printed and "model only" in printed
+    for blind in load_corpus(BLIND_DIR, "blind"):
+        assert blind.text not in printed
 
 
-def test_unknown_split_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["--split", "no_such_split"])
-    assert "no examples in split" in capsys.readouterr().err
+def test_errors_are_listed_for_dev_only(capsys) -> None:
+    assert main(["--split", "older-blind", "--errors"]) == 0
+    printed = capsys.readouterr().out
+    assert "blind_test" in printed
+    assert "missed risk:" not in printed
 
 
-BLIND_SET = LABELLED_SET.parent / "blind.jsonl"
+class TestConversations:
+    def test_a_conversation_line_is_checked(self, tmp_path: Path) -> None:
+        from escalation.risk_eval.corpus import load_conversations
 
+        row = {
+            "language": "en",
+            "messages": ["a", "b"],
+            "levels": ["none"],
+            "combined_level": "high",
+        }
+        with pytest.raises(CorpusError, match="one level per message"):
+            load_conversations(write_rows(tmp_path / "conversations.jsonl", row))
 
-@pytest.fixture(scope="module")
-def blind_test() -> Report:
-    examples = [e for e in load_examples(BLIND_SET) if e.split == "blind_test"]
-    return evaluate(default_detector(), examples)
+    def test_memory_counts_a_conversation_that_only_adds_up_to_imminent(self) -> None:
+        from escalation.risk import rules_only_detector
+        from escalation.risk_eval.corpus import Conversation
+        from escalation.risk_eval.evaluate import conversation_figures
 
-
-def test_blind_test_recall_stays_at_or_above_0_63(blind_test: Report) -> None:
-    """The blind set's test split, written by someone who never saw the detector and never
-    used to tune it, scored recall 0.667 (46/69) when the rules were last changed; the floor
-    is that figure minus three points, rounded down. Only figures are shown on failure: the
-    test split's messages must stay unread so that it stays blind."""
-    assert blind_test.overall.recall.value >= 0.63, format_report(blind_test, show_errors=False)
-
-
-def test_blind_test_false_alarms_on_everyday_distress_and_idioms_stay_at_or_under_0_05(
-    blind_test: Report,
-) -> None:
-    false_positives = blind_test.overall.false_positives.value
-    assert false_positives <= FALSE_POSITIVE_AIM, format_report(blind_test, show_errors=False)
-
-
-def test_blind_dev_meets_the_aims_it_was_tuned_on() -> None:
-    """blind_dev was used to tune the rules (1.000 recall, no false alarms after tuning), so
-    this only guards against regressions; blind_test above is the honest figure."""
-    examples = [e for e in load_examples(BLIND_SET) if e.split == "blind_dev"]
-    assert evaluate(default_detector(), examples).meets_aims()
+        pills = Conversation(
+            "en", ("I have the pills here", "tonight"), ("high", "none"), "imminent", "x:1"
+        )
+        off = conversation_figures(rules_only_detector(), [pills], memory=False)
+        on = conversation_figures(rules_only_detector(), [pills], memory=True)
+        assert (off.imminent_recall, on.imminent_recall) == (Rate(0, 1), Rate(1, 1))
+        assert on.raised_by_memory == 1

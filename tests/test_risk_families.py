@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import pytest
 
-from escalation.risk import assess
+from escalation.risk import rule_detector
+
+# These are the rules' own cases; the model on top is tested in test_risk_context.py.
+assess = rule_detector().assess
 
 RISK = {"high", "imminent"}
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from escalation.risk import RuleDetector
-from escalation.risk_eval.evaluate import load_examples
+from escalation.risk_eval.corpus import training_examples
 from escalation.risk_rules import SignalFileError, load_language, signal_dir
 from escalation.risk_text import normalise
 
@@ -152,7 +152,7 @@ def test_the_scan_never_hides_a_rule_that_matches(path: Path) -> None:
     """Every rule matching a message is among the rules the scan selects for it."""
     rules = load_language(path)
     every_rule = {rule for group in rules.rules_by_literal.values() for rule in group}
-    for example in load_examples():
+    for example in training_examples():
         text = rules.prepare(normalise(example.text))
         matching = {rule for rule in every_rule if rule.regex.search(text)}
         if any(rule.signal not in {"timeframe", "mask"} for rule in matching):

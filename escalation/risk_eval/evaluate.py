@@ -1,51 +1,57 @@
-"""Evaluate a risk detector against the labelled set (pure Python, no Django).
+"""Figures of a risk detector on labelled messages (no Django).
 
-The labelled set (``labelled.jsonl``) was written before any detector rule.
-Each line has ``text``, ``language``, ``level`` (none/low/high/imminent),
-``category`` and ``split``: ``dev`` messages may be used to tune rules,
-``heldout`` ones (every fourth of each language and category) may not, so their
-figures show how the rules generalise.
+What counts (the same rules on every split, see ``docs/risk-detection.md``):
 
-Figures (the aims come from issue 4):
-- recall: labelled high or imminent, detected high or imminent (aim >= 0.95);
-- false-positive rate: everyday distress and idioms detected high or imminent,
-  i.e. a supervisor alerted for nothing (aim <= 0.05); also shown for every
-  ``none`` message (adding negations and mentions) and for any level above none;
-- the confusion matrix of levels, and third-party accuracy.
+- **recall**: of the messages whose writer is at high or imminent risk, the
+  share the detector alerts on *as the writer's own risk* (level high or
+  imminent, ``who`` = ``self``). An alert worded as concern for someone else
+  ("how to help a friend") does not count: the writer would be answered wrongly.
+- **imminent recall**: of the writer-imminent messages, the share detected
+  ``imminent`` as the writer's own risk.
+- **false alarms**: of the harmless messages (writer's level ``none``), the
+  share alerted as the writer's own risk: a supervisor paged and the person told
+  to call emergency services for nothing. This includes worry about a friend
+  alerted as the writer's own risk (an error), but not a third-party alert on
+  it, which is a separate, correct reason.
+- **third party flagged**: of the messages about someone else at high or
+  imminent risk, the share alerted as third-party concern.
 
-Messages are assessed with ``language=None``, as participants do not declare one.
+Each rate comes with its Wilson 95% interval (scipy). Messages are assessed with
+``language=None``, as participants do not declare one.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from escalation.risk import LEVELS, Assessment, Detector
+from scipy.stats import binomtest
 
-LABELLED_SET = Path(__file__).resolve().parent / "labelled.jsonl"
-RISK_LEVELS = frozenset({"high", "imminent"})
-FALSE_ALARM_CATEGORIES = frozenset({"everyday_distress", "idiom"})
+from escalation.risk import Assessment, Detector, rank
+from escalation.risk_eval.corpus import FAMILIES, RISK_LEVELS, Conversation, Example
+from escalation.risk_memory import ConversationMemory
+
 RECALL_AIM = 0.95
-FALSE_POSITIVE_AIM = 0.05
-_FIELDS = ("text", "language", "level", "category", "split")
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str
-    language: str
-    level: str
-    category: str
-    split: str
+IMMINENT_RECALL_AIM = 0.90
+FALSE_ALARM_AIM = 0.03
 
 
 @dataclass(frozen=True)
 class Outcome:
     example: Example
     found: Assessment
+
+    @property
+    def own_alert(self) -> bool:
+        return self.found.level in RISK_LEVELS and self.found.who == "self"
+
+    @property
+    def own_imminent(self) -> bool:
+        return self.found.level == "imminent" and self.found.who == "self"
+
+    @property
+    def other_alert(self) -> bool:
+        return self.found.level in RISK_LEVELS and self.found.who == "other"
 
 
 @dataclass(frozen=True)
@@ -57,170 +63,244 @@ class Rate:
     def value(self) -> float | None:
         return self.hits / self.total if self.total else None
 
-    def __str__(self) -> str:
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """The Wilson score 95% interval, or None without any message."""
         if not self.total:
-            return "   n/a"
-        return f"{self.hits / self.total:6.3f} ({self.hits}/{self.total})"
+            return None
+        found = binomtest(self.hits, self.total).proportion_ci(0.95, method="wilson")
+        return found.low, found.high
+
+    def __str__(self) -> str:
+        interval = self.interval
+        if interval is None:
+            return "n/a"
+        return f"{self.value:.3f} [{interval[0]:.2f}-{interval[1]:.2f}] {self.hits}/{self.total}"
 
 
 @dataclass(frozen=True)
 class Figures:
-    """Recall and false-positive rates over one slice of the labelled set."""
-
     recall: Rate
-    false_positives: Rate
-    false_positives_all_none: Rate
-    any_flag_on_false_alarm_categories: Rate
-
-
-@dataclass(frozen=True)
-class Report:
-    overall: Figures
-    by_split: dict[str, Figures]
-    by_language: dict[str, Figures]
-    by_language_and_split: dict[tuple[str, str], Figures]
-    confusion: dict[str, dict[str, int]]  # labelled level -> detected level -> count
+    imminent_recall: Rate
+    false_alarms: Rate
     third_party: Rate
-    exact_level: Rate
-    misses: list[Outcome] = field(default_factory=list)  # risk detected below high
-    false_alarms: list[Outcome] = field(default_factory=list)  # none detected high or above
+    # Worry about someone else alerted as the writer's own risk (counted in false alarms).
+    other_read_as_own: Rate
+    # The writer's own risk alerted, but as someone else's (counted as a miss).
+    own_read_as_other: Rate
+    low_alerted: Rate
 
     def meets_aims(self) -> bool:
-        recall, false_positives = self.overall.recall.value, self.overall.false_positives.value
         return (
-            recall is not None
-            and false_positives is not None
-            and recall >= RECALL_AIM
-            and false_positives <= FALSE_POSITIVE_AIM
+            (self.recall.value or 0) >= RECALL_AIM
+            and (self.imminent_recall.value or 0) >= IMMINENT_RECALL_AIM
+            and (self.false_alarms.value or 0) <= FALSE_ALARM_AIM
         )
 
 
-class LabelledSetError(ValueError):
-    """A line of the labelled set is malformed; the message names the line."""
+def _rate(outcomes: Iterable[Outcome], hit: Callable[[Outcome], bool]) -> Rate:
+    outcomes = list(outcomes)
+    return Rate(sum(1 for outcome in outcomes if hit(outcome)), len(outcomes))
 
 
-def load_examples(path: Path = LABELLED_SET) -> list[Example]:
-    examples = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            try:
-                row = json.loads(line)
-                examples.append(Example(**{name: str(row[name]) for name in _FIELDS}))
-            except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise LabelledSetError(f"{path.name} line {number}: {error}") from error
-            if examples[-1].level not in LEVELS:
-                raise LabelledSetError(f"{path.name} line {number}: unknown level")
-    return examples
+def figures(outcomes: Sequence[Outcome]) -> Figures:
+    at_risk = [o for o in outcomes if o.example.at_risk]
+    return Figures(
+        recall=_rate(at_risk, lambda o: o.own_alert),
+        imminent_recall=_rate(
+            (o for o in outcomes if o.example.level == "imminent"), lambda o: o.own_imminent
+        ),
+        false_alarms=_rate(
+            (o for o in outcomes if o.example.level == "none"), lambda o: o.own_alert
+        ),
+        third_party=_rate(
+            (o for o in outcomes if o.example.other_at_risk), lambda o: o.other_alert
+        ),
+        other_read_as_own=_rate(
+            (o for o in outcomes if o.example.who == "other" and o.example.level == "none"),
+            lambda o: o.own_alert,
+        ),
+        own_read_as_other=_rate(at_risk, lambda o: o.other_alert),
+        low_alerted=_rate((o for o in outcomes if o.example.level == "low"), lambda o: o.own_alert),
+    )
 
 
 def assess_all(detector: Detector, examples: Iterable[Example]) -> list[Outcome]:
     return [Outcome(example, detector.assess(example.text)) for example in examples]
 
 
-def evaluate(detector: Detector, examples: Sequence[Example]) -> Report:
-    outcomes = assess_all(detector, examples)
-    languages = sorted({outcome.example.language for outcome in outcomes})
-    splits = sorted({outcome.example.split for outcome in outcomes})
-    confusion = {labelled: dict.fromkeys(LEVELS, 0) for labelled in LEVELS}
+@dataclass(frozen=True)
+class Report:
+    title: str
+    overall: Figures
+    by_language: dict[str, Figures]
+    by_family: dict[str, Figures]
+    confusion: dict[str, dict[str, int]]  # writer's labelled level -> detected own level
+    outcomes: list[Outcome]
+
+    def misses(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.example.at_risk and not o.own_alert]
+
+    def false_alarms(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.example.level == "none" and o.own_alert]
+
+    def imminent_misses(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.example.level == "imminent" and not o.own_imminent]
+
+
+def report(title: str, outcomes: list[Outcome]) -> Report:
+    languages = sorted({o.example.language for o in outcomes})
+    families = [f for f in FAMILIES if any(o.example.family == f for o in outcomes)]
+    families += sorted({o.example.family for o in outcomes} - set(families))
+    confusion = {
+        level: dict.fromkeys(("none", "low", "high", "imminent"), 0) for level in confusion_rows()
+    }
     for outcome in outcomes:
-        confusion[outcome.example.level][outcome.found.level] += 1
-    third_party_cases = [o for o in outcomes if o.example.category == "third_party"]
+        detected = outcome.found.level if outcome.found.who == "self" else "none"
+        confusion[outcome.example.level][detected] += 1
     return Report(
-        overall=_figures(outcomes),
-        by_split={split: _figures(_where(outcomes, split=split)) for split in splits},
+        title=title,
+        overall=figures(outcomes),
         by_language={
-            language: _figures(_where(outcomes, language=language)) for language in languages
-        },
-        by_language_and_split={
-            (language, split): _figures(_where(outcomes, language=language, split=split))
+            language: figures([o for o in outcomes if o.example.language == language])
             for language in languages
-            for split in splits
+        },
+        by_family={
+            family: figures([o for o in outcomes if o.example.family == family])
+            for family in families
         },
         confusion=confusion,
-        third_party=_rate(third_party_cases, lambda o: o.found.third_party),
-        exact_level=_rate(outcomes, lambda o: o.found.level == o.example.level),
-        misses=[o for o in _risk(outcomes) if not _alarmed(o)],
-        false_alarms=[o for o in outcomes if o.example.level == "none" and _alarmed(o)],
+        outcomes=outcomes,
     )
 
 
-def _where(outcomes: list[Outcome], **wanted: str) -> list[Outcome]:
-    return [
-        outcome
-        for outcome in outcomes
-        if all(getattr(outcome.example, name) == value for name, value in wanted.items())
-    ]
+def confusion_rows() -> tuple[str, ...]:
+    return ("none", "low", "high", "imminent")
 
 
-def _risk(outcomes: list[Outcome]) -> list[Outcome]:
-    return [outcome for outcome in outcomes if outcome.example.level in RISK_LEVELS]
+def evaluate(title: str, detector: Detector, examples: Sequence[Example]) -> Report:
+    return report(title, assess_all(detector, examples))
 
 
-def _rate(outcomes: list[Outcome], hit: Callable[[Outcome], bool]) -> Rate:
-    return Rate(sum(1 for outcome in outcomes if hit(outcome)), len(outcomes))
+_COLUMNS = ("recall (high+imminent)", "imminent recall", "false alarms", "third party flagged")
 
 
-def _alarmed(outcome: Outcome) -> bool:
-    return outcome.found.level in RISK_LEVELS
+def _row(name: str, found: Figures, width: int = 22) -> str:
+    cells = (found.recall, found.imminent_recall, found.false_alarms, found.third_party)
+    return f"{name:<{width}}" + "".join(f"{cell!s:<29}" for cell in cells).rstrip()
 
 
-def _figures(outcomes: list[Outcome]) -> Figures:
-    no_risk = [outcome for outcome in outcomes if outcome.example.level == "none"]
-    everyday = [o for o in no_risk if o.example.category in FALSE_ALARM_CATEGORIES]
-    return Figures(
-        recall=_rate(_risk(outcomes), _alarmed),
-        false_positives=_rate(everyday, _alarmed),
-        false_positives_all_none=_rate(no_risk, _alarmed),
-        any_flag_on_false_alarm_categories=_rate(everyday, lambda o: o.found.level != "none"),
-    )
-
-
-def format_report(report: Report, show_errors: bool = True) -> str:
-    """The report as text; misclassified messages are listed by line text only on request."""
-    lines = [
-        "Risk detector evaluation (labelled set, language not given)",
-        "",
-        f"{'slice':<16}{'recall (high+imminent)':<26}{'false positives':<22}"
-        f"{'FP, all none':<22}{'any flag, everyday':<22}",
-    ]
-    slices = [("overall", report.overall)]
-    slices += [(f"split {split}", figures) for split, figures in report.by_split.items()]
-    slices += [(f"lang {language}", figures) for language, figures in report.by_language.items()]
-    slices += [
-        (f"{language} {split}", figures)
-        for (language, split), figures in report.by_language_and_split.items()
-    ]
-    for name, figures in slices:
-        lines.append(
-            f"{name:<16}{figures.recall!s:<26}{figures.false_positives!s:<22}"
-            f"{figures.false_positives_all_none!s:<22}"
-            f"{figures.any_flag_on_false_alarm_categories!s:<22}"
-        )
+def format_report(found: Report, *, show_errors: bool = False, families: bool = True) -> str:
+    """Figures as text. Per-message errors only on request, and never for a blind split."""
+    lines = [f"== {found.title}", "", f"{'slice':<22}" + "".join(f"{c:<29}" for c in _COLUMNS)]
+    lines.append(_row("all", found.overall))
+    lines += [_row(f"language {lang}", fig) for lang, fig in found.by_language.items()]
+    if families:
+        lines += [_row(f"  {family}", fig) for family, fig in found.by_family.items()]
+    overall = found.overall
     lines += [
         "",
-        "false positives: everyday distress and idioms detected high or imminent",
-        f"aims: recall >= {RECALL_AIM}, false positives <= {FALSE_POSITIVE_AIM}: "
-        + ("met" if report.meets_aims() else "NOT met"),
+        f"worry about someone else alerted as the writer's own risk: {overall.other_read_as_own}",
+        f"writer's own risk alerted as someone else's (a miss):     {overall.own_read_as_other}",
+        f"low-level messages alerted:                                {overall.low_alerted}",
         "",
-        "confusion matrix (rows: labelled, columns: detected)",
-        f"{'':<10}" + "".join(f"{level:>10}" for level in LEVELS),
+        "writer's level (rows) against the level detected as the writer's own (columns)",
+        f"{'':<10}" + "".join(f"{level:>10}" for level in confusion_rows()),
     ]
-    for labelled, row in report.confusion.items():
-        lines.append(f"{labelled:<10}" + "".join(f"{row[level]:>10}" for level in LEVELS))
-    lines += [
-        "",
-        f"exact level: {report.exact_level}",
-        f"third party flagged on third-party concern: {report.third_party}",
-    ]
+    for labelled, row in found.confusion.items():
+        lines.append(f"{labelled:<10}" + "".join(f"{row[level]:>10}" for level in confusion_rows()))
     if show_errors:
         for title, outcomes in (
-            ("missed risk", report.misses),
-            ("false alarms", report.false_alarms),
+            ("missed risk", found.misses()),
+            ("imminent read below imminent", found.imminent_misses()),
+            ("false alarms", found.false_alarms()),
         ):
             lines += ["", f"{title}: {len(outcomes)}"]
-            lines += [
-                f"  [{o.example.split} {o.example.language} {o.example.category}] "
-                f"{o.example.level} -> {o.found.level} {list(o.found.reasons)}: {o.example.text}"
-                for o in outcomes
-            ]
+            lines += [_error_line(outcome) for outcome in outcomes]
+    return "\n".join(lines) + "\n"
+
+
+def _error_line(outcome: Outcome) -> str:
+    example, found = outcome.example, outcome.found
+    score = "-" if found.score is None else f"{found.score:.2f}"
+    return (
+        f"  [{example.source} {example.family} {example.style}] {example.level}/{example.who}"
+        f" -> {found.level}/{found.who} {score} {list(found.reasons)}: {example.text}"
+    )
+
+
+def format_ablation(title: str, reports: dict[str, Report]) -> str:
+    """Rules only / model only / both, per language: recall, imminent recall, false alarms."""
+    lines = [
+        f"== {title}",
+        "",
+        f"{'detector':<14}{'slice':<14}" + "".join(f"{c:<29}" for c in _COLUMNS[:3]),
+    ]
+    for name, found in reports.items():
+        slices = [("all", found.overall), *found.by_language.items()]
+        for slice_name, fig in slices:
+            cells = (fig.recall, fig.imminent_recall, fig.false_alarms)
+            lines.append(
+                f"{name:<14}{slice_name:<14}" + "".join(f"{cell!s:<29}" for cell in cells).rstrip()
+            )
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class ConversationFigures:
+    recall: Rate  # conversations at high/imminent risk that raised an own alert
+    imminent_recall: Rate  # imminent conversations that reached imminent
+    false_alarms: Rate  # conversations with no risk that raised an own alert
+    raised_by_memory: int  # conversations whose highest level came from memory
+
+
+def conversation_figures(
+    detector: Detector, conversations: Sequence[Conversation], memory: bool
+) -> ConversationFigures:
+    """Each conversation's messages in order through the detector (and memory); the
+    highest own level reached is the conversation's."""
+    reached = []
+    raised = 0
+    for number, conversation in enumerate(conversations):
+        remembered = ConversationMemory(
+            model=getattr(detector, "model", None), thresholds=getattr(detector, "thresholds", None)
+        )
+        highest = "none"
+        by_memory = False
+        for position, text in enumerate(conversation.messages):
+            evidence_of = getattr(detector, "assess_with_evidence", None)
+            if memory and callable(evidence_of):
+                alone, evidence = evidence_of(text)
+                found = remembered.assess(number, alone, evidence, float(position))
+            else:
+                found = alone = detector.assess(text)
+            level = found.level if found.who == "self" else "none"
+            if rank(level) > rank(highest):
+                highest = level
+                by_memory = found is not alone
+        reached.append(highest)
+        raised += by_memory
+    pairs = list(zip(conversations, reached, strict=True))
+    return ConversationFigures(
+        recall=Rate(
+            sum(1 for c, r in pairs if c.combined_level in RISK_LEVELS and r in RISK_LEVELS),
+            sum(1 for c, _ in pairs if c.combined_level in RISK_LEVELS),
+        ),
+        imminent_recall=Rate(
+            sum(1 for c, r in pairs if c.combined_level == "imminent" and r == "imminent"),
+            sum(1 for c, _ in pairs if c.combined_level == "imminent"),
+        ),
+        false_alarms=Rate(
+            sum(1 for c, r in pairs if c.combined_level == "none" and r in RISK_LEVELS),
+            sum(1 for c, _ in pairs if c.combined_level == "none"),
+        ),
+        raised_by_memory=raised,
+    )
+
+
+def format_conversations(title: str, found: dict[str, ConversationFigures]) -> str:
+    lines = [f"== {title}", "", f"{'memory':<14}" + "".join(f"{c:<29}" for c in _COLUMNS[:3])]
+    for name, fig in found.items():
+        cells = (fig.recall, fig.imminent_recall, fig.false_alarms)
+        lines.append(f"{name:<14}" + "".join(f"{cell!s:<29}" for cell in cells).rstrip())
     return "\n".join(lines) + "\n"

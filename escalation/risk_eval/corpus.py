@@ -1,0 +1,250 @@
+"""The labelled risk corpus: loading and validation (pure Python, no Django).
+
+Two kinds of file, both JSONL (one object per line, UTF-8):
+
+- The corpus (``corpus/dev/*.jsonl``, ``corpus/blind/*.jsonl``), labelled as
+  ``docs/risk-labelling.md`` says: ``text``, ``language``, ``level`` (the
+  writer's own risk now), ``who`` (``self``, ``other``, ``quoted``),
+  ``other_level`` (only with ``who`` = ``other``), ``when``, ``family``,
+  ``style`` and, for Spanish, an optional ``variety``.
+- The two older sets (``labelled.jsonl``, ``blind.jsonl``) with ``text``,
+  ``language``, ``level``, ``category`` and ``split``. Their third-party
+  messages were labelled with the other person's level; they are read here as
+  ``who`` = ``other`` with that ``other_level`` and the writer's ``none``.
+
+A malformed line raises ``CorpusError`` naming the file, the line and the
+field, never the message text (blind files must stay unread).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+LEVELS = ("none", "low", "high", "imminent")
+RISK_LEVELS = frozenset({"high", "imminent"})
+WHO = ("self", "other", "quoted")
+WHEN = ("now", "past", "none")
+FAMILIES = (
+    "attempt_in_progress",
+    "plan_means_time",
+    "preparatory",
+    "ideation_active",
+    "ideation_passive",
+    "self_harm",
+    "self_harm_relapse",
+    "harm_to_others",
+    "abuse_at_home",
+    "hopelessness",
+    "history_recovered",
+    "suicide_loss",
+    "third_party",
+    "quoted_media",
+    "professional",
+    "idiom_hyperbole",
+    "literal_use",
+    "negation",
+    "gaming",
+    "medication_question",
+    "helpline_question",
+    "everyday_distress",
+    "smalltalk",
+)
+STYLES = (
+    "plain",
+    "buried",
+    "flippant",
+    "typo_slang",
+    "leetspeak",
+    "voice_to_text",
+    "emoji",
+    "caps",
+    "no_punct",
+    "code_switch",
+    "oblique",
+)
+LANGUAGES = ("en", "es")
+
+HERE = Path(__file__).resolve().parent
+CORPUS_DIR = HERE / "corpus"
+DEV_DIR = CORPUS_DIR / "dev"
+BLIND_DIR = CORPUS_DIR / "blind"
+LEGACY_LABELLED = HERE / "labelled.jsonl"
+LEGACY_BLIND = HERE / "blind.jsonl"
+CONVERSATIONS = DEV_DIR / "conversations.jsonl"
+
+# The older sets' categories, in the corpus' family names where one fits.
+_LEGACY_FAMILY = {
+    "ideation": "ideation_active",
+    "plan": "plan_means_time",
+    "attempt": "attempt_in_progress",
+    "goodbye": "preparatory",
+    "abuse": "abuse_at_home",
+    "history": "history_recovered",
+    "recovery": "history_recovered",
+    "idiom": "idiom_hyperbole",
+    "mention": "professional",
+    "academic": "professional",
+}
+
+
+class CorpusError(ValueError):
+    """A corpus line is malformed; the message names the file, line and field."""
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    language: str
+    level: str  # the writer's own risk
+    who: str
+    other_level: str | None
+    when: str
+    family: str
+    style: str
+    split: str  # "dev", "blind", or the older sets' split names
+    source: str  # "file:line", never the text
+
+    @property
+    def at_risk(self) -> bool:
+        return self.level in RISK_LEVELS
+
+    @property
+    def other_at_risk(self) -> bool:
+        return self.who == "other" and self.other_level in RISK_LEVELS
+
+
+def _choice(row: dict, name: str, allowed: Iterable[str], where: str) -> str:
+    value = row.get(name)
+    if value not in allowed:
+        raise CorpusError(f"{where}: field {name!r} must be one of {', '.join(allowed)}")
+    return value
+
+
+def _text(row: dict, where: str) -> str:
+    text = row.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise CorpusError(f"{where}: field 'text' must be non-empty text")
+    return text
+
+
+def _rows(path: Path) -> Iterable[tuple[str, dict]]:
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            where = f"{path.name}:{number}"
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise CorpusError(f"{where}: not JSON ({error.msg})") from None
+            if not isinstance(row, dict):
+                raise CorpusError(f"{where}: must be a JSON object")
+            yield where, row
+
+
+def load_corpus_file(path: Path, split: str) -> list[Example]:
+    examples = []
+    for where, row in _rows(path):
+        who = _choice(row, "who", WHO, where)
+        other_level = row.get("other_level")
+        if who == "other":
+            other_level = _choice(row, "other_level", LEVELS, where)
+        elif other_level is not None:
+            raise CorpusError(f"{where}: field 'other_level' only goes with who 'other'")
+        examples.append(
+            Example(
+                text=_text(row, where),
+                language=_choice(row, "language", LANGUAGES, where),
+                level=_choice(row, "level", LEVELS, where),
+                who=who,
+                other_level=other_level,
+                when=_choice(row, "when", WHEN, where),
+                family=_choice(row, "family", FAMILIES, where),
+                style=_choice(row, "style", STYLES, where),
+                split=split,
+                source=where,
+            )
+        )
+    return examples
+
+
+def load_corpus(directory: Path, split: str) -> list[Example]:
+    """Every ``*-batch-*.jsonl`` file of a corpus directory, in name order."""
+    return [
+        example
+        for path in sorted(directory.glob("*-batch-*.jsonl"))
+        for example in load_corpus_file(path, split)
+    ]
+
+
+def load_legacy(path: Path) -> list[Example]:
+    """One of the two older sets, in the corpus' terms (see the module docstring)."""
+    examples = []
+    for where, row in _rows(path):
+        level = _choice(row, "level", LEVELS, where)
+        category = row.get("category")
+        split = row.get("split")
+        if not isinstance(category, str) or not isinstance(split, str):
+            raise CorpusError(f"{where}: fields 'category' and 'split' must be text")
+        third_party = category == "third_party"
+        examples.append(
+            Example(
+                text=_text(row, where),
+                language=_choice(row, "language", LANGUAGES, where),
+                level="none" if third_party else level,
+                who="other" if third_party else "self",
+                other_level=level if third_party else None,
+                when="past" if category in ("history", "recovery") else "now",
+                family=_LEGACY_FAMILY.get(category, category),
+                style="plain",
+                split=split,
+                source=where,
+            )
+        )
+    return examples
+
+
+def training_examples() -> list[Example]:
+    """What the model may learn from: the dev corpus and the older labelled set."""
+    return load_corpus(DEV_DIR, "dev") + load_legacy(LEGACY_LABELLED)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One sender's consecutive messages in one room, for conversation memory."""
+
+    language: str
+    messages: tuple[str, ...]
+    levels: tuple[str, ...]  # each message's level read alone
+    combined_level: str  # the writer's level once the whole conversation is read
+    source: str
+
+
+def load_conversations(path: Path = CONVERSATIONS) -> list[Conversation]:
+    """``conversations.jsonl``: ``language``, ``messages``, ``levels``, ``combined_level``."""
+    found = []
+    for where, row in _rows(path):
+        messages, levels = row.get("messages"), row.get("levels")
+        if (
+            not isinstance(messages, list)
+            or not messages
+            or not all(isinstance(m, str) and m.strip() for m in messages)
+        ):
+            raise CorpusError(f"{where}: field 'messages' must be a list of non-empty texts")
+        if not isinstance(levels, list) or len(levels) != len(messages):
+            raise CorpusError(f"{where}: field 'levels' must give one level per message")
+        for level in levels:
+            _choice({"levels": level}, "levels", LEVELS, where)
+        found.append(
+            Conversation(
+                language=_choice(row, "language", LANGUAGES, where),
+                messages=tuple(messages),
+                levels=tuple(levels),
+                combined_level=_choice(row, "combined_level", LEVELS, where),
+                source=where,
+            )
+        )
+    return found

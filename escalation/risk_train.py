@@ -1,0 +1,317 @@
+"""``python -m escalation.risk_train`` (``make train-risk``): retrain the risk model.
+
+Reads the training corpus (``escalation/risk_eval/corpus/dev/`` and the older
+``labelled.jsonl``; never a blind split), fits the three heads described in
+``escalation.risk_model`` with scikit-learn, chooses the thresholds on
+cross-validated scores, and writes ``escalation/risk_model.json.gz``. The same
+corpus and seed give the same file, byte for byte.
+
+Thresholds are chosen on out-of-fold scores (each message scored by a model
+that never saw it), combined with the rules as the shipped detector combines
+them: the lowest thresholds (most recall) that keep false alarms under the caps
+below (``choose_thresholds``). They are defaults: the ``RISK_ALERT_THRESHOLD`` and
+``RISK_IMMINENT_THRESHOLD`` settings override them (see docs/risk-detection.md
+for the trade-off measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from escalation import risk_model
+from escalation.risk_eval.corpus import RISK_LEVELS, Example, training_examples
+from escalation.risk_text import normalise
+
+SEED = 20261206
+FOLDS = 5
+# Folds of the cross-validation inside CalibratedClassifierCV that fits the sigmoids.
+CALIBRATION_FOLDS = 3
+# Inverse regularisation strength of the logistic regressions.
+C = 4.0
+# A feature must occur in at least this many training messages.
+MIN_DF = 2
+# Caps on out-of-fold dev scores that choose the default thresholds (see choose_thresholds).
+FALSE_ALARM_CAP = 0.08
+IMMINENT_FALSE_CAP = 0.02
+OTHER_THRESHOLD = 0.5
+DIGITS = 6
+
+
+def labels(examples: Sequence[Example]) -> dict[str, np.ndarray]:
+    return {
+        "alert": np.array([e.level in RISK_LEVELS for e in examples], dtype=int),
+        "imminent": np.array([e.level == "imminent" for e in examples], dtype=int),
+        "other": np.array([e.other_at_risk for e in examples], dtype=int),
+    }
+
+
+@dataclass
+class Fitted:
+    vectorizer: CountVectorizer
+    idf: np.ndarray
+    heads: dict[str, CalibratedClassifierCV]
+
+    def matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
+        normalised = [normalise(text) for text in texts]
+        counts = self.vectorizer.transform(normalised)
+        return _weighted(counts, normalised, self.idf)
+
+    def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """scikit-learn's calibrated probabilities (the reference for the exported model)."""
+        matrix = self.matrix(texts)
+        return {name: head.predict_proba(matrix)[:, 1] for name, head in self.heads.items()}
+
+
+def _weighted(counts: sp.csr_matrix, normalised: Sequence[str], idf: np.ndarray) -> sp.csr_matrix:
+    scale = np.array([risk_model.length_scale(text) for text in normalised])
+    return sp.csr_matrix(sp.diags(scale) @ counts @ sp.diags(idf))
+
+
+def fit(examples: Sequence[Example], seed: int = SEED) -> Fitted:
+    normalised = [normalise(example.text) for example in examples]
+    vectorizer = CountVectorizer(analyzer=risk_model.features, min_df=MIN_DF, dtype=np.float64)
+    counts = vectorizer.fit_transform(normalised)
+    idf = TfidfTransformer(norm=None, smooth_idf=True).fit(counts).idf_
+    matrix = _weighted(counts, normalised, idf)
+    heads = {}
+    for name, target in labels(examples).items():
+        head = CalibratedClassifierCV(
+            LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=1000),
+            method="sigmoid",
+            cv=StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=seed),
+            ensemble=False,
+        )
+        heads[name] = head.fit(matrix, target)
+    return Fitted(vectorizer, idf, heads)
+
+
+def export(fitted: Fitted, thresholds: dict[str, float], metadata: dict) -> dict:
+    """The model file's content: weights with the idf folded in, calibration, thresholds."""
+    coefficients = []
+    intercepts = []
+    calibration = []
+    for name in risk_model.HEADS:
+        calibrated = fitted.heads[name].calibrated_classifiers_[0]
+        estimator = calibrated.estimator
+        coefficients.append(estimator.coef_[0] * fitted.idf)
+        intercepts.append(round(float(estimator.intercept_[0]), DIGITS + 2))
+        sigmoid = calibrated.calibrators[0]
+        calibration.append(
+            [round(float(sigmoid.a_), DIGITS + 2), round(float(sigmoid.b_), DIGITS + 2)]
+        )
+    names = fitted.vectorizer.get_feature_names_out()
+    weights = {}
+    stacked = np.vstack(coefficients).T
+    for index in np.argsort(names):
+        weights[str(names[index])] = [_round(value) for value in stacked[index]]
+    return {
+        "format": risk_model.FORMAT,
+        "heads": list(risk_model.HEADS),
+        "metadata": metadata,
+        "thresholds": thresholds,
+        "intercepts": intercepts,
+        "calibration": calibration,
+        "weights": weights,
+    }
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.{DIGITS}g}")
+
+
+def write(content: dict, path: Path) -> None:
+    """Deterministic gzip (no timestamp), so retraining on the same corpus changes nothing."""
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    # No file name and no time in the gzip header: the bytes depend on the content alone.
+    with path.open("wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as packed:
+        packed.write(text.encode("ascii"))
+
+
+def model_of(content: dict) -> risk_model.LinearModel:
+    return risk_model.LinearModel(json.loads(json.dumps(content)))
+
+
+def out_of_fold_models(
+    examples: Sequence[Example], seed: int = SEED
+) -> list[tuple[list[int], risk_model.LinearModel]]:
+    """For each fold: the indices it holds out and a model trained on the rest."""
+    target = np.array(
+        [
+            f"{e.level}-{e.who}" if e.level in RISK_LEVELS or e.who != "self" else "safe"
+            for e in examples
+        ]
+    )
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
+    found = []
+    for train, held_out in folds.split(np.zeros(len(examples)), _mergeable(target)):
+        fitted = fit([examples[i] for i in train], seed)
+        model = model_of(export(fitted, {}, {}))
+        found.append(([int(i) for i in held_out], model))
+    return found
+
+
+def _mergeable(target: np.ndarray) -> np.ndarray:
+    """Stratification classes with fewer members than folds are merged into one."""
+    values, counts = np.unique(target, return_counts=True)
+    rare = set(values[counts < FOLDS])
+    return np.array(["rare" if value in rare else value for value in target])
+
+
+def corpus_digest(examples: Sequence[Example]) -> str:
+    digest = hashlib.sha256()
+    for example in examples:
+        digest.update(
+            json.dumps([example.text, example.level, example.who, example.other_level]).encode()
+        )
+    return digest.hexdigest()[:16]
+
+
+def choose_thresholds(
+    examples: Sequence[Example], oof: Sequence[risk_model.Scores]
+) -> dict[str, float]:
+    """Thresholds for the combined detector, from out-of-fold scores.
+
+    Alert: the lowest threshold (most recall) whose false alarms on harmless messages
+    stay at or under ``FALSE_ALARM_CAP``. Imminent (which the model only gives with
+    an alert, so it adds no false alarm): the lowest whose imminent alerts on
+    harmless and low messages stay at or under ``IMMINENT_FALSE_CAP``.
+    """
+    from escalation.risk import combine, rule_detector, rules_reading, word_count
+
+    rules = rule_detector()
+    found = [rules_reading(rules, example.text) for example in examples]
+    words = [word_count(example.text) for example in examples]
+    harmless = [i for i, e in enumerate(examples) if e.level == "none"]
+    not_at_risk = [i for i, e in enumerate(examples) if e.level in ("none", "low")]
+    candidates = [round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01)]
+
+    def assessed(alert: float, imminent: float) -> list:
+        thresholds = {"alert": alert, "imminent": imminent, "other": OTHER_THRESHOLD}
+        return [
+            combine(found[i][0], oof[i], thresholds, found[i][1], words[i])
+            for i in range(len(examples))
+        ]
+
+    def share(assessments: list, indices: list[int], level: str | None = None) -> float:
+        def hit(a) -> bool:
+            return a.who == "self" and (a.level == level if level else a.level in RISK_LEVELS)
+
+        return sum(hit(assessments[i]) for i in indices) / len(indices)
+
+    alert = next(
+        (t for t in candidates if share(assessed(t, 1.01), harmless) <= FALSE_ALARM_CAP),
+        candidates[-1],
+    )
+    imminent = next(
+        (
+            t
+            for t in candidates
+            if share(assessed(alert, t), not_at_risk, "imminent") <= IMMINENT_FALSE_CAP
+        ),
+        candidates[-1],
+    )
+    return {"alert": alert, "imminent": imminent, "other": OTHER_THRESHOLD}
+
+
+def _summary(
+    examples: Sequence[Example], oof: Sequence[risk_model.Scores], thresholds: dict[str, float]
+) -> dict[str, float]:
+    """Out-of-fold figures of rules + model at the chosen thresholds, kept in the file."""
+    from escalation.risk import combine, rule_detector, rules_reading, word_count
+
+    rules = rule_detector()
+    found = []
+    for example, scores in zip(examples, oof, strict=True):
+        reading, literal = rules_reading(rules, example.text)
+        found.append(combine(reading, scores, thresholds, literal, word_count(example.text)))
+
+    def own(a, level: str | None = None) -> bool:
+        return a.who == "self" and (a.level == level if level else a.level in RISK_LEVELS)
+
+    def rate(indices: list[int], hit) -> float:
+        return round(sum(hit(found[i]) for i in indices) / len(indices), 4)
+
+    at_risk = [i for i, e in enumerate(examples) if e.level in RISK_LEVELS]
+    imminent = [i for i, e in enumerate(examples) if e.level == "imminent"]
+    harmless = [i for i, e in enumerate(examples) if e.level == "none"]
+    return {
+        "recall": rate(at_risk, own),
+        "imminent_recall": rate(imminent, lambda a: own(a, "imminent")),
+        "false_alarms": rate(harmless, own),
+    }
+
+
+def out_of_fold_scores(
+    examples: Sequence[Example], cache: Path | None = None
+) -> list[risk_model.Scores]:
+    """Each message scored by the fold model that did not see it.
+
+    With ``cache``, the scores are kept in that file under a key of the corpus and the
+    training settings, and reused while neither changes (rule edits then cost no
+    retraining to re-choose thresholds or to report cross-validated figures).
+    """
+    key = f"{corpus_digest(examples)}-{SEED}-{FOLDS}-{CALIBRATION_FOLDS}-{C}-{MIN_DF}"
+    if cache is not None and cache.exists():
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        if stored.get("key") == key:
+            return [risk_model.Scores(*scores) for scores in stored["scores"]]
+    found: list[risk_model.Scores | None] = [None] * len(examples)
+    for held_out, model in out_of_fold_models(examples):
+        for index in held_out:
+            found[index] = model.scores(normalise(examples[index].text))
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        rows = [[s.alert, s.imminent, s.other] for s in found]  # type: ignore[union-attr]
+        cache.write_text(json.dumps({"key": key, "scores": rows}), encoding="utf-8")
+    return found  # type: ignore[return-value]
+
+
+OOF_CACHE = Path(__file__).resolve().parent.parent / "var" / "risk-out-of-fold.json"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m escalation.risk_train", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--output", type=Path, default=risk_model.MODEL_FILE)
+    arguments = parser.parse_args(argv)
+    examples = training_examples()
+    oof = out_of_fold_scores(examples, OOF_CACHE)
+    thresholds = choose_thresholds(examples, oof)
+    fitted = fit(examples)
+    metadata = {
+        "trained_on": len(examples),
+        "out_of_fold": _summary(examples, oof, thresholds),
+        "corpus_sha256_16": corpus_digest(examples),
+        "seed": SEED,
+        "scikit_learn": sklearn.__version__,
+        "c": C,
+        "min_df": MIN_DF,
+    }
+    content = export(fitted, thresholds, metadata)
+    write(content, arguments.output)
+    size = arguments.output.stat().st_size
+    sys.stdout.write(
+        f"trained on {len(examples)} messages, {len(content['weights'])} features; "
+        f"thresholds {thresholds}; wrote {arguments.output.name} ({size / 1e6:.2f} MB)\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Context: the same risky phrase said by the writer, about someone else, quoted, as past,
+negated or literally gets the right ``who`` and level from the shipped detector (rules and
+model together)."""
+
+from __future__ import annotations
+
+import pytest
+
+from escalation.risk import default_detector
+
+
+def assess(text: str):
+    return default_detector().assess(text)
+
+
+def cases(*rows: tuple[str, str, str]) -> list:
+    return [pytest.param(*row, id=row[0]) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "who"),
+    cases(
+        ("I want to kill myself", "high", "self"),
+        ("my sister wants to kill herself", "high", "other"),
+        ("the song is about a girl who wants to kill herself", "none", "quoted"),
+        ("I wanted to kill myself years ago, but I am doing well now", "low", "self"),
+        ("I would never kill myself", "none", "self"),
+        ("quiero matarme", "high", "self"),
+        ("mi hermana quiere matarse", "high", "other"),
+        ("la canción habla de una chica que quiere matarse", "none", "quoted"),
+        ("hace años quería matarme, pero ya estoy bien", "low", "self"),
+        ("nunca me mataría", "none", "self"),
+    ),
+)
+def test_who_and_when_of_the_same_wish_to_die(text: str, level: str, who: str) -> None:
+    found = assess(text)
+    assert (found.level, found.who) == (level, who)
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "who"),
+    cases(
+        ("I have the pills in front of me right now", "imminent", "self"),
+        ("my friend just told me she swallowed all her pills", "imminent", "other"),
+        ("I took my cold pills this morning and feel better", "none", "self"),
+        ("tengo las pastillas aquí y esta noche me las tomo todas", "imminent", "self"),
+        ("me tomé la pastilla del resfriado y ya estoy mejor", "none", "self"),
+    ),
+)
+def test_means_at_hand_against_literal_and_third_party(text: str, level: str, who: str) -> None:
+    found = assess(text)
+    assert (found.level, found.who) == (level, who)
+
+
+def test_a_third_party_alert_still_names_whose_risk_it_is() -> None:
+    found = assess("my boyfriend texted me goodbye and said he took pills")
+    assert found.who == "other"
+    assert found.third_party
+    assert found.level in ("high", "imminent")
+
+
+def test_every_assessment_has_a_calibrated_score() -> None:
+    scores = [assess(text).score for text in ("hola", "I want to die", "quiero morirme")]
+    assert all(score is not None and 0 <= score <= 1 for score in scores)
+    assert scores[0] < 0.5 < min(scores[1:])
+
+
+@pytest.mark.parametrize("text", ["bye", "something", "something unkind", "adiós"])
+def test_the_model_alone_does_not_alert_on_one_or_two_words(text: str) -> None:
+    assert assess(text).level == "none"
+
+
+def test_the_rules_still_alert_on_a_short_message() -> None:
+    assert assess("kms").level == "high"

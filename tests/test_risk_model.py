@@ -1,0 +1,95 @@
+"""The learned model: the plain-Python inference is scikit-learn's, and the shipped file
+is what `make train-risk` makes from the corpus."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from escalation import risk_model, risk_train
+from escalation.risk_eval.corpus import training_examples
+from escalation.risk_text import normalise
+
+
+@pytest.fixture(scope="module")
+def fitted() -> risk_train.Fitted:
+    return risk_train.fit(training_examples())
+
+
+@pytest.fixture(scope="module")
+def shipped() -> dict:
+    with gzip.open(risk_model.MODEL_FILE, "rt", encoding="utf-8") as source:
+        return json.load(source)
+
+
+def test_plain_python_probabilities_match_scikit_learns_on_the_corpus(fitted) -> None:
+    texts = [example.text for example in training_examples()]
+    texts += ["", "ok", "I'M FINE lol", "tengo las pastillas aquí y esta noche lo hago"]
+    reference = fitted.predict_proba(texts)
+    model = risk_train.model_of(risk_train.export(fitted, {}, {}))
+    found = [model.scores(normalise(text)) for text in texts]
+    for head in risk_model.HEADS:
+        ours = np.array([getattr(scores, head) for scores in found])
+        assert np.max(np.abs(ours - reference[head])) < 1e-4, head
+
+
+def test_the_shipped_file_is_the_model_of_the_current_corpus(fitted, shipped) -> None:
+    """Retrain (`make train-risk`) and commit the file whenever the corpus changes."""
+    examples = training_examples()
+    assert shipped["metadata"]["corpus_sha256_16"] == risk_train.corpus_digest(examples)
+    assert shipped["metadata"]["seed"] == risk_train.SEED
+    assert shipped["weights"] == risk_train.export(fitted, {}, {})["weights"]
+
+
+def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
+    assert risk_model.MODEL_FILE.stat().st_size < 5_000_000
+    assert set(shipped["thresholds"]) == {"alert", "imminent", "other"}
+    assert all(0 < value < 1 for value in shipped["thresholds"].values())
+
+
+def test_writing_is_byte_for_byte_reproducible(fitted, tmp_path: Path) -> None:
+    content = risk_train.export(fitted, {"alert": 0.5, "imminent": 0.5, "other": 0.5}, {})
+    risk_train.write(content, tmp_path / "a.json.gz")
+    risk_train.write(content, tmp_path / "b.json.gz")
+    assert (tmp_path / "a.json.gz").read_bytes() == (tmp_path / "b.json.gz").read_bytes()
+
+
+def test_conversation_sums_add_up_to_the_concatenation() -> None:
+    model = risk_model.load()
+    first, second = normalise("i have the pills here"), normalise("tonight")
+    a = model.linear(first)
+    b = model.linear(second)
+    joined = model.linear(f"{first} {second}")
+    pair = model.weights.get(risk_model.pair_feature("here", "tonight"), (0.0, 0.0, 0.0))
+    for head in range(3):
+        assert a[head] + b[head] + pair[head] == pytest.approx(joined[head])
+    assert a[3] + b[3] == joined[3]
+
+
+def test_the_word_memo_is_bounded(monkeypatch) -> None:
+    model = risk_model.load()
+    monkeypatch.setattr(risk_model, "MEMO_WORDS", 10)
+    model.scores(" ".join(f"word{number}" for number in range(25)))
+    assert len(model._memo) <= 10
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"not gzip", "cannot be read"),
+        (gzip.compress(b"[1, 2]"), "must hold a JSON object"),
+        (gzip.compress(b'{"format": 99}'), "format must be"),
+    ],
+)
+def test_a_broken_model_file_is_refused_with_its_name(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    path = tmp_path / "model.json.gz"
+    path.write_bytes(content)
+    with pytest.raises(risk_model.ModelFileError, match=problem) as raised:
+        risk_model.load(path)
+    assert "model.json.gz" in str(raised.value)
