@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from chatplatform import audit, logs, roles
 from chatplatform.actors import Actor, actor_group
@@ -30,6 +30,7 @@ from chatplatform.models import (
     RoomMembership,
     User,
 )
+from chatplatform.notices import notice
 from chatplatform.services import access as access_service
 from chatplatform.services import crisis
 from chatplatform.services import messages as message_service
@@ -642,7 +643,10 @@ def do_join(actor: Actor, escalation_id: int, now: datetime | None = None) -> Ro
                 room=room, user_id=actor.id, role=RoomMembership.Role.SUPERVISOR
             )
             message_service.do_post_notice(
-                room, _("%(name)s, a supervisor, has joined the chat.") % {"name": actor.handle}
+                room,
+                notice(
+                    gettext_noop("%(name)s, a supervisor, has joined the chat."), name=actor.handle
+                ),
             )
         _audit(actor, "escalation.joined", escalation)
         notify_changed(escalation, "joined")
@@ -681,11 +685,13 @@ def do_take_over(actor: Actor, escalation_id: int, now: datetime | None = None) 
             )
         message_service.do_post_notice(
             room,
-            _(
-                "%(name)s, a supervisor, is taking over this chat "
-                "and can see the conversation so far."
-            )
-            % {"name": actor.handle},
+            notice(
+                gettext_noop(
+                    "%(name)s, a supervisor, is taking over this chat "
+                    "and can see the conversation so far."
+                ),
+                name=actor.handle,
+            ),
         )
         for user_id in previous:
             publish_on_commit(actor_group(f"s{user_id}"), {"type": "room.revoked", "room": room.pk})
