@@ -20,7 +20,7 @@ def new_survey_key() -> str:
 
 
 class SurveyIdentity(models.Model):
-    """A research participant. Consent and the self-generated code live here."""
+    """A research participant on one device. Consent and the self-generated code live here."""
 
     class Consent(models.TextChoices):
         UNDECIDED = "undecided", _("Not asked yet")
@@ -39,12 +39,14 @@ class SurveyIdentity(models.Model):
     consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.UNDECIDED)
     # Days only: finer times are never needed and never published.
     consent_changed_on = models.DateField(default=timezone.localdate)
-    # Keyed hashes of the parts of the self-generated code (evaluation.selfcode).
-    code_1 = models.CharField(max_length=64, blank=True, db_index=True)
-    code_2 = models.CharField(max_length=64, blank=True, db_index=True)
-    code_3 = models.CharField(max_length=64, blank=True, db_index=True)
-    code_4 = models.CharField(max_length=64, blank=True, db_index=True)
-    code_5 = models.CharField(max_length=64, blank=True, db_index=True)
+    # The slow keyed hash of the whole self-generated code (evaluation.selfcode), or "".
+    code_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Set when the participant, on this device, confirmed that their earlier answers (on
+    # another device, the root identity) are theirs. Answers never move between
+    # identities: the analysis counts a root and the identities linked to it as one person.
+    linked_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="links"
+    )
     # The chat whose "before" survey was already offered (answered or skipped): never twice.
     pre_offered_chat = models.PositiveIntegerField(default=0)
     followup_dismissed = models.BooleanField(default=False)
@@ -54,6 +56,11 @@ class SurveyIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"survey identity {self.pk}"
+
+    @property
+    def root_id(self) -> int:
+        """The identity that stands for this person in the analysis."""
+        return self.linked_to_id or self.pk
 
 
 class InstrumentVersion(models.Model):

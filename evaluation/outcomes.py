@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.db.models.functions import Coalesce
 
 from evaluation import codebook, stats
 from evaluation.arrays import Groups, categories, columns, month_of, periods
@@ -153,7 +154,9 @@ def load() -> Responses:
     rows = columns(
         SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN),
         texts=("wave", "language", "answers"),
-        identity="identity_id",
+        # A person is the root identity: devices linked with the self-generated code count
+        # as one participant.
+        identity=Coalesce("identity__linked_to_id", "identity_id"),
         version="instrument_version_id",
         wave="wave",
         chat="chat_number",
@@ -416,9 +419,12 @@ def _change_cells(change: np.ndarray) -> dict[str, Any]:
 
 def _reach_table(responses: Responses, demographic: list[str]) -> Table:
     table = Table(codebook.SURVEY_REACH)
-    people = columns(
-        SurveyIdentity.objects.filter(consent=SurveyIdentity.Consent.GIVEN), identity="pk"
-    )["identity"].astype(np.int64)
+    people = np.unique(
+        columns(
+            SurveyIdentity.objects.filter(consent=SurveyIdentity.Consent.GIVEN),
+            identity=Coalesce("linked_to_id", "pk"),
+        )["identity"].astype(np.int64)
+    )
     languages = categories(
         np.array([responses.languages.get(i, NOT_ANSWERED) for i in people.tolist()], dtype=object)
     )

@@ -7,6 +7,7 @@ Reads metadata only; never touches message content.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -97,13 +98,18 @@ def _already_on_the_way(participant: Participant) -> bool:
 
 
 def _answered(identity: SurveyIdentity | None, wave: str, chat_number: int) -> set[str]:
+    """Instruments already answered at this wave: per-chat ones for this chat on this
+    device; the others by this person on any of their linked devices."""
     if identity is None:
         return set()
-    return set(
-        SurveyResponse.objects.filter(
-            identity=identity, wave=wave, chat_number__in=[chat_number, 0]
-        ).values_list("instrument_version__instrument", flat=True)
-    )
+    per_chat = {i.id for i in registry.instruments().values() if i.every_chat}
+    answered = set()
+    for instrument, owner, number in SurveyResponse.objects.filter(
+        identity_id__in=group_ids(identity), wave=wave
+    ).values_list("instrument_version__instrument", "identity_id", "chat_number"):
+        if instrument not in per_chat or (owner == identity.pk and number == chat_number):
+            answered.add(instrument)
+    return answered
 
 
 def _submitted(identity: SurveyIdentity | None, wave: str, chat_number: int) -> bool:
@@ -121,7 +127,7 @@ def _has_once_answers(identity: SurveyIdentity | None) -> bool:
     return (
         identity is not None
         and SurveyResponse.objects.filter(
-            identity=identity, instrument_version__instrument__in=once
+            identity_id__in=group_ids(identity), instrument_version__instrument__in=once
         ).exists()
     )
 
@@ -200,7 +206,7 @@ def offer_on_return(participant: Participant | None) -> Offer | None:
         return None
     due = timezone.localdate() - timedelta(days=settings.EVALUATION_FOLLOWUP_DAYS)
     baseline = SurveyResponse.objects.filter(
-        identity=identity, wave=Wave.PRE, answered_on__lte=due
+        identity_id__in=group_ids(identity), wave=Wave.PRE, answered_on__lte=due
     ).exists()
     if not baseline or in_urgent_help(participant):
         return None
@@ -243,48 +249,79 @@ def do_record_consent(participant: Participant, agree: bool) -> SurveyIdentity:
     return identity
 
 
-def do_set_code(participant: Participant, answers: Mapping[str, str]) -> bool:
-    """Store the self-generated code; link to an earlier identity when exactly one matches.
-
-    Returns True when the participant's earlier answers (from another device) were found.
-    Raises ServiceError when a part of the code is not of the expected form.
-    """
+def _code_hash(answers: Mapping[str, str]) -> str:
     try:
-        hashes = selfcode.part_hashes(answers, settings.PSEUDONYM_KEY)
+        return selfcode.code_hash(answers, settings.PSEUDONYM_KEY)
     except selfcode.CodeError as error:
         raise ServiceError(
             "invalid", _("Please check your answer to: %(part)s") % {"part": error.part}
         ) from None
+
+
+def do_set_code(participant: Participant, answers: Mapping[str, str]) -> SurveyIdentity:
+    """Store the self-generated code of this device's identity. Links nothing.
+
+    What the participant sees next is the same whether or not anyone else has this code,
+    so the page cannot confirm to someone who knows a person's details that the person
+    takes part. Raises ServiceError when a part of the code is not of the expected form.
+    """
+    hashed = _code_hash(answers)
     with transaction.atomic():
         identity, _created = SurveyIdentity.objects.select_for_update().get_or_create(
             participant=participant
         )
-        earlier = _matching_identity(hashes, exclude=identity.pk)
-        if earlier is not None and not identity.responses.exists():
-            # Move to the earlier identity: its answers and this person's new ones pair up.
-            identity.delete()
-            earlier.participant = participant
-            identity = earlier
-        for position, value in enumerate(hashes, start=1):
-            setattr(identity, f"code_{position}", value)
-        identity.save()
-    return earlier is not None and identity.pk == earlier.pk
+        identity.code_hash = hashed
+        identity.save(update_fields=["code_hash"])
+    return identity
 
 
-def _matching_identity(hashes: list[str], exclude: int) -> SurveyIdentity | None:
-    """The one consenting identity whose code differs from this one in at most one part."""
-    any_part = Q()
-    for position, value in enumerate(hashes, start=1):
-        any_part |= Q(**{f"code_{position}": value})
-    candidates = [
-        identity
-        for identity in SurveyIdentity.objects.filter(any_part, consent=Consent.GIVEN).exclude(
-            pk=exclude
+def may_link(identity: SurveyIdentity | None) -> bool:
+    """Whether this device's identity may be linked to earlier answers: it consented, has
+    a code, is not linked yet and has answered nothing itself (so no answers are at stake)."""
+    return (
+        identity is not None
+        and identity.consent == Consent.GIVEN
+        and bool(identity.code_hash)
+        and identity.linked_to_id is None
+        and not identity.links.exists()
+        and not identity.responses.exists()
+    )
+
+
+def do_confirm_link(participant: Participant) -> None:
+    """The participant confirmed they answered before on another device: link to that identity
+    when exactly one other person has the same code (an exact match; a near match is none).
+
+    Nothing moves: the earlier answers stay with the earlier identity, and this device's
+    identity points at it, so the analysis counts both as one person. Returns nothing and
+    behaves the same whether or not a match was found.
+    """
+    with transaction.atomic():
+        identity = (
+            SurveyIdentity.objects.select_for_update().filter(participant=participant).first()
         )
-        if selfcode.matches([getattr(identity, f"code_{p}") for p in range(1, 6)], hashes)
-    ]
-    # Two or more candidates: linking would be a guess, so none is made.
-    return candidates[0] if len(candidates) == 1 else None
+        if not may_link(identity):
+            raise ServiceError(
+                "not_now",
+                _("Answers can be connected only from a device where you have not answered yet."),
+            )
+        roots = {
+            other.root_id
+            for other in SurveyIdentity.objects.filter(
+                code_hash=identity.code_hash, consent=Consent.GIVEN
+            ).exclude(pk=identity.pk)
+        }
+        # Two or more people with this code: linking would be a guess, so none is made.
+        if len(roots) == 1:
+            identity.linked_to_id = roots.pop()
+            identity.save(update_fields=["linked_to"])
+    transaction.on_commit(forget_cached_reports)
+
+
+def group_ids(identity: SurveyIdentity) -> list[int]:
+    """The identities counted as this person: the root and every identity linked to it."""
+    root = identity.root_id
+    return [root, *SurveyIdentity.objects.filter(linked_to_id=root).values_list("pk", flat=True)]
 
 
 def do_submit(
@@ -332,29 +369,58 @@ def do_dismiss_followup(participant: Participant) -> None:
     SurveyIdentity.objects.filter(participant=participant).update(followup_dismissed=True)
 
 
-def do_withdraw(participant: Participant) -> None:
-    """Withdraw consent: every answer is deleted, so no later analysis includes them."""
+def _withdraw(identity: SurveyIdentity) -> None:
+    identity.responses.all().delete()
+    identity.consent = Consent.WITHDRAWN
+    identity.consent_changed_on = timezone.localdate()
+    identity.code_hash = ""
+    identity.linked_to = None
+    identity.save()
+
+
+def do_withdraw(participant: Participant, code: Mapping[str, str] | None = None) -> int:
+    """Withdraw consent: this identity's answers are deleted and left out of every analysis.
+
+    Answers given on other devices under the same person (a link made with the
+    self-generated code) are deleted too only when ``code`` is the full code again:
+    whoever holds this device cannot erase another device's answers without it. Identities
+    linked to this one keep their own answers and become people of their own. Returns
+    how many identities withdrew. Raises ServiceError when a code is given and is not
+    this person's.
+    """
     with transaction.atomic():
         identity = (
             SurveyIdentity.objects.select_for_update().filter(participant=participant).first()
         )
         if identity is None:
-            return
-        identity.responses.all().delete()
-        identity.consent = Consent.WITHDRAWN
-        identity.consent_changed_on = timezone.localdate()
-        for position in range(1, 6):
-            setattr(identity, f"code_{position}", "")
-        identity.save()
+            return 0
+        group = [identity]
+        if code:
+            hashed = _code_hash(code)
+            root = SurveyIdentity.objects.select_for_update().get(pk=identity.root_id)
+            if not root.code_hash or not hmac.compare_digest(root.code_hash, hashed):
+                raise ServiceError(
+                    "invalid",
+                    _("That code is not the one saved for your answers. Nothing was deleted."),
+                )
+            group = [
+                root,
+                *SurveyIdentity.objects.select_for_update().filter(linked_to=root),
+            ]
+        withdrawn = {member.pk for member in group}
+        SurveyIdentity.objects.filter(linked_to_id__in=withdrawn).exclude(pk__in=withdrawn).update(
+            linked_to=None
+        )
+        for member in group:
+            _withdraw(member)
         transaction.on_commit(forget_cached_reports)
+    return len(group)
 
 
 def do_unlink(participant: Participant) -> None:
     """The participant erased their data: their survey identity no longer points at them.
 
-    The code hashes go too, so the identity cannot be found again. Answers given with
+    The code hash goes too, so the identity cannot be found again. Answers given with
     consent stay in the analysis, now linked to no one.
     """
-    SurveyIdentity.objects.filter(participant=participant).update(
-        participant=None, **{f"code_{position}": "" for position in range(1, 6)}
-    )
+    SurveyIdentity.objects.filter(participant=participant).update(participant=None, code_hash="")

@@ -22,4 +22,5 @@ urlpatterns = [
     path("survey/follow-up/dismiss/", views.dismiss_followup, name="dismiss-followup"),
     path("survey/withdraw/", views.withdraw, name="withdraw"),
     path("survey/code/", views.code, name="code"),
+    path("survey/code/connect/", views.connect, name="connect"),
 ]

@@ -147,27 +147,55 @@ def survey_followup(request: HttpRequest, participant: Any) -> HttpResponse:
 @require_GET
 @participant_view
 def participation(request: HttpRequest, participant: Any) -> HttpResponse:
+    identity = surveys.identity_for(participant)
     return render(
         request,
         "evaluation/participation.html",
-        {"identity": surveys.identity_for(participant), "code_parts": selfcode.PARTS},
+        {
+            "identity": identity,
+            "code_parts": selfcode.PARTS,
+            "may_link": surveys.may_link(identity),
+            "linked": identity is not None
+            and (identity.linked_to_id is not None or identity.links.exists()),
+        },
     )
+
+
+def _code_answers(form: Any) -> dict[str, str] | None:
+    """The self-generated code typed into a form, or None when every part is blank."""
+    answers = {part.id: form.get(part.id, "") for part in selfcode.PARTS}
+    return answers if any(value.strip() for value in answers.values()) else None
 
 
 @require_POST
 @participant_view
 def withdraw(request: HttpRequest, participant: Any) -> HttpResponse:
-    surveys.do_withdraw(participant)
-    return render(request, "evaluation/notice.html", {"message_key": "withdrawn"})
+    withdrawn = surveys.do_withdraw(participant, _code_answers(request.POST))
+    return render(
+        request,
+        "evaluation/notice.html",
+        {"message_key": "withdrawn_everywhere" if withdrawn > 1 else "withdrawn"},
+    )
 
 
 @require_POST
 @participant_view
 def code(request: HttpRequest, participant: Any) -> HttpResponse:
-    found = surveys.do_set_code(participant, request.POST)
+    identity = surveys.do_set_code(participant, request.POST)
+    # The same page whether or not anyone else has this code.
     return render(
-        request, "evaluation/notice.html", {"message_key": "linked" if found else "code_saved"}
+        request,
+        "evaluation/notice.html",
+        {"message_key": "code_saved", "may_link": surveys.may_link(identity)},
     )
+
+
+@require_POST
+@participant_view
+def connect(request: HttpRequest, participant: Any) -> HttpResponse:
+    surveys.do_confirm_link(participant)
+    # The same page whether or not earlier answers were found.
+    return render(request, "evaluation/notice.html", {"message_key": "connect_done"})
 
 
 @require_POST

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation import codebook, selfcode
+from evaluation import codebook
 from evaluation.noise import BudgetError, laplace_counts, split_budget
 from evaluation.tables import Table, dp_queries, publish
 
@@ -74,55 +74,3 @@ def test_opendp_refuses_an_impossible_budget():
 
 def test_noisy_counts_are_never_negative():
     assert all(v >= 0 for v in laplace_counts([0] * 50, sensitivity=1, epsilon=0.1).values)
-
-
-def test_self_code_parts_are_normalised_before_hashing():
-    key = "k" * 40
-    plain = selfcode.part_hashes(
-        {
-            "caregiver_initial": "maria",
-            "birth_day": "7",
-            "birth_month": "03",
-            "older_siblings": "0",
-            "childhood_town_initial": "Ávila",
-        },
-        key,
-    )
-    spaced = selfcode.part_hashes(
-        {
-            "caregiver_initial": " María ",
-            "birth_day": "07",
-            "birth_month": "3",
-            "older_siblings": "0",
-            "childhood_town_initial": "a",
-        },
-        key,
-    )
-    assert plain == spaced
-    assert (
-        selfcode.part_hashes(
-            {
-                "caregiver_initial": "M",
-                "birth_day": "7",
-                "birth_month": "3",
-                "older_siblings": "0",
-                "childhood_town_initial": "A",
-            },
-            "another key " * 4,
-        )
-        != plain
-    )
-
-
-def test_self_code_matching_allows_exactly_one_differing_part():
-    stored = ["a", "b", "c", "d", "e"]
-    assert selfcode.matches(stored, ["a", "b", "c", "d", "e"])
-    assert selfcode.matches(stored, ["a", "x", "c", "d", "e"])
-    assert not selfcode.matches(stored, ["a", "x", "y", "d", "e"])
-    assert not selfcode.matches(["", "", "", "", ""], ["", "", "", "", ""])
-
-
-def test_a_bad_code_part_is_named():
-    with pytest.raises(selfcode.CodeError) as error:
-        selfcode.part_hashes({"caregiver_initial": "M", "birth_day": "40"}, "k" * 40)
-    assert error.value.part == "birth_day"

@@ -210,67 +210,15 @@ def test_withdrawing_deletes_the_answers_and_stops_offers(make_participant, brow
 def test_delete_my_data_unlinks_the_survey_identity_and_forgets_visit_days(make_participant):
     participant = make_participant()
     identity = consented(participant)
-    identity.code_1 = "x" * 64
+    identity.code_hash = "x" * 64
     identity.save()
     answer(identity, "stigma", "pre", 1, 4)
     ParticipantVisit.objects.create(participant=participant, day=timezone.localdate())
     participant_erased.send(sender=None, participant=participant)
     identity.refresh_from_db()
-    assert identity.participant is None and identity.code_1 == ""
+    assert identity.participant is None and identity.code_hash == ""
     assert SurveyResponse.objects.filter(identity=identity).count() == 1
     assert not ParticipantVisit.objects.exists()
-
-
-CODE = {
-    "caregiver_initial": "María",
-    "birth_day": "07",
-    "birth_month": "3",
-    "older_siblings": "1",
-    "childhood_town_initial": "Leeds",
-}
-
-
-def test_a_self_generated_code_links_a_new_device_allowing_one_different_part(
-    make_participant, browser
-):
-    first = make_participant()
-    earlier = consented(first)
-    answer(earlier, "stigma", "pre", 1, 4)
-    browser(first).post("/evaluation/survey/code/", CODE)
-    earlier.refresh_from_db()
-    assert earlier.code_1 and "M" not in earlier.code_1  # a keyed hash, not the letter
-    second = make_participant()
-    consented(second)
-    response = browser(second).post("/evaluation/survey/code/", {**CODE, "birth_day": "8"})
-    assert "connected" in response.content.decode()
-    earlier.refresh_from_db()
-    assert earlier.participant == second
-
-
-def test_a_code_differing_in_two_parts_does_not_link(make_participant, browser):
-    first = make_participant()
-    consented(first)
-    browser(first).post("/evaluation/survey/code/", CODE)
-    second = make_participant()
-    consented(second)
-    browser(second).post(
-        "/evaluation/survey/code/", {**CODE, "birth_day": "8", "older_siblings": "2"}
-    )
-    assert (
-        SurveyIdentity.objects.get(participant=second).pk
-        != SurveyIdentity.objects.get(participant=first).pk
-    )
-
-
-def test_an_ambiguous_code_links_to_no_one(make_participant):
-    for _ in range(2):
-        someone = make_participant()
-        # Both already answered on their own device, so neither merges into the other.
-        answer(consented(someone), "stigma", "pre", 1, 4)
-        surveys.do_set_code(someone, CODE)
-    newcomer = make_participant()
-    consented(newcomer)
-    assert surveys.do_set_code(newcomer, CODE) is False
 
 
 def test_visit_days_are_recorded_through_the_core_signal(db):
