@@ -23,6 +23,7 @@ const state = {
   loaded: false,
   resuming: false, // a catch-up resume is in flight
   open: root.dataset.open === "true",
+  ended: false, // the chat ended: the status line keeps saying so
   elements: new Map(), // message id -> <li>
   pending: new Map(), // client_id -> <li> not yet acknowledged
   outbox: loadOutbox(),
@@ -194,6 +195,11 @@ function setOpen(open) {
 
 function chatEnded() {
   setOpen(false);
+  state.ended = true;
+  // Nothing may cover the notice (the composer is sticky), and the status says so too.
+  form.hidden = true;
+  statusLine.textContent = t("This chat has ended.");
+  statusLine.dataset.state = "ended";
   notice.textContent = "";
   const text = document.createElement("span");
   text.textContent = t("This chat has ended.") + " ";
@@ -205,6 +211,7 @@ function chatEnded() {
     notice.append(link);
   }
   notice.hidden = false;
+  notice.scrollIntoView({ block: "nearest" });
 }
 
 let typingTimer = null;
@@ -319,6 +326,7 @@ function handleFrame(frame) {
 const socket = new LiveSocket(root.dataset.wsPath, {
   onFrame: handleFrame,
   onStatus: (status, seconds) => {
+    if (state.ended) return;
     statusLine.textContent = statusText(status, seconds);
     statusLine.dataset.state = status;
   },
