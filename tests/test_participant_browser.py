@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.accessibility import check_page
 from tests.servers import Node, free_port, manage, server_env
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
 
@@ -89,6 +90,7 @@ class TestQuickExit:
         page.goto(node.base_url + "/")
         page.get_by_role("link", name="Crisis help").click()
         expect(page).to_have_url(re.compile(r"/help/$"))
+        check_page(page, "help")
         page.get_by_role("link", name="Privacy").first.click()
         expect(page).to_have_url(re.compile(r"/privacy/$"))
         page.get_by_role("link", name="Leave quickly").click()
@@ -105,6 +107,7 @@ class TestQuickExit:
         page.get_by_role("button", name="Skip and talk now").click()
         expect(page).to_have_url(re.compile(r"/queue/$"))
         page.wait_for_load_state()  # the page's scripts listen for the keys
+        check_page(page, "queue")
         page.keyboard.press("Escape")
         page.keyboard.press("Escape")
         expect(page).to_have_url("about:blank")
@@ -127,6 +130,7 @@ class TestQuickExit:
         heading = page.get_by_role("heading", name="Leaving quickly, and your browser's history")
         expect(heading).to_be_visible()
         expect(page.get_by_text("private (incognito) window")).to_be_visible()
+        check_page(page, "privacy")
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -141,6 +145,7 @@ def test_the_main_action_and_the_crisis_lines_are_on_a_phones_first_screen(node,
     crisis = page.get_by_role("link", name=names[1]).bounding_box()
     for box in (action, crisis):
         assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
+    check_page(page, f"landing-{language}")
 
 
 def sign_in_mentor(browser, node):
@@ -192,6 +197,8 @@ def test_when_the_chat_ends_the_status_says_so_and_nothing_covers_the_notice(bro
         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
     )
     assert centre, "something covers the chat-ended notice"
+    check_page(page, "chat-ended-participant")
+    check_page(mentor, "chat-ended-mentor")
     mentor_context.close()
 
 
@@ -210,6 +217,7 @@ def test_a_group_room_welcomes_counts_and_can_be_left(node, phone):
     second.get_by_role("link", name="General support").click()
     expect(second.locator("#room-people")).to_contain_text(f"{first_count + 1} people")
     expect(second.get_by_text("How we keep this room safe")).to_be_visible()
+    check_page(second, "group-room")
 
     second.get_by_role("button", name="Leave room").click()
     expect(second).to_have_url(node.base_url + "/")

@@ -52,7 +52,9 @@ function showNotice(text) {
 
 function formatTime(iso) {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  // In the page's language, not the browser's: a Spanish page shows 18:05, not 06:05 PM.
+  const language = document.documentElement.lang || [];
+  return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });
 }
 
 function roleLabel(role) {
@@ -87,10 +89,13 @@ function buildMessage(frame) {
   if (frame.mine) li.classList.add("mine");
   const meta = document.createElement("p");
   meta.className = "meta";
-  const who = document.createElement("span");
-  who.className = "who";
-  who.textContent = frame.sender.handle;
-  meta.append(who);
+  // The platform's own notices carry no sender name (it would be English on any page).
+  if (frame.sender.role !== "system") {
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = frame.sender.handle;
+    meta.append(who);
+  }
   const label = roleLabel(frame.sender.role);
   if (label) {
     const badge = document.createElement("span");
