@@ -90,7 +90,7 @@ def set_up_two_steps(page, name: str) -> str:
     expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
     check_page(page, f"{name}-totp-setup")
     assert page.locator("input[name=password]").count() == 0, "the password was asked again"
-    secret = page.locator("#authenticator-secret").input_value()
+    secret = page.locator("#authenticator_secret").input_value()
     page.locator("#id_code").fill(totp_code(secret))
     page.locator("main button[type=submit].primary").click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
