@@ -18,8 +18,10 @@ HERE = Path(__file__).resolve().parent
 # (which writes and deletes a large SQLite database) alert p99 came out 582 ms,
 # against 105 ms run alone a minute later.
 BENCHMARKS: list[tuple[str, list[str]]] = [
-    ("load.py", []),
+    ("load.py", ["--variant", "nobatch:SEND_BATCH_MAX=1"]),
     ("alert_latency.py", []),
+    ("multinode.py", []),
+    ("connections.py", []),
     ("moderation_rules.py", []),
     ("risk_throughput.py", []),
     ("evaluation_report.py", []),

@@ -25,4 +25,10 @@ class ChatPlatformConfig(AppConfig):
         from chatplatform.services.sessions import on_user_logged_out
 
         user_logged_out.connect(on_user_logged_out, dispatch_uid="chat-close-sockets-on-logout")
+
+        from django.core.signals import request_finished
+
+        from chatplatform.db_connections import close_request_connections
+
+        request_finished.connect(close_request_connections, dispatch_uid="chat-close-request-db")
         authenticator_added.connect(record_totp_setup, dispatch_uid="chat-totp-setup-is-mfa")

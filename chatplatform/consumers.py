@@ -22,7 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from chatplatform import events, frames, logs, pseudonyms, throttle
+from chatplatform import events, frames, group_commit, logs, pseudonyms, throttle
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
 from chatplatform.extensions import ROOM_FRAMES
@@ -320,9 +320,7 @@ class RoomConsumer(FrameConsumer):
                 _("You're sending messages very quickly. Please wait a moment."),
                 retry_after=round(wait, 1),
             )
-        result = await database_sync_to_async(message_service.do_send_message)(
-            self.access, clean["client_id"], clean["body"]
-        )
+        result = await group_commit.send_message(self.access, clean["client_id"], clean["body"])
         await self.send_json(result.ack_frame())
 
     async def frame_resume(self, clean: dict[str, Any]) -> None:

@@ -37,8 +37,7 @@ def send_to_group(group: str, event: dict[str, Any]) -> None:
         )
 
 
-def _publish(group: str, event: dict[str, Any]) -> None:
-    held = _held.get()
+def _publish(group: str, event: dict[str, Any], held: list[Event] | None) -> None:
     if held is None:
         send_to_group(group, event)
     else:
@@ -46,7 +45,10 @@ def _publish(group: str, event: dict[str, Any]) -> None:
 
 
 def publish_on_commit(group: str, event: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: _publish(group, event), robust=True)
+    # The holder is taken now, not at commit: one transaction may store several
+    # senders' messages (group commit), and each sender's socket sends its own events.
+    held = _held.get()
+    transaction.on_commit(lambda: _publish(group, event, held), robust=True)
 
 
 class held_until_reply:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
+from typing import Any
 
 from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
+from channels_redis.utils import _wrap_close
 from redis.asyncio import BlockingConnectionPool
+
+logger = logging.getLogger(__name__)
 
 
 class SingleNodeChannelLayer(InMemoryChannelLayer):
@@ -32,16 +39,21 @@ class SingleNodeChannelLayer(InMemoryChannelLayer):
 
 
 class RedisLayer(RedisChannelLayer):
-    """channels_redis with a blocking connection pool.
+    """channels_redis' core layer (Redis lists per process) with a blocking connection pool.
+
+    Kept for comparison (REDIS_CHANNEL_LAYER=core); the pub/sub layer below is
+    the default. Under load this layer drops events without a word: every
+    socket of a process shares one Redis queue, emptied one event at a time
+    (four round trips each), and once ``capacity`` events wait in it a group
+    send skips that process (benchmarks/README.md).
 
     redis-py's default pool refuses the 101st concurrent connection; a thousand
     sockets joining their groups at once then failed with "Too many
     connections". A blocking pool makes the burst wait briefly for a free
-    connection instead.
-
-    redis-py 8 also reads with a 5 s socket timeout, the same length as the
-    layer's blocking pop, so an idle receive could time out just as Redis
-    answered and close a socket with 1011; reads here wait longer than the pop.
+    connection instead. redis-py 8 also reads with a 5 s socket timeout, the
+    same length as the layer's blocking pop, so an idle receive could time out
+    just as Redis answered and close a socket with 1011; reads here wait longer
+    than the pop.
     """
 
     POOL_SIZE = 200
@@ -57,3 +69,58 @@ class RedisLayer(RedisChannelLayer):
             socket_timeout=self.SOCKET_TIMEOUT_SECONDS,
             **host,
         )
+
+
+class DropOldestQueue(asyncio.Queue):
+    """A socket's queue of events: when full, the oldest event gives way to the newest.
+
+    A socket that stops reading must not grow the process without bound. What
+    it misses is recoverable: chat messages carry gap-free ids and the page
+    resumes from the last one it saw; pages and queue state are read from the
+    database (docs/deployment.md, "What a dropped event costs").
+    """
+
+    # Events dropped by every queue of the process, for tests and benchmarks.
+    dropped = 0
+
+    def put_nowait(self, item: Any) -> None:
+        if self.full():
+            self.get_nowait()
+            if not getattr(self, "has_dropped", False):
+                # Once per socket: a stalled socket in a busy room would flood the log.
+                self.has_dropped = True
+                logger.warning("channel layer dropped events for a socket that is not reading")
+            DropOldestQueue.dropped += 1
+        super().put_nowait(item)
+
+
+class _BoundedPubSubLoopLayer(RedisPubSubLoopLayer):
+    def __init__(self, *args: Any, capacity: int = 100, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.capacity = capacity
+
+    async def _subscribe_to_channel(self, channel: str) -> None:
+        self.channels[channel] = DropOldestQueue(self.capacity)
+        await self._get_shard(channel).subscribe(channel)
+
+
+class RedisPubSubLayer(RedisPubSubChannelLayer):
+    """channels_redis' pub/sub layer, with a bounded queue per socket.
+
+    Each node subscribes once per group that has a socket on it, and Redis
+    pushes every group send to the subscribed nodes: no per-event polling, no
+    per-process queue in Redis. Delivery is at most once, like every channel
+    layer's; the database is the record (acknowledged messages are committed
+    first) and clients catch up by id. Several Redis URLs shard channels and
+    groups across servers by a consistent hash.
+    """
+
+    def _get_layer(self) -> RedisPubSubLoopLayer:
+        loop = asyncio.get_running_loop()
+        try:
+            return self._layers[loop]
+        except KeyError:
+            layer = _BoundedPubSubLoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            self._layers[loop] = layer
+            _wrap_close(self, loop)
+            return layer

@@ -44,6 +44,10 @@ try:
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
     _database_url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
     REDIS_URL = env_str("REDIS_URL", "")
+    # The channel layer on Redis: "pubsub" (default) or channels_redis' "core" lists.
+    REDIS_CHANNEL_LAYER = env_choice("REDIS_CHANNEL_LAYER", "pubsub", ("pubsub", "core"))
+    # Several Redis servers for the channel layer (sharded by group): default REDIS_URL.
+    CHANNEL_LAYER_REDIS_URLS = env_list("CHANNEL_LAYER_REDIS_URLS", [])
     _encryption_keys = env_str("ENCRYPTION_KEYS", "")
     PSEUDONYM_KEY = env_str("PSEUDONYM_KEY", "")
     SERVE_STATIC = env_bool("SERVE_STATIC", True)
@@ -61,6 +65,11 @@ try:
     QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
     SESSION_COOKIE_AGE = env_int("PARTICIPANT_SESSION_DAYS", 30, minimum=1) * 86400
     BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
+    # Group commit: at most this many waiting messages are stored in one transaction (1: off).
+    SEND_BATCH_MAX = env_int("SEND_BATCH_MAX", 64, minimum=1, maximum=1000)
+    # PostgreSQL only: connections per process in Django's psycopg pool (0: none; the
+    # websocket thread keeps one connection, each HTTP request opens and closes its own).
+    DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0, minimum=0, maximum=200)
     # Privacy and access control (docs/privacy.md).
     STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=5)
     MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["supervisor", "evaluator", "admin"])
@@ -161,6 +170,17 @@ except ValueError as error:
     raise ImproperlyConfigured(
         f"DATABASE_URL is not a database URL this site supports: {error}"
     ) from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_SIZE:
+    # A pool bounds a node's connections. Django hands a connection back to it
+    # after each request and each websocket database call (the group-commit writer
+    # keeps its own); measured, that made bursts of websocket handshakes several
+    # times slower, so it is off by default (docs/deployment.md).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # IMMEDIATE transactions take the write lock up front, so two writers queue
@@ -237,14 +257,19 @@ TEMPLATES = [
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "chatplatform.layers.RedisLayer",
+            "BACKEND": (
+                "chatplatform.layers.RedisPubSubLayer"
+                if REDIS_CHANNEL_LAYER == "pubsub"
+                else "chatplatform.layers.RedisLayer"
+            ),
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": CHANNEL_LAYER_REDIS_URLS or [REDIS_URL],
                 # Frames in flight through Redis are encrypted, so a Redis dump
                 # never holds a message body in the clear.
                 "symmetric_encryption_keys": [
                     hashlib.sha256(("channel-layer:" + SECRET_KEY).encode()).hexdigest()
                 ],
+                # pubsub: events waiting per socket; core: per process, in Redis.
                 "capacity": 500,
                 "expiry": 30,
             },

@@ -22,3 +22,9 @@ def hold_everything(draft: pipeline.Draft) -> pipeline.Verdict:
 def explode_with_the_body(draft: pipeline.Draft) -> pipeline.Verdict:
     """A buggy check whose error message quotes the message: the logs must not."""
     raise RuntimeError(f"could not check {draft.body!r}")
+
+
+def block_forbidden_word(draft: pipeline.Draft) -> pipeline.Verdict:
+    if "forbidden" not in draft.body:
+        return pipeline.Verdict()
+    return pipeline.Verdict(action=pipeline.BLOCK, code="blocked", detail="Not that word.")

@@ -91,6 +91,8 @@ def start_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
         ({"MESSAGE_MAX_LENGTH": "lots"}, "MESSAGE_MAX_LENGTH"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"REPORT_AUTO_HIDE_THRESHOLD": "-1"}, "REPORT_AUTO_HIDE_THRESHOLD"),
+        ({"SEND_BATCH_MAX": "0"}, "SEND_BATCH_MAX"),
+        ({"REDIS_CHANNEL_LAYER": "fast"}, "REDIS_CHANNEL_LAYER"),
         (
             {"MODERATION_PHONE_REGIONS": "US,XX"},
             "MODERATION_PHONE_REGIONS: unknown region codes XX",

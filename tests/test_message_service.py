@@ -288,3 +288,22 @@ class TestPipeline:
             body="very private words",
         )
         assert "private" not in repr(draft)
+
+
+def test_a_rooms_first_message_creates_key_version_one_and_a_shredded_room_the_next(
+    make_participant, make_group_room, access_for
+):
+    from chatplatform.models import RoomKey
+    from chatplatform.services import keys
+
+    room = make_group_room()
+    access = access_for(make_participant(), room)
+    message_service.do_send_message(access, new_id(), "first")
+    assert list(RoomKey.objects.filter(room=room).values_list("version", flat=True)) == [1]
+    keys.do_shred_keys(RoomKey.objects.filter(room=room))
+    message_service.do_send_message(access, new_id(), "after the shredding")
+    versions = sorted(RoomKey.objects.filter(room=room).values_list("version", flat=True))
+    assert versions == [1, 2]
+    newest = Message.objects.get(room=room, seq=2)
+    assert newest.key_version == 2
+    assert message_service.decrypt_message(newest) == "after the shredding"

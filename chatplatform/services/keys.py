@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from chatplatform import crypto
+from chatplatform import crypto, fastsql
 from chatplatform.models import RoomKey
 
 
@@ -47,19 +47,31 @@ def _remember(room_id: int, version: int, data_key: bytes, created_at: datetime)
     transaction.on_commit(remember)
 
 
-def current_room_key(room_id: int, newest_live_version: int | None = None) -> tuple[int, bytes]:
+@dataclass(frozen=True)
+class KeyVersions:
+    """A room's key versions as read under its row lock: the newest live one (None:
+    no live key), and the newest of any key, live or shredded (0: none ever)."""
+
+    newest_live: int | None
+    newest: int
+
+
+def current_room_key(room_id: int, versions: KeyVersions | None = None) -> tuple[int, bytes]:
     """The room's data key for new messages as (version, key).
 
     A new version is started when the room has none or its newest one is older
     than one bucket. Call inside the transaction that holds the room's row
     lock, so that two senders never create two keys at once. A caller that has
-    just read the newest live version under that lock passes it, and a key this
-    process already unwrapped is used without another query.
+    just read the key versions under that lock passes them: a key this process
+    already unwrapped is then used without another query, and a room without a
+    live key gets its new one without a query either (a room's first message).
     """
-    if newest_live_version is not None:
-        cached = _RECENT_KEYS.get((room_id, newest_live_version))
+    if versions is not None and versions.newest_live is None:
+        return create_room_key(room_id, versions.newest + 1)
+    if versions is not None:
+        cached = _RECENT_KEYS.get((room_id, versions.newest_live))
         if cached is not None and cached[1] > timezone.now() - bucket_length():
-            return newest_live_version, cached[0]
+            return versions.newest_live, cached[0]
     newest = (
         RoomKey.objects.filter(room_id=room_id, shredded_at__isnull=True)
         .order_by("-version")
@@ -76,16 +88,17 @@ def current_room_key(room_id: int, newest_live_version: int | None = None) -> tu
     return create_room_key(room_id)
 
 
-def create_room_key(room_id: int) -> tuple[int, bytes]:
+def create_room_key(room_id: int, version: int | None = None) -> tuple[int, bytes]:
+    """Start the room's next key version (``version`` when the caller read it under the lock)."""
     keyring = settings.ENCRYPTION_KEYRING
-    with transaction.atomic():
-        last = RoomKey.objects.filter(room_id=room_id).order_by("-version").first()
-        version = (last.version + 1) if last else 1
+    with transaction.atomic(savepoint=False):
+        if version is None:
+            last = RoomKey.objects.filter(room_id=room_id).order_by("-version").first()
+            version = (last.version + 1) if last else 1
         data_key = crypto.new_data_key()
         kek_id, wrapped = crypto.wrap_data_key(keyring, room_id, version, data_key)
-        row = RoomKey.objects.create(
-            room_id=room_id, version=version, kek_id=kek_id, wrapped_key=wrapped
-        )
+        row = RoomKey(room_id=room_id, version=version, kek_id=kek_id, wrapped_key=wrapped)
+        fastsql.insert(row)
         _remember(room_id, version, data_key, row.created_at)
     return version, data_key
 
@@ -111,9 +124,9 @@ def _unwrap(key_row: RoomKey) -> bytes:
 
 
 def encrypt_body(
-    room_id: int, message_uid: str, body: str, newest_live_version: int | None = None
+    room_id: int, message_uid: str, body: str, versions: KeyVersions | None = None
 ) -> tuple[int, bytes]:
-    version, data_key = current_room_key(room_id, newest_live_version)
+    version, data_key = current_room_key(room_id, versions)
     blob = crypto.seal(
         data_key, body.encode("utf-8"), crypto.message_aad(room_id, message_uid, version)
     )

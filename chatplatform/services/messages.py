@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -98,6 +100,73 @@ def do_send_message(access: RoomAccess, client_id: str, body: str) -> SendResult
     the body length was checked at the edge. Re-sending a ``client_id`` returns
     the original result and stores nothing.
     """
+    context = contextvars.copy_context()
+    [outcome] = do_send_messages([SendRequest(access, client_id, body, context)])
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """One message waiting for the database. ``context`` is its sender's: log
+    redaction and the sender's held events (chatplatform.events) apply inside it."""
+
+    access: RoomAccess
+    client_id: str
+    body: str
+    context: contextvars.Context
+
+    def __repr__(self) -> str:
+        return f"SendRequest(room={self.access.room_id}, client_id={self.client_id!r})"
+
+
+def do_send_messages(requests: Sequence[SendRequest]) -> list[SendResult | ServiceError]:
+    """Store a batch of messages in one transaction (group commit).
+
+    Preconditions: as for do_send_message, for each request. Each message is
+    checked and stored in order inside its own savepoint, so one refusal, or one
+    re-sent ``client_id``, leaves the others alone; ids are taken in order under
+    each room's row lock. Returns one result or refusal per request once the
+    transaction has committed. Any other error fails the whole batch: nothing of
+    it is stored, and the caller must tell every sender.
+    """
+    outcomes: list[SendResult | ServiceError] = []
+    with transaction.atomic():
+        _lock_rooms({request.access.room_id for request in requests})
+        for request in requests:
+            try:
+                outcomes.append(
+                    request.context.run(_send, request.access, request.client_id, request.body)
+                )
+            except ServiceError as refusal:
+                outcomes.append(refusal)
+    return outcomes
+
+
+def _lock_rooms(room_ids: set[int]) -> None:
+    """Lock a batch's rooms in id order before taking any message id.
+
+    Each id is taken under its room's row lock. Two nodes' batches taking the
+    locks in the order their messages came would deadlock (one holds room 1 and
+    waits for room 2, the other the reverse); in id order they queue instead.
+    SQLite locks the whole database for a write transaction, so it needs none.
+    """
+    if len(room_ids) > 1 and connection.features.has_select_for_update:
+        list(
+            Room.objects.select_for_update()
+            .filter(pk__in=room_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def _send(access: RoomAccess, client_id: str, body: str) -> SendResult:
+    """Check and store one message in a savepoint of the batch's transaction.
+
+    Checks run before the savepoint, so what they record (an automatic block's
+    audit entry) stays when the message is refused.
+    """
     check_can_post(access)
     body = normalise_body(body)
     if not body:
@@ -134,7 +203,7 @@ def do_send_message(access: RoomAccess, client_id: str, body: str) -> SendResult
         status=Message.Status.HELD if held else Message.Status.DELIVERED,
     )
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=True):
             _store(message, outcome.body, deliver=not held)
             message_stored.send(
                 sender=Message,
@@ -159,17 +228,21 @@ def do_send_message(access: RoomAccess, client_id: str, body: str) -> SendResult
 
 
 # The send path's one statement: lock the room row, take the next message id, and read
-# the room's newest live data-key version. Table names come from the models.
+# the room's newest live data-key version and newest version of any key (0: none yet,
+# so the room's first message creates version 1 without another query). Table names
+# come from the models.
 _NEXT_SEQ_SQL = (
     f"UPDATE {Room._meta.db_table} SET last_seq = last_seq + 1 WHERE id = %s "  # noqa: S608
     f"RETURNING last_seq, closed_at, (SELECT MAX(version) FROM {RoomKey._meta.db_table} "
     f"WHERE room_id = {Room._meta.db_table}.id AND shredded_at IS NULL "
-    "AND wrapped_key IS NOT NULL)"
+    "AND wrapped_key IS NOT NULL), "
+    f"(SELECT COALESCE(MAX(version), 0) FROM {RoomKey._meta.db_table} "
+    f"WHERE room_id = {Room._meta.db_table}.id)"
 )
 
 
-def _take_next_seq(room_id: int, *, allow_closed: bool = False) -> tuple[int, int | None]:
-    """Lock the room row and take its next message id; also the newest live key version.
+def _take_next_seq(room_id: int, *, allow_closed: bool = False) -> tuple[int, keys.KeyVersions]:
+    """Lock the room row and take its next message id; also its key versions.
 
     The UPDATE holds the row lock until commit, so ids commit in the order they are
     taken and a resuming client never skips one. A closed room refuses new messages.
@@ -181,7 +254,7 @@ def _take_next_seq(room_id: int, *, allow_closed: bool = False) -> tuple[int, in
         raise ServiceError("not_found", _("This room does not exist."))
     if row[1] is not None and not allow_closed:
         raise ServiceError("room_closed", _("This chat has ended. You can start a new one."))
-    return row[0], row[2]
+    return row[0], keys.KeyVersions(newest_live=row[2], newest=row[3])
 
 
 def _check_open(room_id: int) -> None:
@@ -196,14 +269,14 @@ def _store(message: Message, body: str, *, deliver: bool, allow_closed: bool = F
     Call inside a transaction. ``allow_closed`` lets the core post its own notice
     ("the chat has ended") into a room it has just closed.
     """
-    key_version = None
+    versions = None
     if deliver:
-        message.seq, key_version = _take_next_seq(message.room_id, allow_closed=allow_closed)
+        message.seq, versions = _take_next_seq(message.room_id, allow_closed=allow_closed)
         message.delivered_at = timezone.now()
     elif not allow_closed:
         _check_open(message.room_id)
     message.key_version, message.body_ciphertext = keys.encrypt_body(
-        message.room_id, str(message.uid), body, key_version
+        message.room_id, str(message.uid), body, versions
     )
     message.body_length = len(body)
     fastsql.insert(message)
