@@ -200,8 +200,15 @@ async def open_client(
         headers["Cookie"] = f"sessionid={session}"
     for attempt in range(CONNECT_ATTEMPTS):
         try:
+            # No keepalive pings from the client: while it opens another server's
+            # thousand sockets its loop can stall past their timeout, and it would
+            # close its own idle sockets (Daphne still pings them).
             connection = await connect(
-                node.ws_url + path, additional_headers=headers, open_timeout=120, max_queue=None
+                node.ws_url + path,
+                additional_headers=headers,
+                open_timeout=120,
+                max_queue=None,
+                ping_interval=None,
             )
             break
         except InvalidMessage:
@@ -449,9 +456,11 @@ async def start_chat_variant(
     """
     directory.mkdir(parents=True, exist_ok=True)
     env = {**node_env(directory, args), **extra}
-    manage(env, "migrate", "--noinput")
-    rooms = seed_rooms(env, args.clients // 2)
-    node = start_node(env, directory, name)
+    # In threads: the other servers' sockets are open, and a blocked event loop
+    # would answer none of Daphne's pings (it closes a socket after 30 s).
+    await asyncio.to_thread(manage, env, "migrate", "--noinput")
+    rooms = await asyncio.to_thread(seed_rooms, env, args.clients // 2)
+    node = await asyncio.to_thread(start_node, env, directory, name)
     nodes.append(node)
     stats = Stats()
     clients = await open_chat_clients([node], rooms, stats)

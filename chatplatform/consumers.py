@@ -250,7 +250,8 @@ class RoomConsumer(FrameConsumer):
                 "max_length": settings.MESSAGE_MAX_LENGTH,
             }
         )
-        if self.actor.is_staff:
+        # Staff reading a room they are not in (an audited read, e.g. shadowing) are silent.
+        if self.actor.is_staff and self.access.is_member:
             await self._presence("joined")
 
     def _open_room(self) -> tuple[access_service.RoomAccess, frozenset[str], int]:
@@ -269,7 +270,7 @@ class RoomConsumer(FrameConsumer):
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "group"):
             return
-        if self.actor is not None and self.actor.is_staff:
+        if self.actor is not None and self.actor.is_staff and self.access.is_member:
             await self._presence("left")
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await self.channel_layer.group_discard(self.actor.group, self.channel_name)

@@ -78,6 +78,9 @@ class Room(models.Model):
     class Kind(models.TextChoices):
         GROUP = "group", _("Group room")
         DIRECT = "direct", _("1:1 chat")
+        # A trainee mentor with a scripted participant (the mentor programme): never a
+        # real chat, so every metric and export that counts 1:1 chats leaves it out.
+        PRACTICE = "practice", _("Practice chat")
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     slug = models.SlugField(max_length=60, unique=True, null=True, blank=True)

@@ -111,6 +111,29 @@ try:
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peer-support@localhost")
+    # The peer mentor programme (chatplatform.mentoring, docs/mentors.md).
+    MENTOR_CURRICULUM_DIR = env_str("MENTOR_CURRICULUM_DIR", "")
+    MENTOR_REQUIRED_MODULES = env_list("MENTOR_REQUIRED_MODULES", [])
+    MENTOR_SCENARIO_DIR = env_str("MENTOR_SCENARIO_DIR", "")
+    MENTOR_PROGRAMME_ROLES = env_list("MENTOR_PROGRAMME_ROLES", ["mentor"])
+    # Mentor wellbeing: a crisis chat (high or imminent escalation) weighs more in the
+    # caseload, is followed by a cool-down and a debrief, and shifts have limits.
+    MENTOR_CRISIS_CHAT_WEIGHT = env_int("MENTOR_CRISIS_CHAT_WEIGHT", 2, minimum=1, maximum=10)
+    MENTOR_CRISIS_COOLDOWN_MINUTES = env_int("MENTOR_CRISIS_COOLDOWN_MINUTES", 15, minimum=0)
+    MENTOR_SHIFT_MAX_MINUTES = env_int("MENTOR_SHIFT_MAX_MINUTES", 240, minimum=30)
+    MENTOR_SHIFT_MAX_CRISIS_CHATS = env_int("MENTOR_SHIFT_MAX_CRISIS_CHATS", 3, minimum=0)
+    MENTOR_DEBRIEF_DUE_HOURS = env_int("MENTOR_DEBRIEF_DUE_HOURS", 72, minimum=1)
+    MENTOR_SUPERVISION_WEEKS = env_int("MENTOR_SUPERVISION_WEEKS", 4, minimum=1)
+    # Fidelity: the checklist file (empty: the shipped one) and the share of rated chats
+    # drawn at random for a supervisor's review.
+    MENTOR_FIDELITY_FILE = env_str("MENTOR_FIDELITY_FILE", "")
+    MENTOR_CHECKIN_FILE = env_str("MENTOR_CHECKIN_FILE", "")
+    MENTOR_CHECKIN_DAYS = env_int("MENTOR_CHECKIN_DAYS", 14, minimum=1)
+    # A new mentor's first N 1:1 chats are listed for a supervisor to observe (0: off).
+    MENTOR_SHADOWED_CHATS = env_int("MENTOR_SHADOWED_CHATS", 0, minimum=0)
+    MENTOR_FIDELITY_SAMPLE_PERCENT = env_int(
+        "MENTOR_FIDELITY_SAMPLE_PERCENT", 10, minimum=0, maximum=100
+    )
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from None
 
@@ -161,6 +184,17 @@ if PSEUDONYM_KEY == SECRET_KEY:
 _unknown_roles = set(MFA_REQUIRED_ROLES) - {"mentor", "supervisor", "evaluator", "admin"}
 if _unknown_roles:
     _fail(f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(sorted(_unknown_roles))}")
+_unknown_roles = set(MENTOR_PROGRAMME_ROLES) - {"mentor", "supervisor", "admin"}
+if _unknown_roles:
+    _fail(f"MENTOR_PROGRAMME_ROLES names roles that take no chats: {sorted(_unknown_roles)}")
+if MENTOR_CHECKIN_FILE and not Path(MENTOR_CHECKIN_FILE).is_file():
+    _fail("MENTOR_CHECKIN_FILE must be a check-in file")
+if MENTOR_FIDELITY_FILE and not Path(MENTOR_FIDELITY_FILE).is_file():
+    _fail("MENTOR_FIDELITY_FILE must be a fidelity checklist file")
+if MENTOR_SCENARIO_DIR and not Path(MENTOR_SCENARIO_DIR).is_dir():
+    _fail("MENTOR_SCENARIO_DIR must be a directory of practice scenarios")
+if MENTOR_CURRICULUM_DIR and not Path(MENTOR_CURRICULUM_DIR).is_dir():
+    _fail("MENTOR_CURRICULUM_DIR must be a directory of training modules")
 if not {"supervisor", "evaluator", "admin"} <= set(MFA_REQUIRED_ROLES):
     _fail("MFA_REQUIRED_ROLES must include supervisor, evaluator and admin")
 
@@ -211,6 +245,7 @@ INSTALLED_APPS = [
     "moderation",
     "escalation",
     "evaluation",
+    "chatplatform.mentoring",
     "frontend",
     "allauth",
     "allauth.account",
@@ -389,7 +424,16 @@ MESSAGE_CHECKS: list[str] = [
     "escalation.checks.risk_check",
 ]
 # Checks run when someone opens a room; each may refuse entry (e.g. a ban).
-ROOM_ENTRY_CHECKS: list[str] = ["moderation.checks.not_banned"]
+ROOM_ENTRY_CHECKS: list[str] = [
+    "moderation.checks.not_banned",
+    "chatplatform.mentoring.gate.check_host_entry",
+]
+# Checks run before a staff member takes on a duty (chatplatform.duties): becoming
+# available, accepting a chat, hosting a group room, receiving a transfer.
+MENTOR_DUTY_CHECKS: list[str] = [
+    "chatplatform.mentoring.gate.check_training",
+    "chatplatform.mentoring.caseload.check_caseload",
+]
 # Functions f(now) -> set of room ids whose content must outlive retention (on hold).
 ROOM_HOLD_CHECKS: list[str] = ["escalation.services.rooms_on_hold"]
 

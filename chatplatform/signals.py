@@ -19,3 +19,7 @@ participant_erased = Signal()
 # kwargs: participant (Participant), day (date). Sent the first time a participant is seen
 # on a given day (at creation and when last_seen_on moves on); evaluation keeps visit days.
 participant_seen = Signal()
+# kwargs: user_id (int), status (str, or None for a console heartbeat), at (datetime).
+# Sent when a mentor sets their availability and on every console heartbeat; the mentor
+# programme keeps hours online from it.
+mentor_presence = Signal()

@@ -34,5 +34,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("evaluation/", include("evaluation.urls")),
     path("", include("escalation.urls")),
+    path("", include("chatplatform.mentoring.urls")),
     path("", include("frontend.urls")),
 ]

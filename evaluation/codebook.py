@@ -359,6 +359,134 @@ MENTOR_CASELOAD = TableSpec(
     privacy_unit="mentor",
 )
 
+# The mentor programme's implementation tables (built by evaluation.programme).
+
+
+def _mentors(name: str, description: str) -> Column:
+    return Column(name, COUNT, "integer", description, unit="mentors")
+
+
+PROGRAMME_FIDELITY = TableSpec(
+    "programme_fidelity",
+    "Fidelity to the programme's core elements (implementation). Per element of the fidelity "
+    "checklist: 1:1 chats in the release period their mentor rated, in how many the element "
+    "applied and was done, and for the chats drawn at random for a supervisor's review, "
+    "agreement between the mentor and the supervisor (Cohen's kappa over yes/no/did not apply).",
+    (
+        _dim("element", "Checklist element id (see the checklist file)."),
+        _dim("checklist_version", "Version of the checklist rated.", "integer"),
+        Column("chats_rated", COUNT, "integer", "Chats rated by their mentor.", unit="chats"),
+        Column(
+            "applied", COUNT, "integer", "Chats where the element applied (yes or no).", "chats"
+        ),
+        Column("done", COUNT, "integer", "Chats where the mentor ticked it done.", unit="chats"),
+        _ratio(
+            "done_share",
+            "Share of the chats where it applied in which it was done.",
+            "done",
+            "applied",
+            1,
+        ),
+        Column("reviewed", COUNT, "integer", "Chats also rated by a supervisor.", unit="chats"),
+        _measure("kappa", "Cohen's kappa, mentor vs supervisor.", "kappa", "reviewed"),
+    ),
+    privacy_unit="chat",
+)
+
+PROGRAMME_SUPERVISION = TableSpec(
+    "programme_supervision",
+    "Supervision and debriefs by month (implementation). Debriefs are owed after every chat "
+    "with a high or imminent escalation; on time means held before it was due.",
+    (
+        _dim("month", "Month."),
+        Column("sessions", COUNT, "integer", "Supervision sessions held.", unit="sessions"),
+        _mentors("mentors_supervised", "Mentors in at least one session."),
+        _measure("supervision_hours", "Hours of supervision held.", "hours", "sessions"),
+        Column("debriefs_opened", COUNT, "integer", "Debriefs opened.", unit="debriefs"),
+        Column("debriefs_on_time", COUNT, "integer", "Of those, held on time.", unit="debriefs"),
+        _ratio(
+            "on_time_share",
+            "Share of debriefs held on time.",
+            "debriefs_on_time",
+            "debriefs_opened",
+            1,
+        ),
+    ),
+    privacy_unit="mentor",
+)
+
+PROGRAMME_COST = TableSpec(
+    "programme_cost",
+    "Programme cost inputs by month: mentor hours by activity, and, when the organisation "
+    "entered hourly costs (Django admin, 'Cost rates'), the cost, cost per 1:1 chat and cost "
+    "per participant. Hours and costs are blanked with the count of active mentors.",
+    (
+        _dim("month", "Month."),
+        _mentors("mentors_active", "Mentors online or in a 1:1 chat in the month."),
+        _measure("hours_online", "Mentor hours online.", "hours", "mentors_active"),
+        _measure("hours_supervision", "Supervision hours.", "hours", "mentors_active"),
+        _measure(
+            "hours_training", "Training hours (modules completed).", "hours", "mentors_active"
+        ),
+        Column("chats", COUNT, "integer", "1:1 chats started.", unit="chats"),
+        _count("participants", "Participants in a 1:1 chat that started in the month."),
+        _dim("currency", "Currency of the costs."),
+        _measure("cost", "Hours times the hourly costs entered.", "currency", "mentors_active"),
+        _measure(
+            "cost_per_chat", "Cost divided by 1:1 chats.", "currency", "mentors_active", "chats"
+        ),
+        _measure(
+            "cost_per_participant",
+            "Cost divided by participants.",
+            "currency",
+            "mentors_active",
+            "participants",
+        ),
+    ),
+    privacy_unit="mentor",
+)
+
+MENTOR_RETENTION = TableSpec(
+    "mentor_retention",
+    "Mentor retention (RE-AIM maintenance): mentors active in each month (online or in a 1:1 "
+    "chat), by the month they started in the programme (cohort). 'all' is every cohort.",
+    (
+        _dim("cohort", "Month the mentors started, or 'all'."),
+        _dim("month", "Month."),
+        _mentors("cohort_size", "Mentors in the cohort who had started by the month."),
+        _mentors("active", "Of those, active in the month."),
+        _ratio(
+            "retained_share", "Share of the cohort active in the month.", "active", "cohort_size", 1
+        ),
+    ),
+    privacy_unit="mentor",
+)
+
+MENTOR_CHECKINS = TableSpec(
+    "mentor_checkins",
+    "Mentor wellbeing check-ins by month (written for the service, not validated): how many "
+    "were answered and how many suggested a conversation with a supervisor.",
+    (
+        _dim("month", "Month."),
+        Column("checkins", COUNT, "integer", "Check-ins answered.", unit="check-ins"),
+        Column(
+            "suggest_conversation",
+            COUNT,
+            "integer",
+            "Of those, check-ins that suggested a conversation.",
+            unit="check-ins",
+        ),
+        _ratio(
+            "suggest_share",
+            "Share suggesting a conversation.",
+            "suggest_conversation",
+            "checkins",
+            1,
+        ),
+    ),
+    privacy_unit="mentor",
+)
+
 TABLES: tuple[TableSpec, ...] = (
     SURVEY_CHANGE,
     SCORE_DISTRIBUTION,
@@ -371,6 +499,11 @@ TABLES: tuple[TableSpec, ...] = (
     RETURN_RATE,
     ESCALATIONS,
     MENTOR_CASELOAD,
+    PROGRAMME_FIDELITY,
+    PROGRAMME_SUPERVISION,
+    PROGRAMME_COST,
+    MENTOR_RETENTION,
+    MENTOR_CHECKINS,
 )
 
 CSV_DESCRIPTION = {

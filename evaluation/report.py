@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from chatplatform.models import User
 from escalation.models import Escalation
-from evaluation import codebook, metrics, outcomes
+from evaluation import codebook, metrics, outcomes, programme
 from evaluation.models import (
     ChatRecord,
     InstrumentVersion,
@@ -40,7 +40,11 @@ SPECS = {spec.name: spec for spec in codebook.TABLES}
 def build(today: date, *, k: int, epsilon: float | None) -> dict[str, Any]:
     """The report as published data. ``epsilon`` None means no differential privacy."""
     period = metrics.Period.ending(today)
-    tables = outcomes.build_tables() + metrics.build_tables(period)
+    tables = (
+        outcomes.build_tables()
+        + metrics.build_tables(period)
+        + programme.build_tables(period.start, period.today)
+    )
     per_query: float | None = None
     if epsilon is not None:
         queries = sum(dp_queries(table) for table in tables)

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
@@ -154,7 +154,14 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
         {
             "access": room_access,
             "actor": actor,
-            "ws_path": f"/ws/rooms/{room_id}/",
+            # Staff reading a room they are not in give a reason (?reason=shadowing); the
+            # socket carries it on to the audit entry of the read.
+            "ws_path": f"/ws/rooms/{room_id}/"
+            + (
+                "?" + urlencode({"reason": request.GET["reason"][:200]})
+                if actor.is_staff and request.GET.get("reason")
+                else ""
+            ),
             "ended_url": reverse("chat-ended", args=[room_id]),
             "max_length": settings.MESSAGE_MAX_LENGTH,
             # You count as in a group room from the moment you open it.

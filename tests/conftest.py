@@ -109,11 +109,46 @@ def make_participant(db: None) -> Callable[..., Participant]:
     return make
 
 
+def train(user: User) -> None:
+    """Every required module completed now, as rows (no audit entry: tests count those)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chatplatform.mentoring import certification, registry
+    from chatplatform.mentoring.models import Completion
+
+    if not certification.is_programme_mentor(user):
+        return
+    now = timezone.now()
+    Completion.objects.bulk_create(
+        Completion(
+            user=user,
+            module_version=registry.record_version(module),
+            via=Completion.Via.GRANTED,
+            completed_at=now,
+            expires_at=now + timedelta(days=module.expiry_days),
+        )
+        for module in registry.required_modules()
+    )
+
+
 @pytest.fixture
 def make_staff(db: None) -> Callable[..., User]:
-    def make(role: str = roles.MENTOR, email: str | None = None, name: str | None = None) -> User:
+    """Staff with a role. Mentors come trained (every required module current) unless
+    ``trained=False``: most tests are about chatting, not about the training gate."""
+
+    def make(
+        role: str = roles.MENTOR,
+        email: str | None = None,
+        name: str | None = None,
+        trained: bool = True,
+    ) -> User:
         email = email or f"{role}{next(_serial)}@example.org"
-        return do_add_staff(email, role, STAFF_PASSWORD, name or role.title()).user
+        user = do_add_staff(email, role, STAFF_PASSWORD, name or role.title()).user
+        if trained:
+            train(user)
+        return user
 
     return make
 

@@ -211,7 +211,12 @@ class TestQueueSockets:
         assert first["me"]["status"] == "away"
         await console.send({"type": "availability.set", "status": "available", "max_chats": 2})
         snapshot = await console.receive_type("staff.snapshot")
-        assert snapshot["me"] == {"status": "available", "max_chats": 2, "active_chats": 0}
+        assert snapshot["me"] == {
+            "status": "available",
+            "max_chats": 2,
+            "active_chats": 0,
+            "refusal": None,
+        }
 
     async def test_bad_availability_gets_an_error(self, ws_connect, session_for, make_staff):
         mentor = await sync_to_async(make_staff)(roles.MENTOR)

@@ -72,7 +72,8 @@ def check_room_access(actor: Actor, room_id: int) -> RoomAccess:
             raise ServiceError("forbidden", _("You are not assigned to this room."))
         can_moderate = is_member or supervising
     else:
-        if room.kind == Room.Kind.DIRECT and not is_member:
+        # A 1:1 chat is its members' only; a practice chat is never a participant's.
+        if room.kind != Room.Kind.GROUP and not is_member:
             raise ServiceError("forbidden", _("This chat belongs to someone else."))
         if room.kind == Room.Kind.GROUP and not (room.is_listed and room.is_open) and not is_member:
             raise ServiceError("forbidden", _("This room is not open."))

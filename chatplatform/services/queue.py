@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from chatplatform import pipeline, roles
+from chatplatform import duties, pipeline, roles
 from chatplatform.actors import Actor, actor_group, participant_actor
 from chatplatform.errors import ServiceError
 from chatplatform.events import publish_on_commit
@@ -28,7 +28,7 @@ from chatplatform.models import (
 from chatplatform.notices import notice
 from chatplatform.services.access import RoomAccess
 from chatplatform.services.messages import do_post_notice, room_group
-from chatplatform.signals import chat_ended, chat_matched
+from chatplatform.signals import chat_ended, chat_matched, mentor_presence
 
 QUEUE_GROUP = "queue.waiting"
 STAFF_GROUP = "staff.console"
@@ -239,6 +239,8 @@ def check_mentor(actor: Actor) -> User:
 
 def do_set_availability(actor: Actor, status: str, max_chats: int | None = None) -> MentorProfile:
     user = check_mentor(actor)
+    if status == MentorProfile.Status.AVAILABLE:
+        duties.check_duty(user, duties.AVAILABLE)
     profile = _profile(user)
     profile.status = status
     if max_chats is not None:
@@ -246,17 +248,23 @@ def do_set_availability(actor: Actor, status: str, max_chats: int | None = None)
     profile.last_seen_at = timezone.now()
     with transaction.atomic():
         profile.save(update_fields=["status", "max_chats", "last_seen_at"])
+        mentor_presence.send(
+            sender=MentorProfile, user_id=user.pk, status=status, at=profile.last_seen_at
+        )
         notify_queue_changed()
     return profile
 
 
 def do_mentor_heartbeat(actor: Actor) -> None:
-    MentorProfile.objects.filter(user_id=actor.id).update(last_seen_at=timezone.now())
+    now = timezone.now()
+    MentorProfile.objects.filter(user_id=actor.id).update(last_seen_at=now)
+    mentor_presence.send(sender=MentorProfile, user_id=actor.id, status=None, at=now)
 
 
 def do_accept_ticket(actor: Actor, ticket_id: int) -> Room:
     """A mentor takes the waiting participant: a private room opens for the two of them."""
     user = check_mentor(actor)
+    duties.check_duty(user, duties.ACCEPT)
     profile = _profile(user)
     with transaction.atomic():
         ticket = (
@@ -339,6 +347,7 @@ def do_transfer_chat(access: RoomAccess, to_user_id: int) -> User:
         raise ServiceError("invalid", _("That person can't take chats."))
     if target.pk == access.actor.id:
         raise ServiceError("invalid", _("You already have this chat."))
+    duties.check_duty(target, duties.RECEIVE_TRANSFER)
     load = next((m for m in mentor_loads() if m["id"] == target.pk), None)
     if load is None:
         raise ServiceError(
@@ -414,12 +423,20 @@ def staff_snapshot(actor: Actor) -> dict[str, Any]:
         for m in memberships
         if m.room.kind == Room.Kind.GROUP
     ]
+    # Why a new chat would be refused right now (training, a cool-down…), so the
+    # console can say so before the mentor tries.
+    refusal = duties.refusal(user, duties.ACCEPT, now)
     return {
         "type": "staff.snapshot",
         "me": {
             "status": profile.status,
             "max_chats": profile.max_chats,
             "active_chats": len(direct_rooms),
+            "refusal": (
+                {"code": refusal.code, "detail": refusal.detail, **refusal.extra}
+                if refusal is not None
+                else None
+            ),
         },
         "queue": queue,
         "chats": chats,

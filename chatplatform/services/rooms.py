@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chatplatform import duties
 from chatplatform.errors import ServiceError
 from chatplatform.models import Room, RoomMembership, User
 from chatplatform.services.access import RoomAccess
@@ -29,7 +30,8 @@ def do_create_group_room(slug: str, title: str, description: str = "") -> Room:
 
 
 def do_assign_host(room: Room, user: User) -> None:
-    """Make a mentor a host of a group room (idempotent)."""
+    """Make a mentor a host of a group room (idempotent). Refused when they may not host."""
+    duties.check_duty(user, duties.HOST)
     if not RoomMembership.objects.filter(room=room, user=user, left_at__isnull=True).exists():
         RoomMembership.objects.create(room=room, user=user, role=RoomMembership.Role.MENTOR)
 

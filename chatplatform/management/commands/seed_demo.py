@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from chatplatform import roles
@@ -40,6 +42,9 @@ class Command(BaseCommand):
                 do_add_staff(email, role, DEMO_PASSWORD, name)
         for email in ("mentor@example.org", "mentor2@example.org"):
             mentor = User.objects.get(email=email)
+            # The demo mentors are trained; a mentor made with add_staff starts untrained.
+            if apps.is_installed("chatplatform.mentoring"):
+                call_command("certify_mentor", email, "--quiet")
             for room in rooms:
                 do_assign_host(room, mentor)
         if not options["quiet_logins"]:

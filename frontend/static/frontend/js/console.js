@@ -10,6 +10,10 @@ const chatList = document.getElementById("chat-list");
 const roomList = document.getElementById("room-list");
 const summary = document.getElementById("me-summary");
 const notice = document.getElementById("notice");
+const readiness = document.getElementById("readiness");
+const readinessDetail = document.getElementById("readiness-detail");
+const readinessMissing = document.getElementById("readiness-missing");
+const readinessLink = document.getElementById("readiness-link");
 const baseTitle = document.title;
 let formDirty = false;
 
@@ -26,7 +30,23 @@ function linkItem(href, text) {
   return li;
 }
 
+// Why a new chat would be refused (training not complete, a cool-down, a shift limit).
+function renderReadiness(refusal) {
+  readiness.hidden = !refusal;
+  if (!refusal) return;
+  readinessDetail.textContent = refusal.detail;
+  readinessMissing.replaceChildren(
+    ...(refusal.missing || []).map((item) => {
+      const li = document.createElement("li");
+      li.textContent = item.title;
+      return li;
+    }),
+  );
+  readinessLink.hidden = refusal.code !== "training_required";
+}
+
 function render(snapshot) {
+  renderReadiness(snapshot.me.refusal);
   if (!formDirty) {
     for (const radio of form.elements.status) radio.checked = radio.value === snapshot.me.status;
     form.elements.max_chats.value = snapshot.me.max_chats;

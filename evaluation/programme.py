@@ -1,0 +1,215 @@
+"""The mentor programme's implementation tables: fidelity, supervision, cost and mentor
+retention. Read from chatplatform.mentoring.queries (metadata only); published through
+evaluation.tables like every other table, so the k rules apply to every count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from chatplatform.mentoring import queries
+from chatplatform.mentoring.fidelity_rules import NA, YES, kappa
+from evaluation import codebook
+from evaluation.arrays import month_of
+from evaluation.tables import Table
+
+HOUR = 3600.0
+
+
+def build_tables(since: date, today: date) -> list[Table]:
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    months = _months(since, today)
+    return [
+        _fidelity(start),
+        _supervision(since, start, months),
+        _cost(since, start, months),
+        _retention(start, months),
+        _checkins(since, months),
+    ]
+
+
+def _months(since: date, today: date) -> list[str]:
+    names, day = [], since.replace(day=1)
+    while day <= today:
+        names.append(month_of(day))
+        day = (day + timedelta(days=32)).replace(day=1)
+    return names
+
+
+def _month(moment: datetime) -> str:
+    return month_of(timezone.localtime(moment).date())
+
+
+def _fidelity(start: datetime) -> Table:
+    table = Table(codebook.PROGRAMME_FIDELITY)
+    own: dict[tuple[int, int], tuple[int, dict[str, str]]] = {}
+    reviewed: dict[tuple[int, int], dict[str, str]] = {}
+    for room_id, mentor_id, role, version, answers in queries.fidelity_ratings(start):
+        if role == "self":
+            own[(room_id, mentor_id)] = (version, answers)
+        else:
+            reviewed[(room_id, mentor_id)] = answers
+    by_element: dict[tuple[str, int], list[tuple[str, str | None]]] = defaultdict(list)
+    for chat, (version, answers) in own.items():
+        for element, answer in answers.items():
+            by_element[(element, version)].append((answer, reviewed.get(chat, {}).get(element)))
+    for (element, version), answers in sorted(by_element.items()):
+        pairs = [(a, b) for a, b in answers if b is not None]
+        table.add(
+            element=element,
+            checklist_version=version,
+            chats_rated=len(answers),
+            applied=sum(1 for a, _ in answers if a != NA),
+            done=sum(1 for a, _ in answers if a == YES),
+            reviewed=len(pairs),
+            kappa=kappa(pairs),
+        )
+    return table
+
+
+def _supervision(since: date, start: datetime, months: list[str]) -> Table:
+    table = Table(codebook.PROGRAMME_SUPERVISION)
+    sessions: dict[str, list[tuple[int, list[int]]]] = defaultdict(list)
+    for held_on, minutes, mentors in queries.supervision_sessions(since):
+        sessions[month_of(held_on)].append((minutes, mentors))
+    opened: dict[str, int] = defaultdict(int)
+    on_time: dict[str, int] = defaultdict(int)
+    for created, due, held in queries.debriefs(start):
+        opened[_month(created)] += 1
+        if held is not None and held <= due:
+            on_time[_month(created)] += 1
+    for month in months:
+        held = sessions.get(month, [])
+        table.add(
+            month=month,
+            sessions=len(held),
+            mentors_supervised=len({m for _, mentors in held for m in mentors}),
+            supervision_hours=round(sum(minutes for minutes, _ in held) / 60, 1),
+            debriefs_opened=opened[month],
+            debriefs_on_time=on_time[month],
+        )
+    return table
+
+
+def _month_bounds(month: str) -> tuple[datetime, datetime]:
+    first = date.fromisoformat(f"{month}-01")
+    after = (first + timedelta(days=32)).replace(day=1)
+    return (
+        timezone.make_aware(datetime.combine(first, time.min)),
+        timezone.make_aware(datetime.combine(after, time.min)),
+    )
+
+
+def _online(start: datetime, months: list[str]) -> tuple[dict[str, float], dict[str, set[int]]]:
+    """Hours online and the mentors online, per month (shifts split at month ends)."""
+    hours: dict[str, float] = defaultdict(float)
+    active: dict[str, set[int]] = defaultdict(set)
+    spans = queries.online_spans(start)
+    for month in months:
+        low, high = _month_bounds(month)
+        for mentor_id, begin, end in spans:
+            overlap = (min(end, high) - max(begin, low)).total_seconds()
+            if overlap > 0:
+                hours[month] += overlap / HOUR
+                active[month].add(mentor_id)
+    return hours, active
+
+
+def _active_mentors(start: datetime, months: list[str]) -> dict[str, set[int]]:
+    _, active = _online(start, months)
+    for _room, started, mentor_id in queries.mentored_chats(start):
+        active[_month(started)].add(mentor_id)
+    return active
+
+
+def _cost(since: date, start: datetime, months: list[str]) -> Table:
+    table = Table(codebook.PROGRAMME_COST)
+    online, _ = _online(start, months)
+    active = _active_mentors(start, months)
+    supervision: dict[str, float] = defaultdict(float)
+    for held_on, minutes, mentors in queries.supervision_sessions(since):
+        # Every mentor in a group session spends its length in supervision.
+        supervision[month_of(held_on)] += minutes * max(1, len(mentors)) / 60
+    training: dict[str, float] = defaultdict(float)
+    for completed, minutes in queries.training_minutes(start):
+        training[_month(completed)] += minutes / 60
+    chats: dict[str, set[int]] = defaultdict(set)
+    for room_id, started, _mentor in queries.mentored_chats(start):
+        chats[_month(started)].add(room_id)
+    participants: dict[str, set[int]] = defaultdict(set)
+    for participant_id, started in queries.chat_participants(start):
+        participants[_month(started)].add(participant_id)
+    rates = queries.cost_rates()
+    currencies = {currency for _, currency in rates.values()}
+    for month in months:
+        hours = {
+            "online": online[month],
+            "supervision": supervision[month],
+            "training": training[month],
+        }
+        cost = None
+        if rates and len(currencies) == 1:
+            cost = sum(float(rates[a][0]) * h for a, h in hours.items() if a in rates)
+        n_chats, n_people = len(chats[month]), len(participants[month])
+        table.add(
+            month=month,
+            mentors_active=len(active[month]),
+            hours_online=round(hours["online"], 1),
+            hours_supervision=round(hours["supervision"], 1),
+            hours_training=round(hours["training"], 1),
+            chats=n_chats,
+            participants=n_people,
+            currency=next(iter(currencies)) if cost is not None else None,
+            cost=round(cost, 2) if cost is not None else None,
+            cost_per_chat=round(cost / n_chats, 2) if cost is not None and n_chats else None,
+            cost_per_participant=(
+                round(cost / n_people, 2) if cost is not None and n_people else None
+            ),
+        )
+    return table
+
+
+def _retention(start: datetime, months: list[str]) -> Table:
+    table = Table(codebook.MENTOR_RETENTION)
+    cohorts = queries.mentor_cohorts()
+    active = _active_mentors(start, months)
+    names = sorted({month_of(day) for day in cohorts.values()})
+    for month in months:
+        started = {m for m, day in cohorts.items() if month_of(day) <= month}
+        total = table.add(
+            cohort="all",
+            month=month,
+            cohort_size=len(started),
+            active=len(started & active[month]),
+        )
+        members = []
+        for cohort in names:
+            if cohort > month:
+                continue
+            people = {m for m, day in cohorts.items() if month_of(day) == cohort}
+            members.append(
+                table.add(
+                    cohort=cohort,
+                    month=month,
+                    cohort_size=len(people),
+                    active=len(people & active[month]),
+                )
+            )
+        for column in ("cohort_size", "active"):
+            table.add_line((total, column), [(row, column) for row in members])
+    return table
+
+
+def _checkins(since: date, months: list[str]) -> Table:
+    table = Table(codebook.MENTOR_CHECKINS)
+    answered: dict[str, int] = defaultdict(int)
+    suggested: dict[str, int] = defaultdict(int)
+    for day, suggests in queries.checkins(since):
+        answered[month_of(day)] += 1
+        suggested[month_of(day)] += int(suggests)
+    for month in months:
+        table.add(month=month, checkins=answered[month], suggest_conversation=suggested[month])
+    return table
