@@ -23,6 +23,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("multinode.py", []),
     ("connections.py", []),
     ("moderation_rules.py", []),
+    ("phone_masking.py", []),
     ("risk_throughput.py", []),
     ("evaluation_report.py", []),
 ]

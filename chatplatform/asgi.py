@@ -20,13 +20,13 @@ silence_daphne_access_log()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.apps import apps  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.utils.module_loading import module_has_submodule  # noqa: E402
 
 from chatplatform.languages import WebsocketLocaleMiddleware  # noqa: E402
+from chatplatform.middleware import WebsocketOriginValidator  # noqa: E402
 
 
 def collect_websocket_routes() -> list:
@@ -44,7 +44,7 @@ application = ProtocolTypeRouter(
         "http": ASGIStaticFilesHandler(django_http_app)
         if settings.SERVE_STATIC
         else django_http_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": WebsocketOriginValidator(
             AuthMiddlewareStack(WebsocketLocaleMiddleware(URLRouter(collect_websocket_routes())))
         ),
     }

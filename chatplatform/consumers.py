@@ -21,6 +21,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chatplatform import events, frames, group_commit, logs, pseudonyms, throttle
 from chatplatform.actors import Actor
@@ -41,6 +42,24 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 CLOSE_SERVER_ERROR = 1011
+# A refusal's reason word and the sentence shown when the consumer has no better one.
+REFUSALS = {
+    CLOSE_UNAUTHENTICATED: (
+        "unauthenticated",
+        gettext_lazy("You are not signed in, or your session has ended."),
+    ),
+    CLOSE_FORBIDDEN: ("forbidden", gettext_lazy("You can't use this page's live connection.")),
+    CLOSE_NOT_FOUND: ("not_found", gettext_lazy("This room does not exist.")),
+    CLOSE_TOO_MANY_CONNECTIONS: (
+        "too_many_connections",
+        gettext_lazy("Too many tabs are open. Close one, and this one reconnects by itself."),
+    ),
+}
+# Sentences for reasons the server gives when it closes sockets by itself.
+REASON_DETAILS = {
+    "banned": gettext_lazy("You can't use this service at the moment."),
+    "signed_out": gettext_lazy("You signed out. Sign in again to continue."),
+}
 TYPING_INTERVAL_SECONDS = 2.0
 SNAPSHOT_DEBOUNCE_SECONDS = 0.25
 STAFF_SESSION_TOUCH_SECONDS = 60.0
@@ -59,19 +78,36 @@ async def _cache_call(function: Callable[..., Any], *args: Any) -> Any:
     return await sync_to_async(function, thread_sensitive=False)(*args)
 
 
+def _rate_limited(wait: float) -> ServiceError:
+    return ServiceError(
+        "rate_limited", _("Too many frames. Slow down a little."), retry_after=round(wait, 1)
+    )
+
+
 class FrameConsumer(AsyncWebsocketConsumer):
     """Shared plumbing: JSON decoding, spec validation, error frames, a frame rate limit."""
 
     specs: frames.FrameSpecs = {}
     actor: Actor | None = None
-    connection_counted = False
+    slot: str | None = None
+    slot_keeper: asyncio.Task | None = None
+    accepted = False
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # However the consumer ends (closed, refused, failed, cancelled by the server
+        # after a slow shutdown), its connection slot is released.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._release_slot()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the event's handler with the event's strings marked private for the logs.
 
         An unexpected error is logged here, inside that context, so its text is
         redacted; the socket is then closed rather than the error escaping to
-        Daphne, which would log it without the context.
+        Daphne, which would log it without the context. Frames never get this
+        far: ``receive`` answers their errors with an error frame.
         """
         # Channels hops to the database thread before every handler to close stale
         # connections. Our handlers reach the database only through
@@ -110,16 +146,73 @@ class FrameConsumer(AsyncWebsocketConsumer):
         if self.actor is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if not await _cache_call(throttle.acquire_connection, self.actor.key):
+        self.slot = await _cache_call(
+            throttle.acquire_connection, self.actor.key, self.connection_id
+        )
+        if self.slot is None:
             await self.close(code=CLOSE_TOO_MANY_CONNECTIONS)
             return
-        self.connection_counted = True
+        self.slot_keeper = asyncio.create_task(self._keep_slot(self.slot))
         await self.on_connect()
 
+    async def _keep_slot(self, slot: str) -> None:
+        """Refresh the slot while the socket is open; it lapses soon after it stops."""
+        while True:
+            await asyncio.sleep(throttle.CONNECTION_SLOT_REFRESH_SECONDS)
+            try:
+                await _cache_call(throttle.refresh_connection, slot, self.connection_id)
+            except Exception:
+                # The cache is unreachable (a Redis restart): try again next time.
+                logger.warning(
+                    "connection slot refresh failed", extra={"event": "ws.slot"}, exc_info=True
+                )
+
+    async def _release_slot(self) -> None:
+        if self.slot_keeper is not None:
+            self.slot_keeper.cancel()
+            self.slot_keeper = None
+        slot, self.slot = self.slot, None
+        if slot is None:
+            return
+        try:
+            await _cache_call(throttle.release_connection, slot, self.connection_id)
+        except Exception:
+            # The slot lapses by itself within CONNECTION_SLOT_SECONDS.
+            logger.warning(
+                "connection slot release failed", extra={"event": "ws.slot"}, exc_info=True
+            )
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        self.accepted = True
+        await super().accept(subprotocol, headers)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if isinstance(code, int) and code in REFUSALS and not self.accepted:
+            await self.refuse(code)
+            return
+        await super().close(code=code, reason=reason)
+        # The socket is done for: a reconnect must find its slot free at once.
+        await self._release_slot()
+
+    async def refuse(self, code: int, reason: str = "", detail: str = "") -> None:
+        """Close with a documented code, after accepting so that browsers see the code.
+
+        A refused HTTP upgrade reaches a page only as a failed connection; a close
+        after the handshake gives it ``CloseEvent.code``. The ``closed`` frame
+        before it names the reason and says it in the user's language (Daphne
+        does not pass a close reason on).
+        """
+        word, sentence = REFUSALS[code]
+        detail = detail or str(REASON_DETAILS.get(reason, sentence))
+        if not self.accepted:
+            await self.accept()
+        await self.send_json(
+            {"type": "closed", "code": code, "reason": reason or word, "detail": detail}
+        )
+        await self.close(code=code)
+
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        if self.connection_counted and self.actor is not None:
-            self.connection_counted = False
-            await _cache_call(throttle.release_connection, self.actor.key)
+        await self._release_slot()
         logs.log_event(
             logger,
             "ws.close",
@@ -140,21 +233,23 @@ class FrameConsumer(AsyncWebsocketConsumer):
         await self.send_json(error.as_frame(ref))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Answer every frame: its reply, or exactly one error frame. Never a close."""
         if self.actor is None:
             return
         ref = None
         try:
-            data = frames.decode(text_data)
-            ref = frames.reference(data)
+            # Charged before decoding: malformed frames count against the limits too.
             wait = self.frame_bucket.take() or await _cache_call(
                 throttle.identity_frame_wait, self.actor.key
             )
+            try:
+                data = frames.decode(text_data if text_data is not None else bytes_data)
+            except frames.FrameError as error:
+                ref = error.ref
+                raise _rate_limited(wait) if wait else error from None
+            ref = frames.reference(data)
             if wait:
-                raise ServiceError(
-                    "rate_limited",
-                    _("Too many frames. Slow down a little."),
-                    retry_after=round(wait, 1),
-                )
+                raise _rate_limited(wait)
             frame_type, clean = self.parse(data)
             if self.actor.is_staff and frame_type != "ping":
                 await self._extend_staff_session()
@@ -162,6 +257,31 @@ class FrameConsumer(AsyncWebsocketConsumer):
                 await self.handle(frame_type, clean, ref)
         except ServiceError as error:
             await self.send_error(error, ref)
+        except StopConsumer:
+            raise
+        except Exception:
+            # The "e" keeps the id from reading as a phone number to the log redaction.
+            error_id = "e" + uuid.uuid4().hex[:11]
+            logger.exception(
+                "websocket frame failed",
+                extra={
+                    "event": "ws.frame_error",
+                    "route": type(self).__name__,
+                    "error_id": error_id,
+                },
+            )
+            await self.send_error(
+                ServiceError(
+                    "internal",
+                    _(
+                        "Something went wrong on our side. Please try again. "
+                        "(Reference: %(error_id)s)"
+                    )
+                    % {"error_id": error_id},
+                    error_id=error_id,
+                ),
+                ref,
+            )
 
     async def _extend_staff_session(self) -> None:
         """Staff working in a websocket are active: keep their session from timing out.
@@ -184,8 +304,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
 
     async def actor_close(self, event: dict[str, Any]) -> None:
         """Server-side disconnect of everything this actor has open (ban, logout)."""
-        await self.send_json({"type": "closed", "reason": event.get("reason", "")})
-        await self.close(code=event.get("code", CLOSE_FORBIDDEN))
+        await self.refuse(event.get("code", CLOSE_FORBIDDEN), event.get("reason", ""))
 
     async def actor_frame(self, event: dict[str, Any]) -> None:
         """A private frame for this actor, optionally only in one room."""
@@ -227,7 +346,7 @@ class RoomConsumer(FrameConsumer):
             self.access, blocked, self.last_id = await database_sync_to_async(self._open_room)()
         except ServiceError as error:
             code = CLOSE_NOT_FOUND if error.code == "not_found" else CLOSE_FORBIDDEN
-            await self.close(code=code)
+            await self.refuse(code, error.code, error.detail)
             return
         self.viewer = message_service.Viewer.of(self.actor, blocked)
         self.send_bucket = TokenBucket(
@@ -235,9 +354,14 @@ class RoomConsumer(FrameConsumer):
             refill_per_second=settings.MESSAGE_RATE_PER_MINUTE / 60,
         )
         self.last_typing = 0.0
-        self.group = message_service.room_group(self.room_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.channel_layer.group_add(self.actor.group, self.channel_name)
+        self.group = events.room_group(self.room_id)
+        # Staff also hear what only the room's staff may see; recipients are chosen
+        # when an event is published (events.message_recipients), not here.
+        self.groups_joined = [self.group, self.actor.group]
+        if self.actor.is_staff:
+            self.groups_joined.append(events.room_staff_group(self.room_id))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json(
             {
@@ -272,8 +396,8 @@ class RoomConsumer(FrameConsumer):
             return
         if self.actor is not None and self.actor.is_staff and self.access.is_member:
             await self._presence("left")
-        await self.channel_layer.group_discard(self.group, self.channel_name)
-        await self.channel_layer.group_discard(self.actor.group, self.channel_name)
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def _presence(self, state: str) -> None:
         assert self.actor is not None
@@ -287,7 +411,7 @@ class RoomConsumer(FrameConsumer):
         )
 
     def parse(self, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        extension = ROOM_FRAMES.get(data.get("type"))  # type: ignore[arg-type]
+        extension = ROOM_FRAMES.get(data["type"])
         if extension is not None:
             return frames.parse_frame(data, {data["type"]: extension.fields})
         frame_type, clean = frames.parse_frame(data, self.specs)
@@ -375,6 +499,11 @@ class RoomConsumer(FrameConsumer):
     # Channel-layer events, named after their type.
 
     async def chat_message(self, event: dict[str, Any]) -> None:
+        assert self.actor is not None
+        if event.get("room", self.room_id) != self.room_id:
+            return  # sent to this participant's sockets, for another room
+        if event.get("staff_copy") and self.actor.is_staff:
+            return  # the member view; the staff group brings this socket the full one
         frame = message_service.render_for_viewer(event["message"], self.viewer)
         if frame is not None:
             await self.send_json(frame)
@@ -419,8 +548,8 @@ class QueueConsumer(FrameConsumer):
             return
         try:
             status = await database_sync_to_async(self._status)(True)
-        except ServiceError:
-            await self.close(code=CLOSE_FORBIDDEN)
+        except ServiceError as error:
+            await self.refuse(CLOSE_FORBIDDEN, error.code, error.detail)
             return
         await self.channel_layer.group_add(queue_service.QUEUE_GROUP, self.channel_name)
         await self.channel_layer.group_add(self.actor.group, self.channel_name)
@@ -447,7 +576,7 @@ class QueueConsumer(FrameConsumer):
         except ServiceError as error:
             # Banned (or the session ended) while waiting: say why, then close.
             await self.send_error(error, None)
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.refuse(CLOSE_FORBIDDEN, error.code, error.detail)
             return
         await self.send_json(status)
 

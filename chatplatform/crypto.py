@@ -1,5 +1,7 @@
 """Envelope encryption: message bodies under per-room data keys, data keys under a keyring.
 
+Small secrets (two-factor seeds) are sealed under the keyring directly, as text.
+
 Every ciphertext is bound to its row with AES-GCM associated data, so a
 ciphertext copied into another row (or another room) fails to decrypt.
 No Django imports: this module is tested on its own.
@@ -7,6 +9,7 @@ No Django imports: this module is tested on its own.
 
 from __future__ import annotations
 
+import base64
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -67,3 +70,30 @@ def unwrap_data_key(
     if kek is None:
         raise UnknownKeyError(f"key-encryption key {kek_id!r} is not in ENCRYPTION_KEYS")
     return open_sealed(kek, bytes(wrapped), data_key_aad(room_id, version))
+
+
+def secret_aad(purpose: str) -> bytes:
+    return f"secret|{purpose}".encode()
+
+
+def seal_secret(keyring: Keyring, text: str, purpose: str) -> str:
+    """``text`` sealed under the keyring's current key, as ``<kek id>:<base64>``."""
+    kek_id = keyring.current_id
+    blob = seal(keyring.keys[kek_id], text.encode(), secret_aad(purpose))
+    return f"{kek_id}:{base64.urlsafe_b64encode(blob).decode()}"
+
+
+def secret_kek_id(sealed: str) -> str:
+    return sealed.partition(":")[0]
+
+
+def open_secret(keyring: Keyring, sealed: str, purpose: str) -> str:
+    kek_id, _, encoded = sealed.partition(":")
+    kek = keyring.keys.get(kek_id)
+    if kek is None:
+        raise UnknownKeyError(f"key-encryption key {kek_id!r} is not in ENCRYPTION_KEYS")
+    try:
+        blob = base64.urlsafe_b64decode(encoded.encode())
+    except ValueError:
+        raise DecryptionError("sealed secret is not base64") from None
+    return open_sealed(kek, blob, secret_aad(purpose)).decode()

@@ -1,10 +1,15 @@
-"""Publishing to the channel layer, only after the transaction commits.
+"""Publishing to the channel layer, only after the transaction commits, only to who may see it.
 
 Store first, acknowledge, then broadcast: a client never hears of a row that
 might still roll back. Inside a websocket consumer, events committed while
 handling a frame are held until the consumer has replied (the ack), then
 sent from the event loop; elsewhere (views, commands, workers) they are sent
 as soon as the transaction commits. Tests capture calls to ``send_to_group``.
+
+Recipients are computed here, on the server, not filtered at each socket: a
+room's group carries only what every member may see; staff-only frames go to
+the room's staff group; a frame for one participant goes to their own sockets
+(``message_recipients``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,53 @@ logger = logging.getLogger(__name__)
 
 Event = tuple[str, dict[str, Any]]
 _held: ContextVar[list[Event] | None] = ContextVar("held_channel_events", default=None)
+
+
+# Audiences of a stored message (chatplatform.models.Message.Audience).
+ROOM, STAFF, PRIVATE = "room", "staff", "private"
+# Views of a message: what every member may see, or all of it (staff, or its recipient).
+MEMBER_VIEW, FULL_VIEW = "member", "full"
+
+
+def room_group(room_id: int) -> str:
+    """Every socket open in the room: only what every member may see goes here."""
+    return f"room.{room_id}"
+
+
+def room_staff_group(room_id: int) -> str:
+    """The staff sockets open in the room (its mentors, supervisors and admins looking in)."""
+    return f"room.{room_id}.staff"
+
+
+def participant_group(participant_id: int) -> str:
+    """Every socket of one participant, in any room (events name their room)."""
+    return f"actor.p{participant_id}"
+
+
+def message_recipients(
+    room_id: int, audience: str, recipient_id: int | None, hidden: bool
+) -> list[tuple[str, str]]:
+    """The groups a stored message goes to, each with the view it may get.
+
+    - to everyone in the room: the room group; a hidden one gets the member view
+      there (no body, no reason) and the full view in the staff group;
+    - staff only: the staff group;
+    - private to one participant: the staff group and that participant's sockets.
+
+    Staff sockets belong to both room groups: an event to the room group that has a
+    staff copy is marked so that they skip it (``RoomConsumer.chat_message``).
+    """
+    if audience == STAFF:
+        return [(room_staff_group(room_id), FULL_VIEW)]
+    if audience == PRIVATE:
+        assert recipient_id is not None
+        return [
+            (room_staff_group(room_id), FULL_VIEW),
+            (participant_group(recipient_id), FULL_VIEW),
+        ]
+    if hidden:
+        return [(room_group(room_id), MEMBER_VIEW), (room_staff_group(room_id), FULL_VIEW)]
+    return [(room_group(room_id), FULL_VIEW)]
 
 
 def send_to_group(group: str, event: dict[str, Any]) -> None:

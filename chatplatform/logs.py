@@ -82,24 +82,27 @@ _request_id: ContextVar[str] = ContextVar("log_request_id", default="")
 
 
 def private_strings(data: Any, found: set[str] | None = None) -> set[str]:
-    """Every string inside ``data`` (dicts, lists, JSON text), as candidates for redaction."""
+    """Every string inside ``data`` (dicts, lists, JSON text), as candidates for redaction.
+
+    Walked without recursion: a frame may be nested deeper than Python recurses,
+    and reporting it must not fail.
+    """
     found = set() if found is None else found
-    if len(found) >= MAX_PRIVATE_STRINGS:
-        return found
-    if isinstance(data, str):
-        found.add(data)
-        if data[:1] in ("{", "["):
-            # Not JSON after all: the raw string is already kept.
-            with suppress(ValueError):
-                private_strings(json.loads(data), found)
-    elif isinstance(data, bytes):
-        private_strings(data.decode("utf-8", errors="replace"), found)
-    elif isinstance(data, dict):
-        for value in data.values():
-            private_strings(value, found)
-    elif isinstance(data, list | tuple | set | frozenset):
-        for value in data:
-            private_strings(value, found)
+    pending = [data]
+    while pending and len(found) < MAX_PRIVATE_STRINGS:
+        value = pending.pop()
+        if isinstance(value, str):
+            found.add(value)
+            if value[:1] in ("{", "["):
+                # Not JSON after all (or too deep to parse): the raw string is already kept.
+                with suppress(ValueError, RecursionError):
+                    pending.append(json.loads(value))
+        elif isinstance(value, bytes):
+            pending.append(value.decode("utf-8", errors="replace"))
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list | tuple | set | frozenset):
+            pending.extend(value)
     return found
 
 

@@ -1,4 +1,5 @@
-"""Request middleware: the privacy-preserving access log, and the staff access rules."""
+"""Request middleware: the privacy-preserving access log, the staff access rules, and the
+websocket handshake's Origin check."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import split_domain_port, validate_host
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -138,3 +141,86 @@ class StaffAccessMiddleware:
                     logout(request)
                     return _refuse(request, reverse("account_login"))
         return self.get_response(request)
+
+
+# --- Websockets: the handshake's Origin ----------------------------------------------------
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalise_origin(value: str) -> str | None:
+    """``scheme://host:port`` (lower-case, default port spelled out), or None if not an origin."""
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}:{port or DEFAULT_PORTS[parts.scheme]}"
+
+
+def _trusted_origin(origin: str) -> bool:
+    """``origin`` is one of CSRF_TRUSTED_ORIGINS (``https://*.example.org`` covers subdomains)."""
+    scheme, _, rest = origin.partition("://")
+    host, _, port = rest.rpartition(":")
+    for entry in settings.CSRF_TRUSTED_ORIGINS:
+        if "://*." in entry:
+            wildcard = normalise_origin(entry.replace("://*.", "://", 1))
+            if wildcard is None:
+                continue
+            w_scheme, _, w_rest = wildcard.partition("://")
+            w_host, _, w_port = w_rest.rpartition(":")
+            if (scheme, port) == (w_scheme, w_port) and host.endswith("." + w_host):
+                return True
+        elif normalise_origin(entry) == origin:
+            return True
+    return False
+
+
+def _is_secure(headers: dict[bytes, bytes], scope: dict[str, Any]) -> bool:
+    """As Django's ``request.is_secure()``: TLS here, or the configured proxy header says so."""
+    if scope.get("scheme") == "wss":
+        return True
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy_header:
+        name = proxy_header[0].removeprefix("HTTP_").lower().replace("_", "-").encode()
+        value = headers.get(name, b"").decode("latin-1").split(",")[0].strip()
+        return value == proxy_header[1]
+    return False
+
+
+def websocket_origin_allowed(scope: dict[str, Any]) -> bool:
+    """The page that opens a socket is this site: its Origin is exactly scheme + host + port.
+
+    Either the handshake's own host (one of ALLOWED_HOSTS) with the scheme this
+    request arrived on, or one of CSRF_TRUSTED_ORIGINS. A missing Origin, another
+    port on the same host, or ``null`` is refused.
+    """
+    headers = {name.lower(): value for name, value in scope.get("headers", [])}
+    origin = normalise_origin(headers.get(b"origin", b"").decode("latin-1"))
+    if origin is None:
+        return False
+    if _trusted_origin(origin):
+        return True
+    host = headers.get(b"host", b"").decode("latin-1").strip().lower()
+    domain, _port = split_domain_port(host)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return False
+    scheme = "https" if _is_secure(headers, scope) else "http"
+    return normalise_origin(f"{scheme}://{host}") == origin
+
+
+class WebsocketOriginValidator:
+    """ASGI middleware: refuse (HTTP 403) a websocket handshake from any other origin."""
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope["type"] == "websocket" and not websocket_origin_allowed(scope):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.application(scope, receive, send)

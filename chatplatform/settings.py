@@ -342,14 +342,20 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
-# allauth's defaults, kept explicit: failed logins are limited per network (the
-# address is replaced by a daily keyed hash, see StaffOnlyAccountAdapter) and per account.
+# Sign-in attempts are limited per network (the address is replaced by a daily keyed
+# hash, see StaffOnlyAccountAdapter). allauth's failed-login limit is off: its per-account
+# count locked the account for everyone. Failures slow down the failing client instead,
+# per account and client (chatplatform.accounts, chatplatform.throttle).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": None,
     "login": "30/m/ip",
     "reauthenticate": "10/m/user",
 }
 MFA_ADAPTER = "chatplatform.mfa.StaffMFAAdapter"
+MFA_FORMS = {
+    "authenticate": "chatplatform.mfa.StaffAuthenticateForm",
+    "reauthenticate": "chatplatform.mfa.StaffReauthenticateForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Peer support chat"
 # One step of clock drift either way, as RFC 6238 recommends.
@@ -418,6 +424,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # a dotted path to a function taking a chatplatform.pipeline.Draft and
 # returning a chatplatform.pipeline.Verdict; the feature apps provide them.
 MESSAGE_CHECKS: list[str] = [
+    # Bans and removals again, per message: a lost close event must not let them post.
+    "moderation.checks.still_allowed",
     "moderation.checks.room_state",
     "moderation.checks.rules",
     # Risk detection runs last: it never blocks, it only flags for escalation.

@@ -8,6 +8,8 @@ Nothing here touches the database.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,9 +24,11 @@ from chatplatform.errors import ServiceError
 
 HOUR = 3600
 MINUTE = 60
-# An open connection is counted this long after it opened, so a crashed node's
-# connections stop counting against their identity within a few hours.
-CONNECTION_COUNT_SECONDS = 6 * HOUR
+DAY = 24 * HOUR
+# An open socket holds a slot that lapses this long after its last refresh, so the
+# sockets of a node that died stop counting against their identity within minutes.
+CONNECTION_SLOT_SECONDS = 90
+CONNECTION_SLOT_REFRESH_SECONDS = 30
 # Wall-clock seconds; windows are aligned to it so every process agrees on them.
 clock: Callable[[], float] = time.time
 
@@ -34,8 +38,12 @@ def client_network_key(meta: dict[str, Any]) -> str:
 
     Behind a proxy, run Daphne with ``--proxy-headers`` so REMOTE_ADDR is the client.
     """
+    return network_key_of(meta.get("REMOTE_ADDR") or "")
+
+
+def network_key_of(address: str) -> str:
     return pseudonyms.daily_network_key(
-        settings.PSEUDONYM_KEY.encode(), meta.get("REMOTE_ADDR") or "", timezone.now().date()
+        settings.PSEUDONYM_KEY.encode(), address, timezone.now().date()
     )
 
 
@@ -90,26 +98,102 @@ def identity_message_wait(actor_key: str) -> float:
     )
 
 
-def _connections_key(actor_key: str) -> str:
-    return f"conn:{pseudonyms.of_actor_key(actor_key)}"
+def _slot_keys(actor_key: str) -> list[str]:
+    prefix = f"conn:{pseudonyms.of_actor_key(actor_key)}"
+    return [f"{prefix}:{n}" for n in range(settings.WS_MAX_CONNECTIONS_PER_IDENTITY)]
 
 
-def acquire_connection(actor_key: str) -> bool:
-    """Count a new websocket for this identity; False when it already has the maximum."""
-    key = _connections_key(actor_key)
-    cache.add(key, 0, timeout=CONNECTION_COUNT_SECONDS)
-    count = cache.incr(key)
-    cache.touch(key, CONNECTION_COUNT_SECONDS)
-    if count > settings.WS_MAX_CONNECTIONS_PER_IDENTITY:
-        release_connection(actor_key)
-        return False
-    return True
+def acquire_connection(actor_key: str, connection_id: str) -> str | None:
+    """Take a free connection slot for this identity: its key, or None when all are taken.
+
+    A slot is one cache entry per open socket, holding the socket's id. Taking
+    one is an atomic add (SET NX), so two nodes never hand out the same slot;
+    it expires after CONNECTION_SLOT_SECONDS unless the socket refreshes it.
+    """
+    keys = _slot_keys(actor_key)
+    taken = cache.get_many(keys)
+    for key in keys:
+        if key not in taken and cache.add(key, connection_id, timeout=CONNECTION_SLOT_SECONDS):
+            return key
+    return None
 
 
-def release_connection(actor_key: str) -> None:
-    key = _connections_key(actor_key)
-    try:
-        if cache.decr(key) < 0:
-            cache.set(key, 0, timeout=CONNECTION_COUNT_SECONDS)
-    except ValueError:
-        pass  # The count already expired: nothing to release.
+def refresh_connection(slot: str, connection_id: str) -> None:
+    """The socket is still open: keep its slot for another CONNECTION_SLOT_SECONDS.
+
+    A slot that lapsed meanwhile (the event loop stalled, the cache restarted) is
+    taken again when it is still free.
+    """
+    if not cache.touch(slot, CONNECTION_SLOT_SECONDS):
+        cache.add(slot, connection_id, timeout=CONNECTION_SLOT_SECONDS)
+
+
+def release_connection(slot: str, connection_id: str) -> None:
+    """Free the slot, unless it lapsed and another socket holds it now."""
+    if cache.get(slot) == connection_id:
+        cache.delete(slot)
+
+
+def open_connections(actor_key: str) -> int:
+    """How many slots this identity holds now."""
+    return len(cache.get_many(_slot_keys(actor_key)))
+
+
+# --- Failed sign-ins: a progressive delay per account and client, never a lock ------------
+
+# Failures allowed before any delay, per account from one client, and per client in all.
+LOGIN_FREE_FAILURES = 5
+CLIENT_FREE_FAILURES = 20
+# After the free ones, each failure doubles the wait before the next attempt is checked.
+LOGIN_DELAY_BASE_SECONDS = 2
+LOGIN_DELAY_MAX_SECONDS = 15 * MINUTE
+# A client's failures are forgotten this long after its last one.
+LOGIN_FAILURE_MEMORY_SECONDS = DAY
+
+
+def _account_key(login: str) -> str:
+    digest = hmac.new(
+        settings.PSEUDONYM_KEY.encode(), b"login|" + login.strip().lower().encode(), hashlib.sha256
+    )
+    return digest.hexdigest()[:16]
+
+
+def login_subjects(login: str, network_key: str) -> dict[str, int]:
+    """What a failure counts against, with its free allowance: the account from this
+    client, and this client across every account. Never the account alone, so that
+    failures from one client cannot keep the right person out from another."""
+    return {
+        f"lf:account:{_account_key(login)}:{network_key}": LOGIN_FREE_FAILURES,
+        f"lf:client:{network_key}": CLIENT_FREE_FAILURES,
+    }
+
+
+def _wait(entry: Any, free: int, now: float) -> float:
+    if not entry:
+        return 0.0
+    failures, last = entry
+    if failures < free:
+        return 0.0
+    delay = min(LOGIN_DELAY_MAX_SECONDS, LOGIN_DELAY_BASE_SECONDS * 2 ** (failures - free))
+    return max(0.0, last + delay - now)
+
+
+def login_wait(subjects: dict[str, int]) -> float:
+    """Seconds before another attempt from this client may be checked (0: go ahead)."""
+    now = clock()
+    entries = cache.get_many(list(subjects))
+    return max((_wait(entries.get(key), free, now) for key, free in subjects.items()), default=0.0)
+
+
+def record_login_failure(subjects: dict[str, int]) -> None:
+    now = clock()
+    entries = cache.get_many(list(subjects))
+    cache.set_many(
+        {key: ((entries.get(key) or (0, now))[0] + 1, now) for key in subjects},
+        timeout=LOGIN_FAILURE_MEMORY_SECONDS,
+    )
+
+
+def clear_login_failures(subjects: dict[str, int]) -> None:
+    """A success forgets this client's failures for the account (not the client's total)."""
+    cache.delete_many([key for key in subjects if key.startswith("lf:account:")])

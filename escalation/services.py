@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from chatplatform import audit, logs, roles
 from chatplatform.actors import Actor, actor_group
 from chatplatform.errors import ServiceError
-from chatplatform.events import publish_on_commit
+from chatplatform.events import publish_on_commit, room_staff_group
 from chatplatform.models import (
     Message,
     Participant,
@@ -202,7 +202,7 @@ def notify_changed(escalation: Escalation, event: str) -> dict[str, Any]:
     )
     if escalation.room_id is not None:
         publish_on_commit(
-            message_service.room_group(escalation.room_id),
+            room_staff_group(escalation.room_id),
             {
                 "type": "chat.frame",
                 "audience": "staff",

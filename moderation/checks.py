@@ -1,8 +1,11 @@
-"""The moderation checks the core runs: two message checks and one room-entry check.
+"""The moderation checks the core runs: three message checks and one room-entry check.
 
-``room_state`` enforces what moderators set (mute, lock, pinned rules, slow mode);
-``rules`` applies the automatic rules; ``not_banned`` refuses a banned participant's
-handshake. Listed in settings.MESSAGE_CHECKS and settings.ROOM_ENTRY_CHECKS.
+``still_allowed`` refuses a message from a participant banned or removed since
+their socket opened (access is decided at the handshake, and the close event that
+a ban sends can be lost); ``room_state`` enforces what moderators set (mute, lock,
+pinned rules, slow mode); ``rules`` applies the automatic rules; ``not_banned``
+refuses a banned participant's handshake. Listed in settings.MESSAGE_CHECKS and
+settings.ROOM_ENTRY_CHECKS.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.utils.translation import gettext as _
 from chatplatform import audit, pipeline
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
-from chatplatform.models import Message, Participant, Room
+from chatplatform.models import Message, Participant, Room, RoomMembership
 from moderation import rules as rule_engine
 from moderation import ruleset
 from moderation.models import RoomState, RulesAcceptance, Sanction
@@ -68,6 +71,41 @@ def _room_state(room_id: int, now: datetime) -> tuple[bool, int | None, int, boo
         return None
     locked, rules_message_id, slow_mode_seconds, mute_possible = row
     return bool(locked), rules_message_id, slow_mode_seconds, bool(mute_possible)
+
+
+@cache
+def _still_allowed_sql() -> str:
+    quote = connection.ops.quote_name
+    sanctions = quote(Sanction._meta.db_table)
+    memberships = quote(RoomMembership._meta.db_table)
+    # Only quoted identifiers from the models are formatted in; values are parameters.
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM {sanctions} WHERE participant_id = %s "  # noqa: S608
+        "AND kind = %s AND lifted_at IS NULL AND (ends_at IS NULL OR ends_at > %s)), "
+        f"EXISTS (SELECT 1 FROM {memberships} WHERE room_id = %s AND participant_id = %s "
+        "AND left_at IS NULL AND removed_at IS NOT NULL)"
+    )
+
+
+def still_allowed(draft: pipeline.Draft) -> pipeline.Verdict:
+    """A participant banned, or removed from this room, since their socket opened cannot post.
+
+    One statement per participant message; staff pass without it.
+    """
+    if draft.sender_kind != "participant":
+        return pipeline.Verdict()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _still_allowed_sql(),
+            [draft.sender_id, Sanction.Kind.BAN, now, draft.room_id, draft.sender_id],
+        )
+        banned, removed = cursor.fetchone()
+    if banned:
+        return _block("banned", _("You can't use this service at the moment."))
+    if removed:
+        return _block("removed", _("You were removed from this room."))
+    return pipeline.Verdict()
 
 
 def room_state(draft: pipeline.Draft) -> pipeline.Verdict:

@@ -234,18 +234,22 @@ class _Region:
     code: str
     general: re.Pattern[str] | None
     national_prefix: re.Pattern[str] | None
+    # Numbers of this region are written nationally with a leading 0 (GB: "07700 …").
+    zero_trunk: bool = False
 
     @classmethod
     def of(cls, code: str) -> _Region:
         metadata = phonenumbers.PhoneMetadata.metadata_for_region(code)
+        zero_trunk = metadata is not None and metadata.national_prefix == "0"
         if metadata is None or metadata.national_prefix_transform_rule:
             # Regions that rewrite the national prefix always get the full parse.
-            return cls(code, None, None)
+            return cls(code, None, None, zero_trunk)
         prefix = metadata.national_prefix_for_parsing
         return cls(
             code,
             re.compile(metadata.general_desc.national_number_pattern),
             re.compile(prefix) if prefix else None,
+            zero_trunk,
         )
 
     def might_hold(self, digits: str) -> bool:
@@ -255,26 +259,51 @@ class _Region:
         return stripped is not None and bool(self.general.fullmatch(digits[stripped.end() :]))
 
 
+def _possible(number: phonenumbers.PhoneNumber) -> bool:
+    """The number has a full length of its region (not only a local one)."""
+    return (
+        phonenumbers.is_possible_number_with_reason(number)
+        == phonenumbers.ValidationResult.IS_POSSIBLE
+    )
+
+
 class _PhoneFinder:
+    """Phone numbers in the national formats of some regions, and international ones.
+
+    Masking errs towards anonymity: a number is found when it is *possible* (the
+    right length and shape for a region), not only when phonenumbers knows its range
+    as valid, so a number mistyped by one digit, or from a range newer than the
+    library's metadata, is still masked. For a region written with a leading 0
+    (GB), a possible-but-unknown national number must start with that 0, which
+    keeps order numbers and amounts ("123456789", "100 000 000") untouched.
+    """
+
     def __init__(self, regions: Sequence[str], allow: Iterable[str]) -> None:
         self.regions = tuple(_Region.of(code) for code in regions)
         self.allowed = frozenset(d.lstrip("0") for d in (_digits(a) for a in allow) if d)
 
     def _valid(self, candidate: str) -> phonenumbers.PhoneNumber | None:
+        """The phone number ``candidate`` may be (valid, or possible), or None."""
+        digits = _digits(candidate)
         if candidate.lstrip("(").startswith("+"):
-            regions: list[str | None] = [None]
+            regions: list[_Region | None] = [None]
         else:
-            digits = _digits(candidate)
             # "00 44 ..." and "011 44 ...": dialled from abroad, so the full parse decides.
             dialled_abroad = digits.startswith(("00", "011"))
-            regions = [r.code for r in self.regions if dialled_abroad or r.might_hold(digits)]
+            regions = [r for r in self.regions if dialled_abroad or r.might_hold(digits)]
         for region in regions:
             try:
-                number = phonenumbers.parse(candidate, region)
+                number = phonenumbers.parse(candidate, region.code if region else None)
             except phonenumbers.NumberParseException:
                 continue
             if phonenumbers.is_valid_number(number):
                 return number
+            national = region is not None and not digits.startswith(("00", "011"))
+            if not _possible(number):
+                continue
+            if national and region.zero_trunk and not digits.startswith("0"):
+                continue
+            return number
         return None
 
     def __call__(self, text: str, lowered: str) -> list[Span]:

@@ -233,12 +233,35 @@ class Socket:
 
     def __init__(self, communicator: WebsocketCommunicator) -> None:
         self.communicator = communicator
+        self.pending: list[str] = []
+        # The ``closed`` frame of a refused socket.
+        self.closed_frame: dict[str, Any] | None = None
+
+    async def refusal(self) -> int | None:
+        """The close code when the server accepted only to refuse, else None.
+
+        A refusal is a ``closed`` frame and a close right after the handshake; any
+        other first frame is kept for ``receive``.
+        """
+        output = await self.communicator.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return output.get("code")
+        frame = json.loads(output["text"])
+        if frame.get("type") != "closed":
+            self.pending.append(output["text"])
+            return None
+        closing = await self.communicator.receive_output(timeout=5)
+        assert closing["type"] == "websocket.close", closing
+        self.closed_frame = frame
+        return closing.get("code")
 
     async def send(self, frame: dict[str, Any] | str) -> None:
         text = frame if isinstance(frame, str) else json.dumps(frame)
         await self.communicator.send_to(text_data=text)
 
     async def receive(self, timeout: float = 2) -> dict[str, Any]:
+        if self.pending:
+            return json.loads(self.pending.pop(0))
         return json.loads(await self.communicator.receive_from(timeout=timeout))
 
     async def receive_type(self, frame_type: str, timeout: float = 2) -> dict[str, Any]:
@@ -249,9 +272,11 @@ class Socket:
                 return frame
 
     async def nothing(self, timeout: float = 0.2) -> bool:
-        return await self.communicator.receive_nothing(timeout=timeout)
+        return not self.pending and await self.communicator.receive_nothing(timeout=timeout)
 
     async def close(self) -> None:
+        if self.communicator.future.done():
+            return  # The application already ended (a test cancelled it).
         await self.communicator.disconnect()
 
 
@@ -259,7 +284,10 @@ class Socket:
 async def ws_connect():
     """Open a websocket to the real ASGI application (origin check, sessions, routing).
 
-    Every socket the test opened is disconnected afterwards, as Channels' own tests do.
+    Returns ``(connected, code, socket)``. A socket the server accepted only to
+    refuse (a ``closed`` frame, then a close code) counts as not connected, with
+    that code. Every socket the test opened is disconnected afterwards, as
+    Channels' own tests do.
     """
     from chatplatform.asgi import application
 
@@ -273,7 +301,7 @@ async def ws_connect():
         accept_language: str | None = None,
     ) -> tuple[bool, int | None, Socket]:
         """``language`` is the switch's cookie; ``accept_language`` the browser's header."""
-        headers = []
+        headers = [(b"host", b"testserver")]
         if origin is not None:
             headers.append((b"origin", origin.encode()))
         cookies = []
@@ -289,6 +317,9 @@ async def ws_connect():
         connected, code = await communicator.connect(timeout=5)
         socket = Socket(communicator)
         if connected:
+            refused = await socket.refusal()
+            if refused is not None:
+                return False, refused, socket
             opened.append(socket)
         return connected, code, socket
 

@@ -70,3 +70,11 @@ def load_default_rules() -> None:
     from moderation.services.rulebook import do_load_rules
 
     do_load_rules(parse_rules(DEFAULT_RULES_FILE.read_text()), Rule, Room)
+
+
+def audit_note(entry: Any) -> str | None:
+    """The moderator's words an audit entry refers to: its note, a message in the room."""
+    from chatplatform.models import Message
+
+    note = Message.objects.get(room_id=entry.room_id, seq=entry.data["note"])
+    return message_service.decrypt_message(note)

@@ -50,3 +50,15 @@ def test_nginx_upgrades_websockets_and_logs_no_addresses():
     assert "proxy_set_header Upgrade $http_upgrade" in config
     assert "access_log off" in config
     assert "server web1:8000" in config and "server web2:8000" in config
+
+
+def test_nginx_bounds_unfinished_requests_and_passes_the_host_with_its_port():
+    import re
+
+    config = (REPO_ROOT / "deploy" / "nginx.conf").read_text()
+    for directive in ("client_header_timeout", "client_body_timeout", "proxy_connect_timeout"):
+        found = re.search(rf"{directive}\s+(\d+)s;", config)
+        assert found is not None and int(found.group(1)) <= 30, directive
+    # The websocket Origin check compares scheme + host + port with the Host header.
+    assert "proxy_set_header Host $http_host;" in config
+    assert "proxy_set_header Host $host;" not in config

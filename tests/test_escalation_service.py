@@ -124,7 +124,7 @@ class TestAlerts:
         assert console[0]["escalation"]["level"] == "imminent"
         assert console[0]["escalation"]["room"] == room.pk
         staff_status = [
-            e for g, e in sent_events if g == f"room.{room.pk}" and e["type"] == "chat.frame"
+            e for g, e in sent_events if g == f"room.{room.pk}.staff" and e["type"] == "chat.frame"
         ]
         assert staff_status[0]["audience"] == "staff"
         assert staff_status[0]["frame"]["type"] == "escalation.status"

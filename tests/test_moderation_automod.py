@@ -185,7 +185,9 @@ def test_resolving_closes_every_open_item_about_the_message(scene, access_for, m
     review.do_resolve(checked, access, "hide", "slur")
     reported.refresh_from_db()
     assert not reported.is_open and reported.resolution == "hide"
-    assert Message.objects.get(pk=flagged.message_id).hidden_reason == "slur"
+    note = AuditEntry.objects.get(action="resolve").data["note"]
+    hidden = Message.objects.get(pk=flagged.message_id)
+    assert hidden.hidden_reason == f"see the moderator's note, message {note}"
     with pytest.raises(ServiceError) as error:
         review.check_item(staff_actor(scene.mentor), flagged.pk, "dismiss")
     assert error.value.code == "gone"

@@ -43,11 +43,14 @@ def test_mentor_hides_and_mutes_and_pins_rules_from_the_room_page(browser, start
     message.locator("summary").focus()
     mentor.keyboard.press("Enter")
     message.get_by_role("button", name="Hide").click()
-    mentor.get_by_label("Reason (kept in the audit log)").fill("unkind")
+    mentor.get_by_label("Reason (a note for the room's staff, kept with its messages)").fill(
+        "unkind"
+    )
     mentor.get_by_role("button", name="Confirm").click()
     expect(participant.locator("#messages")).to_contain_text("Message hidden by a moderator")
     expect(participant.locator("#messages")).not_to_contain_text("horrible thing")
-    expect(message).to_contain_text("Hidden from participants: unkind")
+    expect(message).to_contain_text("Hidden from participants: see the moderator's note")
+    expect(mentor.locator("#messages")).to_contain_text("Moderator's note (hide, message")
 
     message.locator("summary").click()
     message.get_by_role("button", name="Mute", exact=True).click()

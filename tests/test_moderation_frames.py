@@ -58,9 +58,11 @@ async def test_hide_reaches_every_client_in_the_room(room_with_people):
     seen_by_participant = await people["quiet"].receive_type("message")
     assert seen_by_participant["id"] == people["target"]
     assert seen_by_participant["hidden"] is True and seen_by_participant["body"] is None
+    note = await people["mentor"].receive_type("message")
+    assert note["kind"] == "whisper" and note["body"].endswith(": unkind")
     seen_by_staff = await people["mentor"].receive_type("message")
     assert seen_by_staff["body"] == "something unkind"
-    assert seen_by_staff["hidden_reason"] == "unkind"
+    assert seen_by_staff["hidden_reason"] == f"see the moderator's note, message {note['id']}"
     event = await people["mentor"].receive_type("moderation.event")
     assert (event["action"], event["target"]) == ("hide", "Loud Crow 4")
 

@@ -45,9 +45,12 @@ async def test_a_hide_reaches_a_participant_on_another_node_within_a_second_then
         await m_socket.send({"type": "mod.hide", "message": target, "reason": "unkind"})
         hidden = await quiet_socket.receive_type("message", timeout=1)
         assert (hidden["id"], hidden["hidden"], hidden["body"]) == (target, True, None)
+        # Staff first get the moderator's note (a staff-only message), then the hidden one.
+        note = await m_socket.receive_type("message", timeout=1)
+        assert note["kind"] == "whisper" and note["body"].endswith(": unkind")
         staff_view = await m_socket.receive_type("message", timeout=1)
-        assert staff_view["body"] == "something unkind"
-        assert staff_view["hidden_reason"] == "unkind"
+        assert staff_view["id"] == target and staff_view["body"] == "something unkind"
+        assert staff_view["hidden_reason"] == f"see the moderator's note, message {note['id']}"
 
         await m_socket.send({"type": "mod.mute", "message": target, "minutes": 10})
         muted = await loud_socket.receive_type("moderation.muted", timeout=1)

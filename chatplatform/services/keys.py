@@ -148,6 +148,8 @@ class RotationReport:
     shredded: int = 0
     # Keys wrapped under a key-encryption key that is no longer in ENCRYPTION_KEYS.
     unreadable: int = 0
+    # Staff two-factor authenticators whose secrets were re-sealed (chatplatform.mfa).
+    secrets_resealed: int = 0
     kek_ids_in_use: list[str] = field(default_factory=list)
 
     @property
@@ -185,12 +187,18 @@ def do_rotate_keys() -> RotationReport:
             )
             key_row.save(update_fields=["kek_id", "wrapped_key"])
             report.rewrapped += 1
+    # Two-factor secrets are sealed under the same keyring (chatplatform.mfa).
+    from chatplatform.mfa import do_rotate_secrets
+
+    report.secrets_resealed, unreadable_secrets, secret_kek_ids = do_rotate_secrets()
+    report.unreadable += unreadable_secrets
     report.kek_ids_in_use = sorted(
         set(
             RoomKey.objects.filter(wrapped_key__isnull=False)
             .values_list("kek_id", flat=True)
             .distinct()
         )
+        | secret_kek_ids
     )
     return report
 

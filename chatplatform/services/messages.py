@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chatplatform import fastsql, notices, pipeline, roles
+from chatplatform import events, fastsql, notices, pipeline, roles
 from chatplatform.actors import Actor
 from chatplatform.crypto import DecryptionError
 from chatplatform.errors import ServiceError
@@ -32,8 +32,7 @@ HISTORY_MAX = 100
 SYSTEM_HANDLE = "System"
 
 
-def room_group(room_id: int) -> str:
-    return f"room.{room_id}"
+room_group = events.room_group
 
 
 @dataclass(frozen=True)
@@ -284,11 +283,32 @@ def _store(message: Message, body: str, *, deliver: bool, allow_closed: bool = F
         notify_message(message, body)
 
 
-def notify_message(message: Message, body: str) -> None:
-    publish_on_commit(
-        room_group(message.room_id),
-        {"type": "chat.message", "message": message_payload(message, body)},
+def notify_message(message: Message, body: str | None) -> None:
+    """After commit: the message to every socket that may see it (events.message_recipients)."""
+    payload = message_payload(message, body)
+    recipients = events.message_recipients(
+        message.room_id,
+        message.audience,
+        message.recipient_participant_id,
+        message.hidden_at is not None,
     )
+    has_staff_copy = len(recipients) > 1
+    for group, view in recipients:
+        event: dict[str, Any] = {"type": "chat.message", "room": message.room_id}
+        if view == events.MEMBER_VIEW:
+            event["message"] = member_view(payload)
+            # Staff sockets, in this group too, take the staff copy instead.
+            event["staff_copy"] = has_staff_copy
+        else:
+            event["message"] = payload
+        publish_on_commit(group, event)
+
+
+def member_view(payload: dict[str, Any]) -> dict[str, Any]:
+    """What every member of the room may see of a message: a hidden one without its body."""
+    if not payload["hidden"]:
+        return payload
+    return {**payload, "body": None, "hidden_reason": ""}
 
 
 def do_post_notice(

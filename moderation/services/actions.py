@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 from chatplatform import audit
 from chatplatform.actors import Actor, actor_group
 from chatplatform.errors import ServiceError
-from chatplatform.events import publish_on_commit
+from chatplatform.events import publish_on_commit, room_staff_group
 from chatplatform.models import Message, Participant, Room, RoomMembership
 from chatplatform.notices import notice
 from chatplatform.services.access import RoomAccess, check_room_access
@@ -99,11 +99,54 @@ def _label(actor: Actor) -> str:
     return audit.staff_label(actor.id)
 
 
-def record_action(access: RoomAccess, action: str, message: Message | None, **fields: Any) -> None:
-    """Append a moderator's action to the audit log, naming the target by handle."""
+def post_note(access: RoomAccess, action: str, message: Message | None, text: str) -> int | None:
+    """Keep a moderator's words as a staff-only note in the room; its message id, or None.
+
+    The note is a message like any other (encrypted under the room's data key,
+    shredded by retention and erasure), so the audit log only needs its id.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    room = Room.objects.get(pk=access.room_id)
+    if message is not None:
+        body = _("Moderator's note (%(action)s, message %(id)s): %(text)s") % {
+            "action": action,
+            "id": message.seq,
+            "text": text,
+        }
+    else:
+        body = _("Moderator's note (%(action)s): %(text)s") % {"action": action, "text": text}
+    note = do_post_notice(
+        room,
+        body,
+        kind=Message.Kind.WHISPER,
+        audience=Message.Audience.STAFF,
+        sender=access.actor,
+    )
+    return note.seq
+
+
+def record_action(
+    access: RoomAccess,
+    action: str,
+    message: Message | None,
+    *,
+    note: str = "",
+    note_id: int | None = None,
+    **fields: Any,
+) -> None:
+    """Append a moderator's action to the audit log, naming the target by handle.
+
+    ``note`` (what the moderator typed) becomes a staff-only note in the room,
+    and the entry refers to it (``note_id``, when the caller posted it already).
+    """
     data = fields.pop("data", {})
     if message is not None:
         data = {"message": message.seq, **data}
+    note_id = note_id or post_note(access, action, message, note)
+    if note_id is not None:
+        data["note"] = note_id
     audit.record(
         _label(access.actor),
         action,
@@ -134,7 +177,8 @@ def notify_staff(access: RoomAccess, action: str, message: Message | None, **det
         **details,
     }
     publish_on_commit(
-        room_group(access.room_id), {"type": "chat.frame", "frame": frame, "audience": "staff"}
+        room_staff_group(access.room_id),
+        {"type": "chat.frame", "frame": frame, "audience": "staff"},
     )
 
 
@@ -148,11 +192,12 @@ def notify_participant(participant_id: int, room_id: int | None, frame: dict[str
 # --- hiding -----------------------------------------------------------------------------
 
 
-def do_hide(message: Message, reason: str, by: str) -> bool:
+def do_hide(message: Message, reason: str, by: str, note_id: int | None = None) -> bool:
     """Hide a delivered message from participants, keeping it for staff with the reason.
 
     ``by`` is the audit actor (a staff label or ``automod``); the caller has checked it may.
-    Returns False when the message was already hidden.
+    ``reason`` is the system's label (never a moderator's words: those are the note
+    ``note_id``). Returns False when the message was already hidden.
     """
     with transaction.atomic():
         hidden = Message.objects.filter(pk=message.pk, hidden_at__isnull=True).update(
@@ -161,23 +206,39 @@ def do_hide(message: Message, reason: str, by: str) -> bool:
         if not hidden:
             return False
         message.refresh_from_db(fields=["hidden_at", "hidden_reason"])
+        data: dict[str, Any] = {"message": message.seq}
+        if note_id is not None:
+            data["note"] = note_id
         audit.record(
             by,
             "hide",
             target=message.sender_handle,
             room_id=message.room_id,
             reason=reason,
-            data={"message": message.seq},
+            data=data,
         )
         notify_message_changed(message)
     return True
 
 
-def do_hide_message(access: RoomAccess, message: Message, reason: str) -> None:
-    """A moderator hides a message. Precondition: ``check_target`` returned ``message``."""
+def do_hide_message(
+    access: RoomAccess, message: Message, reason: str = "", note_id: int | None = None
+) -> None:
+    """A moderator hides a message; their reason becomes a staff note (or is ``note_id``).
+
+    Precondition: ``check_target`` returned ``message``.
+    """
     with transaction.atomic():
-        if do_hide(message, reason, _label(access.actor)):
-            notify_staff(access, "hide", message, reason=reason)
+        if message.hidden_at is not None:
+            return
+        note_id = note_id or post_note(access, "hide", message, reason)
+        label = (
+            _("see the moderator's note, message %(id)s") % {"id": note_id}
+            if note_id is not None
+            else _("hidden by a moderator")
+        )
+        if do_hide(message, label, _label(access.actor), note_id):
+            notify_staff(access, "hide", message, note=note_id)
 
 
 def do_unhide_message(access: RoomAccess, message: Message) -> None:
@@ -215,7 +276,6 @@ def do_mute(access: RoomAccess, message: Message, minutes: int, reason: str = ""
             participant=participant,
             room_id=access.room_id,
             ends_at=now + timedelta(minutes=minutes),
-            reason=reason[:200],
             created_by_id=access.actor.id,
         )
         state, _created = RoomState.objects.select_for_update().get_or_create(
@@ -224,7 +284,7 @@ def do_mute(access: RoomAccess, message: Message, minutes: int, reason: str = ""
         if state.mutes_until is None or state.mutes_until < mute.ends_at:
             state.mutes_until = mute.ends_at
             state.save(update_fields=["mutes_until", "updated_at"])
-        record_action(access, "mute", message, reason=reason, data={"minutes": minutes})
+        record_action(access, "mute", message, note=reason, data={"minutes": minutes})
         notify_participant(
             participant.pk,
             access.room_id,
@@ -276,7 +336,7 @@ def do_remove(access: RoomAccess, message: Message, reason: str = "") -> None:
                 role=RoomMembership.Role.PARTICIPANT,
                 removed_at=now,
             )
-        record_action(access, "remove", message, reason=reason)
+        record_action(access, "remove", message, note=reason)
         publish_on_commit(
             actor_group(f"p{participant.pk}"), {"type": "room.revoked", "room": access.room_id}
         )
@@ -298,10 +358,9 @@ def do_ban(access: RoomAccess, message: Message, days: int | None, reason: str) 
             kind=Sanction.Kind.BAN,
             participant=participant,
             ends_at=now + timedelta(days=days) if days is not None else None,
-            reason=reason[:200],
             created_by_id=access.actor.id,
         )
-        record_action(access, "ban", message, reason=reason, data={"days": days})
+        record_action(access, "ban", message, note=reason, data={"days": days})
         publish_on_commit(
             actor_group(f"p{participant.pk}"),
             {"type": "actor.close", "code": CLOSE_BANNED, "reason": "banned"},
@@ -336,7 +395,8 @@ def do_warn(access: RoomAccess, message: Message, text: str) -> Message:
             recipient=participant,
             sender=access.actor,
         )
-        record_action(access, "warn", message, reason=text)
+        # The warning itself is the note: a private message, encrypted like any other.
+        record_action(access, "warn", message, note_id=warning.seq)
         notify_staff(access, "warn", message)
     return warning
 

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from chatplatform import audit, notices, pipeline, roles
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
-from chatplatform.events import publish_on_commit
+from chatplatform.events import publish_on_commit, room_staff_group
 from chatplatform.models import Message, Room
 from chatplatform.services.access import SUPERVISING_ROLES, RoomAccess
-from chatplatform.services.messages import decrypt_message, do_release_held, room_group
+from chatplatform.services.messages import decrypt_message, do_release_held
 from moderation import rules
 from moderation.checks import SOURCE
 from moderation.models import ReviewItem
@@ -59,7 +59,8 @@ def notify_review_item(item: ReviewItem, **details: Any) -> None:
         **details,
     }
     publish_on_commit(
-        room_group(item.room_id), {"type": "chat.frame", "frame": frame, "audience": "staff"}
+        room_staff_group(item.room_id),
+        {"type": "chat.frame", "frame": frame, "audience": "staff"},
     )
 
 
@@ -236,49 +237,53 @@ def do_resolve(
     sender's held message is rejected as well.
     """
     message = item.message
-    reason = note or str(ReviewItem.Resolution(resolution).label)
+    # The mentor's note is content: one staff note in the room, which the actions
+    # below and the audit entry refer to by id (see actions.post_note).
     with transaction.atomic():
+        note_id = actions.post_note(access, "resolve", message, note)
         if resolution == ReviewItem.Resolution.HIDE:
-            actions.do_hide_message(access, message, reason)
+            actions.do_hide_message(access, message, note_id=note_id)
         elif resolution == ReviewItem.Resolution.UNHIDE:
             actions.do_unhide_message(access, message)
         elif resolution == ReviewItem.Resolution.APPROVE:
             do_release_held(message)
-            actions.record_action(access, "approve", message, reason=note)
+            actions.record_action(access, "approve", message, note_id=note_id)
         elif resolution == ReviewItem.Resolution.MUTE:
-            actions.do_mute(access, message, minutes or DEFAULT_MUTE_MINUTES, reason)
+            actions.do_mute(access, message, minutes or DEFAULT_MUTE_MINUTES)
         elif resolution == ReviewItem.Resolution.REMOVE:
-            actions.do_remove(access, message, reason)
+            actions.do_remove(access, message)
         elif resolution == ReviewItem.Resolution.BAN:
-            actions.do_ban(access, message, days, reason)
+            actions.do_ban(access, message, days, "")
         if resolution == ReviewItem.Resolution.REJECT or (
             message.status == Message.Status.HELD and resolution != ReviewItem.Resolution.APPROVE
         ):
-            do_reject_held(access, message, note)
+            do_reject_held(access, message, note_id)
         now = timezone.now()
         ReviewItem.objects.filter(message=message, resolved_at=None).update(
-            resolved_at=now, resolved_by_id=access.actor.id, resolution=resolution, note=note[:500]
+            resolved_at=now, resolved_by_id=access.actor.id, resolution=resolution
         )
+        data = {"item": item.pk, "resolution": resolution, "message": message.seq}
+        if note_id is not None:
+            data["note"] = note_id
         audit.record(
             audit.staff_label(access.actor.id),
             "resolve",
             target=message.sender_handle,
             room_id=message.room_id,
-            reason=note,
-            data={"item": item.pk, "resolution": resolution, "message": message.seq},
+            data=data,
         )
     item.refresh_from_db()
     return item
 
 
-def do_reject_held(access: RoomAccess, message: Message, note: str) -> None:
+def do_reject_held(access: RoomAccess, message: Message, note_id: int | None = None) -> None:
     """A held message is never delivered; its sender hears so privately."""
     with transaction.atomic():
         if not Message.objects.filter(pk=message.pk, status=Message.Status.HELD).update(
             status=Message.Status.REJECTED
         ):
             return
-        actions.record_action(access, "reject", message, reason=note)
+        actions.record_action(access, "reject", message, note_id=note_id)
         if message.sender_participant_id is not None:
             actions.notify_participant(
                 message.sender_participant_id,

@@ -11,7 +11,8 @@ from chatplatform.services.keys import do_rotate_keys
 class Command(BaseCommand):
     help = (
         "Re-wrap every room data key under the current key-encryption key (the first entry "
-        "of ENCRYPTION_KEYS). Messages are not re-encrypted. Idempotent."
+        "of ENCRYPTION_KEYS), and re-encrypt staff two-factor secrets under it. Messages are "
+        "not re-encrypted. Idempotent."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -24,16 +25,22 @@ class Command(BaseCommand):
                 "rewrapped": report.rewrapped,
                 "already_current": report.already_current,
                 "unreadable": report.unreadable,
+                "secrets_resealed": report.secrets_resealed,
             },
         )
         self.stdout.write(
             f"Re-wrapped {report.rewrapped} data keys under {report.current_kek!r}; "
             f"{report.already_current} were already current; {report.shredded} are shredded."
         )
+        self.stdout.write(
+            f"Re-encrypted {report.secrets_resealed} two-factor secrets under "
+            f"{report.current_kek!r}."
+        )
         self.stdout.write(f"Key-encryption keys still in use: {', '.join(report.kek_ids_in_use)}")
         if report.unreadable:
             raise CommandError(
-                f"{report.unreadable} data keys are wrapped under a key-encryption key that is "
+                f"{report.unreadable} data keys or two-factor secrets are sealed under a "
+                "key-encryption key that is "
                 "not in ENCRYPTION_KEYS; add it back (after the current one) and run this again."
             )
         if report.removable_kek_ids:

@@ -335,9 +335,16 @@ const socket = new LiveSocket(root.dataset.wsPath, {
     statusLine.textContent = statusText(status, seconds);
     statusLine.dataset.state = status;
   },
-  onClosedForGood: () => {
+  onClosedForGood: (code, closed) => {
     setOpen(false);
-    showNotice(t("You can't open this room. Go back to the start page to begin again."));
+    showNotice((closed && closed.detail) || t("You can't open this room. Go back to the start page to begin again."));
+    if (code === 4401) {
+      // Signed out: staff sign in again and come back here; a participant starts again.
+      const link = document.createElement("a");
+      link.href = isStaff ? `/accounts/login/?next=${encodeURIComponent(window.location.pathname)}` : "/";
+      link.textContent = isStaff ? t("Sign in") : t("Start again");
+      notice.append(" ", link);
+    }
   },
 });
 

@@ -1,6 +1,10 @@
 // A websocket that reconnects by itself with jittered backoff and tells the page how it is doing.
 
+// Signed out (4401), not allowed (4403), no such room (4404): retrying cannot help.
 const PERMANENT_CLOSE_CODES = new Set([4401, 4403, 4404]);
+// Too many sockets for this identity (4429): wait for another tab to close.
+const TOO_MANY_CONNECTIONS = 4429;
+const TOO_MANY_RETRY_MS = 30000;
 const PING_EVERY_MS = 25000;
 const PONG_TIMEOUT_MS = 10000;
 
@@ -25,6 +29,8 @@ export class LiveSocket {
     this.stopped = false;
     this.pingTimer = null;
     this.pongTimer = null;
+    // The server's last word before it closed the socket: {type: "closed", code, reason, detail}.
+    this.closedFrame = null;
     window.addEventListener("online", () => this.reconnectNow());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.reconnectNow();
@@ -57,16 +63,25 @@ export class LiveSocket {
       if (frame.type === "pong") {
         clearTimeout(this.pongTimer);
       }
+      if (frame.type === "closed") this.closedFrame = frame;
       this.onFrame(frame);
     });
     ws.addEventListener("close", (event) => {
       this.stopPing();
       if (this.ws !== ws) return;
       this.ws = null;
+      const closed = this.closedFrame;
+      this.closedFrame = null;
       if (PERMANENT_CLOSE_CODES.has(event.code)) {
         this.stopped = true;
-        this.onStatus("closed");
-        this.onClosedForGood(event.code);
+        this.onStatus("closed", closed && closed.detail);
+        this.onClosedForGood(event.code, closed);
+        return;
+      }
+      if (event.code === TOO_MANY_CONNECTIONS) {
+        this.onStatus("too_many", TOO_MANY_RETRY_MS / 1000);
+        clearTimeout(this.reconnectTimer);
+        this.reconnectTimer = setTimeout(() => this.connect(), TOO_MANY_RETRY_MS);
         return;
       }
       this.scheduleReconnect();
@@ -125,6 +140,10 @@ export function interpolate(text, values) {
 }
 
 export function statusText(state, seconds) {
+  if (state === "too_many") {
+    return interpolate(t("Too many tabs are open with this site. Close one; this page tries again in %(seconds)s s."), { seconds });
+  }
+  if (state === "closed" && typeof seconds === "string" && seconds) return seconds;
   if (state === "open") return t("Connected");
   if (state === "connecting") return t("Connecting…");
   if (state === "reconnecting") {
