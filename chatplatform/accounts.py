@@ -9,9 +9,12 @@ everyone: whoever knows a staff email cannot keep that person out.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
+from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
 from django import forms
 from django.utils.translation import gettext as _
 
@@ -56,3 +59,25 @@ class StaffOnlyAccountAdapter(DefaultAccountAdapter):
 
     def authentication_failed(self, request: Any, **credentials: Any) -> None:
         throttle.record_login_failure(self._subjects(request, credentials))
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """A password typed to sign in a moment ago counts as confirming it.
+
+        A first sign-in goes straight on to setting up the authenticator app, which
+        allauth guards with reauthentication: without this, it asked for the password
+        a second time, seconds after the first.
+        """
+        if _signed_in_with_password_recently(self.request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
+
+def _signed_in_with_password_recently(request: Any) -> bool:
+    if request is None or not request.user.is_authenticated:
+        return False
+    records = get_authentication_records(request, request.user)
+    return any(
+        record.get("method") == "password"
+        and time.time() - record.get("at", 0) < app_settings.REAUTHENTICATION_TIMEOUT
+        for record in records
+    )

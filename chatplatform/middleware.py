@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import split_domain_port, validate_host
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from chatplatform import logs, mfa, pseudonyms
 from chatplatform.services.participants import SESSION_KEY
@@ -112,7 +113,7 @@ def _refuse(request: HttpRequest, target: str) -> HttpResponse:
     if request.method == "GET" and not request.path.startswith("/api/"):
         return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
     return JsonResponse(
-        {"code": "mfa_required", "detail": "Two-factor sign-in is required for your role."},
+        {"code": "mfa_required", "detail": _("Two-factor sign-in is required for your role.")},
         status=403,
     )
 

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from chatplatform import views
+from frontend import signin
 
 PROJECT_APPS = ["chatplatform", "moderation", "escalation", "evaluation", "frontend"]
 
@@ -11,6 +12,16 @@ urlpatterns = [
     # Admins sign in through allauth, which asks for their second factor.
     path("admin/login/", RedirectView.as_view(url="/accounts/login/", query_string=True)),
     path("admin/", admin.site.urls),
+    # allauth's two-factor set-up, keeping ``next`` through to the last step.
+    path("accounts/2fa/totp/activate/", signin.activate_totp, name="mfa_activate_totp"),
+    path(
+        "accounts/2fa/recovery-codes/", signin.view_recovery_codes, name="mfa_view_recovery_codes"
+    ),
+    path(
+        "accounts/2fa/recovery-codes/generate/",
+        signin.generate_recovery_codes,
+        name="mfa_generate_recovery_codes",
+    ),
     path("accounts/", include("allauth.urls")),
     path("api/rooms/", views.api_rooms, name="api-rooms"),
     path("staff/moderation/", include("moderation.urls")),

@@ -13,12 +13,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from chatplatform import audit, logs
 from chatplatform.actors import Actor, actor_group
 from chatplatform.errors import ServiceError
 from chatplatform.events import publish_on_commit
 from chatplatform.models import Message, Room, RoomMembership
+from chatplatform.notices import notice
 from chatplatform.services import access as access_service
 from chatplatform.services import messages as message_service
 from chatplatform.services import queue as queue_service
@@ -190,7 +192,10 @@ def do_join(actor: Actor, escalation_id: int, now: datetime | None = None) -> Ro
                 room=room, user_id=actor.id, role=RoomMembership.Role.SUPERVISOR
             )
             message_service.do_post_notice(
-                room, _("%(name)s, a supervisor, has joined the chat.") % {"name": actor.handle}
+                room,
+                notice(
+                    gettext_noop("%(name)s, a supervisor, has joined the chat."), name=actor.handle
+                ),
             )
         _audit(actor, "escalation.joined", escalation)
         publishing.notify_changed(escalation, "joined")
@@ -229,11 +234,13 @@ def do_take_over(actor: Actor, escalation_id: int, now: datetime | None = None) 
             )
         message_service.do_post_notice(
             room,
-            _(
-                "%(name)s, a supervisor, is taking over this chat "
-                "and can see the conversation so far."
-            )
-            % {"name": actor.handle},
+            notice(
+                gettext_noop(
+                    "%(name)s, a supervisor, is taking over this chat "
+                    "and can see the conversation so far."
+                ),
+                name=actor.handle,
+            ),
         )
         for user_id in previous:
             publish_on_commit(actor_group(f"s{user_id}"), {"type": "room.revoked", "room": room.pk})

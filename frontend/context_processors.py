@@ -6,7 +6,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from chatplatform import roles
 from chatplatform.services import crisis
+from frontend.navigation import links_for
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -14,7 +16,9 @@ def site(request: HttpRequest) -> dict[str, Any]:
 
     The lines are looked up only by pages that show them.
     """
+    user = getattr(request, "user", None)
     return {
         "quick_exit_url": settings.QUICK_EXIT_URL,
         "crisis": SimpleLazyObject(lambda: crisis.panel_for_request(request)),
+        "staff_links": links_for(roles.role_of(user)) if user is not None else [],
     }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("queue/leave/", views.leave_queue, name="leave-queue"),
     path("chat/<int:room_id>/", views.room_page, name="room"),
     path("chat/<int:room_id>/ended/", views.chat_ended, name="chat-ended"),
+    path("chat/<int:room_id>/leave/", views.leave_room, name="leave-room"),
     path("staff/", views.staff_console, name="staff-console"),
     path("privacy/", views.privacy_page, name="privacy"),
     path("me/data/download/", views.download_my_data, name="download-my-data"),

@@ -20,6 +20,7 @@ from chatplatform.models import Participant, Room
 from chatplatform.services import access as access_service
 from chatplatform.services import crisis, participant_data
 from chatplatform.services import queue as queue_service
+from chatplatform.services import rooms as room_service
 from chatplatform.services.participants import (
     do_change_handle,
     do_get_or_create_participant,
@@ -167,6 +168,12 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
             ),
             "ended_url": reverse("chat-ended", args=[room_id]),
             "max_length": settings.MESSAGE_MAX_LENGTH,
+            # You count as in a group room from the moment you open it.
+            "people_here": (
+                room_service.people_in(room_id) + (0 if room_access.is_member else 1)
+                if room_access.kind == Room.Kind.GROUP
+                else None
+            ),
             "transfer_targets": (
                 [m for m in queue_service.mentor_loads() if m["id"] != actor.id]
                 if actor.is_staff and room_access.kind == Room.Kind.DIRECT
@@ -174,6 +181,22 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
             ),
         },
     )
+
+
+@require_POST
+def leave_room(request: HttpRequest, room_id: int) -> HttpResponse:
+    participant = participant_for_session(request.session)
+    if participant is None:
+        return redirect("landing")
+    try:
+        room_service.do_leave_room(
+            access_service.check_room_access(participant_actor(participant), room_id)
+        )
+    except ServiceError as error:
+        if error.code == "not_found":
+            raise Http404 from None
+        raise PermissionDenied(error.detail) from None
+    return redirect("landing")
 
 
 @require_GET

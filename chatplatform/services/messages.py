@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chatplatform import events, fastsql, pipeline, roles
+from chatplatform import events, fastsql, notices, pipeline, roles
 from chatplatform.actors import Actor
 from chatplatform.crypto import DecryptionError
 from chatplatform.errors import ServiceError
@@ -330,7 +330,7 @@ def do_post_notice(
         audience=audience,
         recipient_participant=recipient,
         sender_user_id=sender.id if sender and sender.is_staff else None,
-        sender_role=sender.role if sender else "system",
+        sender_role=sender.role if sender else notices.SYSTEM_ROLE,
         sender_handle=sender.handle if sender else SYSTEM_HANDLE,
     )
     with transaction.atomic():
@@ -398,7 +398,7 @@ def render_for_viewer(payload: dict[str, Any], viewer: Viewer) -> dict[str, Any]
         "client_id": payload["client_id"],
         "room": payload["room"],
         "sender": payload["sender"],
-        "body": payload["body"],
+        "body": notices.for_reader(payload["sender"]["role"], payload["body"]),
         "sent_at": payload["sent_at"],
         "kind": payload["kind"],
         "mine": payload["sender_key"] == viewer.key,
@@ -502,7 +502,10 @@ def transcript_payloads(room_id: int) -> list[dict[str, Any]]:
 
     For audited staff reads only (chatplatform.services.transcripts).
     """
-    return _payloads(list(Message.objects.filter(room_id=room_id).order_by("created_at", "pk")))
+    payloads = _payloads(list(Message.objects.filter(room_id=room_id).order_by("created_at", "pk")))
+    for payload in payloads:
+        payload["body"] = notices.for_reader(payload["sender"]["role"], payload["body"])
+    return payloads
 
 
 def last_message_id(room_id: int) -> int:

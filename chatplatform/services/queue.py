@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from chatplatform import duties, pipeline, roles
 from chatplatform.actors import Actor, actor_group, participant_actor
@@ -24,6 +25,7 @@ from chatplatform.models import (
     RoomMembership,
     User,
 )
+from chatplatform.notices import notice
 from chatplatform.services.access import RoomAccess
 from chatplatform.services.messages import do_post_notice, room_group
 from chatplatform.signals import chat_ended, chat_matched, mentor_presence
@@ -292,7 +294,9 @@ def do_accept_ticket(actor: Actor, ticket_id: int) -> Room:
         ticket.save(update_fields=["status", "matched_at", "closed_at", "room", "mentor"])
         do_post_notice(
             room,
-            _("%(name)s, a peer mentor, has joined the chat.") % {"name": actor.handle},
+            notice(
+                gettext_noop("%(name)s, a peer mentor, has joined the chat."), name=actor.handle
+            ),
         )
         chat_matched.send(
             sender=Room, room=room, participant=ticket.participant, mentor=user, ticket=ticket
@@ -317,7 +321,7 @@ def do_end_chat(access: RoomAccess) -> Room:
         room.closed_at = timezone.now()
         room.closed_by_role = access.actor.role
         room.save(update_fields=["closed_at", "closed_by_role"])
-        do_post_notice(room, _("The chat has ended."))
+        do_post_notice(room, notice(gettext_noop("The chat has ended.")))
         chat_ended.send(sender=Room, room=room, ended_by=access.actor)
         publish_on_commit(
             room_group(room.pk),
@@ -365,11 +369,13 @@ def do_transfer_chat(access: RoomAccess, to_user_id: int) -> User:
         RoomMembership.objects.create(room=room, user=target, role=RoomMembership.Role.MENTOR)
         do_post_notice(
             room,
-            _(
-                "%(name)s, a peer mentor, is taking over this chat "
-                "and can see the conversation so far."
-            )
-            % {"name": target},
+            notice(
+                gettext_noop(
+                    "%(name)s, a peer mentor, is taking over this chat "
+                    "and can see the conversation so far."
+                ),
+                name=str(target),
+            ),
         )
         for user_id in previous:
             publish_on_commit(actor_group(f"s{user_id}"), {"type": "room.revoked", "room": room.pk})

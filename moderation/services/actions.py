@@ -15,12 +15,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from chatplatform import audit
 from chatplatform.actors import Actor, actor_group
 from chatplatform.errors import ServiceError
 from chatplatform.events import publish_on_commit, room_staff_group
 from chatplatform.models import Message, Participant, Room, RoomMembership
+from chatplatform.notices import notice
 from chatplatform.services.access import RoomAccess, check_room_access
 from chatplatform.services.messages import (
     decrypt_message,
@@ -441,15 +443,19 @@ def do_set_slow_mode(access: RoomAccess, seconds: int) -> RoomState:
             return state
         state.slow_mode_seconds = seconds
         state.save(update_fields=["slow_mode_seconds", "updated_at"])
-        notice = (
-            _("Slow mode is on: everyone can send one message every %(seconds)d seconds.")
-            % {"seconds": seconds}
+        text = (
+            notice(
+                gettext_noop(
+                    "Slow mode is on: everyone can send one message every %(seconds)d seconds."
+                ),
+                seconds=seconds,
+            )
             if seconds
-            else _("Slow mode is off.")
+            else notice(gettext_noop("Slow mode is off."))
         )
         # The notice locks the room row before the audit log's head row, in the same order
         # as sending a message does, so the two never wait on each other.
-        do_post_notice(state.room, notice)
+        do_post_notice(state.room, text)
         record_action(access, "slow_mode", None, data={"seconds": seconds})
         notify_state(state)
     return state
@@ -468,9 +474,9 @@ def do_set_locked(access: RoomAccess, locked: bool) -> RoomState:
         state.save(update_fields=["locked", "updated_at"])
         do_post_notice(
             state.room,
-            _("This room is locked for now: only staff can post.")
+            notice(gettext_noop("This room is locked for now: only staff can post."))
             if locked
-            else _("The room is open again: everyone can post."),
+            else notice(gettext_noop("The room is open again: everyone can post.")),
         )
         record_action(access, "lock" if locked else "unlock", None)
         notify_state(state)

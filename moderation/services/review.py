@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chatplatform import audit, pipeline, roles
+from chatplatform import audit, notices, pipeline, roles
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
 from chatplatform.events import publish_on_commit, room_staff_group
@@ -148,7 +148,7 @@ def _context(message: Message) -> list[ContextLine]:
                 id=each.seq,
                 handle=each.sender_handle,
                 role=each.sender_role,
-                body=decrypt_message(each),
+                body=notices.for_reader(each.sender_role, decrypt_message(each)),
                 hidden=each.hidden_at is not None,
                 is_subject=each.pk == message.pk,
             )

@@ -119,6 +119,9 @@ def room_state_for(access: RoomAccess) -> dict[str, Any]:
     frame = state_frame(state, access.room_id)
     frame["can_moderate"] = access.can_moderate
     if access.actor.is_staff:
+        if access.can_moderate:
+            # Only this staff member's reply carries it: participants never learn who is muted.
+            frame["muted"] = muted_handles(access.room_id)
         return frame
     rules_message_id = state.rules_message_id if state is not None else None
     frame["rules_accepted"] = (
@@ -132,3 +135,13 @@ def room_state_for(access: RoomAccess) -> dict[str, Any]:
     if mute is not None:
         frame["seconds_left"] = max(1, int((mute.ends_at - timezone.now()).total_seconds()))
     return frame
+
+
+def muted_handles(room_id: int) -> list[str]:
+    """The handles of the participants muted in this room now, for its moderators."""
+    now = timezone.now()
+    return sorted(
+        Sanction.objects.filter(
+            kind=Sanction.Kind.MUTE, room_id=room_id, lifted_at=None, ends_at__gt=now
+        ).values_list("participant__handle", flat=True)
+    )

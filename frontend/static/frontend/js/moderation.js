@@ -52,16 +52,25 @@ const FRAME_TYPES = {
   block: "participant.block",
 };
 
+// Handles of the participants muted in this room now (moderators only; moderation.state).
+let mutedHandles = new Set();
+
 function actionsFor(li) {
   const fromParticipant = li.classList.contains("role-participant");
   if (li.classList.contains("mine") || li.classList.contains("pending")) return [];
+  // The platform's own notices and pinned rules are nobody's message to act on.
+  if (li.classList.contains("kind-system")) return [];
   if (canModerate) {
     const hidden = li.querySelector(".hidden-reason") !== null;
+    const who = li.querySelector(".who");
+    const muted = who !== null && mutedHandles.has(who.textContent);
     return Object.keys(ACTIONS).filter((name) => {
       const action = ACTIONS[name];
       if (!action.staff) return false;
       if (name === "hide" && hidden) return false;
       if (name === "unhide" && !hidden) return false;
+      if (name === "mute" && muted) return false;
+      if (name === "unmute" && !muted) return false;
       if (action.group && !isGroup) return false;
       return action.any || fromParticipant;
     });
@@ -208,16 +217,22 @@ document.addEventListener("chat:frame", (event) => {
   const frame = event.detail;
   switch (frame.type) {
     case "hello":
-      if (isGroup) send({ type: "moderation.state" });
+      if (isGroup || canModerate) send({ type: "moderation.state" });
       break;
     case "moderation.state":
       describeState(frame);
       showRules(frame);
+      if (Array.isArray(frame.muted)) {
+        mutedHandles = new Set(frame.muted);
+        for (const li of list.querySelectorAll("li[data-id]")) redecorate(li);
+      }
       break;
     case "moderation.done":
       say(t("Done."));
+      if (canModerate) send({ type: "moderation.state" });
       break;
     case "moderation.event":
+      if (canModerate) send({ type: "moderation.state" });
       addAlert(interpolate(t("%(by)s: %(action)s (%(target)s)"), { by: frame.by, action: frame.action, target: frame.target || "" }));
       break;
     case "moderation.alert": {

@@ -1,4 +1,5 @@
 // The queue page: live position, honest wait estimate, and the hand-off to the chat.
+import { navigate } from "./quick-exit.js";
 import { LiveSocket, interpolate, statusText, t } from "./socket.js";
 
 const root = document.getElementById("queue");
@@ -20,7 +21,7 @@ function describe(frame) {
 }
 
 function goToRoom(room) {
-  window.location.assign(`/chat/${room}/`);
+  navigate(`/chat/${room}/`);
 }
 
 const socket = new LiveSocket(root.dataset.wsPath, {

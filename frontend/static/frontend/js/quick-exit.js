@@ -1,5 +1,19 @@
-// "Leave quickly": replace this page (no back-button entry) with a neutral site.
-// Pressing Escape twice does the same.
+// "Leave quickly": replace this page with a neutral site, leaving no entry of this site
+// in the tab's history where the browser allows it. Pressing Escape twice does the same.
+//
+// Replacing the current page is not enough if earlier pages of this site are still
+// behind it (Back would show them). So on participants' pages (<body data-one-entry>)
+// every move within the site replaces the current entry instead of adding one:
+// same-site links, forms marked data-replace (they answer with a redirect), and the
+// pages' own scripts (navigate() below). The whole visit then takes a single entry,
+// and "Leave quickly" replaces that one.
+
+const ONE_ENTRY = document.body.hasAttribute("data-one-entry");
+
+export function navigate(url) {
+  if (ONE_ENTRY) window.location.replace(url);
+  else window.location.assign(url);
+}
 
 function leave(url) {
   try {
@@ -8,21 +22,68 @@ function leave(url) {
     // Storage may be disabled; leaving matters more.
   }
   document.body.textContent = "";
+  document.title = "";
   window.location.replace(url);
 }
 
-const button = document.getElementById("quick-exit");
-if (button) {
-  const url = button.dataset.exitUrl;
-  button.addEventListener("click", (event) => {
-    event.preventDefault();
-    leave(url);
-  });
-  let lastEscape = 0;
-  document.addEventListener("keydown", (event) => {
-    if (event.key !== "Escape") return;
-    const now = Date.now();
-    if (now - lastEscape < 800) leave(url);
-    lastEscape = now;
-  });
+function exitUrl() {
+  const button = document.getElementById("quick-exit");
+  return button ? button.dataset.exitUrl : null;
 }
+
+// Delegated from the document, so that it keeps working after a page is swapped in place.
+document.addEventListener("click", (event) => {
+  const exit = event.target.closest("#quick-exit");
+  if (exit) {
+    event.preventDefault();
+    leave(exit.dataset.exitUrl);
+    return;
+  }
+  if (!ONE_ENTRY) return;
+  const link = event.target.closest("a[href]");
+  if (!link || event.defaultPrevented || event.button !== 0) return;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (link.target || link.hasAttribute("download")) return;
+  const url = new URL(link.href, window.location.href);
+  if (url.origin !== window.location.origin) return;
+  if (url.pathname === window.location.pathname && url.search === window.location.search && url.hash) return;
+  event.preventDefault();
+  window.location.replace(url.href);
+});
+
+let lastEscape = 0;
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const now = Date.now();
+  const url = exitUrl();
+  if (url && now - lastEscape < 800) leave(url);
+  lastEscape = now;
+});
+
+// Forms marked data-replace post in the background and then replace this page with
+// where the server sent them. A page answered directly (an error page) is swapped in.
+async function submitInPlace(form, submitter) {
+  const response = await fetch(form.action, {
+    method: "POST",
+    body: new FormData(form, submitter),
+    credentials: "same-origin",
+    redirect: "follow",
+  });
+  if (response.redirected) {
+    window.location.replace(response.url);
+    return;
+  }
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  document.documentElement.lang = page.documentElement.lang;
+  document.title = page.title;
+  document.body.replaceWith(document.adoptNode(page.body));
+  window.scrollTo(0, 0);
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!ONE_ENTRY || !form.hasAttribute("data-replace") || event.defaultPrevented) return;
+  if ((form.method || "get").toLowerCase() !== "post") return;
+  event.preventDefault();
+  submitInPlace(form, event.submitter).catch(() => form.submit());
+});

@@ -23,6 +23,7 @@ const state = {
   loaded: false,
   resuming: false, // a catch-up resume is in flight
   open: root.dataset.open === "true",
+  ended: false, // the chat ended: the status line keeps saying so
   elements: new Map(), // message id -> <li>
   pending: new Map(), // client_id -> <li> not yet acknowledged
   outbox: loadOutbox(),
@@ -51,7 +52,9 @@ function showNotice(text) {
 
 function formatTime(iso) {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  // In the page's language, not the browser's: a Spanish page shows 18:05, not 06:05 PM.
+  const language = document.documentElement.lang || [];
+  return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });
 }
 
 function roleLabel(role) {
@@ -86,10 +89,13 @@ function buildMessage(frame) {
   if (frame.mine) li.classList.add("mine");
   const meta = document.createElement("p");
   meta.className = "meta";
-  const who = document.createElement("span");
-  who.className = "who";
-  who.textContent = frame.sender.handle;
-  meta.append(who);
+  // The platform's own notices carry no sender name (it would be English on any page).
+  if (frame.sender.role !== "system") {
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = frame.sender.handle;
+    meta.append(who);
+  }
   const label = roleLabel(frame.sender.role);
   if (label) {
     const badge = document.createElement("span");
@@ -194,6 +200,11 @@ function setOpen(open) {
 
 function chatEnded() {
   setOpen(false);
+  state.ended = true;
+  // Nothing may cover the notice (the composer is sticky), and the status says so too.
+  form.hidden = true;
+  statusLine.textContent = t("This chat has ended.");
+  statusLine.dataset.state = "ended";
   notice.textContent = "";
   const text = document.createElement("span");
   text.textContent = t("This chat has ended.") + " ";
@@ -205,6 +216,7 @@ function chatEnded() {
     notice.append(link);
   }
   notice.hidden = false;
+  notice.scrollIntoView({ block: "nearest" });
 }
 
 let typingTimer = null;
@@ -319,6 +331,7 @@ function handleFrame(frame) {
 const socket = new LiveSocket(root.dataset.wsPath, {
   onFrame: handleFrame,
   onStatus: (status, seconds) => {
+    if (state.ended) return;
     statusLine.textContent = statusText(status, seconds);
     statusLine.dataset.state = status;
   },
