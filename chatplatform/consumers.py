@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -92,14 +93,42 @@ class FrameConsumer(AsyncWebsocketConsumer):
     slot: str | None = None
     slot_keeper: asyncio.Task | None = None
     accepted = False
+    client_gone = False
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         # However the consumer ends (closed, refused, failed, cancelled by the server
         # after a slow shutdown), its connection slot is released.
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, self._to_client(send))
         finally:
             await self._release_slot()
+
+    def _to_client(self, send: Callable[[dict[str, Any]], Any]) -> Callable[..., Any]:
+        """``send``, except that a client that has gone away is an event, not an error.
+
+        Daphne drops what we send once it has seen the disconnect. Until then, a
+        client that has closed its end (its close frame answered while the server's
+        earlier writes are still flushing) makes a send raise ``Disconnected``: say
+        so once, at info level, and drop this and every later send, as Daphne
+        would. What the frame did stands (a stored message stays stored; the client
+        re-sends it with its ``client_id`` and gets the same id).
+        """
+
+        async def send_to_client(message: dict[str, Any]) -> None:
+            if self.client_gone:
+                return
+            try:
+                await send(message)
+            except Disconnected:
+                self.client_gone = True
+                logs.log_event(
+                    logger,
+                    "ws.client_gone",
+                    route=type(self).__name__,
+                    actor=pseudonyms.of_actor_key(self.actor.key) if self.actor else "-",
+                )
+
+        return send_to_client
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the event's handler with the event's strings marked private for the logs.
