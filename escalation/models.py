@@ -109,7 +109,7 @@ class WeeklyShift(models.Model):
     """A recurring on-call shift: every week on one weekday, in one time zone (escalation.rota)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_shifts"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_weekly_shifts"
     )
     tier = models.CharField(max_length=8, choices=Tier.choices)
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)

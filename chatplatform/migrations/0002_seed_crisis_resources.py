@@ -1,4 +1,4 @@
-"""Formerly seeded the crisis lines; 0005_structured_crisis_resources seeds them now.
+"""Formerly seeded the crisis lines; 0006_structured_crisis_resources seeds them now.
 
 The seed file's fields follow the current model, which this migration's
 historical model does not have, so the seeding moved to the migration that

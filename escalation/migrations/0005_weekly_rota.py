@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
                     "user",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
-                        related_name="weekly_shifts",
+                        related_name="oncall_weekly_shifts",
                         to=settings.AUTH_USER_MODEL,
                     ),
                 ),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chatplatform', '0005_structured_crisis_resources'),
+        ('chatplatform', '0006_structured_crisis_resources'),
         ('escalation', '0005_weekly_rota'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

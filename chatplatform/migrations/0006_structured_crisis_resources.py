@@ -34,7 +34,7 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("chatplatform", "0004_participant_erased_at")]
+    dependencies = [("chatplatform", "0005_alter_room_kind")]
 
     operations = [
         migrations.AddField(
