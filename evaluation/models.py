@@ -163,6 +163,7 @@ class Release(models.Model):
         EXPORT = "export", _("Export")
         API = "api", _("API")
         COMMAND = "command", _("Command line")
+        ROWS = "rows", _("Row-level export")
 
     created_on = models.DateField(default=timezone.localdate)
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -198,3 +199,41 @@ class EvaluatorToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Referral(models.Model):
+    """A kind of help a mentor suggested in a 1:1 chat. The kind only: no text, no names."""
+
+    class Kind(models.TextChoices):
+        DOCTOR = "doctor", _("A doctor")
+        THERAPY = "therapy", _("A counsellor, psychologist or therapist")
+        HELPLINE = "helpline", _("A helpline")
+        EDUCATION_WORK = "education_work", _("Support at school, university or work")
+        OTHER = "other", _("Another service")
+
+    room = models.ForeignKey("chatplatform.Room", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recorded_on = models.DateField(default=timezone.localdate)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "kind"], name="one_referral_kind_per_chat")
+        ]
+
+    def __str__(self) -> str:
+        return f"referral {self.pk} ({self.kind})"
+
+
+class SyntheticCohort(models.Model):
+    """A synthetic cohort was seeded (evaluation.synthetic): every page and release says
+    the data are not real people."""
+
+    created_on = models.DateField(default=timezone.localdate)
+    participants = models.PositiveIntegerField()
+    seed = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"synthetic cohort of {self.participants}"

@@ -23,4 +23,5 @@ urlpatterns = [
     path("survey/withdraw/", views.withdraw, name="withdraw"),
     path("survey/code/", views.code, name="code"),
     path("survey/code/connect/", views.connect, name="connect"),
+    path("referrals/<int:room_id>/", views.record_referral, name="record-referral"),
 ]

@@ -19,7 +19,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chatplatform.errors import ServiceError
 from chatplatform.services.participants import participant_for_session
-from evaluation import charts, codebook, openapi, report, selfcode, services, surveys
+from evaluation import (
+    charts,
+    codebook,
+    openapi,
+    providers,
+    referrals,
+    report,
+    selfcode,
+    services,
+    surveys,
+)
 from evaluation.dashboard import dashboard_tables
 from evaluation.models import Release
 from evaluation.questions import questions
@@ -111,24 +121,42 @@ def consent(request: HttpRequest, participant: Any) -> HttpResponse:
     )
 
 
-def _survey(request: HttpRequest, participant: Any, wave: str, room_id: int | None) -> HttpResponse:
-    page = surveys.check_can_answer(participant, wave, room_id)
-    if request.method == "POST":
-        surveys.do_submit(participant, page, request.POST, get_language() or "en")
-        return render(request, "evaluation/thanks.html", {"wave": wave})
+def survey_response(
+    request: HttpRequest,
+    page: surveys.SurveyPage,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """A survey page; after a refused answer, with the error and the answers kept."""
     return render(
         request,
         "evaluation/survey.html",
         {
-            "instruments": questions(page.instruments, get_language() or "en"),
-            "before_chat": wave == "pre",
+            "instruments": questions(page, get_language() or "en", request.POST if error else None),
+            "before_chat": page.wave == "pre",
+            "error": error,
         },
+        status=status,
     )
 
 
-@require_http_methods(["GET", "POST"])
+def _survey(request: HttpRequest, participant: Any, wave: str, room_id: int | None) -> HttpResponse:
+    page = surveys.check_can_answer(participant, wave, room_id)
+    if request.method == "POST":
+        try:
+            surveys.do_submit(participant, page, request.POST, get_language() or "en")
+        except surveys.AnswerError as error:
+            return survey_response(request, page, error=error.detail, status=400)
+        return render(request, "evaluation/thanks.html", {"wave": wave})
+    return survey_response(request, page)
+
+
+@require_GET
 @participant_view
 def survey_pre(request: HttpRequest, participant: Any) -> HttpResponse:
+    # The page is sent to the chat request (frontend.views.request_chat), which stores
+    # the answers and puts the participant straight into the queue.
     return _survey(request, participant, "pre", None)
 
 
@@ -265,7 +293,7 @@ def codebook_export(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(report.codebook_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="evaluation-codebook.csv"'
         return response
-    return JsonResponse(codebook.codebook())
+    return JsonResponse(codebook.codebook(providers.specs()))
 
 
 @require_http_methods(["GET", "POST"])
@@ -288,6 +316,17 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("evaluation:tokens")
 
 
+@require_POST
+@login_required
+def record_referral(request: HttpRequest, room_id: int) -> HttpResponse:
+    """A mentor records the kind of help they suggested in a 1:1 chat (metadata only)."""
+    try:
+        referrals.do_record_referral(request.user, room_id, request.POST.get("kind", ""))
+    except ServiceError as error:
+        return _problem(request, error)
+    return redirect("room", room_id=room_id)
+
+
 # API ------------------------------------------------------------------------------------
 
 
@@ -304,9 +343,9 @@ def api_report(request: HttpRequest, user: Any) -> HttpResponse:
 @require_GET
 @token_view
 def api_codebook(request: HttpRequest, user: Any) -> HttpResponse:
-    return JsonResponse(codebook.codebook())
+    return JsonResponse(codebook.codebook(providers.specs()))
 
 
 @require_GET
 def api_schema(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(openapi.schema())
+    return JsonResponse(openapi.schema(providers.specs()))
