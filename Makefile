@@ -5,15 +5,33 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench eval-risk audit system-deps clean
+.PHONY: setup run test lint format bench eval-risk audit system-deps gettext messages clean
 
-setup: $(STAMP)
+# Translation catalogues: each app's locale/<lang>/LC_MESSAGES/*.po is committed; the
+# compiled .mo beside it is built here (and in the Dockerfile), whenever its .po changes.
+PO_FILES := $(wildcard */locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+setup: $(STAMP) $(MO_FILES)
 
 # Reinstall only when the dependency list or the pins change.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	@touch $(STAMP)
+
+%.mo: %.po | gettext
+	msgfmt --check-format --output-file=$@ $<
+
+gettext:
+	@scripts/ensure-system-packages gettext
+
+# Extract every translatable string into the catalogues (both domains, every language
+# but English); then translate the new entries and run `make setup`.
+messages: setup gettext
+	DEBUG=true $(PY) manage.py makemessages --domain django
+	DEBUG=true $(PY) manage.py makemessages --domain djangojs
+	@$(MAKE) --no-print-directory setup
 
 run: setup
 	@mkdir -p var
@@ -26,7 +44,7 @@ run: setup
 	DEBUG=$${DEBUG:-true} $(PY) -m daphne -b 127.0.0.1 -p $(PORT) chatplatform.asgi:application
 
 system-deps:
-	@scripts/ensure-system-packages redis-server postgresql chromium
+	@scripts/ensure-system-packages redis-server postgresql chromium gettext
 
 test: setup system-deps
 	$(PY) -m ruff check .

@@ -26,6 +26,8 @@ from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.utils.module_loading import module_has_submodule  # noqa: E402
 
+from chatplatform.languages import WebsocketLocaleMiddleware  # noqa: E402
+
 
 def collect_websocket_routes() -> list:
     routes: list = []
@@ -43,7 +45,7 @@ application = ProtocolTypeRouter(
         if settings.SERVE_STATIC
         else django_http_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(collect_websocket_routes()))
+            AuthMiddlewareStack(WebsocketLocaleMiddleware(URLRouter(collect_websocket_routes())))
         ),
     }
 )

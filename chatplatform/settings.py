@@ -185,15 +185,17 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
-    "allauth",
-    "allauth.account",
-    "allauth.mfa",
-    "csp",
+    # The project's apps come before allauth so that their templates (the styled
+    # sign-in pages in frontend/templates/account and mfa) and their catalogues win.
     "chatplatform",
     "moderation",
     "escalation",
     "evaluation",
     "frontend",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -335,8 +337,15 @@ DEFAULT_EXCEPTION_REPORTER = "chatplatform.logs.PrivateExceptionReporter"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "chatplatform.logs.PrivateExceptionReporterFilter"
 
 LANGUAGE_CODE = "en"
+# The switch names each language in itself (frontend/templates/frontend/_language_switch.html).
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Catalogues live in each app's locale/ directory (found through INSTALLED_APPS), so
+# developers working on different apps rarely touch the same file. `make messages`
+# extracts them; `make setup` compiles them.
+LOCALE_PATHS: list[Path] = []
+# The chosen language lives in a cookie that ends with the browser session: no
+# account is needed, and a shared computer forgets it.
+LANGUAGE_COOKIE_AGE = None
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

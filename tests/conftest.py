@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +27,16 @@ from chatplatform.services.access import check_room_access
 from chatplatform.services.participants import SESSION_KEY
 from chatplatform.services.rooms import do_assign_host, do_create_group_room
 from chatplatform.services.staff import do_add_staff
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Build any translation catalogue missing or older than its .po, as `make setup` does,
+    so running one test file right after a merge sees the merged translations."""
+    for po in Path(__file__).resolve().parent.parent.glob("*/locale/*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
+
 
 # tests.moderation_helpers: the moderation tests' hosted group room, fresh compiled rules per test.
 # tests.escalation_fakes: a phrase-based stand-in risk detector for the escalation unit tests.
@@ -219,13 +231,25 @@ async def ws_connect():
     opened: list[Socket] = []
 
     async def connect(
-        path: str, session_key: str | None = None, origin: str | None = ORIGIN
+        path: str,
+        session_key: str | None = None,
+        origin: str | None = ORIGIN,
+        language: str | None = None,
+        accept_language: str | None = None,
     ) -> tuple[bool, int | None, Socket]:
+        """``language`` is the switch's cookie; ``accept_language`` the browser's header."""
         headers = []
         if origin is not None:
             headers.append((b"origin", origin.encode()))
+        cookies = []
         if session_key is not None:
-            headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode()))
+            cookies.append(f"{settings.SESSION_COOKIE_NAME}={session_key}")
+        if language is not None:
+            cookies.append(f"{settings.LANGUAGE_COOKIE_NAME}={language}")
+        if cookies:
+            headers.append((b"cookie", "; ".join(cookies).encode()))
+        if accept_language is not None:
+            headers.append((b"accept-language", accept_language.encode()))
         communicator = WebsocketCommunicator(application, path, headers=headers)
         connected, code = await communicator.connect(timeout=5)
         socket = Socket(communicator)
