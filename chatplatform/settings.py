@@ -373,6 +373,7 @@ ROOM_HOLD_CHECKS: list[str] = ["escalation.services.rooms_on_hold"]
 EVALUATION_TABLE_PROVIDERS: list[str] = [
     "evaluation.outcomes",
     "evaluation.metrics",
+    "evaluation.study_tables",
 ]
 
 # Every logger writes through one redacting JSON formatter (chatplatform.logs).

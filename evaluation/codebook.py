@@ -493,6 +493,57 @@ MENTOR_CASELOAD = TableSpec(
     privacy_unit="mentor",
 )
 
+STUDY_FLOW = TableSpec(
+    "study_flow",
+    "Randomised studies, CONSORT flow per arm: everyone allocated (at consent), who was shown "
+    "their arm's intervention, who withdrew, and who is in the intention-to-treat analysis "
+    "(a baseline and a later score for the primary outcome). 'all' is the total of the arms.",
+    (
+        _dim("study", "The study's slug (its pre-registration is on the studies page)."),
+        _dim("arm", "The arm's id, or 'all'."),
+        _count("allocated", "People allocated to the arm.", MARGIN),
+        _count("received", "Of those, people shown the arm's intervention."),
+        _count("withdrew", "Of those, people who withdrew from the research afterwards."),
+        _count("analysed", "People with a baseline and a later primary-outcome score.", ANCHOR),
+        _count("not_analysed", "People allocated, not withdrawn, but without both scores."),
+    ),
+)
+
+STUDY_EFFECTS = TableSpec(
+    "study_effects",
+    "Randomised studies, intention-to-treat estimate of the primary outcome per arm against "
+    "the reference arm: ANCOVA (OLS) of the later score on arm, adjusting for the baseline "
+    "score; Student t 95% CI on the residual degrees of freedom.",
+    (
+        _dim("study", "The study's slug."),
+        _dim("arm", "The arm compared with the reference arm."),
+        _dim("reference_arm", "The reference arm (as pre-registered)."),
+        _dim("instrument", "Primary outcome: instrument id."),
+        _dim("subscale", "Primary outcome: subscale id."),
+        _dim("comparison", "Primary outcome: pre_post or pre_followup."),
+        _count("n_arm", "People analysed in the arm.", ANCHOR),
+        _count("n_reference", "People analysed in the reference arm.", ANCHOR),
+        _measure(
+            "estimate",
+            "Adjusted difference in the later score, arm minus reference.",
+            "score",
+            "n_arm",
+            "n_reference",
+        ),
+        _measure("se", "Its standard error.", "score", "n_arm", "n_reference"),
+        _measure("ci_low", "Lower bound of the 95% CI.", "score", "n_arm", "n_reference"),
+        _measure("ci_high", "Upper bound of the 95% CI.", "score", "n_arm", "n_reference"),
+        _measure("p", "Two-sided p-value of the arm's coefficient.", "p", "n_arm", "n_reference"),
+        _measure(
+            "baseline_slope",
+            "Coefficient of the baseline score in the model.",
+            "",
+            "n_arm",
+            "n_reference",
+        ),
+    ),
+)
+
 TABLES: tuple[TableSpec, ...] = (
     SURVEY_CHANGE,
     SCORE_DISTRIBUTION,
@@ -507,6 +558,8 @@ TABLES: tuple[TableSpec, ...] = (
     RETURN_RATE,
     ESCALATIONS,
     MENTOR_CASELOAD,
+    STUDY_FLOW,
+    STUDY_EFFECTS,
 )
 
 CSV_DESCRIPTION = {
@@ -529,6 +582,7 @@ RELEASE_FIELDS = {
     "dp_epsilon": "Epsilon budget of the release when differential privacy is on, else null.",
     "dp_epsilon_spent": "Epsilon the release actually spent (at most dp_epsilon).",
     "instruments": "Instrument versions in the release, with whether each is clinically validated.",
+    "studies": "Slugs of the registered randomised studies in the release.",
 }
 
 

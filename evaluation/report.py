@@ -26,11 +26,13 @@ from chatplatform.models import User
 from escalation.models import Escalation
 from evaluation import codebook, methods, metrics, providers
 from evaluation.models import (
+    Allocation,
     ChatRecord,
     InstrumentVersion,
     ParticipantVisit,
     Referral,
     Release,
+    Study,
     SurveyIdentity,
     SurveyResponse,
     SyntheticCohort,
@@ -57,6 +59,11 @@ def build(today: date, *, k: int, epsilon: float | None) -> dict[str, Any]:
         {"id": v.instrument, "version": v.version, "validated": v.validated}
         for v in InstrumentVersion.objects.order_by("instrument", "version")
     ]
+    studies = list(
+        Study.objects.exclude(state=Study.State.DRAFT)
+        .order_by("slug")
+        .values_list("slug", flat=True)
+    )
     # The note travels with the data, in English; the dashboard shows it in the reader's language.
     with translation.override("en"):
         note = methods.note(
@@ -64,6 +71,7 @@ def build(today: date, *, k: int, epsilon: float | None) -> dict[str, Any]:
             followup_days=settings.EVALUATION_FOLLOWUP_DAYS,
             k=k,
             dp_epsilon=epsilon,
+            studies=studies,
         )
     return {
         "release": {
@@ -74,6 +82,7 @@ def build(today: date, *, k: int, epsilon: float | None) -> dict[str, Any]:
             "dp_epsilon_spent": spent,
             "codebook_version": codebook.CODEBOOK_VERSION,
             "instruments": instruments,
+            "studies": studies,
             "methods": note,
             "demo_data": SyntheticCohort.objects.exists(),
         },
@@ -91,6 +100,7 @@ def _fingerprint() -> str:
         ParticipantVisit,
         Escalation,
         Referral,
+        Allocation,
     ):
         totals = model.objects.aggregate(top=Max("pk"), n=Count("pk"))
         parts.append(f"{totals['top']}-{totals['n']}")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from chatplatform.errors import ServiceError
 from chatplatform.models import Participant, QueueTicket, Room, RoomMembership
 from escalation.models import Escalation
-from evaluation import referrals, registry, selfcode
+from evaluation import referrals, registry, selfcode, studies
 from evaluation.instruments import Instrument, InstrumentError, Item
 from evaluation.models import SurveyIdentity, SurveyResponse
 from evaluation.report import forget_cached_reports
@@ -273,12 +273,21 @@ def check_can_answer(participant: Participant, wave: str, room_id: int | None) -
     return page
 
 
-def do_record_consent(participant: Participant, agree: bool) -> SurveyIdentity:
-    """Record the participant's answer to the consent page."""
-    identity, _created = SurveyIdentity.objects.get_or_create(participant=participant)
-    identity.consent = Consent.GIVEN if agree else Consent.DECLINED
-    identity.consent_changed_on = timezone.localdate()
-    identity.save(update_fields=["consent", "consent_changed_on"])
+def do_record_consent(
+    participant: Participant, agree: bool, language: str = "en"
+) -> SurveyIdentity:
+    """Record the participant's answer to the consent page.
+
+    Agreeing is the only moment a participant is allocated to an arm of a running
+    randomised study (stratified by their language); declining allocates nothing.
+    """
+    with transaction.atomic():
+        identity, _created = SurveyIdentity.objects.get_or_create(participant=participant)
+        identity.consent = Consent.GIVEN if agree else Consent.DECLINED
+        identity.consent_changed_on = timezone.localdate()
+        identity.save(update_fields=["consent", "consent_changed_on"])
+        if agree:
+            studies.do_allocate(identity, stratum=language)
     return identity
 
 

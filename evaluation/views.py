@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,12 +27,14 @@ from evaluation import (
     providers,
     referrals,
     report,
+    rows,
     selfcode,
     services,
+    studies,
     surveys,
 )
 from evaluation.dashboard import dashboard_tables
-from evaluation.models import Release
+from evaluation.models import Release, Study
 from evaluation.questions import questions
 
 View = Callable[..., HttpResponse]
@@ -112,7 +115,7 @@ def consent(request: HttpRequest, participant: Any) -> HttpResponse:
     target = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.method == "POST":
         agree = request.POST.get("decision") == "agree"
-        surveys.do_record_consent(participant, agree)
+        surveys.do_record_consent(participant, agree, get_language() or "en")
         return redirect(target if agree else "landing")
     return render(
         request,
@@ -288,6 +291,18 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @evaluator_view
+def rows_export(request: HttpRequest) -> HttpResponse:
+    """The row-level export (audited): see evaluation.rows and docs/evaluation.md."""
+    export = rows.do_export(channel="dashboard", user=request.user)
+    response = HttpResponse(export.csv(), content_type="text/csv; charset=utf-8")
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="evaluation-rows-{day}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@evaluator_view
 def codebook_export(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = HttpResponse(report.codebook_csv(), content_type="text/csv; charset=utf-8")
@@ -325,6 +340,46 @@ def record_referral(request: HttpRequest, room_id: int) -> HttpResponse:
     except ServiceError as error:
         return _problem(request, error)
     return redirect("room", room_id=room_id)
+
+
+@require_http_methods(["GET", "POST"])
+@evaluator_view
+def study_list(request: HttpRequest) -> HttpResponse:
+    """Randomised studies: define one (YAML), see each one's registration and state."""
+    definition = ""
+    error = None
+    if request.method == "POST":
+        definition = request.POST.get("definition", "")
+        try:
+            studies.do_create_study(request.user, definition)
+        except ServiceError as problem:
+            error = problem.detail
+        else:
+            return redirect("evaluation:studies")
+    return render(
+        request,
+        "evaluation/studies.html",
+        {
+            "studies": Study.objects.order_by("-pk"),
+            "definition": definition or studies.EXAMPLE,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@evaluator_view
+def study_register(request: HttpRequest, study_id: int) -> HttpResponse:
+    studies.do_register_study(request.user, study_id)
+    return redirect("evaluation:studies")
+
+
+@require_POST
+@evaluator_view
+def study_close(request: HttpRequest, study_id: int) -> HttpResponse:
+    studies.do_close_study(request.user, study_id)
+    return redirect("evaluation:studies")
 
 
 # API ------------------------------------------------------------------------------------
