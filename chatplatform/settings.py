@@ -478,6 +478,15 @@ MENTOR_DUTY_CHECKS: list[str] = [
 ]
 # Functions f(now) -> set of room ids whose content must outlive retention (on hold).
 ROOM_HOLD_CHECKS: list[str] = ["escalation.retention.rooms_on_hold"]
+# The builders of the evaluation report's tables (evaluation.providers): each module has
+# SPECS and build(period). Every table of every provider is published under the same k
+# and privacy budget, with one disclosure audit across all of them.
+EVALUATION_TABLE_PROVIDERS: list[str] = [
+    "evaluation.outcomes",
+    "evaluation.metrics",
+    "evaluation.study_tables",
+    "evaluation.programme",
+]
 
 # Every logger writes through one redacting JSON formatter (chatplatform.logs).
 # Django's own handlers (plain-text console, mail_admins) are replaced so that

@@ -6,17 +6,13 @@ OpenAPI schema, so the documentation cannot drift from the data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from evaluation.tables import COUNT, DIMENSION, MEASURE, RATIO, Column, TableSpec
+from evaluation.tables import COUNT, DIMENSION, MEASURE, NOTE, RATIO, Column, TableSpec
 
-CODEBOOK_VERSION = 1
+CODEBOOK_VERSION = 2
 CSV_COLUMNS = ("table", "row", "column", "value", "status")
-
-# Pre-defined breakdowns. Nothing else can be grouped by, so repeated queries with
-# slightly different groupings cannot single anyone out.
-SURVEY_BREAKDOWNS = ("language", "month")
-PROCESS_BREAKDOWNS = ("topic", "month", "week")
 
 # Counts that anchor an analysis are expensive to suppress: complements go elsewhere first.
 ANCHOR = 10.0
@@ -33,6 +29,10 @@ def _count(name: str, description: str, cost: float = 0.0) -> Column:
 
 def _measure(name: str, description: str, unit: str, *depends_on: str) -> Column:
     return Column(name, MEASURE, "number", description, unit=unit, depends_on=depends_on)
+
+
+def _note(name: str, description: str) -> Column:
+    return Column(name, NOTE, "string", description)
 
 
 def _ratio(name: str, description: str, numerator: str, denominator: str, per: float) -> Column:
@@ -53,9 +53,11 @@ _VERSION = _dim("version", "Instrument version the responses answered.", "intege
 _SUBSCALE = _dim("subscale", "Subscale id within the instrument.")
 _COMPARISON = _dim(
     "comparison",
-    "pre_post: before the first chat vs after it; pre_followup: before the first chat vs the "
-    "follow-up survey. For per-chat instruments (distress) the pair is the participant's first "
-    "chat with both ratings.",
+    "pre_post: before a chat vs after the same chat (the person's first chat with both, the "
+    "after answer given after the before answer); pre_followup: the person's first 'before' "
+    "answer vs their first follow-up answer given after it. A response counts when every "
+    "subscale of its instrument is scored, so the subscales of one instrument share one set "
+    "of people. Linked devices (self-generated code) count as one person.",
 )
 
 SURVEY_CHANGE = TableSpec(
@@ -95,7 +97,13 @@ SURVEY_CHANGE = TableSpec(
             "n_paired",
         ),
         _measure("t", "Paired t statistic (scipy.stats.ttest_rel).", "", "n_paired"),
-        _measure("p_t", "Two-sided p-value of the paired t-test.", "p", "n_paired"),
+        _measure(
+            "p_t",
+            "Two-sided p-value of the paired t-test. Every p-value in the report is at least "
+            "1e-300: 1e-300 means p < 1e-300 (too small for floating point), never 0.",
+            "p",
+            "n_paired",
+        ),
         _measure(
             "p_t_holm",
             "p_t adjusted with Holm's method across all subscales of this comparison.",
@@ -119,11 +127,25 @@ SURVEY_CHANGE = TableSpec(
         ),
         _measure("d_z", "Cohen's d_z: mean change / SD of change.", "SD units", "n_paired"),
         _measure(
+            "d_z_ci_low",
+            "Lower bound of the 95% CI of d_z (noncentral t; Algina & Keselman 2003).",
+            "SD units",
+            "n_paired",
+        ),
+        _measure("d_z_ci_high", "Upper bound of the 95% CI of d_z.", "SD units", "n_paired"),
+        _measure(
             "g_z",
             "Hedges' g_z: d_z times the exact small-sample correction J(n-1).",
             "SD units",
             "n_paired",
         ),
+        _measure(
+            "g_z_ci_low",
+            "Lower bound of the 95% CI of g_z (the d_z bounds times J).",
+            "SD units",
+            "n_paired",
+        ),
+        _measure("g_z_ci_high", "Upper bound of the 95% CI of g_z.", "SD units", "n_paired"),
         _measure(
             "alpha_baseline", "Cronbach's alpha at baseline (complete cases).", "", "n_baseline"
         ),
@@ -133,9 +155,21 @@ SURVEY_CHANGE = TableSpec(
         _measure(
             "reliability_used",
             "Reliability used for reliable change: the instrument's published value, else "
-            "alpha at baseline. Empty: no reliable-change analysis (e.g. single items).",
+            "alpha at baseline; only values of at least 0.6 are used.",
             "",
             "n_paired",
+        ),
+        _measure(
+            "sd_rci",
+            "SD of the baseline scores of the paired participants, used in the RCI's "
+            "standard error of the difference.",
+            "score",
+            "n_paired",
+        ),
+        _note(
+            "reliable_change_note",
+            "Why reliable change is not computed, when it is not (e.g. 'single item without a "
+            "published reliability', 'reliability below 0.6'); empty when it is.",
         ),
         _count(
             "n_reliably_improved", "Paired participants with reliable improvement (|RCI| > 1.96)."
@@ -160,25 +194,6 @@ SURVEY_CHANGE = TableSpec(
             "n_paired",
             1,
         ),
-        _measure(
-            "mean_baseline_paired",
-            "Attrition: mean baseline score of participants with both waves.",
-            "score",
-            "n_paired",
-        ),
-        _measure(
-            "mean_baseline_only",
-            "Attrition: mean baseline score of participants without the later wave.",
-            "score",
-            "n_baseline_only",
-        ),
-        _measure(
-            "attrition_p",
-            "Welch t-test p-value comparing the two baseline means above.",
-            "p",
-            "n_baseline_only",
-            "n_paired",
-        ),
     ),
 )
 
@@ -202,19 +217,138 @@ SCORE_DISTRIBUTION = TableSpec(
 
 SURVEY_GROUPS = TableSpec(
     "survey_groups",
-    "Paired change (pre_post) by pre-defined group: survey language, month of the baseline "
-    "response and each demographic item. 'all' is the total of the groups; 'not_answered' "
-    "holds participants who skipped the item.",
+    "Completion and change by pre-defined group, per comparison: survey language, month of "
+    "the baseline response and each demographic item. Every group the definitions allow has "
+    "a row, empty ones included; 'all' is the total of the groups; 'not_answered' holds "
+    "people who skipped the item.",
     (
         _dim("breakdown", "language, month, or a demographic item id."),
         _dim("group", "The group's value (e.g. 'es', '2025-03', '18_24')."),
         _INSTRUMENT,
         _VERSION,
         _SUBSCALE,
-        _count("n_paired", "Participants in the group with a paired score.", MARGIN),
+        _COMPARISON,
+        _count("n_baseline", "People in the group with a baseline score.", MARGIN),
+        _count("n_paired", "Of those, people with a paired later score.", MARGIN),
+        _count("n_baseline_only", "Of those, people without a paired later score."),
+        _ratio("share_paired", "n_paired / n_baseline.", "n_paired", "n_baseline", 1),
         _measure("mean_change", "Mean change in the group.", "score", "n_paired"),
         _measure("ci_low", "Lower bound of the 95% CI.", "score", "n_paired"),
         _measure("ci_high", "Upper bound of the 95% CI.", "score", "n_paired"),
+    ),
+)
+
+ATTRITION = TableSpec(
+    "attrition",
+    "Attrition: people with a baseline who completed the later wave (completers) against "
+    "those who did not, and the change re-estimated with inverse probability weighting "
+    "(IPW) beside the complete-case estimate. Completion is modelled by logistic regression "
+    "on the baseline scores of the instrument's subscales, survey language and the "
+    "demographic items; completers are weighted by 1 / P(completion), stabilised. IPW "
+    "assumes completion depends only on those; it is a sensitivity analysis.",
+    (
+        _INSTRUMENT,
+        _VERSION,
+        _SUBSCALE,
+        _COMPARISON,
+        _count("n_completers", "People with a baseline and a paired later score.", ANCHOR),
+        _count("n_non_completers", "People with a baseline but no paired later score."),
+        _measure(
+            "mean_baseline_completers",
+            "Mean baseline score of completers.",
+            "score",
+            "n_completers",
+        ),
+        _measure(
+            "mean_baseline_non_completers",
+            "Mean baseline score of non-completers.",
+            "score",
+            "n_non_completers",
+        ),
+        _measure(
+            "smd_baseline",
+            "Standardised difference of the baseline means (non-completers minus completers, "
+            "pooled SD).",
+            "SD units",
+            "n_completers",
+            "n_non_completers",
+        ),
+        _measure(
+            "attrition_p",
+            "Welch t-test p-value comparing the two baseline means.",
+            "p",
+            "n_completers",
+            "n_non_completers",
+        ),
+        _measure(
+            "mean_change",
+            "Complete-case mean change (as in survey_change).",
+            "score",
+            "n_completers",
+        ),
+        _measure(
+            "mean_change_ipw",
+            "IPW mean change of the completers.",
+            "score",
+            "n_completers",
+            "n_non_completers",
+        ),
+        _measure(
+            "ci_low_ipw",
+            "Lower bound of the 95% CI of the IPW mean change (HC1 sandwich SE, weights "
+            "treated as known, normal quantile).",
+            "score",
+            "n_completers",
+            "n_non_completers",
+        ),
+        _measure(
+            "ci_high_ipw",
+            "Upper bound of the 95% CI of the IPW mean change.",
+            "score",
+            "n_completers",
+            "n_non_completers",
+        ),
+        _measure(
+            "effective_n_ipw",
+            "Kish's effective sample size of the weights (what the weighting costs in precision).",
+            "people",
+            "n_completers",
+            "n_non_completers",
+        ),
+    ),
+)
+
+PROPORTIONS = TableSpec(
+    "proportions",
+    "Yes/no items reported as shares (instruments with analysis: proportions, such as "
+    "help_actions: what people did since their first chat, and whether they followed a "
+    "referral a mentor recorded). One row per item and group, from each person's first "
+    "answer at the wave; 'don't know' and skipped answers are not counted.",
+    (
+        _dim("breakdown", "language or a demographic item id."),
+        _dim("group", "The group's value, 'not_answered' or 'all'."),
+        _INSTRUMENT,
+        _VERSION,
+        _dim("wave", "pre, post or followup."),
+        _dim("item", "Item id within the instrument."),
+        _count("n_answered", "People who answered yes or no.", MARGIN),
+        _count("n_yes", "People who answered yes."),
+        _count("n_no", "People who answered no."),
+        _ratio("share_yes", "n_yes / n_answered.", "n_yes", "n_answered", 1),
+        _measure(
+            "ci_low",
+            "Lower bound of the 95% Wilson score interval of the share.",
+            "share (0-1)",
+            "n_yes",
+            "n_no",
+        ),
+        _measure(
+            "ci_high",
+            "Upper bound of the 95% Wilson score interval of the share.",
+            "share (0-1)",
+            "n_yes",
+            "n_no",
+        ),
     ),
 )
 
@@ -487,10 +621,63 @@ MENTOR_CHECKINS = TableSpec(
     privacy_unit="mentor",
 )
 
+STUDY_FLOW = TableSpec(
+    "study_flow",
+    "Randomised studies, CONSORT flow per arm: everyone allocated (at consent), who was shown "
+    "their arm's intervention, who withdrew, and who is in the intention-to-treat analysis "
+    "(a baseline and a later score for the primary outcome). 'all' is the total of the arms.",
+    (
+        _dim("study", "The study's slug (its pre-registration is on the studies page)."),
+        _dim("arm", "The arm's id, or 'all'."),
+        _count("allocated", "People allocated to the arm.", MARGIN),
+        _count("received", "Of those, people shown the arm's intervention."),
+        _count("withdrew", "Of those, people who withdrew from the research afterwards."),
+        _count("analysed", "People with a baseline and a later primary-outcome score.", ANCHOR),
+        _count("not_analysed", "People allocated, not withdrawn, but without both scores."),
+    ),
+)
+
+STUDY_EFFECTS = TableSpec(
+    "study_effects",
+    "Randomised studies, intention-to-treat estimate of the primary outcome per arm against "
+    "the reference arm: ANCOVA (OLS) of the later score on arm, adjusting for the baseline "
+    "score; Student t 95% CI on the residual degrees of freedom.",
+    (
+        _dim("study", "The study's slug."),
+        _dim("arm", "The arm compared with the reference arm."),
+        _dim("reference_arm", "The reference arm (as pre-registered)."),
+        _dim("instrument", "Primary outcome: instrument id."),
+        _dim("subscale", "Primary outcome: subscale id."),
+        _dim("comparison", "Primary outcome: pre_post or pre_followup."),
+        _count("n_arm", "People analysed in the arm.", ANCHOR),
+        _count("n_reference", "People analysed in the reference arm.", ANCHOR),
+        _measure(
+            "estimate",
+            "Adjusted difference in the later score, arm minus reference.",
+            "score",
+            "n_arm",
+            "n_reference",
+        ),
+        _measure("se", "Its standard error.", "score", "n_arm", "n_reference"),
+        _measure("ci_low", "Lower bound of the 95% CI.", "score", "n_arm", "n_reference"),
+        _measure("ci_high", "Upper bound of the 95% CI.", "score", "n_arm", "n_reference"),
+        _measure("p", "Two-sided p-value of the arm's coefficient.", "p", "n_arm", "n_reference"),
+        _measure(
+            "baseline_slope",
+            "Coefficient of the baseline score in the model.",
+            "",
+            "n_arm",
+            "n_reference",
+        ),
+    ),
+)
+
 TABLES: tuple[TableSpec, ...] = (
     SURVEY_CHANGE,
     SCORE_DISTRIBUTION,
     SURVEY_GROUPS,
+    ATTRITION,
+    PROPORTIONS,
     SURVEY_REACH,
     REACH_WEEKLY,
     WAITS_WEEKLY,
@@ -504,6 +691,8 @@ TABLES: tuple[TableSpec, ...] = (
     PROGRAMME_COST,
     MENTOR_RETENTION,
     MENTOR_CHECKINS,
+    STUDY_FLOW,
+    STUDY_EFFECTS,
 )
 
 CSV_DESCRIPTION = {
@@ -517,15 +706,21 @@ CSV_DESCRIPTION = {
 
 RELEASE_FIELDS = {
     "generated_on": "Day the release was made (no finer time is ever published).",
+    "period_start": "First day of the process metrics' period (the last twelve months).",
+    "codebook_version": "Version of this codebook the release follows.",
+    "methods": "The methods note: design, regression to the mean, instruments not validated, "
+    "timing of waves, missing data, disclosure control.",
+    "demo_data": "true when the database holds a synthetic demo cohort: not real people.",
     "k": "Minimum published count; smaller counts and their complements are suppressed.",
     "dp_epsilon": "Epsilon budget of the release when differential privacy is on, else null.",
     "dp_epsilon_spent": "Epsilon the release actually spent (at most dp_epsilon).",
     "instruments": "Instrument versions in the release, with whether each is clinically validated.",
+    "studies": "Slugs of the registered randomised studies in the release.",
 }
 
 
-def codebook() -> dict[str, Any]:
-    """The data dictionary, as JSON-ready data."""
+def codebook(specs: Sequence[TableSpec] = TABLES) -> dict[str, Any]:
+    """The data dictionary, as JSON-ready data (``specs``: the release's tables)."""
     return {
         "version": CODEBOOK_VERSION,
         "release": RELEASE_FIELDS,
@@ -545,15 +740,17 @@ def codebook() -> dict[str, Any]:
                     for c in spec.columns
                 ],
             }
-            for spec in TABLES
+            for spec in specs
         },
     }
 
 
-def codebook_rows() -> list[tuple[str, str, str, str, str, str]]:
+def codebook_rows(
+    specs: Sequence[TableSpec] = TABLES,
+) -> list[tuple[str, str, str, str, str, str]]:
     """The codebook flattened for CSV: (table, column, role, type, unit, description)."""
-    rows = [("csv", name, "", "", "", text) for name, text in codebook()["csv"].items()]
-    for spec in TABLES:
+    rows = [("csv", name, "", "", "", text) for name, text in codebook(specs)["csv"].items()]
+    for spec in specs:
         rows.append((spec.name, "", "table", "", "", spec.description))
         rows.extend(
             (spec.name, c.name, c.role, c.type, c.unit, c.description) for c in spec.columns

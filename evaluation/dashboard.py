@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evaluation.codebook import TABLES
+from evaluation import providers
 
 # Shown open on the page; the long breakdown tables start folded.
 OPEN_TABLES = ("survey_change", "reach_weekly", "waits_weekly", "escalations", "return_rate")
@@ -23,7 +23,7 @@ def display(value: Any) -> str:
 def dashboard_tables(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Each table with its columns (and their codebook descriptions) and display cells."""
     shaped = []
-    for spec in TABLES:
+    for spec in providers.specs():
         table = payload["tables"][spec.name]
         rows = []
         for row in table["rows"]:

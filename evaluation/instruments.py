@@ -17,6 +17,12 @@ from typing import Any
 import yaml
 
 WAVES = ("pre", "post", "followup")
+# "change": subscales compared between waves; "proportions": yes/no items reported as
+# shares of "yes" (what people did, e.g. help_actions).
+ANALYSES = ("change", "proportions")
+# Conditions an item can be shown under: the participant's mentor recorded a referral of
+# this kind in one of their chats (evaluation.models.Referral).
+REFERRAL_KINDS = ("doctor", "therapy", "helpline", "education_work", "other")
 SCALE_TYPES = ("likert", "range", "yes_no_dont_know", "choice")
 SCORING_METHODS = ("sum", "mean")
 DONT_KNOW = "dont_know"
@@ -83,6 +89,8 @@ class Item:
     reverse: bool = False
     # Demographic items that define a pre-defined breakdown of the results.
     breakdown: bool = False
+    # Shown only when this condition holds for the participant ("referral:<kind>").
+    shown_if: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,7 @@ class Instrument:
     once: bool
     source: str
     digest: str
+    analysis: str = "change"
 
     @property
     def key(self) -> str:
@@ -147,6 +156,9 @@ class Instrument:
         return _canonical_json(self)
 
 
+_LATER_FIELDS: dict[str, Any] = {"analysis": "change", "shown_if": None}
+
+
 def _canonical_json(instrument: Instrument) -> str:
     def plain(value: Any) -> Any:
         if hasattr(value, "__dataclass_fields__"):
@@ -154,6 +166,9 @@ def _canonical_json(instrument: Instrument) -> str:
                 name: plain(getattr(value, name))
                 for name in value.__dataclass_fields__
                 if name not in ("source", "digest")
+                # Fields added later are left out at their defaults, so definitions
+                # written before them keep their digest.
+                and not (name in _LATER_FIELDS and getattr(value, name) == _LATER_FIELDS[name])
             }
         if isinstance(value, Mapping):
             return {str(k): plain(v) for k, v in value.items()}
@@ -286,6 +301,13 @@ class _Reader:
         waves = tuple(schedule.get("waves") or ())
         if not waves or any(w not in WAVES for w in waves):
             raise self.fail(f"schedule waves must be some of {', '.join(WAVES)}")
+        analysis = data.get("analysis", "change")
+        if analysis not in ANALYSES:
+            raise self.fail(f"analysis must be one of {', '.join(ANALYSES)}, got {analysis!r}")
+        if analysis == "proportions":
+            for item in items:
+                if item.scale.type != "yes_no_dont_know":
+                    raise self.fail("a proportions instrument asks yes/no questions", item.id)
         return Instrument(
             id=instrument_id,
             version=version,
@@ -303,6 +325,7 @@ class _Reader:
             once=bool(schedule.get("once", False)),
             source=self.source,
             digest=digest,
+            analysis=analysis,
         )
 
     def items(
@@ -327,6 +350,14 @@ class _Reader:
                 raise self.fail("reverse must be true or false", item_id)
             if reverse and not scale.is_scored:
                 raise self.fail("a choice item cannot be reverse-scored", item_id)
+            shown_if = raw.get("shown_if")
+            if shown_if is not None:
+                kind, _, value = str(shown_if).partition(":")
+                if kind != "referral" or value not in REFERRAL_KINDS:
+                    raise self.fail(
+                        "shown_if must be 'referral:' and one of " + ", ".join(REFERRAL_KINDS),
+                        item_id,
+                    )
             items.append(
                 Item(
                     id=item_id,
@@ -334,6 +365,7 @@ class _Reader:
                     scale=scale,
                     reverse=reverse,
                     breakdown=bool(raw.get("breakdown", False)),
+                    shown_if=shown_if,
                 )
             )
         return tuple(items)
@@ -432,7 +464,14 @@ def instrument_from_definition(definition: Mapping[str, Any], source: str) -> In
 
     fields = dict(definition)
     fields["items"] = tuple(
-        Item(i["id"], texts(i["text"]), scale(i["scale"]), i["reverse"], i["breakdown"])
+        Item(
+            i["id"],
+            texts(i["text"]),
+            scale(i["scale"]),
+            i["reverse"],
+            i["breakdown"],
+            i.get("shown_if"),
+        )
         for i in definition["items"]
     )
     fields["subscales"] = tuple(

@@ -10,7 +10,7 @@ a few queries and array operations rather than a Python loop per row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 from django.utils import timezone
@@ -21,6 +21,7 @@ from evaluation import codebook, stats
 from evaluation.arrays import (
     DAY,
     EPOCH_ORDINAL,
+    Groups,
     categories,
     columns,
     day_numbers,
@@ -31,8 +32,17 @@ from evaluation.arrays import (
 from evaluation.chats import do_backfill
 from evaluation.dbfunctions import EpochSeconds
 from evaluation.models import ChatRecord, ParticipantVisit
-from evaluation.tables import Table
+from evaluation.tables import Bundle, Table
 
+SPECS = (
+    codebook.REACH_WEEKLY,
+    codebook.WAITS_WEEKLY,
+    codebook.CHATS_MONTHLY,
+    codebook.TOPICS_MONTHLY,
+    codebook.RETURN_RATE,
+    codebook.ESCALATIONS,
+    codebook.MENTOR_CASELOAD,
+)
 MONTHS = 12
 RETURN_WINDOWS = (30, 90)
 ONE_TO_ONE = "one_to_one"
@@ -56,13 +66,41 @@ class Period:
             year, month = year - 1, month + 12
         return cls(date(year, month, 1), today)
 
+    def weeks(self) -> list[str]:
+        """Every ISO week of the period, in order."""
+        names: list[str] = []
+        day = self.start
+        while day <= self.today:
+            name = week_of(day)
+            if name not in names:
+                names.append(name)
+            day += timedelta(days=1)
+        return names
+
+    def months(self) -> list[str]:
+        names: list[str] = []
+        year, month = self.start.year, self.start.month
+        while (year, month) <= (self.today.year, self.today.month):
+            names.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return names
+
+
+def _by_period(groups: Groups, every: list[str]) -> list[tuple[str, np.ndarray]]:
+    """(period, rows) for every period, empty ones included: a missing period would say
+    "nobody" as clearly as a zero, so it gets a row (suppressed like any small count)."""
+    found = dict(groups.split())
+    empty = np.array([], dtype=np.int64)
+    return [(name, found.get(name, empty)) for name in every]
+
 
 def _percentiles(values: np.ndarray) -> tuple[float | None, float | None]:
     values = values[~np.isnan(values)]
     return stats.percentile(values, 50), stats.percentile(values, 90)
 
 
-def build_tables(period: Period) -> list[Table]:
+def build(period: Period) -> Bundle:
+    """The process tables of a release (they relate to no survey table)."""
     do_backfill()
     chats = columns(
         ChatRecord.objects.filter(started_at__gte=period.since),
@@ -76,15 +114,17 @@ def build_tables(period: Period) -> list[Table]:
     visits = columns(
         ParticipantVisit.objects.all(), participant="participant_id", day=EpochSeconds("day")
     )
-    return [
-        _reach_weekly(period, visits),
-        _waits_weekly(chats),
-        _chats_monthly(chats),
-        _topics_monthly(period),
-        _return_rate(period, visits),
-        _escalations(period, chats["started"].size),
-        _mentor_caseload(chats),
-    ]
+    return Bundle(
+        [
+            _reach_weekly(period, visits),
+            _waits_weekly(period, chats),
+            _chats_monthly(period, chats),
+            _topics_monthly(period),
+            _return_rate(period, visits),
+            _escalations(period, chats["started"].size),
+            _mentor_caseload(period, chats),
+        ]
+    )
 
 
 def _reach_weekly(period: Period, all_visits: dict[str, np.ndarray]) -> Table:
@@ -100,18 +140,18 @@ def _reach_weekly(period: Period, all_visits: dict[str, np.ndarray]) -> Table:
         for week, rows in periods(visits["day"], week_of).split()
     }
     joined = {week: rows.size for week, rows in periods(first_days, week_of).split()}
-    for week in sorted(seen.keys() | joined.keys()):
+    for week in period.weeks():
         table.add(week=week, participants=seen.get(week, 0), new_participants=joined.get(week, 0))
     # One person can appear in every week, and once as new.
     table.sensitivity = len(table.rows) + 1 if table.rows else None
     return table
 
 
-def _waits_weekly(chats: dict[str, np.ndarray]) -> Table:
+def _waits_weekly(period: Period, chats: dict[str, np.ndarray]) -> Table:
     table = Table(codebook.WAITS_WEEKLY)
     waits = chats["started"] - chats["requested"]
     replies = chats["first_reply"]
-    for week, rows in periods(chats["requested"], week_of).split():
+    for week, rows in _by_period(periods(chats["requested"], week_of), period.weeks()):
         wait_p50, wait_p90 = _percentiles(waits[rows])
         reply_p50, reply_p90 = _percentiles(replies[rows])
         table.add(
@@ -126,10 +166,10 @@ def _waits_weekly(chats: dict[str, np.ndarray]) -> Table:
     return table
 
 
-def _chats_monthly(chats: dict[str, np.ndarray]) -> Table:
+def _chats_monthly(period: Period, chats: dict[str, np.ndarray]) -> Table:
     table = Table(codebook.CHATS_MONTHLY)
     durations = (chats["ended"] - chats["started"]) / 60
-    for month, rows in periods(chats["started"], month_of).split():
+    for month, rows in _by_period(periods(chats["started"], month_of), period.months()):
         p50, p90 = _percentiles(durations[rows])
         messages = chats["messages"][rows]
         table.add(
@@ -138,7 +178,7 @@ def _chats_monthly(chats: dict[str, np.ndarray]) -> Table:
             chats_ended=int((~np.isnan(durations[rows])).sum()),
             duration_p50_minutes=p50,
             duration_p90_minutes=p90,
-            messages_mean=float(messages.mean()),
+            messages_mean=float(messages.mean()) if messages.size else None,
             messages_p50=stats.percentile(messages, 50),
         )
     return table
@@ -159,8 +199,11 @@ def _topics_monthly(period: Period) -> Table:
     # 0 names a 1:1 chat; 1 + position names a group room.
     topics = names[np.where(in_group, np.searchsorted(group_rooms, joins["room"]) + 1, 0)]
     months = periods(joins["at"], month_of)
-    for topic, rows in categories(topics).split():
-        for month, inner in months.take(rows).split():
+    found = dict(categories(topics).split())
+    empty = np.array([], dtype=np.int64)
+    for topic in sorted(set(names.tolist())):
+        rows = found.get(topic, empty)
+        for month, inner in _by_period(months.take(rows), period.months()):
             people = np.unique(joins["participant"][rows][inner]).size
             table.add(topic=topic, month=month, participants=people)
     table.sensitivity = len(table.rows) or None
@@ -228,16 +271,19 @@ def _escalations(period: Period, chats: int) -> Table:
     return table
 
 
-def _mentor_caseload(chats: dict[str, np.ndarray]) -> Table:
+def _mentor_caseload(period: Period, chats: dict[str, np.ndarray]) -> Table:
+    """Chats per active mentor. Staff are people too: a month's figures are published only
+    when at least k mentors were active, which the mentors count's suppression ensures
+    (every statistic depends on it)."""
     table = Table(codebook.MENTOR_CASELOAD)
     known = ~np.isnan(chats["mentor"])
-    for month, rows in periods(chats["started"][known], month_of).split():
+    for month, rows in _by_period(periods(chats["started"][known], month_of), period.months()):
         _, loads = np.unique(chats["mentor"][known][rows], return_counts=True)
         p50, p90 = _percentiles(loads.astype(float))
         table.add(
             month=month,
             mentors=int(loads.size),
-            chats_per_mentor_mean=float(loads.mean()),
+            chats_per_mentor_mean=float(loads.mean()) if loads.size else None,
             chats_per_mentor_p50=p50,
             chats_per_mentor_p90=p90,
         )

@@ -163,6 +163,7 @@ class Release(models.Model):
         EXPORT = "export", _("Export")
         API = "api", _("API")
         COMMAND = "command", _("Command line")
+        ROWS = "rows", _("Row-level export")
 
     created_on = models.DateField(default=timezone.localdate)
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -198,3 +199,108 @@ class EvaluatorToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Referral(models.Model):
+    """A kind of help a mentor suggested in a 1:1 chat. The kind only: no text, no names."""
+
+    class Kind(models.TextChoices):
+        DOCTOR = "doctor", _("A doctor")
+        THERAPY = "therapy", _("A counsellor, psychologist or therapist")
+        HELPLINE = "helpline", _("A helpline")
+        EDUCATION_WORK = "education_work", _("Support at school, university or work")
+        OTHER = "other", _("Another service")
+
+    room = models.ForeignKey("chatplatform.Room", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recorded_on = models.DateField(default=timezone.localdate)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "kind"], name="one_referral_kind_per_chat")
+        ]
+
+    def __str__(self) -> str:
+        return f"referral {self.pk} ({self.kind})"
+
+
+class Study(models.Model):
+    """A randomised comparison: its definition, and once registered its frozen document."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REGISTERED = "registered", _("Registered (allocating)")
+        CLOSED = "closed", _("Closed")
+
+    slug = models.SlugField(max_length=50, unique=True)
+    definition = models.JSONField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    # The pre-registration, frozen before the first allocation: never changed afterwards.
+    document = models.TextField(blank=True)
+    registration_hash = models.CharField(max_length=64, blank=True)
+    registered_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "studies"
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class StudyBlock(models.Model):
+    """The current permuted block of one stratum (kept on the server: concealment)."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="blocks")
+    stratum = models.CharField(max_length=20)
+    sequence = models.JSONField(default=list)
+    position = models.PositiveIntegerField(default=0)
+    number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "stratum"], name="one_block_per_stratum")
+        ]
+
+    def __str__(self) -> str:
+        return f"block {self.number} of {self.study_id}/{self.stratum}"
+
+
+class Allocation(models.Model):
+    """A consenting participant's arm in a study, given at consent."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="allocations")
+    identity = models.ForeignKey(
+        SurveyIdentity, on_delete=models.CASCADE, related_name="allocations"
+    )
+    arm = models.CharField(max_length=30)
+    stratum = models.CharField(max_length=20)
+    block = models.PositiveIntegerField()
+    allocated_on = models.DateField(default=timezone.localdate)
+    # First day the participant was shown their arm's intervention (CONSORT: received).
+    exposed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "identity"], name="one_allocation_per_study")
+        ]
+
+    def __str__(self) -> str:
+        return f"allocation {self.pk} ({self.arm})"
+
+
+class SyntheticCohort(models.Model):
+    """A synthetic cohort was seeded (evaluation.synthetic): every page and release says
+    the data are not real people."""
+
+    created_on = models.DateField(default=timezone.localdate)
+    participants = models.PositiveIntegerField()
+    seed = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"synthetic cohort of {self.participants}"

@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from evaluation.codebook import CSV_COLUMNS, RELEASE_FIELDS, TABLES
-from evaluation.tables import Column
+from evaluation.tables import Column, TableSpec
 
 JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
 
@@ -41,7 +42,7 @@ def _table_schema(spec: Any) -> dict[str, Any]:
     }
 
 
-def schema() -> dict[str, Any]:
+def schema(specs: Sequence[TableSpec] = TABLES) -> dict[str, Any]:
     error = {"$ref": "#/components/schemas/Error"}
     auth = [{"evaluatorToken": []}]
     return {
@@ -51,7 +52,8 @@ def schema() -> dict[str, Any]:
             "version": "1",
             "description": (
                 "De-identified evaluation metrics. Every count below the release's k is "
-                "suppressed, with complementary suppression; no message content, handle, room "
+                "suppressed, with complementary suppression audited across all tables of "
+                "the release; no message content, handle, room "
                 "id, session data or time finer than a day is ever included. Tokens are "
                 "personal: create and revoke them on /evaluation/tokens/."
             ),
@@ -83,7 +85,7 @@ def schema() -> dict[str, Any]:
                         "release": {"$ref": "#/components/schemas/Release"},
                         "tables": {
                             "type": "object",
-                            "properties": {spec.name: _table_schema(spec) for spec in TABLES},
+                            "properties": {spec.name: _table_schema(spec) for spec in specs},
                         },
                         "codebook": {"type": "object", "description": "The data dictionary."},
                     },

@@ -1,9 +1,20 @@
-"""Survey outcomes: pre/post change, reliability, attrition and group breakdowns.
+"""Survey outcomes: change between waves, reliability, attrition and group breakdowns.
 
 Only responses of participants whose consent stands are read (withdrawing deletes
 them as well). Each instrument version is analysed with its own stored definition.
-The unit of analysis is the participant: for per-chat instruments the pair is the
-participant's first chat rated both before and after.
+
+Rules (repeated in the codebook and docs/evaluation.md):
+- The unit of analysis is the person: identities linked with the self-generated code
+  count as one person (the root identity).
+- A response counts for an instrument when every subscale of the instrument is scored
+  (the missing-item rule per subscale, then all subscales): subscales of one instrument
+  therefore share one set of people, and their counts are the same.
+- A pair is a baseline (pre) response and a later response of the same person, the
+  later one answered after the baseline one. For the post wave both belong to the same
+  chat; the person's pair is their first chat with both. For the follow-up, the baseline
+  is the person's first pre response and the later one their first follow-up after it.
+- A person without a pair contributes their first response at each wave to the
+  baseline and later descriptions (and to the attrition comparison).
 """
 
 from __future__ import annotations
@@ -17,14 +28,22 @@ from typing import Any
 import numpy as np
 from django.db.models.functions import Coalesce
 
-from evaluation import codebook, stats
+from evaluation import adjusted, codebook, registry, stats
 from evaluation.arrays import Groups, categories, columns, month_of, periods
 from evaluation.dbfunctions import EpochSeconds
 from evaluation.instruments import DONT_KNOW, Instrument, instrument_from_definition
 from evaluation.models import InstrumentVersion, SurveyIdentity, SurveyResponse
 from evaluation.scoring import numeric_answers, score_numbers, subscale_matrix
-from evaluation.tables import Table
+from evaluation.tables import Bundle, Table
 
+SPECS = (
+    codebook.SURVEY_CHANGE,
+    codebook.SCORE_DISTRIBUTION,
+    codebook.SURVEY_GROUPS,
+    codebook.ATTRITION,
+    codebook.PROPORTIONS,
+    codebook.SURVEY_REACH,
+)
 COMPARISONS = (("pre_post", "pre", "post"), ("pre_followup", "pre", "followup"))
 NOT_ANSWERED = "not_answered"
 ALL = "all"
@@ -33,120 +52,154 @@ MISSING = -1
 
 @dataclass
 class Pairs:
-    """Per participant, the response rows compared at two waves (MISSING when absent)."""
+    """Per person, the response rows described at two waves, and whether they pair up."""
 
-    identities: np.ndarray
+    people: np.ndarray
     before: np.ndarray
     after: np.ndarray
+    paired: np.ndarray
 
     def values(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Scores at each wave, NaN where the response or the score is missing."""
+        """Scores at each wave, NaN where the person has no response at that wave."""
 
         def pick(rows: np.ndarray) -> np.ndarray:
+            if not scores.size:
+                return np.full(rows.size, np.nan)
             return np.where(rows != MISSING, scores[np.maximum(rows, 0)], np.nan)
 
-        if not scores.size:
-            return np.full(self.before.size, np.nan), np.full(self.after.size, np.nan)
         return pick(self.before), pick(self.after)
+
+
+def _first_per_person(rows: np.ndarray, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each person among ``rows`` (which are in time order) and their first row."""
+    who, first = np.unique(people[rows], return_index=True)
+    return who, rows[first]
 
 
 @dataclass
 class VersionData:
-    """One instrument version's responses, scored."""
+    """One instrument version's responses, scored, in the order they were given."""
 
     instrument: Instrument
-    identities: np.ndarray
+    # Response ids: they grow with time, and the rows are in this order.
+    ids: np.ndarray
+    people: np.ndarray
+    devices: np.ndarray
     waves: np.ndarray
     chats: np.ndarray
-    languages: Groups
+    languages: np.ndarray
     months: Groups
     numbers: np.ndarray
     items: np.ndarray = field(init=False)
     scores: dict[str, np.ndarray] = field(init=False)
+    complete: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.items = score_numbers(self.instrument, self.numbers)
         self.scores = subscale_matrix(self.instrument, self.items)
+        complete = np.ones(self.people.size, dtype=bool)
+        for values in self.scores.values():
+            complete &= ~np.isnan(values)
+        self.complete = complete
 
-    def _rows(self, wave: str) -> np.ndarray:
-        return np.flatnonzero(self.waves == wave)
-
-    def _first(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each participant among ``rows`` and their row with the lowest chat number."""
-        order = rows[np.lexsort((self.chats[rows], self.identities[rows]))]
-        people, first = np.unique(self.identities[order], return_index=True)
-        return people, order[first]
-
-    def first_rows(self, wave: str) -> np.ndarray:
-        """Each participant's first response at a wave (lowest chat number)."""
-        return self._first(self._rows(wave))[1]
+    def rows(self, wave: str) -> np.ndarray:
+        """Counted responses at a wave, in time order."""
+        return np.flatnonzero((self.waves == wave) & self.complete)
 
     def pairs(self, baseline: str, later: str) -> Pairs:
-        """Rows compared per participant: the same chat where the later wave is per chat."""
-        before_rows, after_rows = self._rows(baseline), self._rows(later)
-        people = np.union1d(self.identities[before_rows], self.identities[after_rows])
-        chosen = []
-        for rows in (before_rows, after_rows):
-            picked = np.full(people.size, MISSING, dtype=np.int64)
-            who, first = self._first(rows)
-            picked[np.searchsorted(people, who)] = first
-            chosen.append(picked)
-        if later == "post" and before_rows.size and after_rows.size:
-            # Prefer the first chat rated at both waves: keys are (identity, chat).
+        before_rows, after_rows = self.rows(baseline), self.rows(later)
+        people = np.union1d(self.people[before_rows], self.people[after_rows])
+        before = np.full(people.size, MISSING, dtype=np.int64)
+        after = np.full(people.size, MISSING, dtype=np.int64)
+        who, first = _first_per_person(before_rows, self.people)
+        before[np.searchsorted(people, who)] = first
+        who, first = _first_per_person(after_rows, self.people)
+        after[np.searchsorted(people, who)] = first
+        paired = np.zeros(people.size, dtype=bool)
+        if not before_rows.size or not after_rows.size:
+            return Pairs(people, before, after, paired)
+        if later == "post":
+            # Same chat of the same device, the later answer after the baseline one.
             width = int(self.chats.max()) + 1
-            keys = [self.identities[r] * width + self.chats[r] for r in (before_rows, after_rows)]
-            common, at_before, at_after = np.intersect1d(*keys, return_indices=True)
-            who, first = np.unique(common // width, return_index=True)
+            keys = [self.devices[r] * width + self.chats[r] for r in (before_rows, after_rows)]
+            _, at_before, at_after = np.intersect1d(*keys, return_indices=True)
+            pre, post = before_rows[at_before], after_rows[at_after]
+            keep = post > pre
+            pre, post = pre[keep], post[keep]
+            order = np.argsort(pre, kind="stable")
+            pre, post = pre[order], post[order]
+            who, first = np.unique(self.people[pre], return_index=True)
             slots = np.searchsorted(people, who)
-            chosen[0][slots] = before_rows[at_before[first]]
-            chosen[1][slots] = after_rows[at_after[first]]
-        return Pairs(people, chosen[0], chosen[1])
+            before[slots] = pre[first]
+            after[slots] = post[first]
+            paired[slots] = True
+        else:
+            # The first later answer given after the person's first baseline answer.
+            slot_of = np.searchsorted(people, self.people[after_rows])
+            start = before[slot_of]
+            eligible = after_rows[(start != MISSING) & (after_rows > start)]
+            who, first = _first_per_person(eligible, self.people)
+            slots = np.searchsorted(people, who)
+            after[slots] = first
+            paired[slots] = True
+        return Pairs(people, before, after, paired)
 
 
 @dataclass
 class Demographics:
-    """Each identity's answer to each breakdown item, integer-coded for fast grouping."""
+    """Each person's answer to each breakdown item, integer-coded for fast grouping."""
 
-    identities: np.ndarray
+    people: np.ndarray
     answers: dict[str, Groups]
 
     @classmethod
     def from_answers(cls, given: dict[str, dict[int, str]]) -> Demographics:
-        identities = np.array(sorted({i for item in given.values() for i in item}), dtype=np.int64)
+        people = np.array(sorted({i for item in given.values() for i in item}), dtype=np.int64)
         coded = {
             item: categories(
-                np.array([values.get(i, NOT_ANSWERED) for i in identities.tolist()], dtype=object)
+                np.array([values.get(i, NOT_ANSWERED) for i in people.tolist()], dtype=object)
             )
             for item, values in given.items()
         }
-        return cls(identities, coded)
+        return cls(people, coded)
 
-    def groups(self, item: str, identities: np.ndarray) -> Groups:
-        """The groups of these identities for one item; no answer is ``not_answered``."""
+    def groups(self, item: str, people: np.ndarray) -> Groups:
+        """The groups of these people for one item; no answer is ``not_answered``."""
         coded = self.answers.get(item)
-        if coded is None or not self.identities.size:
-            return Groups([NOT_ANSWERED], np.zeros(identities.size, dtype=np.int64))
+        if coded is None or not self.people.size:
+            return Groups([NOT_ANSWERED], np.zeros(people.size, dtype=np.int64))
         names = list(coded.names)
         if NOT_ANSWERED not in names:
             names.append(NOT_ANSWERED)
-        at = np.clip(np.searchsorted(self.identities, identities), 0, self.identities.size - 1)
-        known = self.identities[at] == identities
+        at = np.clip(np.searchsorted(self.people, people), 0, self.people.size - 1)
+        known = self.people[at] == people
         codes = np.where(known, coded.codes[at], names.index(NOT_ANSWERED))
         return Groups(names, codes)
 
 
 @dataclass
 class Responses:
-    """All analysable responses: per instrument version, plus per-identity facts."""
+    """All analysable responses: per instrument version, plus per-person facts."""
 
     versions: list[VersionData]
     demographics: Demographics
-    # Each identity's survey language: the language of their first response.
-    languages: dict[int, str]
+    # Each person's survey language: the language of their first response.
+    people: np.ndarray
+    languages: Groups
+
+    def language_of(self, people: np.ndarray) -> Groups:
+        if not self.people.size:
+            return Groups([NOT_ANSWERED], np.zeros(people.size, dtype=np.int64))
+        names = list(self.languages.names)
+        if NOT_ANSWERED not in names:
+            names.append(NOT_ANSWERED)
+        at = np.clip(np.searchsorted(self.people, people), 0, self.people.size - 1)
+        known = self.people[at] == people
+        return Groups(names, np.where(known, self.languages.codes[at], names.index(NOT_ANSWERED)))
 
 
 def load() -> Responses:
-    """Scored responses per instrument version, and each identity's breakdown answers."""
+    """Scored responses per instrument version, and each person's breakdown answers."""
     definitions = {
         v.pk: instrument_from_definition(v.definition, f"{v.instrument}@{v.version}")
         for v in InstrumentVersion.objects.all()
@@ -154,9 +207,11 @@ def load() -> Responses:
     rows = columns(
         SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN),
         texts=("wave", "language", "answers"),
-        # A person is the root identity: devices linked with the self-generated code count
-        # as one participant.
-        identity=Coalesce("identity__linked_to_id", "identity_id"),
+        id="pk",
+        # A person is the root identity: devices linked with the self-generated code
+        # count as one participant.
+        person=Coalesce("identity__linked_to_id", "identity_id"),
+        device="identity_id",
         version="instrument_version_id",
         wave="wave",
         chat="chat_number",
@@ -164,10 +219,13 @@ def load() -> Responses:
         day=EpochSeconds("answered_on"),
         answers="answers",
     )
-    if not rows["identity"].size:
-        return Responses([], Demographics.from_answers({}), {})
-    identities = rows["identity"].astype(np.int64)
-    languages = categories(rows["language"])
+    # Response ids grow with time: in id order, "first" and "after" mean what they say.
+    order = np.argsort(rows["id"], kind="stable")
+    rows = {name: values[order] for name, values in rows.items()}
+    if not rows["person"].size:
+        empty = Groups([], np.array([], dtype=np.int64))
+        return Responses([], Demographics.from_answers({}), np.array([], dtype=np.int64), empty)
+    people = rows["person"].astype(np.int64)
     months = periods(rows["day"], month_of)
     given: dict[str, dict[int, str]] = defaultdict(dict)
     versions: list[VersionData] = []
@@ -187,26 +245,26 @@ def load() -> Responses:
             numbers = numeric_answers(instrument, answers)
             for position, item in enumerate(instrument.items):
                 if item.breakdown:
-                    for identity, response in zip(identities[at].tolist(), answers, strict=True):
+                    for person, response in zip(people[at].tolist(), answers, strict=True):
                         if response[position] is not None:
-                            given[item.id][identity] = str(response[position])
+                            # The first answer given is the one kept.
+                            given[item.id].setdefault(person, str(response[position]))
         versions.append(
             VersionData(
                 instrument,
-                identities[at],
+                rows["id"][at].astype(np.int64),
+                people[at],
+                rows["device"][at].astype(np.int64),
                 rows["wave"][at],
                 rows["chat"][at].astype(np.int64),
-                languages.take(at),
+                rows["language"][at],
                 months.take(at),
                 numbers,
             )
         )
-    people, first = np.unique(identities, return_index=True)
-    first_language = np.array(languages.names, dtype=object)[languages.codes[first]]
+    who, first = np.unique(people, return_index=True)
     return Responses(
-        versions,
-        Demographics.from_answers(given),
-        dict(zip(people.tolist(), first_language.tolist(), strict=True)),
+        versions, Demographics.from_answers(given), who, categories(rows["language"][first])
     )
 
 
@@ -218,115 +276,522 @@ def breakdown_items(versions: Iterable[VersionData]) -> list[str]:
     return found
 
 
-def build_tables() -> list[Table]:
+def breakdown_domains(responses: Responses) -> dict[str, list[str]]:
+    """Every group each breakdown can have, known from the definitions, so an empty group
+    is a row with a zero count (suppressed) rather than a missing row that gives it away."""
+    domains: dict[str, list[str]] = {}
+    languages: list[str] = []
+    # The current definitions and every version answered: a group exists before anyone is in it.
+    definitions = [*registry.instruments().values(), *(d.instrument for d in responses.versions)]
+    for instrument in definitions:
+        languages += [lang for lang in instrument.languages if lang not in languages]
+        for item in instrument.items:
+            if not item.breakdown:
+                continue
+            values = [str(v) for v in item.scale.values()]
+            if item.scale.type == "yes_no_dont_know":
+                values.append(DONT_KNOW)
+            domain = domains.setdefault(item.id, [])
+            domain += [v for v in values if v not in domain]
+    out = {"language": sorted(languages)}
+    out.update({item: sorted(values) for item, values in domains.items()})
+    return {name: [*values, NOT_ANSWERED] for name, values in out.items()}
+
+
+def _month_domain(responses: Responses) -> list[str]:
+    months = sorted({m for data in responses.versions for m in data.months.names})
+    if not months:
+        return []
+    first_year, first_month = map(int, months[0].split("-"))
+    last_year, last_month = map(int, months[-1].split("-"))
+    domain = []
+    year, month = first_year, first_month
+    while (year, month) <= (last_year, last_month):
+        domain.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return domain
+
+
+def _labels(groups: Groups, domain: list[str]) -> np.ndarray:
+    """Each row's position in ``domain``."""
+    position = np.array([domain.index(name) for name in groups.names], dtype=np.int64)
+    return position[groups.codes] if groups.codes.size else groups.codes
+
+
+def build(period: Any = None) -> Bundle:
+    """The survey tables of a release, with the relations between their cells."""
     responses = load()
-    versions = responses.versions
-    demographic = breakdown_items(versions)
-    change = Table(codebook.SURVEY_CHANGE)
-    distribution = Table(codebook.SCORE_DISTRIBUTION)
-    by_group = Table(codebook.SURVEY_GROUPS)
-    for data in versions:
-        if not data.instrument.subscales:
-            continue
+    domains = breakdown_domains(responses)
+    builder = _Builder(responses, domains, _month_domain(responses))
+    for data in responses.versions:
+        if data.instrument.analysis == "proportions":
+            builder.add_proportions(data)
+        elif data.instrument.subscales:
+            builder.add_version(data)
+    _adjust_holm(builder.change)
+    return builder.bundle()
+
+
+class _Builder:
+    """Fills the survey tables and records how their cells relate."""
+
+    def __init__(
+        self, responses: Responses, domains: dict[str, list[str]], months: list[str]
+    ) -> None:
+        self.responses = responses
+        self.domains = domains
+        self.months = months
+        self.change = Table(codebook.SURVEY_CHANGE)
+        self.distribution = Table(codebook.SCORE_DISTRIBUTION)
+        self.groups = Table(codebook.SURVEY_GROUPS)
+        self.attrition = Table(codebook.ATTRITION)
+        self.proportions = Table(codebook.PROPORTIONS)
+        self.reach = Table(codebook.SURVEY_REACH)
+        self.relations = Bundle([])
+        self.reach_cells = self._add_reach_rows()
+
+    def bundle(self) -> Bundle:
+        tables = [
+            self.change,
+            self.distribution,
+            self.groups,
+            self.attrition,
+            self.proportions,
+            self.reach,
+        ]
+        # The most one person changes (for differential privacy): every count of every row
+        # they are in; bounded by the number of rows a person can fall in.
+        for table in tables:
+            table.sensitivity = max(1, len(table.spec.count_columns) * len(table.rows))
+        self.relations.tables = tables
+        return self.relations
+
+    # Reach ----------------------------------------------------------------------------
+
+    def _add_reach_rows(self) -> dict[tuple[str, str], int]:
+        people = np.unique(
+            columns(
+                SurveyIdentity.objects.filter(consent=SurveyIdentity.Consent.GIVEN),
+                person=Coalesce("linked_to_id", "pk"),
+            )["person"].astype(np.int64)
+        )
+        cells: dict[tuple[str, str], int] = {}
+        totals = []
+        for breakdown, domain in self.domains.items():
+            codes = _labels(self._groups_of(breakdown, people), domain)
+            counts = np.bincount(codes, minlength=len(domain))
+            members = []
+            for group, count in zip(domain, counts.tolist(), strict=True):
+                row = self.reach.add(breakdown=breakdown, group=group, participants=count)
+                cells[(breakdown, group)] = row
+                members.append(row)
+            total = self.reach.add(breakdown=breakdown, group=ALL, participants=int(people.size))
+            self.reach.add_line((total, "participants"), [(m, "participants") for m in members])
+            totals.append(total)
+        for total in totals[1:]:
+            self.relations.same(
+                self.reach.cell(total, "participants"), self.reach.cell(totals[0], "participants")
+            )
+        return cells
+
+    def _groups_of(self, breakdown: str, people: np.ndarray) -> Groups:
+        if breakdown == "language":
+            return self.responses.language_of(people)
+        return self.responses.demographics.groups(breakdown, people)
+
+    # One instrument version ---------------------------------------------------------------
+
+    def add_version(self, data: VersionData) -> None:
+        waves = data.instrument.waves
+        baseline_cell: tuple[str, int, str] | None = None
+        later_cells: dict[str, tuple[str, int, str]] = {}
         for comparison, baseline, later in COMPARISONS:
-            if baseline in data.instrument.waves and later in data.instrument.waves:
-                _add_change_rows(change, data, comparison, data.pairs(baseline, later))
-        _add_distribution_rows(distribution, data)
-        if {"pre", "post"} <= set(data.instrument.waves):
-            _add_group_rows(by_group, data, responses.demographics, demographic)
-    _adjust_holm(change)
-    # The most one participant changes: every count of a row, or a group and its total.
-    change.sensitivity = max(1, 4 * len(change.rows))
-    distribution.sensitivity = max(1, 2 * len(distribution.lines))
-    by_group.sensitivity = max(1, 2 * len(by_group.lines))
-    return [change, distribution, by_group, _reach_table(responses, demographic)]
+            if baseline not in waves or later not in waves:
+                continue
+            pairs = data.pairs(baseline, later)
+            rows = self._add_change_rows(data, comparison, pairs)
+            first = rows[0]
+            if baseline_cell is None:
+                baseline_cell = self.change.cell(first, "n_baseline")
+            else:
+                self.relations.same(self.change.cell(first, "n_baseline"), baseline_cell)
+            later_cells[later] = self.change.cell(first, "n_later")
+            self._add_attrition_rows(data, comparison, pairs, rows)
+            self._add_group_rows(data, comparison, pairs, rows)
+        self._add_distribution_rows(data, baseline_cell, later_cells)
+
+    def _add_change_rows(self, data: VersionData, comparison: str, pairs: Pairs) -> list[int]:
+        instrument = data.instrument
+        item_index = {item.id: i for i, item in enumerate(instrument.items)}
+        has_before = pairs.before != MISSING
+        has_after = pairs.after != MISSING
+        counts = {
+            "n_baseline": int(has_before.sum()),
+            "n_later": int(has_after.sum()),
+            "n_paired": int(pairs.paired.sum()),
+        }
+        counts["n_baseline_only"] = counts["n_baseline"] - counts["n_paired"]
+        counts["n_later_only"] = counts["n_later"] - counts["n_paired"]
+        rows = []
+        for subscale in instrument.subscales:
+            before, after = pairs.values(data.scores[subscale.id])
+            base = stats.summarise(before[has_before])
+            later = stats.summarise(after[has_after])
+            item_columns = [item_index[i] for i in subscale.items]
+            row: dict[str, Any] = {
+                "instrument": instrument.id,
+                "version": instrument.version,
+                "subscale": subscale.id,
+                "comparison": comparison,
+                "higher_is_better": subscale.higher_is_better,
+                "items": len(subscale.items),
+                **counts,
+                "mean_baseline": base.mean,
+                "sd_baseline": base.sd,
+                "mean_later": later.mean,
+                "sd_later": later.sd,
+                "alpha_baseline": _alpha(data, pairs.before[has_before], item_columns),
+                "alpha_later": _alpha(data, pairs.after[has_after], item_columns),
+            }
+            pre_values, post_values = before[pairs.paired], after[pairs.paired]
+            if pre_values.size >= 2:
+                result = stats.paired(pre_values, post_values)
+                row.update(
+                    mean_change=result.mean_change,
+                    sd_change=result.sd_change,
+                    ci_low=result.ci_low,
+                    ci_high=result.ci_high,
+                    t=result.t,
+                    p_t=result.p_t,
+                    wilcoxon_w=result.wilcoxon_w,
+                    p_wilcoxon=result.p_wilcoxon,
+                    d_z=result.d_z,
+                    d_z_ci_low=result.d_z_low,
+                    d_z_ci_high=result.d_z_high,
+                    g_z=result.g_z,
+                    g_z_ci_low=result.g_z_low,
+                    g_z_ci_high=result.g_z_high,
+                )
+            self._add_reliable_change(row, subscale, pre_values, post_values)
+            index = self.change.add(**row)
+            self.change.add_line(
+                (index, "n_baseline"), [(index, "n_paired"), (index, "n_baseline_only")]
+            )
+            self.change.add_line((index, "n_later"), [(index, "n_paired"), (index, "n_later_only")])
+            if "n_reliably_improved" in row:
+                outcomes = ("n_reliably_improved", "n_reliably_worse", "n_no_reliable_change")
+                self.change.add_line((index, "n_paired"), [(index, c) for c in outcomes])
+            rows.append(index)
+        # Subscales of one instrument count the same people.
+        for index in rows[1:]:
+            for column in counts:
+                self.relations.same(
+                    self.change.cell(index, column), self.change.cell(rows[0], column)
+                )
+        return rows
+
+    def _add_reliable_change(
+        self,
+        row: dict[str, Any],
+        subscale: Any,
+        pre_values: np.ndarray,
+        post_values: np.ndarray,
+    ) -> None:
+        reliability, why_not = stats.rci_reliability(
+            subscale.reliability, row["alpha_baseline"], len(subscale.items)
+        )
+        sd = float(pre_values.std(ddof=1)) if pre_values.size >= 2 else 0.0
+        if reliability is None or not sd:
+            row["reliable_change_note"] = why_not or "too few paired participants"
+            return
+        rc = stats.reliable_change(
+            pre_values,
+            post_values,
+            sd_pre=sd,
+            reliability=reliability,
+            higher_is_better=subscale.higher_is_better,
+        )
+        row.update(
+            reliability_used=reliability,
+            sd_rci=sd,
+            n_reliably_improved=rc.improved,
+            n_reliably_worse=rc.deteriorated,
+            n_no_reliable_change=rc.n - rc.improved - rc.deteriorated,
+            reliable_change_note="",
+        )
+
+    # Attrition ----------------------------------------------------------------------------
+
+    def _covariates(self, data: VersionData, pairs: Pairs, people: np.ndarray) -> np.ndarray:
+        """Baseline scores (standardised) and one-hot breakdown groups of these people."""
+        rows = pairs.before[np.isin(pairs.people, people)]
+        blocks = []
+        for subscale in data.instrument.subscales:
+            values = data.scores[subscale.id][rows]
+            spread = values.std() or 1.0
+            blocks.append(((values - values.mean()) / spread)[:, None])
+        for breakdown, domain in self.domains.items():
+            codes = _labels(self._groups_of(breakdown, people), domain)
+            one_hot = np.zeros((people.size, len(domain)))
+            one_hot[np.arange(people.size), codes] = 1.0
+            # One level is the reference; keep the rest.
+            blocks.append(one_hot[:, 1:])
+        return np.hstack(blocks) if blocks else np.zeros((people.size, 0))
+
+    def _add_attrition_rows(
+        self, data: VersionData, comparison: str, pairs: Pairs, change_rows: list[int]
+    ) -> None:
+        has_before = pairs.before != MISSING
+        completed = pairs.paired[has_before]
+        weights = adjusted.completion_weights(
+            completed, self._covariates(data, pairs, pairs.people[has_before])
+        )
+        for subscale, change_row in zip(data.instrument.subscales, change_rows, strict=True):
+            before, after = pairs.values(data.scores[subscale.id])
+            kept, dropped = before[pairs.paired], before[has_before & ~pairs.paired]
+            difference = stats.compare_baselines(dropped, kept)
+            row: dict[str, Any] = {
+                "instrument": data.instrument.id,
+                "version": data.instrument.version,
+                "subscale": subscale.id,
+                "comparison": comparison,
+                "n_completers": int(kept.size),
+                "n_non_completers": int(dropped.size),
+                "mean_baseline_completers": float(kept.mean()) if kept.size else None,
+                "mean_baseline_non_completers": float(dropped.mean()) if dropped.size else None,
+                "smd_baseline": stats.standardised_difference(dropped, kept),
+                "attrition_p": difference.p if difference else None,
+                "mean_change": self.change.rows[change_row].get("mean_change"),
+            }
+            if weights is not None and kept.size >= 2:
+                weighted = adjusted.weighted_mean(after[pairs.paired] - kept, weights)
+                if weighted is not None:
+                    row.update(
+                        mean_change_ipw=weighted.mean,
+                        ci_low_ipw=weighted.low,
+                        ci_high_ipw=weighted.high,
+                        effective_n_ipw=weighted.effective_n,
+                    )
+            index = self.attrition.add(**row)
+            for mine, theirs in (
+                ("n_completers", "n_paired"),
+                ("n_non_completers", "n_baseline_only"),
+            ):
+                self.relations.same(
+                    self.attrition.cell(index, mine), self.change.cell(change_row, theirs)
+                )
+
+    # Groups -------------------------------------------------------------------------------
+
+    def _add_group_rows(
+        self, data: VersionData, comparison: str, pairs: Pairs, change_rows: list[int]
+    ) -> None:
+        has_before = pairs.before != MISSING
+        people = pairs.people[has_before]
+        paired = pairs.paired[has_before]
+        baseline_rows = pairs.before[has_before]
+        labels = {
+            breakdown: _labels(self._groups_of(breakdown, people), domain)
+            for breakdown, domain in self.domains.items()
+        }
+        domains = dict(self.domains)
+        if self.months:
+            domains["month"] = self.months
+            labels["month"] = _labels(data.months.take(baseline_rows), self.months)
+        first_rows: dict[tuple[str, str], int] = {}
+        for subscale, change_row in zip(data.instrument.subscales, change_rows, strict=True):
+            before, after = pairs.values(data.scores[subscale.id])
+            change = (after - before)[has_before]
+            for breakdown, codes in labels.items():
+                domain = domains[breakdown]
+                base = {
+                    "breakdown": breakdown,
+                    "instrument": data.instrument.id,
+                    "version": data.instrument.version,
+                    "subscale": subscale.id,
+                    "comparison": comparison,
+                }
+                order = np.argsort(codes, kind="stable")
+                bounds = np.searchsorted(codes[order], np.arange(len(domain) + 1))
+                members = []
+                for position, group in enumerate(domain):
+                    at = order[bounds[position] : bounds[position + 1]]
+                    index = self.groups.add(
+                        **base, group=group, **_group_cells(change[at], paired[at])
+                    )
+                    self._completion_line(index)
+                    members.append(index)
+                    key = (breakdown, group)
+                    if key in first_rows:
+                        self._same_counts(index, first_rows[key])
+                    else:
+                        first_rows[key] = index
+                        reach_row = self.reach_cells.get(key)
+                        if reach_row is not None:
+                            # Consenting people of the group without a baseline: never shown.
+                            self.relations.latent(
+                                self.reach.cell(reach_row, "participants"),
+                                [self.groups.cell(index, "n_baseline")],
+                                self.reach.rows[reach_row]["participants"] - at.size,
+                            )
+                total = self.groups.add(**base, group=ALL, **_group_cells(change, paired))
+                self._completion_line(total)
+                for column in GROUP_COUNTS:
+                    self.groups.add_line((total, column), [(m, column) for m in members])
+                for mine, theirs in (
+                    ("n_baseline", "n_baseline"),
+                    ("n_paired", "n_paired"),
+                    ("n_baseline_only", "n_baseline_only"),
+                ):
+                    self.relations.same(
+                        self.groups.cell(total, mine), self.change.cell(change_row, theirs)
+                    )
+
+    def _completion_line(self, index: int) -> None:
+        self.groups.add_line(
+            (index, "n_baseline"), [(index, "n_paired"), (index, "n_baseline_only")]
+        )
+
+    def _same_counts(self, index: int, first: int) -> None:
+        for column in GROUP_COUNTS:
+            self.relations.same(self.groups.cell(index, column), self.groups.cell(first, column))
+
+    # Proportions ----------------------------------------------------------------------------
+
+    def add_proportions(self, data: VersionData) -> None:
+        """Per item, the share answering yes (among yes and no), by group."""
+        instrument = data.instrument
+        for wave in instrument.waves:
+            who, first = _first_per_person(np.flatnonzero(data.waves == wave), data.people)
+            labels = {
+                breakdown: _labels(self._groups_of(breakdown, who), domain)
+                for breakdown, domain in self.domains.items()
+            }
+            for position, item in enumerate(instrument.items):
+                answers = data.numbers[first, position]
+                yes, no = answers == 1, answers == 0
+                totals = []
+                for breakdown, codes in labels.items():
+                    domain = self.domains[breakdown]
+                    yes_counts = np.bincount(codes[yes], minlength=len(domain)).tolist()
+                    no_counts = np.bincount(codes[no], minlength=len(domain)).tolist()
+                    base = {
+                        "breakdown": breakdown,
+                        "instrument": instrument.id,
+                        "version": instrument.version,
+                        "wave": wave,
+                        "item": item.id,
+                    }
+                    members = []
+                    for group, n_yes, n_no in zip(domain, yes_counts, no_counts, strict=True):
+                        index = self.proportions.add(
+                            **base, group=group, **_proportion_cells(n_yes, n_no)
+                        )
+                        self._answered_line(index)
+                        members.append(index)
+                        reach_row = self.reach_cells.get((breakdown, group))
+                        if reach_row is not None:
+                            self.relations.latent(
+                                self.reach.cell(reach_row, "participants"),
+                                [self.proportions.cell(index, "n_answered")],
+                                self.reach.rows[reach_row]["participants"] - n_yes - n_no,
+                            )
+                    total = self.proportions.add(
+                        **base, group=ALL, **_proportion_cells(int(yes.sum()), int(no.sum()))
+                    )
+                    self._answered_line(total)
+                    for column in ("n_answered", "n_yes", "n_no"):
+                        self.proportions.add_line((total, column), [(m, column) for m in members])
+                    totals.append(total)
+                for total in totals[1:]:
+                    for column in ("n_answered", "n_yes", "n_no"):
+                        self.relations.same(
+                            self.proportions.cell(total, column),
+                            self.proportions.cell(totals[0], column),
+                        )
+
+    def _answered_line(self, index: int) -> None:
+        self.proportions.add_line((index, "n_answered"), [(index, "n_yes"), (index, "n_no")])
+
+    # Distributions --------------------------------------------------------------------------
+
+    def _add_distribution_rows(
+        self,
+        data: VersionData,
+        baseline_cell: tuple[str, int, str] | None,
+        later_cells: dict[str, tuple[str, int, str]],
+    ) -> None:
+        instrument = data.instrument
+        for wave in instrument.waves:
+            _, rows = _first_per_person(data.rows(wave), data.people)
+            totals = []
+            for subscale in instrument.subscales:
+                values = data.scores[subscale.id][rows]
+                edges = bands(instrument, len(subscale.items))
+                lows = np.array([low for low, _ in edges])
+                # Each value's band: the last band whose low end it reaches (the top band
+                # includes its top).
+                band = np.clip(np.searchsorted(lows, values, side="right") - 1, 0, len(edges) - 1)
+                counts = np.bincount(band, minlength=len(edges))
+                base = {
+                    "instrument": instrument.id,
+                    "version": instrument.version,
+                    "subscale": subscale.id,
+                    "wave": wave,
+                }
+                members = [
+                    self.distribution.add(**base, band=f"{low:g}-{high:g}", n=int(count))
+                    for (low, high), count in zip(edges, counts.tolist(), strict=True)
+                ]
+                total = self.distribution.add(**base, band=ALL, n=int(values.size))
+                self.distribution.add_line((total, "n"), [(m, "n") for m in members])
+                totals.append(total)
+            for total in totals[1:]:
+                self.relations.same(
+                    self.distribution.cell(total, "n"), self.distribution.cell(totals[0], "n")
+                )
+            if not totals:
+                continue
+            cell = baseline_cell if wave == "pre" else later_cells.get(wave)
+            if cell is not None:
+                self.relations.same(self.distribution.cell(totals[0], "n"), cell)
+
+
+GROUP_COUNTS = ("n_baseline", "n_paired", "n_baseline_only")
+
+
+def _proportion_cells(n_yes: int, n_no: int) -> dict[str, Any]:
+    cells: dict[str, Any] = {"n_answered": n_yes + n_no, "n_yes": n_yes, "n_no": n_no}
+    share = stats.proportion(n_yes, n_yes + n_no)
+    if share is not None:
+        cells.update(ci_low=share.low, ci_high=share.high)
+    return cells
+
+
+def _group_cells(change: np.ndarray, paired: np.ndarray) -> dict[str, Any]:
+    cells: dict[str, Any] = {
+        "n_baseline": int(paired.size),
+        "n_paired": int(paired.sum()),
+        "n_baseline_only": int(paired.size - paired.sum()),
+    }
+    values = change[paired]
+    if values.size >= 2:
+        interval = stats.mean_ci(values)
+        cells.update(mean_change=interval.mean, ci_low=interval.low, ci_high=interval.high)
+    return cells
 
 
 def _alpha(data: VersionData, rows: np.ndarray, item_columns: list[int]) -> float | None:
     return stats.cronbach_alpha(data.items[np.ix_(rows, item_columns)]) if rows.size else None
 
 
-def _add_change_rows(table: Table, data: VersionData, comparison: str, pairs: Pairs) -> None:
-    instrument = data.instrument
-    item_index = {item.id: i for i, item in enumerate(instrument.items)}
-    for subscale in instrument.subscales:
-        before, after = pairs.values(data.scores[subscale.id])
-        has_before, has_after = ~np.isnan(before), ~np.isnan(after)
-        paired = has_before & has_after
-        only_before = has_before & ~has_after
-        base = stats.summarise(before[has_before])
-        later = stats.summarise(after[has_after])
-        item_columns = [item_index[i] for i in subscale.items]
-        row: dict[str, Any] = {
-            "instrument": instrument.id,
-            "version": instrument.version,
-            "subscale": subscale.id,
-            "comparison": comparison,
-            "higher_is_better": subscale.higher_is_better,
-            "items": len(subscale.items),
-            "n_baseline": int(has_before.sum()),
-            "n_later": int(has_after.sum()),
-            "n_paired": int(paired.sum()),
-            "n_baseline_only": int(only_before.sum()),
-            "n_later_only": int((has_after & ~has_before).sum()),
-            "mean_baseline": base.mean,
-            "sd_baseline": base.sd,
-            "mean_later": later.mean,
-            "sd_later": later.sd,
-            "alpha_baseline": _alpha(data, pairs.before[has_before], item_columns),
-            "alpha_later": _alpha(data, pairs.after[has_after], item_columns),
-        }
-        pre_values, post_values = before[paired], after[paired]
-        if pre_values.size >= 2:
-            result = stats.paired(pre_values, post_values)
-            row.update(
-                mean_change=result.mean_change,
-                sd_change=result.sd_change,
-                ci_low=result.ci_low,
-                ci_high=result.ci_high,
-                t=result.t,
-                p_t=result.p_t,
-                wilcoxon_w=result.wilcoxon_w,
-                p_wilcoxon=result.p_wilcoxon,
-                d_z=result.d_z,
-                g_z=result.g_z,
-                mean_baseline_paired=float(pre_values.mean()),
-            )
-        reliability = subscale.reliability or row["alpha_baseline"]
-        if pre_values.size and reliability and 0 < reliability < 1 and base.sd:
-            rc = stats.reliable_change(
-                pre_values,
-                post_values,
-                sd_pre=base.sd,
-                reliability=reliability,
-                higher_is_better=subscale.higher_is_better,
-            )
-            row.update(
-                reliability_used=reliability,
-                n_reliably_improved=rc.improved,
-                n_reliably_worse=rc.deteriorated,
-                n_no_reliable_change=rc.n - rc.improved - rc.deteriorated,
-            )
-        if only_before.any():
-            dropped = before[only_before]
-            row["mean_baseline_only"] = float(dropped.mean())
-            difference = stats.compare_baselines(dropped, pre_values)
-            row["attrition_p"] = difference.p if difference else None
-        index = table.add(**row)
-        table.add_line((index, "n_baseline"), [(index, "n_paired"), (index, "n_baseline_only")])
-        table.add_line((index, "n_later"), [(index, "n_paired"), (index, "n_later_only")])
-        if "n_reliably_improved" in row:
-            outcomes = ("n_reliably_improved", "n_reliably_worse", "n_no_reliable_change")
-            table.add_line((index, "n_paired"), [(index, c) for c in outcomes])
-
-
 def _adjust_holm(table: Table) -> None:
     for comparison, _, _ in COMPARISONS:
         rows = [r for r in table.rows if r["comparison"] == comparison]
         for source, target in (("p_t", "p_t_holm"), ("p_wilcoxon", "p_wilcoxon_holm")):
-            adjusted = stats.holm([r.get(source) for r in rows])
-            for row, value in zip(rows, adjusted, strict=True):
-                row[target] = value
+            adjusted_p = stats.holm([r.get(source) for r in rows])
+            for row, value in zip(rows, adjusted_p, strict=True):
+                row[target] = stats.p_bound(value)
 
 
 def bands(instrument: Instrument, subscale_items: int) -> list[tuple[float, float]]:
@@ -338,107 +803,3 @@ def bands(instrument: Instrument, subscale_items: int) -> list[tuple[float, floa
     count = int(span * 2) if span <= 4 else int(span) if span <= 10 else 10
     width = span / count
     return [(low + i * width, low + (i + 1) * width) for i in range(count)]
-
-
-def _add_distribution_rows(table: Table, data: VersionData) -> None:
-    instrument = data.instrument
-    for wave in instrument.waves:
-        rows = data.first_rows(wave)
-        if not rows.size:
-            continue
-        for subscale in instrument.subscales:
-            values = data.scores[subscale.id][rows]
-            values = values[~np.isnan(values)]
-            if not values.size:
-                continue
-            edges = bands(instrument, len(subscale.items))
-            base = {
-                "instrument": instrument.id,
-                "version": instrument.version,
-                "subscale": subscale.id,
-                "wave": wave,
-            }
-            members = []
-            for position, (low, high) in enumerate(edges):
-                top = values <= high if position == len(edges) - 1 else values < high
-                count = int(((values >= low) & top).sum())
-                members.append(table.add(**base, band=f"{low:g}-{high:g}", n=count))
-            total = table.add(**base, band=ALL, n=int(values.size))
-            table.add_line((total, "n"), [(m, "n") for m in members])
-
-
-def _group_labels(
-    data: VersionData, pairs: Pairs, demographics: Demographics, breakdown: str
-) -> Groups:
-    """Each participant's group: from their baseline response, or their answer to the item."""
-    rows = np.maximum(pairs.before, 0)
-    if breakdown == "language":
-        return data.languages.take(rows)
-    if breakdown == "month":
-        return data.months.take(rows)
-    return demographics.groups(breakdown, pairs.identities)
-
-
-def _add_group_rows(
-    table: Table, data: VersionData, demographics: Demographics, demographic: list[str]
-) -> None:
-    pairs = data.pairs("pre", "post")
-    instrument = data.instrument
-    labels = {
-        breakdown: _group_labels(data, pairs, demographics, breakdown)
-        for breakdown in (*codebook.SURVEY_BREAKDOWNS, *demographic)
-    }
-    for subscale in instrument.subscales:
-        before, after = pairs.values(data.scores[subscale.id])
-        paired = ~np.isnan(before) & ~np.isnan(after)
-        if not paired.any():
-            continue
-        change = (after - before)[paired]
-        for breakdown, names in labels.items():
-            base = {
-                "breakdown": breakdown,
-                "instrument": instrument.id,
-                "version": instrument.version,
-                "subscale": subscale.id,
-            }
-            members = [
-                table.add(**base, group=group, **_change_cells(change[at]))
-                for group, at in names.take(np.flatnonzero(paired)).split()
-            ]
-            total = table.add(**base, group=ALL, **_change_cells(change))
-            table.add_line((total, "n_paired"), [(m, "n_paired") for m in members])
-
-
-def _change_cells(change: np.ndarray) -> dict[str, Any]:
-    cells: dict[str, Any] = {"n_paired": int(change.size)}
-    if change.size >= 2:
-        interval = stats.mean_ci(change)
-        cells.update(mean_change=interval.mean, ci_low=interval.low, ci_high=interval.high)
-    return cells
-
-
-def _reach_table(responses: Responses, demographic: list[str]) -> Table:
-    table = Table(codebook.SURVEY_REACH)
-    people = np.unique(
-        columns(
-            SurveyIdentity.objects.filter(consent=SurveyIdentity.Consent.GIVEN),
-            identity=Coalesce("linked_to_id", "pk"),
-        )["identity"].astype(np.int64)
-    )
-    languages = categories(
-        np.array([responses.languages.get(i, NOT_ANSWERED) for i in people.tolist()], dtype=object)
-    )
-    for breakdown in ("language", *demographic):
-        groups = (
-            languages
-            if breakdown == "language"
-            else responses.demographics.groups(breakdown, people)
-        )
-        members = [
-            table.add(breakdown=breakdown, group=group, participants=rows.size)
-            for group, rows in groups.split()
-        ]
-        total = table.add(breakdown=breakdown, group=ALL, participants=int(people.size))
-        table.add_line((total, "participants"), [(m, "participants") for m in members])
-    table.sensitivity = max(1, 2 * len(table.lines))
-    return table

@@ -14,9 +14,23 @@ from chatplatform.mentoring import queries
 from chatplatform.mentoring.fidelity_rules import NA, YES, kappa
 from evaluation import codebook
 from evaluation.arrays import month_of
-from evaluation.tables import Table
+from evaluation.metrics import Period
+from evaluation.tables import Bundle, Table
 
 HOUR = 3600.0
+
+SPECS = (
+    codebook.PROGRAMME_FIDELITY,
+    codebook.PROGRAMME_SUPERVISION,
+    codebook.PROGRAMME_COST,
+    codebook.MENTOR_RETENTION,
+    codebook.MENTOR_CHECKINS,
+)
+
+
+def build(period: Period) -> Bundle:
+    """The programme tables of a release (they relate to no other table)."""
+    return Bundle(build_tables(period.start, period.today))
 
 
 def build_tables(since: date, today: date) -> list[Table]:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from evaluation.instruments import DONT_KNOW, Instrument, Item
+from evaluation.surveys import SurveyPage
 
 
 def _options(instrument: Instrument, item: Item, language: str) -> list[dict[str, Any]]:
     scale = item.scale
     if scale.type == "range":
-        return [{"value": value, "label": str(value)} for value in scale.values()]
+        return [{"value": str(value), "label": str(value)} for value in scale.values()]
     options = [
-        {"value": point.value, "label": instrument.text(point.label, language)}
+        {"value": str(point.value), "label": instrument.text(point.label, language)}
         for point in scale.points
     ]
     if scale.type == "yes_no_dont_know":
@@ -30,7 +32,12 @@ def _anchors(instrument: Instrument, item: Item, language: str) -> str:
     )
 
 
-def questions(instruments: list[Instrument], language: str) -> list[dict[str, Any]]:
+def questions(
+    page: SurveyPage, language: str, given: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The page's instruments and the items this participant is shown; ``given``: answers
+    sent before (kept when the page comes back with an error)."""
+    given = given or {}
     return [
         {
             "id": instrument.id,
@@ -43,9 +50,11 @@ def questions(instruments: list[Instrument], language: str) -> list[dict[str, An
                     "options": _options(instrument, item, language),
                     "anchors": _anchors(instrument, item, language),
                     "compact": item.scale.type == "range",
+                    "given": given.get(f"{instrument.id}.{item.id}", ""),
                 }
                 for item in instrument.items
+                if page.shows(item)
             ],
         }
-        for instrument in instruments
+        for instrument in page.instruments
     ]

@@ -16,11 +16,24 @@ from evaluation.instruments import Instrument, InstrumentError, load_instruments
 from evaluation.models import InstrumentVersion
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "instruments"
+# The page before a first chat stands between a person and help: at most this many
+# questions (the rest are asked after the chat or at follow-up).
+PRE_CHAT_QUESTIONS = 8
 
 
 @cache
 def _load(directories: tuple[str, ...]) -> dict[str, Instrument]:
-    return load_instruments([BUILTIN_DIR, *(Path(d) for d in directories)])
+    found = load_instruments([BUILTIN_DIR, *(Path(d) for d in directories)])
+    before_first_chat = [i for i in found.values() if "pre" in i.waves]
+    count = sum(len(i.items) for i in before_first_chat)
+    if count > PRE_CHAT_QUESTIONS:
+        names = ", ".join(f"{i.id} ({len(i.items)})" for i in before_first_chat)
+        raise InstrumentError(
+            before_first_chat[-1].source,
+            f"the page before a first chat would have {count} questions ({names}); at most "
+            f"{PRE_CHAT_QUESTIONS} are allowed: ask the others after the chat or at follow-up",
+        )
+    return found
 
 
 def instruments() -> dict[str, Instrument]:

@@ -1,10 +1,12 @@
-"""The evaluation report: built from outcomes and process metrics, published, recorded.
+"""The evaluation report: built from every table provider, published, recorded.
 
 Everything that leaves the system (dashboard, exports, API, command line) is a
-release made by ``release``: the tables pass through ``tables.publish`` (suppression
+release made by ``release``: the providers' tables (evaluation.providers) pass
+together through ``tables.publish_release`` (suppression audited across all of them
 and, when on, differential privacy), and the release is recorded with the epsilon it
 spent. A differentially private release is kept and served again for the rest of the
-day, so asking repeatedly cannot average its noise away.
+day, whatever happens in between (withdrawals included), so asking repeatedly cannot
+average its noise away and the day's budget is spent once.
 """
 
 from __future__ import annotations
@@ -18,39 +20,59 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from chatplatform.models import User
 from escalation.models import Escalation
-from evaluation import codebook, metrics, outcomes, programme
+from evaluation import codebook, methods, metrics, providers
 from evaluation.models import (
+    Allocation,
     ChatRecord,
     InstrumentVersion,
     ParticipantVisit,
+    Referral,
     Release,
+    Study,
+    SurveyIdentity,
     SurveyResponse,
+    SyntheticCohort,
 )
 from evaluation.noise import split_budget
-from evaluation.tables import DIMENSION, dp_queries, publish
+from evaluation.tables import DIMENSION, Bundle, dp_queries, publish_release
 
 DATA_VERSION_KEY = "evaluation:data-version"
-SPECS = {spec.name: spec for spec in codebook.TABLES}
 
 
 def build(today: date, *, k: int, epsilon: float | None) -> dict[str, Any]:
     """The report as published data. ``epsilon`` None means no differential privacy."""
     period = metrics.Period.ending(today)
-    tables = (
-        outcomes.build_tables()
-        + metrics.build_tables(period)
-        + programme.build_tables(period.start, period.today)
-    )
+    bundle = Bundle([])
+    for provider in providers.providers():
+        bundle.extend(provider.build(period))
     per_query: float | None = None
     if epsilon is not None:
-        queries = sum(dp_queries(table) for table in tables)
+        queries = sum(dp_queries(table) for table in bundle.tables)
         per_query = split_budget(epsilon, queries) if queries else None
-    published = [publish(table, k, per_query) for table in tables]
+    published = publish_release(bundle, k, per_query)
     spent = sum(p.epsilon or 0.0 for p in published) if epsilon is not None else None
+    instruments = [
+        {"id": v.instrument, "version": v.version, "validated": v.validated}
+        for v in InstrumentVersion.objects.order_by("instrument", "version")
+    ]
+    studies = list(
+        Study.objects.exclude(state=Study.State.DRAFT)
+        .order_by("slug")
+        .values_list("slug", flat=True)
+    )
+    # The note travels with the data, in English; the dashboard shows it in the reader's language.
+    with translation.override("en"):
+        note = methods.note(
+            instruments=instruments,
+            followup_days=settings.EVALUATION_FOLLOWUP_DAYS,
+            k=k,
+            dp_epsilon=epsilon,
+            studies=studies,
+        )
     return {
         "release": {
             "generated_on": today.isoformat(),
@@ -59,10 +81,10 @@ def build(today: date, *, k: int, epsilon: float | None) -> dict[str, Any]:
             "dp_epsilon": epsilon,
             "dp_epsilon_spent": spent,
             "codebook_version": codebook.CODEBOOK_VERSION,
-            "instruments": [
-                {"id": v.instrument, "version": v.version, "validated": v.validated}
-                for v in InstrumentVersion.objects.order_by("instrument", "version")
-            ],
+            "instruments": instruments,
+            "studies": studies,
+            "methods": note,
+            "demo_data": SyntheticCohort.objects.exists(),
         },
         "tables": {p.spec.name: p.as_json() for p in published},
     }
@@ -71,7 +93,15 @@ def build(today: date, *, k: int, epsilon: float | None) -> dict[str, Any]:
 def _fingerprint() -> str:
     """Changes when rows are added or removed, so a cached report never misses new data."""
     parts = []
-    for model in (SurveyResponse, ChatRecord, ParticipantVisit, Escalation):
+    for model in (
+        SurveyResponse,
+        SurveyIdentity,
+        ChatRecord,
+        ParticipantVisit,
+        Escalation,
+        Referral,
+        Allocation,
+    ):
         totals = model.objects.aggregate(top=Max("pk"), n=Count("pk"))
         parts.append(f"{totals['top']}-{totals['n']}")
     return ".".join(parts)
@@ -108,10 +138,12 @@ def _dp_release(
     channel: str, user: User | None, today: date, k: int, epsilon: float, record: bool
 ) -> dict[str, Any]:
     with transaction.atomic():
+        # Today's noisy release, whatever k or epsilon it was made with and whatever
+        # happened since: the day's budget is spent once.
         earlier = (
             Release.objects.select_for_update()
-            .filter(created_on=today, k=k, dp_epsilon=epsilon, payload__isnull=False)
-            .order_by("-pk")
+            .filter(created_on=today, dp_epsilon__isnull=False, payload__isnull=False)
+            .order_by("pk")
             .first()
         )
         if earlier is not None:
@@ -137,12 +169,16 @@ def _dp_release(
 
 
 def forget_cached_reports() -> None:
-    """Data were withdrawn: no report computed before may be served again."""
+    """Data were withdrawn or linked: no report computed before may be served again.
+
+    The day's differentially private release stays: it has been published already, and
+    drawing new noise for the same day would spend the budget again (and let anyone who
+    withdraws force a fresh draw).
+    """
     try:
         cache.incr(DATA_VERSION_KEY)
     except ValueError:
         cache.set(DATA_VERSION_KEY, 1, timeout=None)
-    Release.objects.filter(payload__isnull=False).update(payload=None)
 
 
 def epsilon_spent_total() -> float:
@@ -154,7 +190,7 @@ def epsilon_spent_total() -> float:
 
 def to_json(payload: dict[str, Any]) -> dict[str, Any]:
     """The JSON export: the release, its tables and the codebook."""
-    return {**payload, "codebook": codebook.codebook()}
+    return {**payload, "codebook": codebook.codebook(providers.specs())}
 
 
 def to_csv(payload: dict[str, Any]) -> str:
@@ -162,8 +198,9 @@ def to_csv(payload: dict[str, Any]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(codebook.CSV_COLUMNS)
+    specs = {spec.name: spec for spec in providers.specs()}
     for name, table in payload["tables"].items():
-        spec = SPECS[name]
+        spec = specs[name]
         for number, row in enumerate(table["rows"], start=1):
             hidden = set(row["suppressed"])
             for column in spec.columns:
@@ -182,5 +219,5 @@ def codebook_csv() -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(("table", "column", "role", "type", "unit", "description"))
-    writer.writerows(codebook.codebook_rows())
+    writer.writerows(codebook.codebook_rows(providers.specs()))
     return buffer.getvalue()

@@ -8,9 +8,14 @@ Conventions (repeated in the codebook):
 - Cohen's d_z is the mean change divided by the SD of the changes; Hedges' g_z is d_z
   times the exact small-sample correction J(df) = Γ(df/2) / (√(df/2) · Γ((df-1)/2)),
   df = n - 1;
+- the 95% CI of d_z inverts the noncentral t distribution (t = d_z·√n has noncentrality
+  δ·√n; Algina & Keselman 2003, Lakens 2013), and the CI of g_z is that interval times J;
+- p-values too small for floating point (below P_FLOOR) are reported as P_FLOOR, an
+  upper bound ("p < 1e-300"), never as 0;
 - Cronbach's alpha uses complete cases; SDs use n - 1;
 - reliable change follows Jacobson & Truax (1991): RCI = change / (√2 · SD_pre · √(1 - r)),
-  reliable when |RCI| > 1.96;
+  reliable when |RCI| > 1.96, with SD_pre the baseline SD of the analysed (paired)
+  participants, and only when the reliability r is at least MIN_RELIABILITY;
 - attrition compares baseline means of pre-only and paired participants with Welch's t-test.
 """
 
@@ -28,6 +33,11 @@ from scipy import stats as sps
 
 RCI_THRESHOLD = 1.96
 CONFIDENCE = 0.95
+# Below this a reliable-change index mostly measures noise (Jacobson & Truax's method
+# assumes a reasonably reliable measure; 0.6 is a common floor).
+MIN_RELIABILITY = 0.6
+# The smallest p-value reported as a number; anything smaller is reported as this bound.
+P_FLOOR = 1e-300
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,10 @@ class PairedResult:
     p_wilcoxon: float | None
     d_z: float | None
     g_z: float | None
+    d_z_low: float | None = None
+    d_z_high: float | None = None
+    g_z_low: float | None = None
+    g_z_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -135,20 +149,43 @@ def paired(pre: Sequence[float] | np.ndarray, post: Sequence[float] | np.ndarray
         w_result = sps.wilcoxon(change)
         wilcoxon_w, p_wilcoxon = float(w_result.statistic), float(w_result.pvalue)
     d_z = mean / sd
-    g_z = d_z * hedges_correction(n - 1) if n > 2 else None
+    t = float(t_result.statistic)
+    d_low, d_high = d_z_interval(t, n)
+    correction = hedges_correction(n - 1) if n > 2 else None
     return PairedResult(
         n=n,
         mean_change=mean,
         sd_change=sd,
         ci_low=interval.low,
         ci_high=interval.high,
-        t=float(t_result.statistic),
-        p_t=float(t_result.pvalue),
+        t=t,
+        p_t=p_bound(float(t_result.pvalue)),
         wilcoxon_w=wilcoxon_w,
-        p_wilcoxon=p_wilcoxon,
+        p_wilcoxon=p_bound(p_wilcoxon),
         d_z=d_z,
-        g_z=g_z,
+        g_z=None if correction is None else d_z * correction,
+        d_z_low=d_low,
+        d_z_high=d_high,
+        g_z_low=None if correction is None else d_low * correction,
+        g_z_high=None if correction is None else d_high * correction,
     )
+
+
+def d_z_interval(t: float, n: int) -> tuple[float, float]:
+    """95% CI of d_z from the paired t statistic: the noncentrality parameters that put
+    the observed t at the 97.5th and 2.5th percentiles, divided by √n."""
+    df = n - 1
+    tail = (1 - CONFIDENCE) / 2
+    low = float(special.nctdtrinc(df, 1 - tail, t))
+    high = float(special.nctdtrinc(df, tail, t))
+    return low / math.sqrt(n), high / math.sqrt(n)
+
+
+def p_bound(p: float | None) -> float | None:
+    """The p-value as reported: P_FLOOR stands for anything smaller (an upper bound)."""
+    if p is None or math.isnan(p):
+        return None
+    return max(p, P_FLOOR)
 
 
 def cronbach_alpha(matrix: Sequence[Sequence[float]] | np.ndarray) -> float | None:
@@ -195,7 +232,7 @@ def compare_baselines(
     with _exact_inputs_allowed():
         result = sps.ttest_ind(a, b, equal_var=False)
     return BaselineComparison(
-        float(a.mean() - b.mean()), float(result.statistic), float(result.pvalue)
+        float(a.mean() - b.mean()), float(result.statistic), p_bound(float(result.pvalue)) or 1.0
     )
 
 
@@ -215,3 +252,58 @@ def percentile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
     """The q-th percentile (0-100) with linear interpolation, or None for no values."""
     data = np.asarray(values, dtype=float)
     return float(np.percentile(data, q)) if data.size else None
+
+
+def rci_reliability(
+    published: float | None, alpha: float | None, items: int
+) -> tuple[float | None, str]:
+    """The reliability for reliable change and, when there is none usable, why not.
+
+    The instrument's published reliability comes first, else Cronbach's alpha at baseline.
+    Returns (reliability, "") or (None, reason).
+    """
+    if published is None and items < 2:
+        return None, "single item without a published reliability"
+    value = published if published is not None else alpha
+    if value is None:
+        return None, "reliability could not be estimated"
+    if not MIN_RELIABILITY <= value < 1:
+        return None, f"reliability below {MIN_RELIABILITY}" if value < 1 else "reliability of 1"
+    return value, ""
+
+
+@dataclass(frozen=True)
+class Proportion:
+    n: int
+    successes: int
+    share: float
+    low: float
+    high: float
+
+
+def proportion(successes: int, n: int) -> Proportion | None:
+    """A share with its 95% Wilson score interval (good coverage for small n and shares
+    near 0 or 1, unlike the Wald interval); the same as scipy's
+    ``binomtest(...).proportion_ci(method="wilson")``, computed directly because a report
+    needs hundreds of them."""
+    if n < 1:
+        return None
+    z = _Z
+    share = successes / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return Proportion(n, successes, share, max(0.0, centre - half), min(1.0, centre + half))
+
+
+_Z = float(sps.norm.ppf(0.5 + CONFIDENCE / 2))
+
+
+def standardised_difference(first: np.ndarray, second: np.ndarray) -> float | None:
+    """(mean of first - mean of second) / pooled SD: how different two groups' baselines are."""
+    if first.size < 2 or second.size < 2:
+        return None
+    pooled = math.sqrt(
+        ((first.size - 1) * first.var(ddof=1) + (second.size - 1) * second.var(ddof=1))
+        / (first.size + second.size - 2)
+    )
+    return float((first.mean() - second.mean()) / pooled) if pooled else None

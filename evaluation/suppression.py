@@ -37,10 +37,11 @@ def suppress(
     lines: Sequence[Line],
     k: int,
     cost: Mapping[Key, float] | None = None,
+    hidden: set[Key] | None = None,
 ) -> set[Key]:
-    """The keys of every cell that must not be published."""
+    """The keys of every cell that must not be published (``hidden``: already decided)."""
     cost = cost or {}
-    hidden = {key for key, value in counts.items() if value < k}
+    hidden = {key for key, value in counts.items() if value < k} | (hidden or set())
     changed = True
     while changed:
         changed = False

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from chatplatform.errors import ServiceError
 from chatplatform.models import Participant, QueueTicket, Room, RoomMembership
 from escalation.models import Escalation
-from evaluation import registry, selfcode
-from evaluation.instruments import Instrument, InstrumentError
+from evaluation import referrals, registry, selfcode, studies
+from evaluation.instruments import Instrument, InstrumentError, Item
 from evaluation.models import SurveyIdentity, SurveyResponse
 from evaluation.report import forget_cached_reports
 from evaluation.scoring import answer_rows
@@ -47,11 +47,24 @@ class Offer:
 
 @dataclass(frozen=True)
 class SurveyPage:
-    """What a survey page shows: the instruments still unanswered at this wave."""
+    """What a survey page shows: the instruments still unanswered at this wave, and the
+    conditions that hold for this participant (which conditional items to show)."""
 
     wave: str
     chat_number: int
     instruments: list[Instrument]
+    conditions: frozenset[str] = frozenset()
+
+    def shows(self, item: Item) -> bool:
+        return item.shown_if is None or item.shown_if in self.conditions
+
+    @property
+    def questions(self) -> int:
+        return sum(1 for i in self.instruments for item in i.items if self.shows(item))
+
+
+class AnswerError(ServiceError):
+    """An answer on a survey page was not one of its choices (nothing was stored)."""
 
 
 def in_urgent_help(participant: Participant) -> bool:
@@ -146,7 +159,10 @@ def survey_page(participant: Participant, wave: str, chat_number: int) -> Survey
         )
         if instrument.id not in answered
     ]
-    return SurveyPage(wave, chat_number, instruments)
+    conditions: frozenset[str] = frozenset()
+    if any(item.shown_if for instrument in instruments for item in instrument.items):
+        conditions = frozenset(f"referral:{kind}" for kind in referrals.kinds_for(participant))
+    return SurveyPage(wave, chat_number, instruments, conditions)
 
 
 def _offer(participant: Participant, wave: str, chat_number: int, url: str) -> Offer | None:
@@ -166,17 +182,34 @@ def _offer(participant: Participant, wave: str, chat_number: int, url: str) -> O
     return Offer(wave, chat_number, False, url)
 
 
-def do_route_before_chat(participant: Participant, skip: bool) -> Offer | None:
+def do_route_before_chat(
+    participant: Participant,
+    choice: str | None = None,
+    form: Mapping[str, str] | None = None,
+    language: str = "en",
+) -> Offer | None:
     """The survey to offer a participant who asked for a chat, or None to go straight on.
 
-    ``skip`` is the participant's "skip and talk now": it is remembered for this chat,
-    so the offer never comes back between them and the chat.
+    ``choice`` is what the participant did on the "before" page: "skip" (skip and talk
+    now) or "done" (sent the page, whose answers are in ``form``). Either way this chat's
+    "before" survey is over and the participant goes straight to the queue; it never
+    comes back between them and the chat. Raises AnswerError (nothing stored) when an
+    answer on the page was not one of its choices.
     """
     if in_urgent_help(participant) or _already_on_the_way(participant):
         return None
     chat_number = len(_direct_rooms(participant)) + 1
     identity = identity_for(participant)
-    if skip:
+    if (
+        choice == "done"
+        and form is not None
+        and identity is not None
+        and identity.consent == Consent.GIVEN
+    ):
+        page = survey_page(participant, Wave.PRE, chat_number)
+        if page.instruments:
+            do_submit(participant, page, form, language)
+    if choice in ("skip", "done"):
         identity = identity or SurveyIdentity.objects.create(participant=participant)
         identity.pre_offered_chat = chat_number
         identity.save(update_fields=["pre_offered_chat"])
@@ -240,12 +273,21 @@ def check_can_answer(participant: Participant, wave: str, room_id: int | None) -
     return page
 
 
-def do_record_consent(participant: Participant, agree: bool) -> SurveyIdentity:
-    """Record the participant's answer to the consent page."""
-    identity, _created = SurveyIdentity.objects.get_or_create(participant=participant)
-    identity.consent = Consent.GIVEN if agree else Consent.DECLINED
-    identity.consent_changed_on = timezone.localdate()
-    identity.save(update_fields=["consent", "consent_changed_on"])
+def do_record_consent(
+    participant: Participant, agree: bool, language: str = "en"
+) -> SurveyIdentity:
+    """Record the participant's answer to the consent page.
+
+    Agreeing is the only moment a participant is allocated to an arm of a running
+    randomised study (stratified by their language); declining allocates nothing.
+    """
+    with transaction.atomic():
+        identity, _created = SurveyIdentity.objects.get_or_create(participant=participant)
+        identity.consent = Consent.GIVEN if agree else Consent.DECLINED
+        identity.consent_changed_on = timezone.localdate()
+        identity.save(update_fields=["consent", "consent_changed_on"])
+        if agree:
+            studies.do_allocate(identity, stratum=language)
     return identity
 
 
@@ -347,10 +389,14 @@ def do_submit(
             try:
                 answers = instrument.parse_answers(form)
             except InstrumentError as error:
-                raise ServiceError(
+                raise AnswerError(
                     "invalid",
                     _("One answer was not one of the choices: %(item)s") % {"item": error.item},
                 ) from None
+            # A question this participant was not shown cannot be answered.
+            answers = {
+                item.id: answers[item.id] if page.shows(item) else None for item in instrument.items
+            }
             if all(value is None for value in answers.values()):
                 continue
             SurveyResponse.objects.create(

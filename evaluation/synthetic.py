@@ -40,7 +40,14 @@ from chatplatform.services.rooms import do_create_group_room
 from escalation.models import Escalation
 from evaluation import registry
 from evaluation.instruments import Instrument
-from evaluation.models import ChatRecord, ParticipantVisit, SurveyIdentity, SurveyResponse
+from evaluation.models import (
+    ChatRecord,
+    ParticipantVisit,
+    Referral,
+    SurveyIdentity,
+    SurveyResponse,
+    SyntheticCohort,
+)
 from evaluation.scoring import answer_rows
 
 TOPICS = (
@@ -54,30 +61,35 @@ MENTOR_EMAIL = "synthetic-mentor-{n}@example.invalid"
 # Designed mean shift of the latent score from baseline (pre) to post and follow-up,
 # per (instrument, subscale). Item noise, rounding and clipping shrink them a little.
 EFFECTS: dict[tuple[str, str], tuple[float, float]] = {
-    ("stigma", "public_stigma"): (-0.15, -0.10),
-    ("stigma", "self_stigma_help_seeking"): (-0.40, -0.25),
-    ("help_seeking", "peer_mentor"): (0.80, 0.50),
-    ("help_seeking", "counsellor"): (0.30, 0.30),
-    ("help_seeking", "friend"): (0.10, 0.10),
-    ("help_seeking", "family"): (0.10, 0.10),
-    ("help_seeking", "doctor"): (0.20, 0.20),
-    ("help_seeking", "helpline"): (0.20, 0.10),
-    ("help_seeking", "no_one"): (-0.50, -0.30),
+    ("stigma", "self_stigma_help_seeking"): (0.0, -0.35),
+    ("help_seeking", "informal"): (0.0, 0.15),
+    ("help_seeking", "professional"): (0.0, 0.40),
+    ("help_seeking", "helpline"): (0.0, 0.25),
     ("distress", "distress"): (-1.80, 0.0),
 }
 BASELINES: dict[tuple[str, str], tuple[float, float]] = {
-    ("stigma", "public_stigma"): (3.2, 0.6),
     ("stigma", "self_stigma_help_seeking"): (2.9, 0.7),
-    ("help_seeking", "peer_mentor"): (3.6, 1.2),
-    ("help_seeking", "counsellor"): (3.8, 1.3),
-    ("help_seeking", "friend"): (4.8, 1.2),
-    ("help_seeking", "family"): (4.2, 1.4),
-    ("help_seeking", "doctor"): (3.5, 1.3),
+    ("help_seeking", "informal"): (4.6, 1.3),
+    ("help_seeking", "professional"): (3.7, 1.3),
     ("help_seeking", "helpline"): (3.0, 1.3),
-    ("help_seeking", "no_one"): (3.1, 1.4),
     ("distress", "distress"): (6.3, 1.9),
     ("experience", "experience"): (4.1, 0.6),
 }
+# Chance of "yes" to each help_actions item at follow-up (what people actually did).
+ACTIONS = {
+    "contacted_doctor": 0.18,
+    "contacted_therapist": 0.15,
+    "contacted_helpline": 0.10,
+    "contacted_education_work": 0.12,
+    "talked_friends_family": 0.55,
+    "booked_appointment": 0.15,
+    "attended_appointment": 0.12,
+}
+# Share of chats in which the mentor records a referral, by kind; and the chance a
+# person who was referred says they followed it.
+REFERRAL_SHARE = 0.15
+REFERRAL_KINDS = {"doctor": 30, "therapy": 35, "helpline": 15, "education_work": 15, "other": 5}
+FOLLOWED = 0.45
 ITEM_NOISE = 0.6
 ITEM_SKIP = 0.03
 
@@ -174,8 +186,14 @@ def _lognormal(rng: random.Random, median: float, spread: float) -> float:
 class Cohort:
     """Generates one cohort. ``today`` anchors every date; ``days`` is how far back it goes."""
 
-    def __init__(self, participants: int, seed: int, days: int, today: date) -> None:
+    def __init__(
+        self, participants: int, seed: int, days: int, today: date, messages: bool = True
+    ) -> None:
         self.count = participants
+        # Without message rows (which nothing in the report reads: chat records hold the
+        # counts) a large cohort seeds several times faster.
+        self.with_messages = messages
+        self.seed = seed
         self.rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
         self.days = days
         self.today = today
@@ -186,6 +204,11 @@ class Cohort:
         """A random time of the day (people use the service from morning to late night)."""
         seconds = self.rng.randint(8 * 3600, 23 * 3600)
         return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(seconds=seconds)
+
+    def message(self, messages: Rows, *values: Any) -> None:
+        """A message row (its values are drawn either way, so a seed makes one cohort)."""
+        if self.with_messages:
+            messages.add(*values)
 
     def uid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
@@ -251,6 +274,7 @@ class Cohort:
             "messages",
             "first_reply_seconds",
         )
+        referrals = _rows(Referral, "room_id", "kind", "recorded_on", "recorded_by_id")
         identities = _rows(
             SurveyIdentity, "participant_id", "survey_key", "consent", "consent_changed_on"
         )
@@ -273,7 +297,7 @@ class Cohort:
                 visits.add(person, day)
             chat_days = [days[0]] + [d for d in days[1:] if rng.random() < 0.45]
             chat_days = [d for d in chat_days if d < self.today]
-            chats: list[tuple[date, datetime, datetime | None]] = []
+            chats: list[tuple[date, datetime, datetime | None, str | None]] = []
             for day in chat_days:
                 mentor = rng.choice(mentors)
                 chats.append(
@@ -288,6 +312,7 @@ class Cohort:
                         messages,
                         escalations,
                         records,
+                        referrals,
                     )
                 )
             for day in days:
@@ -299,6 +324,7 @@ class Cohort:
             if chats and rng.random() < 0.6:
                 self.surveys(person, days, chats, identities, responses)
         with transaction.atomic():
+            SyntheticCohort.objects.create(participants=self.count, seed=self.seed)
             batches = (
                 people,
                 visits,
@@ -308,6 +334,7 @@ class Cohort:
                 messages,
                 escalations,
                 records,
+                referrals,
                 identities,
                 responses,
             )
@@ -341,7 +368,8 @@ class Cohort:
         messages: Rows,
         escalations: Rows,
         records: Rows,
-    ) -> tuple[date, datetime, datetime | None]:
+        referrals: Rows,
+    ) -> tuple[date, datetime, datetime | None, str | None]:
         rng = self.rng
         started = self.moment(day)
         requested = started - timedelta(seconds=_lognormal(rng, 80, 1.0))
@@ -368,7 +396,8 @@ class Cohort:
             room,
             mentor.pk,
         )
-        messages.add(
+        self.message(
+            messages,
             room,
             1,
             self.uid(),
@@ -394,7 +423,8 @@ class Cohort:
             by_mentor = seq % 2 == 1
             if by_mentor and first_reply is None:
                 first_reply = (moment - started).total_seconds()
-            messages.add(
+            self.message(
+                messages,
                 room,
                 seq,
                 self.uid(),
@@ -438,7 +468,11 @@ class Cohort:
             0 if still_open else count,
             None if still_open else first_reply,
         )
-        return day, started, None if still_open else ended
+        referral = None
+        if not still_open and rng.random() < REFERRAL_SHARE:
+            referral = rng.choices(list(REFERRAL_KINDS), weights=list(REFERRAL_KINDS.values()))[0]
+            referrals.add(room, referral, day, mentor.pk)
+        return day, started, None if still_open else ended, referral
 
     def answers(self, instrument: Instrument, latent: dict[str, float]) -> list[Any]:
         """Item answers: the subscale's latent score plus noise, rounded, clipped, some skipped."""
@@ -464,7 +498,7 @@ class Cohort:
         self,
         person: int,
         days: list[date],
-        chats: list[tuple[date, datetime, datetime | None]],
+        chats: list[tuple[date, datetime, datetime | None, str | None]],
         identities: Rows,
         responses: Rows,
     ) -> None:
@@ -502,28 +536,57 @@ class Cohort:
 
         # Higher self-stigma makes finishing the later surveys a little less likely.
         stay = 0.72 - 0.12 * (latent[("stigma", "self_stigma_help_seeking")] - 2.9)
-        if rng.random() < 0.9:
-            respond("demographics", "pre", 0, first_day, 0)
-        for instrument_id in ("stigma", "help_seeking"):
-            respond(instrument_id, "pre", 1, first_day, 0)
-        post_first = chats[0][2] is not None and rng.random() < stay
-        if post_first:
-            for instrument_id in ("stigma", "help_seeking"):
-                respond(instrument_id, "post", 1, first_day, 1)
-        for number, (day, _started, ended) in enumerate(chats, start=1):
+        background = False
+        for number, (day, _started, ended, _referral) in enumerate(chats, start=1):
+            if number == 1:
+                for instrument_id in ("stigma", "help_seeking"):
+                    if rng.random() < 0.95:
+                        respond(instrument_id, "pre", 1, day, 0)
             if rng.random() < 0.85:
                 respond("distress", "pre", number, day, 0)
             if ended is not None and rng.random() < stay:
                 respond("distress", "post", number, day, 1)
                 respond("experience", "post", number, day, 1)
+                if not background and rng.random() < 0.9:
+                    respond("demographics", "post", 0, day, 1)
+                    background = True
         later = [d for d in days if (d - first_day).days >= 14]
-        if post_first and later and rng.random() < 0.6:
+        if later and rng.random() < 0.6 * stay / 0.72:
             for instrument_id in ("stigma", "help_seeking"):
                 respond(instrument_id, "followup", 0, later[0], 2)
+            referred = {referral for *_, referral in chats if referral}
+            actions = self.instruments["help_actions"]
+            given: dict[str, Any] = {}
+            for item in actions.items:
+                if item.shown_if is not None:
+                    if item.shown_if.partition(":")[2] not in referred:
+                        continue
+                    chance = FOLLOWED
+                else:
+                    chance = ACTIONS[item.id]
+                if rng.random() < ITEM_SKIP:
+                    continue
+                given[item.id] = "dont_know" if rng.random() < 0.05 else int(rng.random() < chance)
+            responses.add(
+                identity,
+                self.versions["help_actions"],
+                "followup",
+                0,
+                language,
+                later[0],
+                answer_rows(actions, given),
+            )
+            if not background and rng.random() < 0.9:
+                respond("demographics", "followup", 0, later[0], 2)
 
 
 def seed(
-    participants: int, *, seed: int = 1, days: int = 330, today: date | None = None
+    participants: int,
+    *,
+    seed: int = 1,
+    days: int = 330,
+    today: date | None = None,
+    messages: bool = True,
 ) -> dict[str, int]:
     """Create a synthetic cohort of ``participants`` people. Returns how many rows of each kind."""
-    return Cohort(participants, seed, days, today or timezone.localdate()).run()
+    return Cohort(participants, seed, days, today or timezone.localdate(), messages).run()

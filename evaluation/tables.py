@@ -1,10 +1,13 @@
 """Report tables and how they are published: suppression, noise, JSON and CSV. No Django here.
 
 A table's spec (its columns and what each means) is fixed in evaluation.codebook, so
-the codebook and the API schema exist without any data. Builders fill rows; the
-only way out is ``publish``, which
-- suppresses every count below k plus the complementary cells (evaluation.suppression),
+the codebook and the API schema exist without any data. Builders fill rows and say how
+cells relate, inside a table (``Table.add_line``) and across the tables they build
+together (a ``Bundle``). The only way out is ``publish_release``, which
 - optionally adds Laplace noise to the counts (evaluation.noise),
+- suppresses every count below k, the complementary cells, and whatever else the
+  release-wide audit needs so that no count below k can be narrowed from the whole
+  release (evaluation.disclosure),
 - blanks every statistic that depends on a suppressed count,
 - computes ratios from the published counts, so a ratio never reveals a hidden count.
 """
@@ -16,13 +19,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from evaluation.disclosure import protect
 from evaluation.noise import laplace_counts
-from evaluation.suppression import Key, Line, suppress
+from evaluation.suppression import Key, Line
 
 DIMENSION = "dimension"
 COUNT = "count"
 MEASURE = "measure"
 RATIO = "ratio"
+# Text that qualifies a row (why a statistic is not computable); never a number.
+NOTE = "note"
+
+# A cell of a release: (table name, row index, column).
+Cell = tuple[str, int, str]
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,58 @@ class Table:
     def add_line(self, total: tuple[int, str], members: Iterable[tuple[int, str]]) -> None:
         self.lines.append(Line(total, tuple(members)))
 
+    def cell(self, index: int, column: str) -> Cell:
+        """The release-wide key of one count, for relations across tables."""
+        return (self.spec.name, index, column)
+
+
+@dataclass
+class Bundle:
+    """Tables built together, and how their counts relate across tables.
+
+    - ``same(a, b)``: the two cells count the same people (suppressed together);
+    - ``line(total, members)``: a cell is the sum of others in other tables;
+    - ``latent(total, members, value)``: ``total`` is the sum of ``members`` and of a count
+      that is never published, whose true value is ``value`` (the audit protects it).
+    """
+
+    tables: list[Table]
+    lines: list[Line] = field(default_factory=list)
+    same_cells: list[tuple[Cell, Cell]] = field(default_factory=list)
+    latent_values: dict[Key, int] = field(default_factory=dict)
+
+    def same(self, first: Cell, second: Cell) -> None:
+        self.same_cells.append((first, second))
+
+    def line(self, total: Cell, members: Iterable[Cell]) -> None:
+        self.lines.append(Line(total, tuple(members)))
+
+    def latent(self, total: Cell, members: Iterable[Cell], value: int) -> None:
+        key = ("latent", len(self.latent_values))
+        self.latent_values[key] = int(value)
+        self.lines.append(Line(total, (*members, key)))
+
+    def extend(self, other: Bundle) -> None:
+        """Add another builder's tables (to one release; table names must be unique)."""
+        names = {t.spec.name for t in self.tables}
+        clash = names & {t.spec.name for t in other.tables}
+        if clash:
+            raise ValueError(f"two builders made the table(s) {sorted(clash)}")
+        offset = len(self.latent_values)
+
+        def renamed(key: Key) -> Key:
+            if isinstance(key, tuple) and key and key[0] == "latent":
+                return ("latent", key[1] + offset)
+            return key
+
+        self.tables += other.tables
+        self.lines += [
+            Line(renamed(line.total), tuple(renamed(m) for m in line.members))
+            for line in other.lines
+        ]
+        self.same_cells += other.same_cells
+        self.latent_values.update({renamed(k): v for k, v in other.latent_values.items()})
+
 
 @dataclass(frozen=True)
 class PublishedTable:
@@ -108,37 +169,74 @@ def dp_queries(table: Table) -> int:
 
 
 def publish(table: Table, k: int, epsilon_per_query: float | None = None) -> PublishedTable:
-    """The table as it may leave the system."""
-    spec = table.spec
+    """One table published on its own (a release of one table)."""
+    return publish_release(Bundle([table]), k, epsilon_per_query)[0]
+
+
+def publish_release(
+    bundle: Bundle, k: int, epsilon_per_query: float | None = None
+) -> list[PublishedTable]:
+    """Every table of a release as it may leave the system, audited together."""
     counts: dict[Key, int] = {}
     cost: dict[Key, float] = {}
-    for index, row in enumerate(table.rows):
-        for column in spec.count_columns:
-            value = row.get(column.name)
-            if value is not None:
-                counts[(index, column.name)] = int(value)
-                cost[(index, column.name)] = column.cost
-    shown = dict(counts)
-    epsilon: float | None = None
-    if epsilon_per_query is not None and counts:
-        shown, epsilon = _noised(table.sensitivity, counts, epsilon_per_query)
+    shown: dict[Key, int] = {}
+    epsilons: dict[str, float | None] = {}
+    lines = list(bundle.lines)
+    for table in bundle.tables:
+        spec = table.spec
+        table_counts: dict[Key, int] = {}
+        for index, row in enumerate(table.rows):
+            for column in spec.count_columns:
+                value = row.get(column.name)
+                if value is not None:
+                    key = table.cell(index, column.name)
+                    table_counts[key] = int(value)
+                    cost[key] = column.cost
+        counts.update(table_counts)
+        epsilons[spec.name] = None
+        if epsilon_per_query is not None and table_counts:
+            noisy, epsilons[spec.name] = _noised(table.sensitivity, table_counts, epsilon_per_query)
+            shown.update(noisy)
+        else:
+            shown.update(table_counts)
+        lines += [
+            Line(
+                (spec.name, *line.total),
+                tuple((spec.name, *member) for member in line.members),
+            )
+            for line in table.lines
+        ]
     # Suppress on the smaller of the true and the noisy count, so nothing shown is below k
     # and no true small count hides behind noise.
     basis = {key: min(value, shown[key]) for key, value in counts.items()}
-    hidden = suppress(basis, table.lines, k, cost)
-    rows: list[dict[str, Any]] = []
-    suppressed: list[list[str]] = []
-    for index, row in enumerate(table.rows):
-        out: dict[str, Any] = {}
-        blanked: list[str] = []
-        for column in spec.columns:
-            value, was_hidden = _published_value(column, index, row, shown, hidden)
-            out[column.name] = value
-            if was_hidden:
-                blanked.append(column.name)
-        rows.append(out)
-        suppressed.append(blanked)
-    return PublishedTable(spec, rows, suppressed, epsilon)
+    same = [pair for pair in bundle.same_cells if pair[0] in basis and pair[1] in basis]
+    # Without noise, cells said to count the same people must agree (a builder's mistake
+    # otherwise); with noise they differ, and the class is judged by its smallest basis.
+    hidden = protect(
+        basis,
+        lines,
+        k,
+        cost,
+        same=same,
+        latent=bundle.latent_values,
+        strict=epsilon_per_query is None,
+    )
+    published = []
+    for table in bundle.tables:
+        rows: list[dict[str, Any]] = []
+        suppressed: list[list[str]] = []
+        for index, row in enumerate(table.rows):
+            out: dict[str, Any] = {}
+            blanked: list[str] = []
+            for column in table.spec.columns:
+                value, was_hidden = _published_value(column, table, index, row, shown, hidden)
+                out[column.name] = value
+                if was_hidden:
+                    blanked.append(column.name)
+            rows.append(out)
+            suppressed.append(blanked)
+        published.append(PublishedTable(table.spec, rows, suppressed, epsilons[table.spec.name]))
+    return published
 
 
 def _noised(
@@ -160,23 +258,30 @@ def _noised(
 
 
 def _published_value(
-    column: Column, index: int, row: dict[str, Any], shown: dict[Key, int], hidden: set[Key]
+    column: Column,
+    table: Table,
+    index: int,
+    row: dict[str, Any],
+    shown: dict[Key, int],
+    hidden: set[Key],
 ) -> tuple[Any, bool]:
     if column.role == COUNT:
-        key = (index, column.name)
+        key = table.cell(index, column.name)
         if key not in shown:
             return None, False
         return (None, True) if key in hidden else (shown[key], False)
     if column.role == RATIO:
-        numerator, denominator = column.ratio or ("", "")
-        if (index, numerator) in hidden or (index, denominator) in hidden:
+        top_key, bottom_key = (table.cell(index, name) for name in column.ratio or ("", ""))
+        if top_key in hidden or bottom_key in hidden:
             return None, True
-        top, bottom = shown.get((index, numerator)), shown.get((index, denominator))
+        top, bottom = shown.get(top_key), shown.get(bottom_key)
         if top is None or not bottom:
             return None, False
         return column.multiplier * top / bottom, False
     value = row.get(column.name)
-    if column.role == MEASURE and any((index, name) in hidden for name in column.depends_on):
+    if column.role == MEASURE and any(
+        table.cell(index, name) in hidden for name in column.depends_on
+    ):
         return None, True
     if isinstance(value, float) and not math.isfinite(value):
         return None, False

@@ -13,15 +13,28 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chatplatform.errors import ServiceError
 from chatplatform.services.participants import participant_for_session
-from evaluation import charts, codebook, openapi, report, selfcode, services, surveys
+from evaluation import (
+    charts,
+    codebook,
+    openapi,
+    providers,
+    referrals,
+    report,
+    rows,
+    selfcode,
+    services,
+    studies,
+    surveys,
+)
 from evaluation.dashboard import dashboard_tables
-from evaluation.models import Release
+from evaluation.models import Release, Study
 from evaluation.questions import questions
 
 View = Callable[..., HttpResponse]
@@ -102,7 +115,7 @@ def consent(request: HttpRequest, participant: Any) -> HttpResponse:
     target = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.method == "POST":
         agree = request.POST.get("decision") == "agree"
-        surveys.do_record_consent(participant, agree)
+        surveys.do_record_consent(participant, agree, get_language() or "en")
         return redirect(target if agree else "landing")
     return render(
         request,
@@ -111,24 +124,42 @@ def consent(request: HttpRequest, participant: Any) -> HttpResponse:
     )
 
 
-def _survey(request: HttpRequest, participant: Any, wave: str, room_id: int | None) -> HttpResponse:
-    page = surveys.check_can_answer(participant, wave, room_id)
-    if request.method == "POST":
-        surveys.do_submit(participant, page, request.POST, get_language() or "en")
-        return render(request, "evaluation/thanks.html", {"wave": wave})
+def survey_response(
+    request: HttpRequest,
+    page: surveys.SurveyPage,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """A survey page; after a refused answer, with the error and the answers kept."""
     return render(
         request,
         "evaluation/survey.html",
         {
-            "instruments": questions(page.instruments, get_language() or "en"),
-            "before_chat": wave == "pre",
+            "instruments": questions(page, get_language() or "en", request.POST if error else None),
+            "before_chat": page.wave == "pre",
+            "error": error,
         },
+        status=status,
     )
 
 
-@require_http_methods(["GET", "POST"])
+def _survey(request: HttpRequest, participant: Any, wave: str, room_id: int | None) -> HttpResponse:
+    page = surveys.check_can_answer(participant, wave, room_id)
+    if request.method == "POST":
+        try:
+            surveys.do_submit(participant, page, request.POST, get_language() or "en")
+        except surveys.AnswerError as error:
+            return survey_response(request, page, error=error.detail, status=400)
+        return render(request, "evaluation/thanks.html", {"wave": wave})
+    return survey_response(request, page)
+
+
+@require_GET
 @participant_view
 def survey_pre(request: HttpRequest, participant: Any) -> HttpResponse:
+    # The page is sent to the chat request (frontend.views.request_chat), which stores
+    # the answers and puts the participant straight into the queue.
     return _survey(request, participant, "pre", None)
 
 
@@ -260,12 +291,24 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @evaluator_view
+def rows_export(request: HttpRequest) -> HttpResponse:
+    """The row-level export (audited): see evaluation.rows and docs/evaluation.md."""
+    export = rows.do_export(channel="dashboard", user=request.user)
+    response = HttpResponse(export.csv(), content_type="text/csv; charset=utf-8")
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="evaluation-rows-{day}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@evaluator_view
 def codebook_export(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = HttpResponse(report.codebook_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="evaluation-codebook.csv"'
         return response
-    return JsonResponse(codebook.codebook())
+    return JsonResponse(codebook.codebook(providers.specs()))
 
 
 @require_http_methods(["GET", "POST"])
@@ -288,6 +331,57 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("evaluation:tokens")
 
 
+@require_POST
+@login_required
+def record_referral(request: HttpRequest, room_id: int) -> HttpResponse:
+    """A mentor records the kind of help they suggested in a 1:1 chat (metadata only)."""
+    try:
+        referrals.do_record_referral(request.user, room_id, request.POST.get("kind", ""))
+    except ServiceError as error:
+        return _problem(request, error)
+    return redirect("room", room_id=room_id)
+
+
+@require_http_methods(["GET", "POST"])
+@evaluator_view
+def study_list(request: HttpRequest) -> HttpResponse:
+    """Randomised studies: define one (YAML), see each one's registration and state."""
+    definition = ""
+    error = None
+    if request.method == "POST":
+        definition = request.POST.get("definition", "")
+        try:
+            studies.do_create_study(request.user, definition)
+        except ServiceError as problem:
+            error = problem.detail
+        else:
+            return redirect("evaluation:studies")
+    return render(
+        request,
+        "evaluation/studies.html",
+        {
+            "studies": Study.objects.order_by("-pk"),
+            "definition": definition or studies.EXAMPLE,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@evaluator_view
+def study_register(request: HttpRequest, study_id: int) -> HttpResponse:
+    studies.do_register_study(request.user, study_id)
+    return redirect("evaluation:studies")
+
+
+@require_POST
+@evaluator_view
+def study_close(request: HttpRequest, study_id: int) -> HttpResponse:
+    studies.do_close_study(request.user, study_id)
+    return redirect("evaluation:studies")
+
+
 # API ------------------------------------------------------------------------------------
 
 
@@ -304,9 +398,9 @@ def api_report(request: HttpRequest, user: Any) -> HttpResponse:
 @require_GET
 @token_view
 def api_codebook(request: HttpRequest, user: Any) -> HttpResponse:
-    return JsonResponse(codebook.codebook())
+    return JsonResponse(codebook.codebook(providers.specs()))
 
 
 @require_GET
 def api_schema(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(openapi.schema())
+    return JsonResponse(openapi.schema(providers.specs()))

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import get_language
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,6 +30,7 @@ from chatplatform.services.participants import (
 from chatplatform.services.rooms import group_rooms_for_participants
 from chatplatform.throttle import client_network_key
 from evaluation import surveys
+from evaluation import views as survey_views
 
 
 def _identity(request: HttpRequest) -> Participant:
@@ -107,11 +109,19 @@ def request_chat(request: HttpRequest) -> HttpResponse:
         return _too_many(request, error)
     try:
         queue_service.check_may_queue(participant)
-        # An optional survey may come first; "skip and talk now" goes straight on.
-        offer = surveys.do_route_before_chat(participant, skip=request.POST.get("survey") == "skip")
+        # An optional survey may come first; skipping it, or sending it, goes straight on.
+        offer = surveys.do_route_before_chat(
+            participant,
+            request.POST.get("survey"),
+            request.POST,
+            get_language() or "en",
+        )
         if offer is not None:
             return redirect(offer.url)
         result = queue_service.do_request_chat(participant)
+    except surveys.AnswerError as error:
+        page = surveys.check_can_answer(participant, "pre", None)
+        return survey_views.survey_response(request, page, error=error.detail, status=400)
     except ServiceError as error:
         return render(request, "frontend/unavailable.html", {"detail": error.detail}, status=403)
     if isinstance(result, Room):

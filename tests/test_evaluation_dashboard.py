@@ -181,9 +181,50 @@ def test_dp_mode_adds_noise_records_the_budget_and_serves_the_same_release_all_d
     assert all(value >= 11 for _, _, value in every_shown_count(first))
 
 
-def test_withdrawal_removes_answers_from_the_next_release(
-    make_staff, cohort, django_capture_on_commit_callbacks
+def test_the_days_noisy_release_is_spent_once_whatever_withdrawals_happen(
+    cohort, settings, django_capture_on_commit_callbacks
 ):
+    settings.EVALUATION_DP = True
+    settings.EVALUATION_DP_EPSILON = 2.0
+    first = report.release("api")
+    identity = SurveyIdentity.objects.filter(responses__isnull=False).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        do_withdraw(Participant.objects.get(pk=identity.participant_id))
+    # A change of settings during the day does not buy a new draw either.
+    settings.EVALUATION_DP_EPSILON = 3.0
+    again = report.release("export")
+    assert again == first
+    spent = list(Release.objects.order_by("pk").values_list("dp_epsilon_spent", flat=True))
+    assert spent[0] == pytest.approx(first["release"]["dp_epsilon_spent"]) and spent[1:] == [0]
+    assert report.epsilon_spent_total() == pytest.approx(first["release"]["dp_epsilon_spent"])
+
+
+@pytest.mark.parametrize("dp", [False, True])
+def test_mentor_caseload_is_published_only_for_at_least_k_mentors(dp, db, settings):
+    settings.EVALUATION_DP = dp
+    # The small cohort has a handful of mentors: nothing about their caseload is shown.
+    seed(300, seed=3, days=60)
+    rows = report.release("export")["tables"]["mentor_caseload"]["rows"]
+    assert rows and all(
+        r["mentors"] is None
+        and r["chats_per_mentor_mean"] is None
+        and r["chats_per_mentor_p90"] is None
+        for r in rows
+    )
+    settings.EVALUATION_MIN_CELL = 3
+    Release.objects.all().delete()
+    rows = report.build(report.timezone.localdate(), k=3, epsilon=None)["tables"][
+        "mentor_caseload"
+    ]["rows"]
+    shown = [r for r in rows if r["mentors"] is not None]
+    assert shown and all(r["mentors"] >= 3 and r["chats_per_mentor_p50"] for r in shown)
+
+
+def test_withdrawal_removes_answers_from_the_next_release(
+    make_staff, cohort, django_capture_on_commit_callbacks, settings
+):
+    # A small k, so the totals compared here are not suppressed in a cohort this size.
+    settings.EVALUATION_MIN_CELL = 2
     before = report.release("export")
     identity = SurveyIdentity.objects.filter(responses__isnull=False).first()
     participant = Participant.objects.get(pk=identity.participant_id)

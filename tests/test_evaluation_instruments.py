@@ -61,30 +61,85 @@ def parse(definition: dict, source: str = "mood.yaml"):
 
 def test_built_in_instruments_load_and_are_labelled_not_validated():
     instruments = load_instruments([registry.BUILTIN_DIR])
-    assert set(instruments) == {"stigma", "help_seeking", "distress", "experience", "demographics"}
+    assert set(instruments) == {
+        "stigma",
+        "help_seeking",
+        "help_actions",
+        "distress",
+        "experience",
+        "demographics",
+    }
     assert all(not i.validated for i in instruments.values())
     assert all(set(i.languages) == {"en", "es"} for i in instruments.values())
 
 
-def test_stigma_measure_has_two_subscales_and_ten_to_twelve_items():
+def test_trait_like_measures_are_compared_at_follow_up_not_after_a_chat():
+    instruments = load_instruments([registry.BUILTIN_DIR])
+    for name in ("stigma", "help_seeking"):
+        assert instruments[name].waves == ("pre", "followup")
+    assert instruments["distress"].waves == ("pre", "post")
+    assert instruments["distress"].every_chat
+
+
+def test_the_page_before_a_first_chat_has_at_most_eight_questions():
+    before = registry.for_wave("pre", first_chat=True, include_once=True)
+    assert sum(len(i.items) for i in before) <= registry.PRE_CHAT_QUESTIONS == 8
+    assert {i.id for i in before} == {"distress", "stigma", "help_seeking"}
+    # Background questions come after the chat (or at follow-up), once.
+    demographics = registry.instruments()["demographics"]
+    assert demographics.once and demographics.waves == ("post", "followup")
+
+
+def test_an_instrument_that_would_lengthen_the_first_page_is_refused(tmp_path):
+    extra = minimal(schedule={"waves": ["pre", "post"]})
+    (tmp_path / "mood.yaml").write_text(yaml.safe_dump(extra, allow_unicode=True))
+    registry._load.cache_clear()
+    try:
+        with pytest.raises(InstrumentError, match="at most 8 are allowed"):
+            registry._load((str(tmp_path),))
+    finally:
+        registry._load.cache_clear()
+
+
+def test_stigma_is_the_short_self_stigma_form_with_a_reverse_item():
     stigma = load_instruments([registry.BUILTIN_DIR])["stigma"]
-    assert 10 <= len(stigma.items) <= 12
-    assert {s.id for s in stigma.subscales} == {"public_stigma", "self_stigma_help_seeking"}
-    assert any(item.reverse for item in stigma.items)
+    assert stigma.version == 2 and len(stigma.items) == 4
+    assert [s.id for s in stigma.subscales] == ["self_stigma_help_seeking"]
+    assert [i.id for i in stigma.items if i.reverse] == ["ss3"]
 
 
-def test_help_seeking_covers_every_source_on_a_seven_point_scale():
+def test_help_seeking_asks_about_three_sources_on_a_seven_point_scale():
     help_seeking = load_instruments([registry.BUILTIN_DIR])["help_seeking"]
-    assert {i.id for i in help_seeking.items} == {
-        "friend",
-        "family",
-        "peer_mentor",
-        "doctor",
-        "counsellor",
-        "helpline",
-        "no_one",
-    }
+    assert [i.id for i in help_seeking.items] == ["informal", "professional", "helpline"]
     assert {(i.scale.minimum, i.scale.maximum) for i in help_seeking.items} == {(1, 7)}
+
+
+def test_actual_help_seeking_is_asked_at_follow_up_as_yes_no_proportions():
+    actions = load_instruments([registry.BUILTIN_DIR])["help_actions"]
+    assert actions.analysis == "proportions" and actions.waves == ("followup",)
+    assert {i.scale.type for i in actions.items} == {"yes_no_dont_know"}
+    conditional = {i.id: i.shown_if for i in actions.items if i.shown_if}
+    assert conditional == {
+        "followed_doctor": "referral:doctor",
+        "followed_therapy": "referral:therapy",
+        "followed_helpline": "referral:helpline",
+        "followed_education_work": "referral:education_work",
+        "followed_other": "referral:other",
+    }
+    assert "not a validated questionnaire" in actions.notice["en"]
+
+
+def test_a_proportions_instrument_must_ask_yes_no_questions():
+    definition = minimal(analysis="proportions")
+    with pytest.raises(InstrumentError, match="asks yes/no questions"):
+        parse(definition)
+
+
+def test_a_condition_must_name_a_known_referral():
+    definition = minimal()
+    definition["items"][0]["shown_if"] = "referral:astrologer"
+    with pytest.raises(InstrumentError, match="shown_if must be"):
+        parse(definition)
 
 
 def test_the_licensed_example_is_structure_only_and_valid():

@@ -123,11 +123,15 @@ def test_linked_devices_count_as_one_person_in_the_analysis(make_participant):
     newer = consented(second)
     surveys.do_set_code(second, CODE)
     surveys.do_confirm_link(second)
-    answer(newer, "stigma", "followup", 0, 3)
     answer(earlier, "stigma", "pre", 1, 4, days_ago=20)
+    answer(newer, "stigma", "followup", 0, 3)
     responses = outcomes.load()
-    people = {int(i) for data in responses.versions for i in data.identities}
+    people = {int(i) for data in responses.versions for i in data.people}
     assert people == {earlier.pk}
+    # The baseline from the first device pairs with the follow-up from the second.
+    stigma = next(v for v in responses.versions if v.instrument.id == "stigma")
+    pairs = stigma.pairs("pre", "followup")
+    assert pairs.paired.tolist() == [True]
 
 
 def test_a_near_match_is_no_match(make_participant):

@@ -79,14 +79,11 @@ def test_dont_know_can_be_scored_as_a_value():
     assert score(test, answers) == {"total": pytest.approx(0.8)}
 
 
-def test_built_in_stigma_scores_both_subscales_with_reverse_items():
+def test_built_in_stigma_scores_its_reverse_item():
     stigma = registry.instruments()["stigma"]
     answers = {item.id: 5 for item in stigma.items}
-    # Two reverse items per subscale: 4 x 5 + 2 x 1 = 22 over 6 items.
-    assert score(stigma, answers) == {
-        "public_stigma": pytest.approx(22 / 6),
-        "self_stigma_help_seeking": pytest.approx(22 / 6),
-    }
+    # One reverse item: 3 x 5 + 1 = 16 over 4 items.
+    assert score(stigma, answers) == {"self_stigma_help_seeking": pytest.approx(4.0)}
 
 
 def test_a_value_off_the_scale_is_refused_with_the_item():

@@ -147,3 +147,57 @@ def test_percentiles_interpolate_linearly():
     assert close(stats.percentile([1, 2, 3, 4], 50), 2.5)
     assert close(stats.percentile([10, 20, 30, 40, 50], 90), 46.0)
     assert stats.percentile([], 50) is None
+
+
+def test_the_d_z_interval_inverts_the_noncentral_t():
+    result = stats.paired(PRE, POST)
+    n = PRE.size
+    t = result.d_z * math.sqrt(n)
+    # At the interval's ends the observed t sits at the 97.5th and 2.5th percentiles.
+    # (scipy's inverse comes from cdflib and its cdf from Boost: they agree to about 1e-7.)
+    low_cdf = sps.nct.cdf(t, n - 1, result.d_z_low * math.sqrt(n))
+    high_cdf = sps.nct.cdf(t, n - 1, result.d_z_high * math.sqrt(n))
+    assert low_cdf == pytest.approx(0.975, abs=1e-6)
+    assert high_cdf == pytest.approx(0.025, abs=1e-6)
+    assert result.d_z_low < result.d_z < result.d_z_high
+
+
+def test_the_g_z_interval_is_the_d_z_interval_times_the_correction():
+    result = stats.paired(PRE, POST)
+    correction = stats.hedges_correction(PRE.size - 1)
+    assert close(result.g_z_low, result.d_z_low * correction)
+    assert close(result.g_z_high, result.d_z_high * correction)
+
+
+def test_a_p_value_below_floating_point_is_reported_as_a_bound():
+    before = np.arange(400, dtype=float)
+    after = before - 5 + RNG.normal(0, 0.01, 400)
+    result = stats.paired(before, after)
+    assert sps.ttest_rel(after, before).pvalue == 0.0
+    assert result.p_t == stats.P_FLOOR == 1e-300
+    assert stats.p_bound(0.03) == 0.03 and stats.p_bound(None) is None
+
+
+@pytest.mark.parametrize(
+    ("published", "alpha", "items", "expected"),
+    [
+        (None, 0.81, 4, (0.81, "")),
+        (0.7, 0.2, 4, (0.7, "")),
+        (None, 0.028, 4, (None, "reliability below 0.6")),
+        (None, 0.59, 6, (None, "reliability below 0.6")),
+        (None, None, 1, (None, "single item without a published reliability")),
+        (0.8, None, 1, (0.8, "")),
+    ],
+)
+def test_reliable_change_needs_a_reliability_of_at_least_point_six(
+    published, alpha, items, expected
+):
+    assert stats.rci_reliability(published, alpha, items) == expected
+
+
+def test_wilson_intervals_match_scipy():
+    for successes, n in [(0, 12), (3, 11), (40, 388), (11, 11)]:
+        share = stats.proportion(successes, n)
+        expected = sps.binomtest(successes, n).proportion_ci(0.95, method="wilson")
+        assert close(share.low, expected.low) and close(share.high, expected.high)
+    assert stats.proportion(0, 0) is None

@@ -80,7 +80,7 @@ def test_skip_and_talk_now_goes_straight_to_the_queue_and_is_remembered(make_par
     assert client.post("/chat/request/").url == "/queue/"
 
 
-def test_consent_then_the_before_survey_then_the_chat(make_participant, browser):
+def test_consent_then_one_short_page_then_straight_into_the_queue(make_participant, browser):
     participant = make_participant()
     client = browser(participant)
     assert (
@@ -88,24 +88,53 @@ def test_consent_then_the_before_survey_then_the_chat(make_participant, browser)
         == PRE_URL
     )
     page = client.get(PRE_URL)
+    html = page.content.decode()
     assert page.status_code == 200
-    assert "not a clinically validated scale" in page.content.decode()
-    answers = {f"stigma.ps{n}": "4" for n in range(1, 7)} | {"distress.distress": "7"}
-    thanks = client.post(PRE_URL, answers)
-    assert "Talk to a peer mentor now" in thanks.content.decode()
-    assert client.post("/chat/request/", {"survey": "done"}).url == "/queue/"
+    assert "not a clinically validated scale" in html
+    # One short page: at most eight questions, sent straight to the chat request.
+    assert 0 < html.count("<fieldset") <= 8
+    assert 'action="/chat/request/"' in html and 'name="survey" value="done"' in html
+    answers = {f"stigma.ss{n}": "4" for n in (1, 2, 3, 6)} | {"distress.distress": "7"}
+    response = client.post("/chat/request/", {"survey": "done", **answers})
+    assert response.url == "/queue/"
+    assert QueueTicket.objects.filter(participant=participant, status="waiting").exists()
     stored = SurveyResponse.objects.filter(identity__participant=participant)
     assert {(r.instrument_version.instrument, r.wave, r.chat_number) for r in stored} == {
         ("stigma", "pre", 1),
         ("distress", "pre", 1),
     }
+    client.post("/queue/leave/")
+    # The "before" page never comes back between them and this chat.
+    assert client.post("/chat/request/").url == "/queue/"
+
+
+def test_sending_the_page_empty_also_goes_straight_into_the_queue(make_participant, browser):
+    participant = make_participant()
+    consented(participant)
+    assert browser(participant).post("/chat/request/", {"survey": "done"}).url == "/queue/"
+    assert QueueTicket.objects.filter(participant=participant, status="waiting").exists()
+    assert not SurveyResponse.objects.exists()
 
 
 def test_a_value_off_the_scale_is_refused_and_nothing_is_stored(make_participant, browser):
     participant = make_participant()
     consented(participant)
-    response = browser(participant).post(PRE_URL, {"distress.distress": "11"})
+    response = browser(participant).post(
+        "/chat/request/", {"survey": "done", "distress.distress": "11", "stigma.ss1": "2"}
+    )
     assert response.status_code == 400
+    html = response.content.decode()
+    assert "not one of the choices: distress" in html
+    # What was given is still selected, so nothing is lost.
+    assert 'name="stigma.ss1" value="2" checked' in html
+    assert not SurveyResponse.objects.exists()
+    assert not QueueTicket.objects.exists()
+
+
+def test_the_before_page_cannot_be_posted_to_directly(make_participant, browser):
+    participant = make_participant()
+    consented(participant)
+    assert browser(participant).post(PRE_URL, {"distress.distress": "4"}).status_code == 405
     assert not SurveyResponse.objects.exists()
 
 

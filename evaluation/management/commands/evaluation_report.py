@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from evaluation import openapi, report
+from evaluation import openapi, providers, report
 from evaluation.models import Release
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if output is not None and not output.parent.is_dir():
             raise CommandError(f"--output: the directory {output.parent} does not exist")
         if options["openapi"]:
-            text = json.dumps(openapi.schema(), indent=2, sort_keys=True) + "\n"
+            text = json.dumps(openapi.schema(providers.specs()), indent=2, sort_keys=True) + "\n"
         else:
             payload = report.release(Release.Channel.COMMAND)
             if options["format"] == "csv":
