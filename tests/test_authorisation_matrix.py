@@ -108,6 +108,10 @@ FRAMES: dict[str, tuple[str, str]] = {
     "urgent.help": (PARTICIPANT_ONLY, "forbidden"),
     "escalation.raise": (STAFF_ONLY, "forbidden"),
     "escalation.status": (STAFF_ONLY, "forbidden"),
+    "screener.record": (STAFF_ONLY, "forbidden"),
+    # The participant's own plan, made together with the chat's staff.
+    "safety_plan.get": (EVERYONE, ""),
+    "safety_plan.save": (EVERYONE, ""),
     **{name: (STAFF_ONLY, "forbidden") for name in ROOM_FRAMES if name.startswith("mod.")},
 }
 
@@ -180,6 +184,8 @@ def frame_for(frame_type: str, target: int, other_staff_id: int) -> dict:
         "rules": [1],
         "category": ["spam"],
         "reason": ["other", "a reason"],
+        "answers": [{}],
+        "sections": [{}],
     }
     frame: dict = {"type": frame_type, "ref": f"m-{frame_type}"}
     for spec in specs:
