@@ -6,6 +6,8 @@ and 1280 px on every page and state (screenshots of each under var/screenshots/)
   deletes their data, and leaves quickly.
 - The same path with the keyboard alone: Tab (a visible focus, on the screen), Enter,
   typing, and Esc twice to leave.
+- The language switch in the middle of a chat: the page, the history's notices and
+  the ones sent after all turn Spanish.
 - A group room: the welcome and house rules, the rules a mentor pins and the participant
   accepts, reporting and blocking another participant, leaving the room.
 - Another participant skips the survey and asks for urgent help in the chat; a
@@ -328,6 +330,45 @@ def test_keyboard_only_from_the_landing_page_to_the_end_of_a_chat_and_out(
     expect(page).to_have_url("about:blank")
     behind = pages_behind(page)
     assert not [url for url in behind if url.startswith(node.base_url)], behind
+
+
+def test_switching_language_in_a_chat_turns_the_whole_chat_to_spanish(
+    node,
+    open_page,  # noqa: F811
+):
+    """The switch mid-chat: the page, the socket's notices and the history all follow."""
+    from playwright.sync_api import expect
+
+    english, spanish = Words("en"), Words("es")
+    mentor = open_page("en", DESKTOP)
+    sign_in_mentor(mentor, node, "mentor@example.org", english)
+    page = open_page("en")
+    page.goto(node.base_url + "/")
+    handle = new_name(page, english)
+    page.get_by_role("button", name=english("Talk to a peer mentor")).click()
+    page.get_by_role("button", name=english("Skip and talk now")).click()
+    accept(mentor, handle, english)
+    expect(page).to_have_url(at(r"/chat/\d+/"))
+    room_path = page.url.removeprefix(node.base_url)
+    joined = "%(name)s, a peer mentor, has joined the chat."
+    expect(page.locator("#messages")).to_contain_text(english(joined, name="Sam"))
+    send(page, "before the switch")
+
+    page.get_by_role("button", name="Español").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page).to_have_url(at(room_path))
+    expect(page.locator("#conn-status")).to_have_text(spanish.js("Connected"))
+    expect(page.locator("#messages")).to_contain_text(spanish(joined, name="Sam"))
+    expect(page.locator("#messages")).not_to_contain_text(english(joined, name="Sam"))
+    expect(page.locator("#messages")).to_contain_text("before the switch")
+    # Notices sent from now on come in Spanish too, though the mentor reads English.
+    mentor.on("dialog", lambda dialog: dialog.accept())
+    mentor.get_by_role("button", name=english("End chat")).click()
+    expect(page.locator("#conn-status")).to_have_text(spanish.js("This chat has ended."))
+    expect(page.locator("#messages")).to_contain_text(spanish("The chat has ended."))
+    expect(mentor.locator("#messages")).to_contain_text(english("The chat has ended."))
+    check_page(page, "journey-switch-es-chat-ended")
+    leave_quickly_and_find_nothing_behind(page, node, spanish)
 
 
 def open_actions(page, text: str, action: str, words: Words):
