@@ -1,9 +1,9 @@
 """Accessibility and screenshots for the browser tests.
 
 ``check_page`` runs axe-core (bundled, pinned: axe-playwright-python) on the page as it
-is now, with every rule axe enables by default, and fails on any violation of any
-impact. It also saves the page at 375 and 1280 px wide under var/screenshots/, so a
-person can look at every page and state after each run.
+is now, at 375 and at 1280 px wide, with every rule axe enables by default, and fails on
+any violation of any impact. It also saves the page at both widths under
+var/screenshots/, so a person can look at every page and state after each run.
 """
 
 from __future__ import annotations
@@ -33,20 +33,21 @@ def describe(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def screenshot(page: Any, name: str) -> None:
-    """Save the whole page at each width, then give the page back its own width."""
+def check_page(page: Any, name: str) -> None:
+    """No axe violation of any impact on the page as it is, at 375 and at 1280 px wide; the
+    whole page saved at each width as ``name``. The page gets its own width back after."""
+    # A navigation that has just committed: let its page finish loading first.
+    page.wait_for_load_state()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     original = page.viewport_size
+    found = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": original["height"] if original else 800})
+        violations = axe_violations(page)
+        if violations:
+            found.append(f"at {width} px: {len(violations)} violation(s)\n{describe(violations)}")
         page.screenshot(path=str(SCREENSHOTS / f"{slug}-{width}.png"), full_page=True)
     if original:
         page.set_viewport_size(original)
-
-
-def check_page(page: Any, name: str) -> None:
-    """No axe violation of any impact on the page as it is; screenshots saved as ``name``."""
-    violations = axe_violations(page)
-    screenshot(page, name)
-    assert not violations, f"{name}: {len(violations)} axe violation(s)\n{describe(violations)}"
+    assert not found, f"{name}: " + "\n".join(found)

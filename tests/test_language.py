@@ -184,6 +184,38 @@ class TestWebsocketLanguage:
             "This server does not know that frame type."
         )
 
+    async def test_the_pages_language_in_the_address_wins_over_the_handshakes_header(
+        self, ws_connect, session_for, make_participant, make_group_room
+    ):
+        # A browser may send its own Accept-Language on the handshake, not the page's.
+        room = await sync_to_async(make_group_room)()
+        participant = await sync_to_async(make_participant)()
+        key = await sync_to_async(session_for)(participant)
+        path = f"/ws/rooms/{room.pk}/"
+        _, _, spanish = await ws_connect(path + "?lang=es", key, accept_language="en-US")
+        _, _, regional = await ws_connect(path + "?lang=es-MX", key, language="en")
+        _, _, english = await ws_connect(path + "?lang=en", key, accept_language="es")
+        for socket in (spanish, regional, english):
+            await socket.send('{"type": "dance"}')
+        spanish_detail = "Este servidor no conoce ese tipo de mensaje del protocolo."
+        assert (await spanish.receive_type("error"))["detail"] == spanish_detail
+        assert (await regional.receive_type("error"))["detail"] == spanish_detail
+        assert (await english.receive_type("error"))["detail"] == (
+            "This server does not know that frame type."
+        )
+
+    async def test_a_language_the_site_lacks_in_the_address_changes_nothing(
+        self, ws_connect, session_for, make_participant, make_group_room
+    ):
+        room = await sync_to_async(make_group_room)()
+        participant = await sync_to_async(make_participant)()
+        key = await sync_to_async(session_for)(participant)
+        _, _, socket = await ws_connect(f"/ws/rooms/{room.pk}/?lang=xx", key, accept_language="es")
+        await socket.send('{"type": "dance"}')
+        assert (await socket.receive_type("error"))["detail"] == (
+            "Este servidor no conoce ese tipo de mensaje del protocolo."
+        )
+
 
 # The participant's journey in Spanish shows no English interface string ----------------
 

@@ -8,20 +8,22 @@ node for the module.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from tests.accessibility import check_page
-from tests.servers import Node, free_port, manage, server_env, totp_code
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.journeys import (
+    DESKTOP,
+    browser,  # noqa: F401 (fixture)
+    node_fixture,
+    open_page,  # noqa: F401 (fixture)
+    set_up_two_steps,
+    sign_in,
+)
+from tests.servers import totp_code
 
 pytestmark = pytest.mark.integration
 
-DEMO_PASSWORD = "demo-password-123"
-DESKTOP = {"width": 1280, "height": 900}
 # Each demo login of seed_demo, once per language (a role sets up its app only once).
 LOGINS = {
     ("supervisor", "en"): "supervisor@example.org",
@@ -29,74 +31,13 @@ LOGINS = {
     ("admin", "en"): "admin@example.org",
 }
 
-
-@pytest.fixture(scope="module")
-def node():
-    directory = Path(tempfile.mkdtemp(prefix="test-staff-journeys-"))
-    env = server_env(
-        {"VAR_DIR": str(directory), "DATABASE_URL": f"sqlite:///{directory}/db.sqlite3"}
-    )
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo", "--quiet-logins")
-    server = Node(env=env, port=free_port(), log_path=directory / "daphne.log")
-    server.start()
-    yield server
-    server.stop()
-    shutil.rmtree(directory, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield instance
-        instance.close()
+node = node_fixture("test-staff-journeys-")
 
 
 @pytest.fixture
-def desk(browser):
-    opened: list = []
-
-    def open_page(language: str):
-        context = browser.new_context(
-            viewport=DESKTOP, locale=language, extra_http_headers={"Accept-Language": language}
-        )
-        opened.append(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        return page
-
-    yield open_page
-    for context in opened:
-        context.close()
-
-
-def sign_in(page, node, email: str, next_path: str = "") -> None:
-    suffix = f"?next={next_path}" if next_path else ""
-    page.goto(node.base_url + "/accounts/login/" + suffix)
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(DEMO_PASSWORD)
-    page.locator("main button[type=submit].primary").click()
-
-
-def set_up_two_steps(page, name: str) -> str:
-    """The first sign-in of a role that needs two steps: scan (type) the key, enter a code."""
-    from playwright.sync_api import expect
-
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
-    check_page(page, f"{name}-totp-setup")
-    assert page.locator("input[name=password]").count() == 0, "the password was asked again"
-    secret = page.locator("#authenticator_secret").input_value()
-    page.locator("#id_code").fill(totp_code(secret))
-    page.locator("main button[type=submit].primary").click()
-    expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
-    check_page(page, f"{name}-recovery-codes")
-    page.locator("main a.button.primary").click()
-    return secret
+def desk(open_page):  # noqa: F811
+    """``desk(language)``: a desktop-sized page in a fresh context."""
+    return lambda language: open_page(language, DESKTOP)
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -118,7 +59,7 @@ def test_mentor_signs_in_opens_the_console_and_the_moderation_queue(node, desk, 
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
 
 
-def test_supervisor_first_sign_in_then_a_later_one_lands_on_the_console(node, desk, browser):
+def test_supervisor_first_sign_in_then_a_later_one_lands_on_the_console(node, desk):
     from playwright.sync_api import expect
 
     page = desk("en")

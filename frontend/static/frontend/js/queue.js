@@ -2,9 +2,20 @@
 import { navigate } from "./quick-exit.js";
 import { LiveSocket, interpolate, statusText, t } from "./socket.js";
 
-const root = document.getElementById("queue");
-const statusLine = document.getElementById("queue-status");
-const noneAvailable = document.getElementById("queue-none-available");
+// Elements are looked up when used: a page swapped in place (quick-exit.js) brings its own.
+const shown = { status: null, noneAvailable: true };
+
+function show(status, noneAvailable = shown.noneAvailable) {
+  shown.status = status;
+  shown.noneAvailable = noneAvailable;
+  const statusLine = document.getElementById("queue-status");
+  const notice = document.getElementById("queue-none-available");
+  if (statusLine && status !== null) statusLine.textContent = status;
+  if (notice) notice.hidden = noneAvailable;
+}
+
+// The urgent-help page, swapped in over the queue page, shows the same live status.
+document.addEventListener("page:swapped", () => show(shown.status));
 
 function describe(frame) {
   if (frame.state !== "waiting") return t("You're not in the queue. Go back to the start page to ask for a mentor.");
@@ -24,19 +35,18 @@ function goToRoom(room) {
   navigate(`/chat/${room}/`);
 }
 
-const socket = new LiveSocket(root.dataset.wsPath, {
+const socket = new LiveSocket(document.getElementById("queue").dataset.wsPath, {
   onFrame: (frame) => {
     if (frame.type === "queue.status") {
       if (frame.state === "matched") return goToRoom(frame.room);
-      statusLine.textContent = describe(frame);
-      noneAvailable.hidden = frame.state !== "waiting" || frame.mentors_available > 0;
+      show(describe(frame), frame.state !== "waiting" || frame.mentors_available > 0);
     } else if (frame.type === "queue.matched") {
-      statusLine.textContent = t("A mentor is ready. Opening your chat…");
+      show(t("A mentor is ready. Opening your chat…"));
       goToRoom(frame.room);
     }
   },
   onStatus: (status, seconds) => {
-    if (status !== "open") statusLine.textContent = statusText(status, seconds);
+    if (status !== "open") show(statusText(status, seconds));
   },
 });
 socket.connect();

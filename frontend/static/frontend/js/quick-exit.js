@@ -4,9 +4,9 @@
 // Replacing the current page is not enough if earlier pages of this site are still
 // behind it (Back would show them). So on participants' pages (<body data-one-entry>)
 // every move within the site replaces the current entry instead of adding one:
-// same-site links, forms marked data-replace (they answer with a redirect), and the
-// pages' own scripts (navigate() below). The whole visit then takes a single entry,
-// and "Leave quickly" replaces that one.
+// same-site links, every form that posts (submitInPlace below), and the pages' own
+// scripts (navigate() below). The whole visit then takes a single entry, and "Leave
+// quickly" replaces that one.
 
 const ONE_ENTRY = document.body.hasAttribute("data-one-entry");
 
@@ -60,8 +60,28 @@ document.addEventListener("keydown", (event) => {
   lastEscape = now;
 });
 
-// Forms marked data-replace post in the background and then replace this page with
-// where the server sent them. A page answered directly (an error page) is swapped in.
+// A form that posts would add an entry, so on participants' pages every one posts in the
+// background instead. A redirect then replaces this page with where the server sent it;
+// a page answered directly (urgent help, a survey's thanks, an error) is swapped in
+// place, with the stylesheets and scripts it needs.
+function adoptHead(page) {
+  for (const link of page.head.querySelectorAll("link[rel=stylesheet][href]")) {
+    if (![...document.styleSheets].some((sheet) => sheet.href === link.href)) {
+      document.head.append(document.adoptNode(link));
+    }
+  }
+  // Scripts parsed by DOMParser never run: add fresh ones. A module already loaded here
+  // is not run twice; the page scripts look their elements up when they use them.
+  for (const parsed of page.head.querySelectorAll("script[type=module][src]")) {
+    const src = new URL(parsed.getAttribute("src"), window.location.href).href;
+    if ([...document.scripts].some((script) => script.src === src)) continue;
+    const script = document.createElement("script");
+    script.type = "module";
+    script.src = src;
+    document.head.append(script);
+  }
+}
+
 async function submitInPlace(form, submitter) {
   const response = await fetch(form.action, {
     method: "POST",
@@ -76,14 +96,20 @@ async function submitInPlace(form, submitter) {
   const page = new DOMParser().parseFromString(await response.text(), "text/html");
   document.documentElement.lang = page.documentElement.lang;
   document.title = page.title;
+  adoptHead(page);
   document.body.replaceWith(document.adoptNode(page.body));
   window.scrollTo(0, 0);
+  // As after a page load, reading starts at the new page's content.
+  const main = document.getElementById("main");
+  if (main) main.focus({ preventScroll: true });
+  document.dispatchEvent(new Event("page:swapped"));
 }
 
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (!ONE_ENTRY || !form.hasAttribute("data-replace") || event.defaultPrevented) return;
-  if ((form.method || "get").toLowerCase() !== "post") return;
+  if (!ONE_ENTRY || event.defaultPrevented) return;
+  if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return;
+  if (new URL(form.action, window.location.href).origin !== window.location.origin) return;
   event.preventDefault();
   submitInPlace(form, event.submitter).catch(() => form.submit());
 });

@@ -24,6 +24,7 @@ const state = {
   resuming: false, // a catch-up resume is in flight
   open: root.dataset.open === "true",
   ended: false, // the chat ended: the status line keeps saying so
+  handedOver: false, // a staff member transferred the chat: the status line keeps saying so
   elements: new Map(), // message id -> <li>
   pending: new Map(), // client_id -> <li> not yet acknowledged
   outbox: loadOutbox(),
@@ -313,13 +314,20 @@ function handleFrame(frame) {
     case "chat.ended":
       chatEnded();
       break;
-    case "chat.transferred":
-      showNotice(interpolate(t("Chat transferred to %(name)s."), { name: frame.to }));
+    case "chat.transferred": {
+      // The server closes this socket next; the transfer is the reason, and stays said.
+      const text = interpolate(t("Chat transferred to %(name)s."), { name: frame.to });
+      state.handedOver = true;
+      setOpen(false);
+      statusLine.textContent = text;
+      statusLine.dataset.state = "ended";
+      showNotice(text);
       break;
+    }
     case "revoked":
     case "closed":
       setOpen(false);
-      showNotice(t("You no longer have access to this room."));
+      if (!state.handedOver) showNotice(t("You no longer have access to this room."));
       break;
     default:
       // Escalation frames go to their module; others from newer servers are ignored.
@@ -331,12 +339,13 @@ function handleFrame(frame) {
 const socket = new LiveSocket(root.dataset.wsPath, {
   onFrame: handleFrame,
   onStatus: (status, seconds) => {
-    if (state.ended) return;
+    if (state.ended || state.handedOver) return;
     statusLine.textContent = statusText(status, seconds);
     statusLine.dataset.state = status;
   },
   onClosedForGood: (code, closed) => {
     setOpen(false);
+    if (state.handedOver) return;
     showNotice((closed && closed.detail) || t("You can't open this room. Go back to the start page to begin again."));
     if (code === 4401) {
       // Signed out: staff sign in again and come back here; a participant starts again.

@@ -38,8 +38,12 @@ export class LiveSocket {
   }
 
   url() {
-    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    return scheme + window.location.host + this.path;
+    const url = new URL(this.path, window.location.href);
+    url.protocol = window.location.protocol === "https:" ? "wss:" : "ws:";
+    // The server speaks the page's language on this socket (the handshake's own
+    // Accept-Language may differ from the page's).
+    if (document.documentElement.lang) url.searchParams.set("lang", document.documentElement.lang);
+    return url.href;
   }
 
   connect() {
