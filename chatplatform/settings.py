@@ -229,6 +229,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "frontend.context_processors.site",
+                "evaluation.context_processors.demo_data",
             ],
         },
     },
