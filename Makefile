@@ -37,6 +37,9 @@ run: setup
 	@mkdir -p var
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+	@# A small synthetic cohort, so the evaluator's first look shows real charts (marked as
+	@# demo data on every page; only with DEBUG on).
+	@if [ "$${DEBUG:-true}" = "true" ]; then DEBUG=true $(PY) manage.py seed_evaluation --demo; fi
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (staff sign-in: http://127.0.0.1:$(PORT)/accounts/login/)"
 	@echo "The escalation worker (repeat pages) runs alongside; Ctrl-C stops both."
 	DEBUG=$${DEBUG:-true} $(PY) manage.py escalation_worker & worker=$$!; \

@@ -111,7 +111,11 @@ def main() -> int:
         env.pop("REDIS_URL", None)
         manage(env, "migrate", "--noinput", "-v0")
         manage(env, "seed_demo", "--quiet-logins")
-        seeded = manage(env, "seed_evaluation", "--participants", str(options.participants))
+        # Synthetic data are refused with DEBUG off (they must never reach a real site);
+        # only the seeding runs with it on, every timing runs with DEBUG off.
+        seeded = manage(
+            {**env, "DEBUG": "true"}, "seed_evaluation", "--participants", str(options.participants)
+        )
         out = subprocess.run(
             [sys.executable, __file__, "--inner", "--repeat", str(options.repeat)],
             cwd=ROOT,

@@ -318,6 +318,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "frontend.context_processors.site",
                 "escalation.context_processors.staff_alerts",
+                "evaluation.context_processors.demo_data",
             ],
         },
     },

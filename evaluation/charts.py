@@ -1,7 +1,9 @@
 """Dashboard charts, drawn server-side as SVG with matplotlib from a published report.
 
 Charts read only the published tables, so a suppressed cell is simply absent from
-the picture: a chart can never show more than the tables beside it.
+the picture: a chart can never show more than the tables beside it. A chart with
+nothing to draw says there is not enough data yet, instead of empty axes. Texts are in
+the reader's language; subscales are named by their instruments' titles.
 """
 
 from __future__ import annotations
@@ -14,8 +16,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+
+from evaluation import registry
+from evaluation.dashboard import display
 
 matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9, "svg.hashsalt": "evaluation"})
 WAVE_COLOURS = {"pre": "#6b7fa8", "post": "#2f8f6b", "followup": "#c07a2c"}
@@ -32,27 +39,38 @@ def _rows(payload: dict[str, Any], table: str) -> list[dict[str, Any]]:
     return payload["tables"][table]["rows"]
 
 
-def _empty(figure: Figure, message: str) -> str:
+def _empty(figure: Figure) -> str:
     axes = figure.add_subplot()
     axes.axis("off")
-    axes.text(0.5, 0.5, message, ha="center", va="center")
+    axes.text(0.5, 0.5, _("Not enough data yet"), ha="center", va="center", fontsize=12)
     return _svg(figure)
 
 
+def _subscale(instrument_id: str, subscale_id: str) -> str:
+    """A subscale's title in the reader's language (its id when the instrument is gone)."""
+    instrument = registry.instruments().get(instrument_id)
+    if instrument is not None:
+        for subscale in instrument.subscales:
+            if subscale.id == subscale_id:
+                return instrument.text(subscale.title, get_language() or "en")
+    return f"{instrument_id}: {subscale_id}"
+
+
 def change(payload: dict[str, Any]) -> str:
-    """Mean change (post minus pre) with its 95% CI, one line per subscale."""
+    """Mean change (later minus baseline) with its 95% CI, one line per subscale and comparison."""
     rows = [
         r
         for r in _rows(payload, "survey_change")
-        if r["comparison"] == "pre_post"
-        and r["mean_change"] is not None
-        and r["ci_low"] is not None
+        if r["mean_change"] is not None and r["ci_low"] is not None
     ]
     figure = Figure(figsize=(7, 0.35 * max(len(rows), 3) + 1))
     if not rows:
-        return _empty(figure, "No subscale has enough paired responses to show.")
+        return _empty(figure)
     axes = figure.add_subplot()
-    labels = [f"{r['instrument']}: {r['subscale']}" for r in rows]
+    labels = [
+        f"{_subscale(r['instrument'], r['subscale'])} ({display('comparison', r['comparison'])})"
+        for r in rows
+    ]
     positions = list(range(len(rows)))
     for y, row in zip(positions, rows, strict=True):
         better = (row["mean_change"] > 0) == row["higher_is_better"]
@@ -62,8 +80,12 @@ def change(payload: dict[str, Any]) -> str:
     axes.axvline(0, color="#444", linewidth=0.8)
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
-    axes.set_xlabel("Mean change, post - pre, with 95% CI\n(green: the better direction)")
-    figure.subplots_adjust(left=0.38, right=0.97, bottom=0.22)
+    axes.set_xlabel(
+        _("Mean change, later minus baseline, with 95% CI")
+        + "\n"
+        + _("(green: the better direction)")
+    )
+    figure.subplots_adjust(left=0.45, right=0.97, bottom=0.22)
     return _svg(figure)
 
 
@@ -96,8 +118,8 @@ def distributions(payload: dict[str, Any]) -> str:
         key = (row["instrument"], row["subscale"])
         blocks.setdefault(key, {}).setdefault(row["wave"], []).append((row["band"], row["n"]))
     figure = Figure(figsize=(9, 2.2 * max(1, (len(blocks) + 2) // 3)))
-    if not blocks:
-        return _empty(figure, "No survey responses yet.")
+    if not any(n for waves in blocks.values() for bands in waves.values() for _band, n in bands):
+        return _empty(figure)
     columns = 3
     for position, ((instrument, subscale), waves) in enumerate(sorted(blocks.items()), start=1):
         axes = figure.add_subplot((len(blocks) + columns - 1) // columns, columns, position)
@@ -107,11 +129,14 @@ def distributions(payload: dict[str, Any]) -> str:
             xs = [i + offset * width for i in range(len(bands))]
             heights = [0 if n is None else n / shown for _, n in bands]
             axes.bar(xs, heights, width=width, color=WAVE_COLOURS.get(wave, "#888"))
-        axes.set_title(f"{instrument}: {subscale}", fontsize=8)
+        axes.set_title(_subscale(instrument, subscale), fontsize=8)
         axes.set_xticks(range(len(bands)), [b for b, _ in bands], rotation=60, fontsize=6)
         axes.tick_params(axis="y", labelsize=6)
     figure.legend(
-        handles=[Patch(color=colour, label=wave) for wave, colour in WAVE_COLOURS.items()],
+        handles=[
+            Patch(color=colour, label=display("wave", wave))
+            for wave, colour in WAVE_COLOURS.items()
+        ],
         loc="upper right",
         ncols=3,
         fontsize=7,
@@ -123,8 +148,8 @@ def distributions(payload: dict[str, Any]) -> str:
 def _weekly(payload: dict[str, Any], table: str, series: dict[str, str], ylabel: str) -> str:
     rows = _rows(payload, table)
     figure = Figure(figsize=(8, 2.8))
-    if not rows:
-        return _empty(figure, "No data in this period yet.")
+    if not any(r[column] is not None for r in rows for column in series):
+        return _empty(figure)
     axes = figure.add_subplot()
     weeks = [r["week"] for r in rows]
     for column, name in series.items():
@@ -142,8 +167,8 @@ def reach(payload: dict[str, Any]) -> str:
     return _weekly(
         payload,
         "reach_weekly",
-        {"participants": "participants", "new_participants": "new participants"},
-        "people per week",
+        {"participants": _("people"), "new_participants": _("new people")},
+        _("people per week"),
     )
 
 
@@ -153,11 +178,11 @@ def waits(payload: dict[str, Any]) -> str:
         payload,
         "waits_weekly",
         {
-            "wait_p50_seconds": "wait, median",
-            "wait_p90_seconds": "wait, 90th percentile",
-            "first_reply_p50_seconds": "first reply, median",
+            "wait_p50_seconds": _("wait, median"),
+            "wait_p90_seconds": _("wait, 90th percentile"),
+            "first_reply_p50_seconds": _("first reply, median"),
         },
-        "seconds",
+        _("seconds"),
     )
 
 

@@ -1,13 +1,17 @@
-"""The codebook: every table of the evaluation report and every column in it. No Django here.
+"""The codebook: every table of the evaluation report and every column in it.
 
-The same specs drive the report, the CSV/JSON exports, the codebook export and the
-OpenAPI schema, so the documentation cannot drift from the data.
+The same specs drive the report, the CSV/JSON exports, the codebook export, the OpenAPI
+schema and the dashboard's labels, so the documentation cannot drift from the data.
+Labels are lazy translations (they need no settings until they are shown); nothing else
+here uses Django.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 from evaluation.tables import COUNT, DIMENSION, MEASURE, NOTE, RATIO, Column, TableSpec
 
@@ -18,21 +22,187 @@ CSV_COLUMNS = ("table", "row", "column", "value", "status")
 ANCHOR = 10.0
 MARGIN = 5.0
 
+# What readers see for each column (the dashboard, the codebook); names stay in exports.
+LABELS = {
+    "instrument": _("Instrument"),
+    "version": _("Version"),
+    "subscale": _("Subscale"),
+    "comparison": _("Comparison"),
+    "higher_is_better": _("Higher is better"),
+    "items": _("Items"),
+    "n_baseline": _("People at baseline"),
+    "n_later": _("People at the later wave"),
+    "n_paired": _("People with both (paired)"),
+    "n_baseline_only": _("Baseline only"),
+    "n_later_only": _("Later wave only"),
+    "mean_baseline": _("Mean at baseline"),
+    "sd_baseline": _("SD at baseline"),
+    "mean_later": _("Mean at the later wave"),
+    "sd_later": _("SD at the later wave"),
+    "mean_change": _("Mean change"),
+    "sd_change": _("SD of change"),
+    "ci_low": _("95% CI, low"),
+    "ci_high": _("95% CI, high"),
+    "t": _("t statistic"),
+    "p_t": _("p-value (t-test)"),
+    "p_t_holm": _("p-value (t-test, Holm)"),
+    "wilcoxon_w": _("Wilcoxon W"),
+    "p_wilcoxon": _("p-value (Wilcoxon)"),
+    "p_wilcoxon_holm": _("p-value (Wilcoxon, Holm)"),
+    "d_z": _("Cohen's d_z"),
+    "d_z_ci_low": _("d_z 95% CI, low"),
+    "d_z_ci_high": _("d_z 95% CI, high"),
+    "g_z": _("Hedges' g_z"),
+    "g_z_ci_low": _("g_z 95% CI, low"),
+    "g_z_ci_high": _("g_z 95% CI, high"),
+    "alpha_baseline": _("Cronbach's alpha at baseline"),
+    "alpha_later": _("Cronbach's alpha later"),
+    "reliability_used": _("Reliability used"),
+    "sd_rci": _("SD used for reliable change"),
+    "reliable_change_note": _("Reliable change: note"),
+    "n_reliably_improved": _("Reliably improved"),
+    "n_reliably_worse": _("Reliably worse"),
+    "n_no_reliable_change": _("No reliable change"),
+    "share_reliably_improved": _("Share reliably improved"),
+    "share_reliably_worse": _("Share reliably worse"),
+    "wave": _("Wave"),
+    "band": _("Score band"),
+    "n": _("People"),
+    "breakdown": _("Breakdown"),
+    "group": _("Group"),
+    "share_paired": _("Share completed"),
+    "n_completers": _("Completers"),
+    "n_non_completers": _("Non-completers"),
+    "mean_baseline_completers": _("Baseline mean, completers"),
+    "mean_baseline_non_completers": _("Baseline mean, non-completers"),
+    "smd_baseline": _("Standardised difference at baseline"),
+    "attrition_p": _("p-value (baseline difference)"),
+    "mean_change_ipw": _("Mean change, weighted (IPW)"),
+    "ci_low_ipw": _("IPW 95% CI, low"),
+    "ci_high_ipw": _("IPW 95% CI, high"),
+    "effective_n_ipw": _("Effective n of the weights"),
+    "item": _("Question"),
+    "n_answered": _("Answered yes or no"),
+    "n_yes": _("Answered yes"),
+    "n_no": _("Answered no"),
+    "share_yes": _("Share yes"),
+    "participants": _("People"),
+    "week": _("Week"),
+    "new_participants": _("New people"),
+    "chats": _("Chats"),
+    "wait_p50_seconds": _("Wait, median (s)"),
+    "wait_p90_seconds": _("Wait, 90th percentile (s)"),
+    "chats_replied": _("Chats with a mentor reply"),
+    "first_reply_p50_seconds": _("First reply, median (s)"),
+    "first_reply_p90_seconds": _("First reply, 90th percentile (s)"),
+    "month": _("Month"),
+    "chats_ended": _("Chats ended"),
+    "duration_p50_minutes": _("Length, median (min)"),
+    "duration_p90_minutes": _("Length, 90th percentile (min)"),
+    "messages_mean": _("Messages per chat, mean"),
+    "messages_p50": _("Messages per chat, median"),
+    "topic": _("Topic"),
+    "window_days": _("Window (days)"),
+    "cohort": _("First seen"),
+    "returned": _("Came back"),
+    "not_returned": _("Did not come back"),
+    "rate": _("Return rate"),
+    "level": _("Level"),
+    "escalations": _("Escalations"),
+    "per_100_chats": _("Per 100 chats"),
+    "acknowledged": _("Acknowledged"),
+    "acknowledge_p50_minutes": _("Time to acknowledge, median (min)"),
+    "acknowledge_p90_minutes": _("Time to acknowledge, 90th percentile (min)"),
+    "resolved": _("Resolved"),
+    "resolve_p50_minutes": _("Time to resolve, median (min)"),
+    "resolve_p90_minutes": _("Time to resolve, 90th percentile (min)"),
+    "mentors": _("Active mentors"),
+    "chats_per_mentor_mean": _("Chats per mentor, mean"),
+    "chats_per_mentor_p50": _("Chats per mentor, median"),
+    "chats_per_mentor_p90": _("Chats per mentor, 90th percentile"),
+    "study": _("Study"),
+    "arm": _("Arm"),
+    "allocated": _("Allocated"),
+    "received": _("Received the intervention"),
+    "withdrew": _("Withdrew"),
+    "analysed": _("Analysed"),
+    "not_analysed": _("Not analysed"),
+    "reference_arm": _("Reference arm"),
+    "n_arm": _("People in the arm"),
+    "n_reference": _("People in the reference arm"),
+    "estimate": _("Adjusted difference"),
+    "se": _("Standard error"),
+    "p": _("p-value"),
+    "baseline_slope": _("Baseline slope"),
+    "element": _("Checklist element"),
+    "checklist_version": _("Checklist version"),
+    "chats_rated": _("Chats rated"),
+    "applied": _("Chats where it applied"),
+    "done": _("Chats where it was done"),
+    "done_share": _("Share done"),
+    "reviewed": _("Chats also reviewed"),
+    "kappa": _("Agreement (Cohen's kappa)"),
+    "sessions": _("Supervision sessions"),
+    "mentors_supervised": _("Mentors supervised"),
+    "supervision_hours": _("Supervision hours"),
+    "debriefs_opened": _("Debriefs opened"),
+    "debriefs_on_time": _("Debriefs on time"),
+    "on_time_share": _("Share on time"),
+    "mentors_active": _("Active mentors"),
+    "hours_online": _("Hours online"),
+    "hours_supervision": _("Hours of supervision"),
+    "hours_training": _("Hours of training"),
+    "currency": _("Currency"),
+    "cost": _("Cost"),
+    "cost_per_chat": _("Cost per chat"),
+    "cost_per_participant": _("Cost per participant"),
+    "cohort_size": _("Mentors in the cohort"),
+    "active": _("Active in the month"),
+    "retained_share": _("Share retained"),
+    "checkins": _("Check-ins"),
+    "suggest_conversation": _("Suggested a conversation"),
+    "suggest_share": _("Share suggesting a conversation"),
+}
+TITLES = {
+    "survey_change": _("Change between waves"),
+    "score_distribution": _("Score distributions"),
+    "survey_groups": _("Completion and change by group"),
+    "attrition": _("Attrition and weighted sensitivity analysis"),
+    "proportions": _("What people did (shares answering yes)"),
+    "survey_reach": _("Who takes part in the surveys"),
+    "reach_weekly": _("Weekly reach"),
+    "waits_weekly": _("Weekly waits and first replies"),
+    "chats_monthly": _("Chats per month"),
+    "topics_monthly": _("People by room topic and month"),
+    "return_rate": _("Return rate"),
+    "escalations": _("Escalations"),
+    "mentor_caseload": _("Mentor caseload"),
+    "study_flow": _("Randomised studies: participant flow (CONSORT)"),
+    "study_effects": _("Randomised studies: effect estimates (intention to treat)"),
+    "programme_fidelity": _("Programme fidelity"),
+    "programme_supervision": _("Supervision and debriefs"),
+    "programme_cost": _("Programme cost"),
+    "mentor_retention": _("Mentor retention"),
+    "mentor_checkins": _("Mentor wellbeing check-ins"),
+}
+
 
 def _dim(name: str, description: str, type_: str = "string") -> Column:
-    return Column(name, DIMENSION, type_, description)
+    return Column(name, DIMENSION, type_, description, label=LABELS[name])
 
 
 def _count(name: str, description: str, cost: float = 0.0) -> Column:
-    return Column(name, COUNT, "integer", description, unit="people", cost=cost)
+    return Column(name, COUNT, "integer", description, unit="people", cost=cost, label=LABELS[name])
 
 
 def _measure(name: str, description: str, unit: str, *depends_on: str) -> Column:
-    return Column(name, MEASURE, "number", description, unit=unit, depends_on=depends_on)
+    return Column(
+        name, MEASURE, "number", description, unit=unit, depends_on=depends_on, label=LABELS[name]
+    )
 
 
 def _note(name: str, description: str) -> Column:
-    return Column(name, NOTE, "string", description)
+    return Column(name, NOTE, "string", description, label=LABELS[name])
 
 
 def _ratio(name: str, description: str, numerator: str, denominator: str, per: float) -> Column:
@@ -45,6 +215,7 @@ def _ratio(name: str, description: str, numerator: str, denominator: str, per: f
         unit=unit,
         ratio=(numerator, denominator),
         multiplier=per,
+        label=LABELS[name],
     )
 
 
@@ -497,7 +668,12 @@ MENTOR_CASELOAD = TableSpec(
 
 
 def _mentors(name: str, description: str) -> Column:
-    return Column(name, COUNT, "integer", description, unit="mentors")
+    return Column(name, COUNT, "integer", description, unit="mentors", label=LABELS[name])
+
+
+def _tally(name: str, description: str, unit: str) -> Column:
+    """A count of things (chats, sessions, check-ins), not of people."""
+    return Column(name, COUNT, "integer", description, unit=unit, label=LABELS[name])
 
 
 PROGRAMME_FIDELITY = TableSpec(
@@ -509,11 +685,9 @@ PROGRAMME_FIDELITY = TableSpec(
     (
         _dim("element", "Checklist element id (see the checklist file)."),
         _dim("checklist_version", "Version of the checklist rated.", "integer"),
-        Column("chats_rated", COUNT, "integer", "Chats rated by their mentor.", unit="chats"),
-        Column(
-            "applied", COUNT, "integer", "Chats where the element applied (yes or no).", "chats"
-        ),
-        Column("done", COUNT, "integer", "Chats where the mentor ticked it done.", unit="chats"),
+        _tally("chats_rated", "Chats rated by their mentor.", "chats"),
+        _tally("applied", "Chats where the element applied (yes or no).", "chats"),
+        _tally("done", "Chats where the mentor ticked it done.", "chats"),
         _ratio(
             "done_share",
             "Share of the chats where it applied in which it was done.",
@@ -521,7 +695,7 @@ PROGRAMME_FIDELITY = TableSpec(
             "applied",
             1,
         ),
-        Column("reviewed", COUNT, "integer", "Chats also rated by a supervisor.", unit="chats"),
+        _tally("reviewed", "Chats also rated by a supervisor.", "chats"),
         _measure("kappa", "Cohen's kappa, mentor vs supervisor.", "kappa", "reviewed"),
     ),
     privacy_unit="chat",
@@ -533,11 +707,11 @@ PROGRAMME_SUPERVISION = TableSpec(
     "with a high or imminent escalation; on time means held before it was due.",
     (
         _dim("month", "Month."),
-        Column("sessions", COUNT, "integer", "Supervision sessions held.", unit="sessions"),
+        _tally("sessions", "Supervision sessions held.", "sessions"),
         _mentors("mentors_supervised", "Mentors in at least one session."),
         _measure("supervision_hours", "Hours of supervision held.", "hours", "sessions"),
-        Column("debriefs_opened", COUNT, "integer", "Debriefs opened.", unit="debriefs"),
-        Column("debriefs_on_time", COUNT, "integer", "Of those, held on time.", unit="debriefs"),
+        _tally("debriefs_opened", "Debriefs opened.", "debriefs"),
+        _tally("debriefs_on_time", "Of those, held on time.", "debriefs"),
         _ratio(
             "on_time_share",
             "Share of debriefs held on time.",
@@ -562,7 +736,7 @@ PROGRAMME_COST = TableSpec(
         _measure(
             "hours_training", "Training hours (modules completed).", "hours", "mentors_active"
         ),
-        Column("chats", COUNT, "integer", "1:1 chats started.", unit="chats"),
+        _tally("chats", "1:1 chats started.", "chats"),
         _count("participants", "Participants in a 1:1 chat that started in the month."),
         _dim("currency", "Currency of the costs."),
         _measure("cost", "Hours times the hourly costs entered.", "currency", "mentors_active"),
@@ -602,13 +776,11 @@ MENTOR_CHECKINS = TableSpec(
     "were answered and how many suggested a conversation with a supervisor.",
     (
         _dim("month", "Month."),
-        Column("checkins", COUNT, "integer", "Check-ins answered.", unit="check-ins"),
-        Column(
+        _tally("checkins", "Check-ins answered.", unit="check-ins"),
+        _tally(
             "suggest_conversation",
-            COUNT,
-            "integer",
             "Of those, check-ins that suggested a conversation.",
-            unit="check-ins",
+            "check-ins",
         ),
         _ratio(
             "suggest_share",
@@ -719,6 +891,11 @@ RELEASE_FIELDS = {
 }
 
 
+def title_of(spec: TableSpec) -> Any:
+    """The table's title for readers: its own, else the built-in one, else its name."""
+    return spec.title or TITLES.get(spec.name, spec.name)
+
+
 def codebook(specs: Sequence[TableSpec] = TABLES) -> dict[str, Any]:
     """The data dictionary, as JSON-ready data (``specs``: the release's tables)."""
     return {
@@ -727,11 +904,13 @@ def codebook(specs: Sequence[TableSpec] = TABLES) -> dict[str, Any]:
         "csv": dict(zip(CSV_COLUMNS, (CSV_DESCRIPTION[c] for c in CSV_COLUMNS), strict=True)),
         "tables": {
             spec.name: {
+                "title": str(title_of(spec)),
                 "description": spec.description,
                 "privacy_unit": spec.privacy_unit,
                 "columns": [
                     {
                         "name": c.name,
+                        "label": str(c.label or c.name),
                         "role": c.role,
                         "type": c.type,
                         "unit": c.unit,

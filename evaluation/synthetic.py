@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
@@ -39,6 +40,7 @@ from chatplatform.models import (
 from chatplatform.services.rooms import do_create_group_room
 from escalation.models import Escalation
 from evaluation import registry
+from evaluation.context_processors import DEMO_KEY
 from evaluation.instruments import Instrument
 from evaluation.models import (
     ChatRecord,
@@ -341,6 +343,7 @@ class Cohort:
             for batch in batches:
                 _write(batch)
             _reset_sequences(batch.model for batch in batches)
+        cache.delete(DEMO_KEY)
         return {
             "participants": len(people.rows),
             "chats": len(tickets.rows),

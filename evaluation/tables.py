@@ -48,6 +48,8 @@ class Column:
     multiplier: float = 1.0
     # Counts only: suppressing this cell costs more, so complements go elsewhere first.
     cost: float = 0.0
+    # What a reader sees instead of the name (translatable; the name stays in exports).
+    label: Any = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class TableSpec:
     # What differential privacy protects in this table: a participant, or one event
     # (a chat, an escalation) when one person's events are not bounded.
     privacy_unit: str = "participant"
+    # The table's title for readers (translatable).
+    title: Any = ""
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -23,6 +24,7 @@ from chatplatform.services.participants import participant_for_session
 from evaluation import (
     charts,
     codebook,
+    methods,
     openapi,
     providers,
     referrals,
@@ -248,6 +250,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "evaluation/dashboard.html",
         {
             "release": payload["release"],
+            "methods": methods.note(
+                instruments=payload["release"]["instruments"],
+                followup_days=settings.EVALUATION_FOLLOWUP_DAYS,
+                k=payload["release"]["k"],
+                dp_epsilon=payload["release"]["dp_epsilon"],
+                studies=payload["release"].get("studies", []),
+            ),
             "tables": dashboard_tables(payload),
             "charts": list(charts.CHARTS),
             "epsilon_total": report.epsilon_spent_total(),

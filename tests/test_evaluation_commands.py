@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from evaluation import report
-from evaluation.models import ChatRecord, SurveyResponse
+from evaluation.models import ChatRecord, SurveyResponse, SyntheticCohort
 from evaluation.synthetic import EFFECTS, seed
 
 
@@ -39,12 +39,34 @@ def test_an_output_in_a_missing_directory_is_a_clear_error(db, tmp_path):
         call_command("evaluation_report", "--output", str(tmp_path / "nope" / "r.json"))
 
 
-def test_seeding_needs_a_positive_number_of_participants(db):
+def test_seeding_needs_a_positive_number_of_participants(db, settings):
+    settings.DEBUG = True
     with pytest.raises(CommandError, match="--participants"):
         call_command("seed_evaluation", "--participants", "0")
 
 
-def test_the_synthetic_cohort_has_chats_surveys_and_escalations(db):
+def test_synthetic_data_are_refused_with_debug_off(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG on"):
+        call_command("seed_evaluation", "--demo")
+    assert not SyntheticCohort.objects.exists() and not SurveyResponse.objects.exists()
+
+
+def test_the_demo_cohort_is_seeded_once_and_every_page_says_so(db, settings, client):
+    settings.DEBUG = True
+    call_command("seed_evaluation", "--demo", stdout=io.StringIO())
+    responses = SurveyResponse.objects.count()
+    out = io.StringIO()
+    call_command("seed_evaluation", "--demo", stdout=out)
+    assert "nothing to do" in out.getvalue()
+    assert SurveyResponse.objects.count() == responses > 0
+    for path in ("/", "/privacy/", "/help/"):
+        assert "Demo data:" in client.get(path).content.decode()
+    assert report.release("export")["release"]["demo_data"] is True
+
+
+def test_the_synthetic_cohort_has_chats_surveys_and_escalations(db, settings):
+    settings.DEBUG = True
     out = io.StringIO()
     call_command("seed_evaluation", "--participants", "200", "--seed", "2", stdout=out)
     assert "Seeded 200 participants" in out.getvalue()

@@ -242,3 +242,30 @@ def test_withdrawal_removes_answers_from_the_next_release(
         if r["breakdown"] == "language" and r["group"] == "all"
     )
     assert total["participants"] == previous["participants"] - 1
+
+
+def test_tables_use_the_codebooks_labels_not_column_names(make_staff, cohort):
+    html = signed_in(make_staff(roles.EVALUATOR)).get("/evaluation/").content.decode()
+    assert "People at baseline" in html and "Change between waves" in html
+    headers = re.findall(r"<th scope=\"col\"[^>]*>([^<]*)</th>", html)
+    assert headers and not [h for h in headers if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", h)]
+    assert ">survey_change<" not in html and ">higher_is_better<" not in html
+    assert "Methods note" in html and "Regression to the mean" in html
+    # Each row is named by its dimension cells, for screen readers.
+    assert re.search(r'<th scope="row">[^<]+</th>', html)
+
+
+@pytest.mark.parametrize("name", ["change", "distributions", "reach", "waits"])
+def test_a_chart_without_enough_data_says_so_instead_of_empty_axes(name, make_staff, db):
+    response = signed_in(make_staff(roles.EVALUATOR)).get(f"/evaluation/charts/{name}.svg")
+    body = response.content.decode()
+    assert response.status_code == 200 and "Not enough data yet" in body
+    assert 'id="xtick_1"' not in body and 'id="ytick_1"' not in body
+
+
+def test_the_dashboard_and_charts_speak_spanish(make_staff, cohort):
+    client = signed_in(make_staff(roles.EVALUATOR))
+    html = client.get("/evaluation/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Personas al inicio" in html and "Nota de métodos" in html
+    svg = client.get("/evaluation/charts/reach.svg", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "personas por semana" in svg

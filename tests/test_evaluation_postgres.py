@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 def test_seed_and_report_on_postgresql(postgres_database):
     env = server_env({"DATABASE_URL": postgres_database()})
     manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "seed_evaluation", "--participants", "300", "--seed", "4")
+    manage({**env, "DEBUG": "true"}, "seed_evaluation", "--participants", "300", "--seed", "4")
     report = json.loads(manage(env, "evaluation_report", "--format", "json").stdout)
     change = {
         (r["instrument"], r["subscale"], r["comparison"]): r

@@ -26,7 +26,7 @@ LANGUAGES = ["es"]
 # equals its English is English left in place, and fails.
 SAME_IN_SPANISH = {
     "Mentor", "Supervisor", "id", "API", "Spam", "%(by)s: %(action)s (%(target)s)",
-    "Australia", "No",
+    "Australia", "No", "no",
 }  # fmt: skip
 
 
