@@ -285,18 +285,23 @@ def combine(
     literal: bool = False,
     words: int = MODEL_MIN_WORDS,
 ) -> Assessment:
-    """The rules' assessment raised by the model's scores; never lowered.
+    """The rules' assessment raised by the model's scores.
 
     The writer's own risk comes first: the model's level (``model_level``) and the
-    rules' own level, the higher wins. Without an own alert, worry about
-    someone else (the rules' third-party reading, or the model's ``other`` head) is
-    reported as ``who="other"``, and so is the rules' third-party reading when the model
-    also reads it as someone else's. When the rules recognised a literal use of the risk
-    words (``literal`` masks: "my cold pills", "cutting onions") and found no risk of
-    their own, the model may not raise the message: that is the rules' "literal" context.
+    rules' own level, the higher wins, but for one exception: the rules' own alert on a
+    message the model reads as clearly harmless is kept as ``low`` (``dismissed``).
+    Without an own alert, worry about someone else (the rules' third-party reading, or
+    the model's ``other`` head) is reported as ``who="other"``, and so is the rules'
+    third-party reading when the model also reads it as someone else's. When the rules
+    recognised a literal use of the risk words (``literal`` masks: "my cold pills",
+    "cutting onions") and found no risk of their own, the model may not raise the
+    message: that is the rules' "literal" context.
     Reasons gain ``model`` when the model raised the level.
     """
     rule_own = found.level if found.who == "self" else "none"
+    if rule_own in ALERT_LEVELS and dismissed(scores, thresholds, words):
+        found = Assessment("low", found.reasons, who="self", score=scores.alert)
+        rule_own = "low"
     model_own = (
         "none"
         if literal and rule_own not in ALERT_LEVELS
@@ -322,6 +327,17 @@ def combine(
     if scores.other >= thresholds["other"] and found.who != "quoted" and words >= MODEL_MIN_WORDS:
         return Assessment("high", (MODEL_REASON,), who="other", score=scores.other)
     return Assessment(found.level, found.reasons, who=found.who, score=scores.alert)
+
+
+def dismissed(scores: Scores, thresholds: Mapping[str, float], words: int) -> bool:
+    """The model reads a message the rules alerted on as clearly harmless: its alert
+    probability is under the ``dismiss`` threshold (0, never, when the model file has
+    none). The rules' alert is then kept as ``low`` (no page; the mentor's side still
+    sees it). Their patterns fire on literal uses, idioms and work talk of writers they
+    were not written for; chosen on grouped cross-validation (``risk_train``), this
+    trades fewer of those false alarms for less recall than a higher alert threshold
+    would. Messages under MODEL_MIN_WORDS words are never dismissed."""
+    return words >= MODEL_MIN_WORDS and scores.alert < thresholds.get("dismiss", 0.0)
 
 
 def model_level(scores: Scores, thresholds: Mapping[str, float], words: int = 3) -> str:
