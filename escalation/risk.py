@@ -121,6 +121,10 @@ _LAUGHABLE = frozenset({"ideation"})
 # "something unkind") carry too little for its n-grams, and short messages are most of a
 # chat's small talk. The rules still read them, and memory still adds up their sums.
 MODEL_MIN_WORDS = 3
+# Not a signal: the rules found a risk phrase only in negated form ("I would never kill
+# myself"). Like a literal use, it holds the model back when the rules found no risk of
+# their own (see ``combine``); it never reaches reasons or memory.
+NEGATED = "negated"
 # Reasons besides signal names: the model raised the level; conversation memory did.
 MODEL_REASON = "model"
 MEMORY_REASON = "memory"
@@ -258,15 +262,16 @@ class RiskDetector:
             return NO_RISK, Evidence(frozenset(), None)
         found, own = self.rules.read(normalised, language) if self.rules else (NO_RISK, frozenset())
         if self.model is None:
-            return found, Evidence(own - _LITERAL_ONLY, None)
+            return found, Evidence(own - _CONTEXT_ONLY, None)
         sums = self.model.linear(normalised)
         scores = self.model.scores_of_sums(*sums)
-        literal = LITERAL in own
+        literal = bool(own & _CONTEXT_ONLY)
         combined = combine(found, scores, self.thresholds, literal=literal, words=sums[3])
-        return combined, Evidence(own - _LITERAL_ONLY if literal else own, sums)
+        return combined, Evidence(own - _CONTEXT_ONLY, sums)
 
 
-_LITERAL_ONLY = frozenset({LITERAL})
+# What the rules' reading holds besides signals: literal use, negation.
+_CONTEXT_ONLY = frozenset({LITERAL, NEGATED})
 
 
 @dataclass(frozen=True)
@@ -401,7 +406,7 @@ def _assess_in(rules: LanguageRules, normalised: str) -> tuple[Assessment, froze
         found.own |= found.laughed_off
     if _recovered(rules, text, found.own):
         found.own = (found.own - _RECOVERABLE) | {"history"}
-    own = frozenset(found.own)
+    own = frozenset(found.own | ({NEGATED} if found.negated else set()))
     found.own.discard(LITERAL)
     level = _level_of(found.own)
     if level == "none" and found.laughed_off:
@@ -448,6 +453,8 @@ class _Found:
     laughed_off: set[str] = field(default_factory=set)
     # A signal was found inside a story, song, film or case ("the song is about ...").
     quoted: bool = False
+    # A signal's words were found negated ("I would never kill myself").
+    negated: bool = False
 
 
 def _credit(rules: LanguageRules, rule: Rule, text: str, found: _Found) -> bool:
@@ -456,6 +463,7 @@ def _credit(rules: LanguageRules, rule: Rule, text: str, found: _Found) -> bool:
     matched = False
     for match in rule.regex.finditer(text):
         if signal not in _NEVER_NEGATED and _negated(rules, text, match):
+            found.negated = True
             continue
         matched = True
         speaker = _speaker(rules, signal, text, match)
@@ -620,7 +628,7 @@ def rules_reading(rules: RuleDetector | None, text: str) -> tuple[Assessment, bo
     if rules is None:
         return NO_RISK, False
     found, own = rules.read(normalise(text))
-    return found, LITERAL in own
+    return found, bool(own & _CONTEXT_ONLY)
 
 
 def word_count(text: str) -> int:

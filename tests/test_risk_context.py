@@ -108,3 +108,20 @@ class TestTheModelDismissesARulesAlertItReadsAsHarmless:
         other = Assessment("high", ("ideation",), who="other")
         found = combine(other, Scores(0.01, 0.0, 0.9), self.THRESHOLDS, words=8)
         assert (found.level, found.who) == ("high", "other")
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I would never hurt myself", "none"),
+        ("I would never kill myself but I already took all my pills", "imminent"),
+        ("no quiero matarme pero ya me tomé todas las pastillas", "imminent"),
+    ],
+)
+def test_a_negated_phrase_holds_the_model_back_but_not_the_rest_of_the_message(
+    text: str, level: str
+) -> None:
+    """The rules' negation is context for the model, like a literal use: a message whose
+    only risk words are negated is not raised by the model; risk said beside it is."""
+    found = default_detector().assess(text)
+    assert (found.level, found.who) == (level, "self")
