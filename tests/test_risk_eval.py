@@ -15,6 +15,7 @@ import pytest
 from escalation.risk import Assessment, default_detector
 from escalation.risk_eval.__main__ import main
 from escalation.risk_eval.corpus import (
+    BLIND3_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV_DIR,
@@ -116,6 +117,7 @@ class TestCorpusFiles:
         dev2 = load_corpus_tree(DEV2_DIR, "dev2")
         kinds = {e.source.split("/")[0] for e in dev2}
         assert (len(dev2), kinds) == (4000, {"everyday", "negatives", "positives"})
+        assert len(load_corpus_tree(BLIND3_DIR, "blind3")) == 800
 
     def test_a_tree_names_each_line_by_its_path_and_a_malformed_line_by_path(
         self, tmp_path: Path
