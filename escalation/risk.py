@@ -121,6 +121,10 @@ _LAUGHABLE = frozenset({"ideation"})
 # "something unkind") carry too little for its n-grams, and short messages are most of a
 # chat's small talk. The rules still read them, and memory still adds up their sums.
 MODEL_MIN_WORDS = 3
+# Not a signal: the rules found a risk phrase only in negated form ("I would never kill
+# myself"). Like a literal use, it holds the model back when the rules found no risk of
+# their own (see ``combine``); it never reaches reasons or memory.
+NEGATED = "negated"
 # Reasons besides signal names: the model raised the level; conversation memory did.
 MODEL_REASON = "model"
 MEMORY_REASON = "memory"
@@ -258,15 +262,16 @@ class RiskDetector:
             return NO_RISK, Evidence(frozenset(), None)
         found, own = self.rules.read(normalised, language) if self.rules else (NO_RISK, frozenset())
         if self.model is None:
-            return found, Evidence(own - _LITERAL_ONLY, None)
+            return found, Evidence(own - _CONTEXT_ONLY, None)
         sums = self.model.linear(normalised)
         scores = self.model.scores_of_sums(*sums)
-        literal = LITERAL in own
+        literal = bool(own & _CONTEXT_ONLY)
         combined = combine(found, scores, self.thresholds, literal=literal, words=sums[3])
-        return combined, Evidence(own - _LITERAL_ONLY if literal else own, sums)
+        return combined, Evidence(own - _CONTEXT_ONLY, sums)
 
 
-_LITERAL_ONLY = frozenset({LITERAL})
+# What the rules' reading holds besides signals: literal use, negation.
+_CONTEXT_ONLY = frozenset({LITERAL, NEGATED})
 
 
 @dataclass(frozen=True)
@@ -285,18 +290,23 @@ def combine(
     literal: bool = False,
     words: int = MODEL_MIN_WORDS,
 ) -> Assessment:
-    """The rules' assessment raised by the model's scores; never lowered.
+    """The rules' assessment raised by the model's scores.
 
     The writer's own risk comes first: the model's level (``model_level``) and the
-    rules' own level, the higher wins. Without an own alert, worry about
-    someone else (the rules' third-party reading, or the model's ``other`` head) is
-    reported as ``who="other"``, and so is the rules' third-party reading when the model
-    also reads it as someone else's. When the rules recognised a literal use of the risk
-    words (``literal`` masks: "my cold pills", "cutting onions") and found no risk of
-    their own, the model may not raise the message: that is the rules' "literal" context.
+    rules' own level, the higher wins, but for one exception: the rules' own alert on a
+    message the model reads as clearly harmless is kept as ``low`` (``dismissed``).
+    Without an own alert, worry about someone else (the rules' third-party reading, or
+    the model's ``other`` head) is reported as ``who="other"``, and so is the rules'
+    third-party reading when the model also reads it as someone else's. When the rules
+    recognised a literal use of the risk words (``literal`` masks: "my cold pills",
+    "cutting onions") and found no risk of their own, the model may not raise the
+    message: that is the rules' "literal" context.
     Reasons gain ``model`` when the model raised the level.
     """
     rule_own = found.level if found.who == "self" else "none"
+    if rule_own in ALERT_LEVELS and dismissed(scores, thresholds, words):
+        found = Assessment("low", found.reasons, who="self", score=scores.alert)
+        rule_own = "low"
     model_own = (
         "none"
         if literal and rule_own not in ALERT_LEVELS
@@ -322,6 +332,17 @@ def combine(
     if scores.other >= thresholds["other"] and found.who != "quoted" and words >= MODEL_MIN_WORDS:
         return Assessment("high", (MODEL_REASON,), who="other", score=scores.other)
     return Assessment(found.level, found.reasons, who=found.who, score=scores.alert)
+
+
+def dismissed(scores: Scores, thresholds: Mapping[str, float], words: int) -> bool:
+    """The model reads a message the rules alerted on as clearly harmless: its alert
+    probability is under the ``dismiss`` threshold (0, never, when the model file has
+    none). The rules' alert is then kept as ``low`` (no page; the mentor's side still
+    sees it). Their patterns fire on literal uses, idioms and work talk of writers they
+    were not written for; chosen on grouped cross-validation (``risk_train``), this
+    trades fewer of those false alarms for less recall than a higher alert threshold
+    would. Messages under MODEL_MIN_WORDS words are never dismissed."""
+    return words >= MODEL_MIN_WORDS and scores.alert < thresholds.get("dismiss", 0.0)
 
 
 def model_level(scores: Scores, thresholds: Mapping[str, float], words: int = 3) -> str:
@@ -385,7 +406,7 @@ def _assess_in(rules: LanguageRules, normalised: str) -> tuple[Assessment, froze
         found.own |= found.laughed_off
     if _recovered(rules, text, found.own):
         found.own = (found.own - _RECOVERABLE) | {"history"}
-    own = frozenset(found.own)
+    own = frozenset(found.own | ({NEGATED} if found.negated else set()))
     found.own.discard(LITERAL)
     level = _level_of(found.own)
     if level == "none" and found.laughed_off:
@@ -432,6 +453,8 @@ class _Found:
     laughed_off: set[str] = field(default_factory=set)
     # A signal was found inside a story, song, film or case ("the song is about ...").
     quoted: bool = False
+    # A signal's words were found negated ("I would never kill myself").
+    negated: bool = False
 
 
 def _credit(rules: LanguageRules, rule: Rule, text: str, found: _Found) -> bool:
@@ -440,6 +463,7 @@ def _credit(rules: LanguageRules, rule: Rule, text: str, found: _Found) -> bool:
     matched = False
     for match in rule.regex.finditer(text):
         if signal not in _NEVER_NEGATED and _negated(rules, text, match):
+            found.negated = True
             continue
         matched = True
         speaker = _speaker(rules, signal, text, match)
@@ -604,7 +628,7 @@ def rules_reading(rules: RuleDetector | None, text: str) -> tuple[Assessment, bo
     if rules is None:
         return NO_RISK, False
     found, own = rules.read(normalise(text))
-    return found, LITERAL in own
+    return found, bool(own & _CONTEXT_ONLY)
 
 
 def word_count(text: str) -> int:

@@ -37,6 +37,7 @@ from escalation.risk import (
     MEMORY_REASON,
     Assessment,
     Evidence,
+    dismissed,
     level_of_signals,
     model_level,
     ordered_reasons,
@@ -127,6 +128,8 @@ class ConversationMemory:
                     c += sums[2]
                     words += sums[3]
             scores = self.model.scores_of_sums(a, b, c, words)
+            if level in ALERT_LEVELS and dismissed(scores, self.thresholds, words):
+                level = "low"
             by_model = model_level(scores, self.thresholds, words)
             if rank(by_model) > rank(level):
                 level = by_model

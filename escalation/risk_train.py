@@ -1,15 +1,17 @@
 """``python -m escalation.risk_train`` (``make train-risk``): retrain the risk model.
 
-Reads the training corpus (``escalation/risk_eval/corpus/dev/`` and the older
-``labelled.jsonl``; never a blind split), fits the three heads described in
+Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/`` and the
+older ``labelled.jsonl``; never a blind split), fits the three heads described in
 ``escalation.risk_model`` with scikit-learn, chooses the thresholds on
 cross-validated scores, and writes ``escalation/risk_model.json.gz``. The same
 corpus and seed give the same file, byte for byte.
 
-Thresholds are chosen on out-of-fold scores (each message scored by a model
-that never saw it), combined with the rules as the shipped detector combines
-them: the lowest thresholds (most recall) that keep false alarms under the caps
-below (``choose_thresholds``). They are defaults: the ``RISK_ALERT_THRESHOLD`` and
+Thresholds are chosen on grouped out-of-fold scores (each message scored by a
+model that never saw its writer's batch, ``folds_of``), combined with the rules
+as the shipped detector combines them: the lowest thresholds (most recall) that
+keep false alarms under the caps below (``choose_thresholds``). Random folds are
+computed too, for the report only: they flatter a corpus written by few people.
+The thresholds are defaults: the ``RISK_ALERT_THRESHOLD`` and
 ``RISK_IMMINENT_THRESHOLD`` settings override them (see docs/risk-detection.md
 for the trade-off measured).
 """
@@ -31,10 +33,10 @@ import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from escalation import risk_model
-from escalation.risk_eval.corpus import RISK_LEVELS, Example, training_examples
+from escalation.risk_eval.corpus import RISK_LEVELS, Example, group_of, training_examples
 from escalation.risk_text import normalise
 
 SEED = 20261206
@@ -47,8 +49,10 @@ C = 4.0
 MIN_DF = 2
 # Caps on out-of-fold dev scores that choose the default thresholds (see choose_thresholds).
 FALSE_ALARM_CAP = 0.08
-IMMINENT_FALSE_CAP = 0.02
+IMMINENT_FALSE_CAP = 0.03
 OTHER_THRESHOLD = 0.5
+# Dismiss thresholds tried (see escalation.risk.dismissed); 0 never dismisses.
+DISMISS_CANDIDATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
 DIGITS = 6
 
 
@@ -146,10 +150,19 @@ def model_of(content: dict) -> risk_model.LinearModel:
     return risk_model.LinearModel(json.loads(json.dumps(content)))
 
 
-def out_of_fold_models(
-    examples: Sequence[Example], seed: int = SEED
-) -> list[tuple[list[int], risk_model.LinearModel]]:
-    """For each fold: the indices it holds out and a model trained on the rest."""
+def folds_of(
+    examples: Sequence[Example], grouped: bool, seed: int = SEED
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, held-out) index pairs of the cross-validation.
+
+    Random: stratified by level and who, messages of one writer on both sides. Grouped
+    (``group_of``): a writer's batch is held out whole, so a model is scored on writers
+    it never read, which is what a deployment meets (the dev corpus came from one
+    writer, and random folds flattered it: 7% false alarms there, 25% blind).
+    """
+    if grouped:
+        groups = np.array([group_of(e) for e in examples])
+        return list(GroupKFold(FOLDS).split(np.zeros(len(examples)), groups=groups))
     target = np.array(
         [
             f"{e.level}-{e.who}" if e.level in RISK_LEVELS or e.who != "self" else "safe"
@@ -157,8 +170,15 @@ def out_of_fold_models(
         ]
     )
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
+    return list(folds.split(np.zeros(len(examples)), _mergeable(target)))
+
+
+def out_of_fold_models(
+    examples: Sequence[Example], seed: int = SEED, grouped: bool = False
+) -> list[tuple[list[int], risk_model.LinearModel]]:
+    """For each fold: the indices it holds out and a model trained on the rest."""
     found = []
-    for train, held_out in folds.split(np.zeros(len(examples)), _mergeable(target)):
+    for train, held_out in folds_of(examples, grouped, seed):
         fitted = fit([examples[i] for i in train], seed)
         model = model_of(export(fitted, {}, {}))
         found.append(([int(i) for i in held_out], model))
@@ -184,12 +204,14 @@ def corpus_digest(examples: Sequence[Example]) -> str:
 def choose_thresholds(
     examples: Sequence[Example], oof: Sequence[risk_model.Scores]
 ) -> dict[str, float]:
-    """Thresholds for the combined detector, from out-of-fold scores.
+    """Thresholds for the combined detector, from (grouped) out-of-fold scores.
 
-    Alert: the lowest threshold (most recall) whose false alarms on harmless messages
-    stay at or under ``FALSE_ALARM_CAP``. Imminent (which the model only gives with
-    an alert, so it adds no false alarm): the lowest whose imminent alerts on
-    harmless and low messages stay at or under ``IMMINENT_FALSE_CAP``.
+    Alert and dismiss: for each ``DISMISS_CANDIDATES`` value, the lowest alert
+    threshold (most recall) whose false alarms on harmless messages stay at or under
+    ``FALSE_ALARM_CAP``; the pair with the highest recall wins (the lower dismiss on a
+    tie). Imminent (which the model only gives with an alert, so it adds no false
+    alarm): the lowest whose imminent alerts on harmless and low messages stay at or
+    under ``IMMINENT_FALSE_CAP``.
     """
     from escalation.risk import combine, rule_detector, rules_reading, word_count
 
@@ -197,11 +219,17 @@ def choose_thresholds(
     found = [rules_reading(rules, example.text) for example in examples]
     words = [word_count(example.text) for example in examples]
     harmless = [i for i, e in enumerate(examples) if e.level == "none"]
+    at_risk = [i for i, e in enumerate(examples) if e.level in RISK_LEVELS]
     not_at_risk = [i for i, e in enumerate(examples) if e.level in ("none", "low")]
     candidates = [round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01)]
 
-    def assessed(alert: float, imminent: float) -> list:
-        thresholds = {"alert": alert, "imminent": imminent, "other": OTHER_THRESHOLD}
+    def assessed(alert: float, imminent: float, dismiss: float) -> list:
+        thresholds = {
+            "alert": alert,
+            "imminent": imminent,
+            "other": OTHER_THRESHOLD,
+            "dismiss": dismiss,
+        }
         return [
             combine(found[i][0], oof[i], thresholds, found[i][1], words[i])
             for i in range(len(examples))
@@ -213,19 +241,29 @@ def choose_thresholds(
 
         return sum(hit(assessments[i]) for i in indices) / len(indices)
 
-    alert = next(
-        (t for t in candidates if share(assessed(t, 1.01), harmless) <= FALSE_ALARM_CAP),
-        candidates[-1],
-    )
+    best = None
+    for dismiss in DISMISS_CANDIDATES:
+        alert = next(
+            (
+                t
+                for t in candidates
+                if share(assessed(t, 1.01, dismiss), harmless) <= FALSE_ALARM_CAP
+            ),
+            candidates[-1],
+        )
+        recall = share(assessed(alert, 1.01, dismiss), at_risk)
+        if best is None or recall > best[0]:
+            best = (recall, alert, dismiss)
+    _, alert, dismiss = best
     imminent = next(
         (
             t
             for t in candidates
-            if share(assessed(alert, t), not_at_risk, "imminent") <= IMMINENT_FALSE_CAP
+            if share(assessed(alert, t, dismiss), not_at_risk, "imminent") <= IMMINENT_FALSE_CAP
         ),
         candidates[-1],
     )
-    return {"alert": alert, "imminent": imminent, "other": OTHER_THRESHOLD}
+    return {"alert": alert, "imminent": imminent, "other": OTHER_THRESHOLD, "dismiss": dismiss}
 
 
 def _summary(
@@ -257,21 +295,23 @@ def _summary(
 
 
 def out_of_fold_scores(
-    examples: Sequence[Example], cache: Path | None = None
+    examples: Sequence[Example], cache: Path | None = None, grouped: bool = False
 ) -> list[risk_model.Scores]:
-    """Each message scored by the fold model that did not see it.
+    """Each message scored by the fold model that did not see it (``grouped``: by the
+    model of the fold that held out the message's whole group, see ``folds_of``).
 
     With ``cache``, the scores are kept in that file under a key of the corpus and the
     training settings, and reused while neither changes (rule edits then cost no
     retraining to re-choose thresholds or to report cross-validated figures).
     """
-    key = f"{corpus_digest(examples)}-{SEED}-{FOLDS}-{CALIBRATION_FOLDS}-{C}-{MIN_DF}"
+    mode = "grouped" if grouped else "random"
+    key = f"{corpus_digest(examples)}-{mode}-{SEED}-{FOLDS}-{CALIBRATION_FOLDS}-{C}-{MIN_DF}"
     if cache is not None and cache.exists():
         stored = json.loads(cache.read_text(encoding="utf-8"))
         if stored.get("key") == key:
             return [risk_model.Scores(*scores) for scores in stored["scores"]]
     found: list[risk_model.Scores | None] = [None] * len(examples)
-    for held_out, model in out_of_fold_models(examples):
+    for held_out, model in out_of_fold_models(examples, grouped=grouped):
         for index in held_out:
             found[index] = model.scores(normalise(examples[index].text))
     if cache is not None:
@@ -282,6 +322,11 @@ def out_of_fold_scores(
 
 
 OOF_CACHE = Path(__file__).resolve().parent.parent / "var" / "risk-out-of-fold.json"
+GROUPED_OOF_CACHE = OOF_CACHE.with_name("risk-out-of-fold-grouped.json")
+
+
+def cached_scores(examples: Sequence[Example], grouped: bool) -> list[risk_model.Scores]:
+    return out_of_fold_scores(examples, GROUPED_OOF_CACHE if grouped else OOF_CACHE, grouped)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -291,12 +336,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=risk_model.MODEL_FILE)
     arguments = parser.parse_args(argv)
     examples = training_examples()
-    oof = out_of_fold_scores(examples, OOF_CACHE)
-    thresholds = choose_thresholds(examples, oof)
+    random_oof = cached_scores(examples, grouped=False)
+    grouped_oof = cached_scores(examples, grouped=True)
+    thresholds = choose_thresholds(examples, grouped_oof)
     fitted = fit(examples)
     metadata = {
         "trained_on": len(examples),
-        "out_of_fold": _summary(examples, oof, thresholds),
+        "out_of_fold": _summary(examples, random_oof, thresholds),
+        "grouped_out_of_fold": _summary(examples, grouped_oof, thresholds),
         "corpus_sha256_16": corpus_digest(examples),
         "seed": SEED,
         "scikit_learn": sklearn.__version__,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from escalation.risk import default_detector
+from escalation.risk import Assessment, combine, default_detector
+from escalation.risk_model import Scores
 
 
 def assess(text: str):
@@ -72,3 +73,55 @@ def test_the_model_alone_does_not_alert_on_one_or_two_words(text: str) -> None:
 
 def test_the_rules_still_alert_on_a_short_message() -> None:
     assert assess("kms").level == "high"
+
+
+class TestTheModelDismissesARulesAlertItReadsAsHarmless:
+    """``dismiss``: the rules' own alert is kept as low when the model's alert
+    probability is under the threshold (chosen by grouped cross-validation)."""
+
+    HIGH = Assessment("high", ("means",))
+    THRESHOLDS = {"alert": 0.5, "imminent": 0.5, "other": 0.5, "dismiss": 0.2}
+
+    def test_a_clearly_harmless_reading_keeps_the_rules_alert_as_low(self) -> None:
+        found = combine(self.HIGH, Scores(0.1, 0.0, 0.0), self.THRESHOLDS, words=8)
+        assert (found.level, found.who, found.reasons) == ("low", "self", ("means",))
+
+    def test_an_imminent_rules_reading_is_dismissed_too(self) -> None:
+        imminent = Assessment("imminent", ("means", "timeframe"))
+        found = combine(imminent, Scores(0.1, 0.0, 0.0), self.THRESHOLDS, words=8)
+        assert found.level == "low"
+
+    def test_over_the_dismiss_threshold_the_rules_alert_stands(self) -> None:
+        found = combine(self.HIGH, Scores(0.25, 0.0, 0.0), self.THRESHOLDS, words=8)
+        assert found.level == "high"
+
+    def test_a_short_message_is_never_dismissed(self) -> None:
+        found = combine(self.HIGH, Scores(0.01, 0.0, 0.0), self.THRESHOLDS, words=2)
+        assert found.level == "high"
+
+    def test_without_a_dismiss_threshold_nothing_is_dismissed(self) -> None:
+        thresholds = {k: v for k, v in self.THRESHOLDS.items() if k != "dismiss"}
+        found = combine(self.HIGH, Scores(0.01, 0.0, 0.0), thresholds, words=8)
+        assert found.level == "high"
+
+    def test_a_third_party_alert_is_not_dismissed(self) -> None:
+        other = Assessment("high", ("ideation",), who="other")
+        found = combine(other, Scores(0.01, 0.0, 0.9), self.THRESHOLDS, words=8)
+        assert (found.level, found.who) == ("high", "other")
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I would never hurt myself", "none"),
+        ("I would never kill myself but I already took all my pills", "imminent"),
+        ("no quiero matarme pero ya me tomé todas las pastillas", "imminent"),
+    ],
+)
+def test_a_negated_phrase_holds_the_model_back_but_not_the_rest_of_the_message(
+    text: str, level: str
+) -> None:
+    """The rules' negation is context for the model, like a literal use: a message whose
+    only risk words are negated is not raised by the model; risk said beside it is."""
+    found = default_detector().assess(text)
+    assert (found.level, found.who) == (level, "self")

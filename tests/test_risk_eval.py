@@ -15,15 +15,20 @@ import pytest
 from escalation.risk import Assessment, default_detector
 from escalation.risk_eval.__main__ import main
 from escalation.risk_eval.corpus import (
+    BLIND3_DIR,
     BLIND_DIR,
+    DEV2_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
     CorpusError,
     Example,
+    group_of,
     load_corpus,
     load_corpus_file,
+    load_corpus_tree,
     load_legacy,
+    training_examples,
 )
 from escalation.risk_eval.evaluate import Outcome, Rate, evaluate, figures, format_report
 
@@ -109,6 +114,30 @@ class TestCorpusFiles:
         assert {e.language for e in dev} == {e.language for e in blind} == {"en", "es"}
         assert len(load_legacy(LEGACY_LABELLED)) == 570
         assert len(load_legacy(LEGACY_BLIND)) == 336
+        dev2 = load_corpus_tree(DEV2_DIR, "dev2")
+        kinds = {e.source.split("/")[0] for e in dev2}
+        assert (len(dev2), kinds) == (4000, {"everyday", "negatives", "positives"})
+        assert len(load_corpus_tree(BLIND3_DIR, "blind3")) == 800
+
+    def test_a_tree_names_each_line_by_its_path_and_a_malformed_line_by_path(
+        self, tmp_path: Path
+    ) -> None:
+        (tmp_path / "negatives").mkdir()
+        write_rows(tmp_path / "negatives" / "en-01.jsonl", VALID, VALID)
+        (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
+        found = load_corpus_tree(tmp_path, "dev2")
+        assert [e.source for e in found] == ["negatives/en-01.jsonl:1", "negatives/en-01.jsonl:2"]
+        assert {group_of(e) for e in found} == {"dev2/negatives/en-01.jsonl"}
+        write_rows(tmp_path / "negatives" / "es-01.jsonl", {**VALID, "level": "grave"})
+        with pytest.raises(CorpusError, match=r"negatives/es-01.jsonl:1: field 'level'") as raised:
+            load_corpus_tree(tmp_path, "dev2")
+        assert VALID["text"] not in str(raised.value)
+
+    def test_groups_are_writers_first_dev_older_set_and_each_dev2_file(self) -> None:
+        groups = {group_of(e) for e in training_examples()}
+        assert {"dev", "older-labelled"} <= groups
+        dev2 = {g for g in groups if g.startswith("dev2/")}
+        assert len(dev2) == len(list(DEV2_DIR.rglob("*.jsonl"))) == len(groups) - 2
 
 
 class TestHowEachMessageCounts:
@@ -182,6 +211,22 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
     assert "rules only" in printed and "model only" in printed
     for blind in load_corpus(BLIND_DIR, "blind"):
         assert blind.text not in printed
+
+
+def test_blind_v3_is_reported_as_run_once_and_never_printed(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from escalation.risk_eval import __main__ as evaluator
+
+    secret = {**VALID, "text": "a fresh blind message nobody may read"}
+    write_rows(tmp_path / "en-01.jsonl", secret, {**secret, "level": "none", "family": "smalltalk"})
+    monkeypatch.setattr(evaluator, "BLIND3_DIR", tmp_path)
+    assert main(["--split", "blind3", "--no-families"]) == 0
+    printed = capsys.readouterr().out
+    assert "BLIND corpus v3 (fresh, run once" in printed
+    assert "BLIND corpus v3, ablation" in printed
+    assert "0/1" in printed  # one at-risk and one harmless message, neither alerted
+    assert secret["text"] not in printed
 
 
 def test_errors_are_listed_for_dev_only(capsys) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from escalation import checks
 from escalation.models import Escalation
-from escalation.risk import default_detector, rules_only_detector
+from escalation.risk import Assessment, Evidence, default_detector, rules_only_detector
 from escalation.risk_memory import ConversationMemory
 
 PILLS = "I have the pills here"
@@ -40,6 +40,25 @@ class TestRiskBuildsOverAConversation:
         memory = ConversationMemory()
         run(memory, (7, 3), "tengo las pastillas aquí", 0)
         assert run(memory, (7, 3), "esta noche", 5).level == "imminent"
+
+    @pytest.mark.parametrize(("dismiss", "level"), [(0.0, "imminent"), (1.0, "none")])
+    def test_signals_added_up_are_dismissed_like_one_messages(
+        self, dismiss: float, level: str
+    ) -> None:
+        """The model's dismiss threshold applies to the conversation's summed scores as it
+        does to one message (``escalation.risk.dismissed``): 1.0 dismisses every rules
+        alert, 0 none. The model itself never alerts here (alert threshold over 1)."""
+        detector = default_detector()
+
+        def sums(text: str):
+            return detector.assess_with_evidence(text)[1].sums
+
+        thresholds = {"alert": 1.01, "imminent": 1.01, "other": 1.01, "dismiss": dismiss}
+        memory = ConversationMemory(model=detector.model, thresholds=thresholds)
+        means = Evidence(frozenset({"means"}), sums("I have them here"))
+        memory.assess(("room", 2), Assessment("none"), means, 0)
+        time = Evidence(frozenset({"timeframe"}), sums("tonight"))
+        assert memory.assess(("room", 2), Assessment("none"), time, 5).level == level
 
     def test_a_time_alone_raises_nothing(self) -> None:
         memory = ConversationMemory()

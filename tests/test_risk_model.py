@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from escalation import risk_model, risk_train
-from escalation.risk_eval.corpus import training_examples
+from escalation.risk_eval.corpus import group_of, training_examples
 from escalation.risk_text import normalise
 
 
@@ -45,9 +45,21 @@ def test_the_shipped_file_is_the_model_of_the_current_corpus(fitted, shipped) ->
     assert shipped["weights"] == risk_train.export(fitted, {}, {})["weights"]
 
 
+@pytest.mark.parametrize("grouped", [False, True], ids=["random", "grouped"])
+def test_every_message_is_held_out_once_and_grouped_folds_split_no_batch(grouped) -> None:
+    examples = training_examples()
+    groups = [group_of(example) for example in examples]
+    held = []
+    for train, held_out in risk_train.folds_of(examples, grouped):
+        held += list(held_out)
+        shared = {groups[i] for i in train} & {groups[i] for i in held_out}
+        assert not shared if grouped else shared
+    assert sorted(held) == list(range(len(examples)))
+
+
 def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
     assert risk_model.MODEL_FILE.stat().st_size < 5_000_000
-    assert set(shipped["thresholds"]) == {"alert", "imminent", "other"}
+    assert set(shipped["thresholds"]) == {"alert", "imminent", "other", "dismiss"}
     assert all(0 < value < 1 for value in shipped["thresholds"].values())
 
 

@@ -2,14 +2,20 @@
 
 Splits, each reported on its own:
 
-- ``dev``: the development corpus (``corpus/dev/``) and the older labelled set.
-  The shipped model was trained on them, so besides the shipped detector's
-  (in-sample) figures the report gives cross-validated ones: each message scored
-  by a model trained without it (needs scikit-learn).
-- ``blind``: the blind corpus (``corpus/blind/``), written by people who never
+- ``dev``: the development corpus (``corpus/dev/``, one writer), the dev data of
+  other writers (``corpus/dev2/``) and the older labelled set. The shipped model
+  was trained on them, so besides the shipped detector's (in-sample) figures the
+  report gives cross-validated ones, each message scored by a model trained
+  without it (needs scikit-learn), two ways: random folds, and grouped folds that
+  hold out a writer's batch whole (``escalation.risk_train.folds_of``). The
+  thresholds are chosen on the grouped scores; random folds flatter a corpus
+  written by few people.
+- ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
   only: its messages are never printed. With the ablation (rules only, model
   only, both).
+- ``blind3``: the blind corpus v3 (``corpus/blind3/``, when present), written by an
+  independent writer after the detector was final, evaluated once. Figures only.
 - ``older-blind``: the first blind set (``blind.jsonl``), its ``blind_dev`` split
   (once used to tune the rules) and ``blind_test`` split reported apart.
 
@@ -30,15 +36,20 @@ from escalation.risk import (
     model_only_detector,
     rules_only_detector,
     rules_reading,
+    word_count,
 )
 from escalation.risk_eval.corpus import (
+    BLIND3_DIR,
     BLIND_DIR,
     CONVERSATIONS,
+    DEV2_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
+    group_of,
     load_conversations,
     load_corpus,
+    load_corpus_tree,
     load_legacy,
     training_examples,
 )
@@ -55,7 +66,7 @@ from escalation.risk_eval.evaluate import (
     report,
 )
 
-SPLITS = ("dev", "blind", "older-blind")
+SPLITS = ("dev", "blind", "blind3", "older-blind")
 
 
 def detector_factory(dotted_path: str) -> Callable[[], Detector]:
@@ -64,45 +75,65 @@ def detector_factory(dotted_path: str) -> Callable[[], Detector]:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-def cross_validated(detector: RiskDetector) -> list[Outcome]:
+def cross_validated(detector: RiskDetector, grouped: bool = False) -> list[Outcome]:
     """Every training message assessed by the rules and the scores of a model trained
     without it (cached in var/ by ``make train-risk`` while the corpus is unchanged)."""
-    from escalation.risk_train import OOF_CACHE, out_of_fold_scores
+    from escalation.risk_train import cached_scores
 
     examples = training_examples()
-    scores = out_of_fold_scores(examples, OOF_CACHE)
+    scores = cached_scores(examples, grouped)
     outcomes = []
     for example, found in zip(examples, scores, strict=True):
         reading, literal = rules_reading(detector.rules, example.text)
-        outcomes.append(Outcome(example, combine(reading, found, detector.thresholds, literal)))
+        combined = combine(reading, found, detector.thresholds, literal, word_count(example.text))
+        outcomes.append(Outcome(example, combined))
     return outcomes
+
+
+# The training data's parts, each reported on its own: (title, the test of membership).
+# (The older set's lines carry split names of their own, "dev" among them: go by group.)
+_TRAINING_PARTS = (
+    ("dev corpus (one writer)", lambda o: group_of(o.example) == "dev"),
+    ("dev2 (other writers)", lambda o: group_of(o.example).startswith("dev2/")),
+    ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
+)
 
 
 def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -> str:
     text = ""
     dev = load_corpus(DEV_DIR, "dev")
+    dev2 = load_corpus_tree(DEV2_DIR, "dev2")
     legacy = load_legacy(LEGACY_LABELLED)
     if cv and isinstance(detector, RiskDetector) and detector.model is not None:
-        outcomes = cross_validated(detector)  # the dev corpus first, then the older set
-        text += format_report(
-            report("dev corpus, model cross-validated (5 folds)", outcomes[: len(dev)]),
-            show_errors=errors,
-            families=families,
-        )
-        text += "\n" + format_report(
-            report(
-                "older labelled set, model cross-validated",
-                outcomes[len(dev) :],
-            ),
-            families=False,
-        )
-        text += "\n"
+        for grouped, how in (
+            (False, "random 5 folds (flatters: one writer's messages on both sides)"),
+            (True, "grouped 5 folds (each writer's batch held out whole)"),
+        ):
+            outcomes = cross_validated(detector, grouped)
+            text += format_ablation(
+                f"all training data, model cross-validated, {how}",
+                {"both": report("all", outcomes)},
+            )
+            text += "\n"
+            for title, member in _TRAINING_PARTS:
+                text += format_report(
+                    report(
+                        f"{title}, model cross-validated, {how}", list(filter(member, outcomes))
+                    ),
+                    show_errors=errors and grouped and title.startswith("dev"),
+                    families=families and "older" not in title,
+                )
+                text += "\n"
     text += format_report(
         evaluate(
             "dev corpus, shipped detector (in-sample: the model was trained on it)", detector, dev
         ),
         show_errors=errors and not cv,
         families=families,
+    )
+    text += "\n" + format_report(
+        evaluate("dev2 (other writers), shipped detector (in-sample)", detector, dev2),
+        families=False,
     )
     text += "\n" + format_report(
         evaluate("older labelled set, shipped detector (in-sample)", detector, legacy),
@@ -120,18 +151,21 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
     return text
 
 
-def blind_section(detector: Detector, *, ablation: bool, families: bool) -> str:
-    blind = load_corpus(BLIND_DIR, "blind")
-    text = format_report(
-        evaluate("BLIND corpus (never tuned on; figures only)", detector, blind), families=families
-    )
+def blind_section(detector: Detector, *, ablation: bool, families: bool, version: int = 2) -> str:
+    if version == 3:
+        blind = load_corpus_tree(BLIND3_DIR, "blind3")
+        title = "BLIND corpus v3 (fresh, run once; figures only)"
+    else:
+        blind = load_corpus(BLIND_DIR, "blind")
+        title = "BLIND corpus v2 (never tuned on, looked at three times; figures only)"
+    text = format_report(evaluate(title, detector, blind), families=families)
     if ablation:
         reports = {
             "rules only": evaluate("rules only", rules_only_detector(), blind),
             "model only": evaluate("model only", model_only_detector(), blind),
             "both": evaluate("both", detector, blind),
         }
-        text += "\n" + format_ablation("BLIND corpus, ablation", reports)
+        text += "\n" + format_ablation(f"BLIND corpus v{version}, ablation", reports)
     return text
 
 
@@ -185,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "blind" in splits:
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
         out.write(blind_section(detector, ablation=ablation, families=families) + "\n")
+    if "blind3" in splits and BLIND3_DIR.is_dir():
+        ablation = isinstance(detector, RiskDetector) and detector.model is not None
+        out.write(blind_section(detector, ablation=ablation, families=families, version=3) + "\n")
     if "older-blind" in splits:
         out.write(older_blind_section(detector))
     return 0

@@ -70,7 +70,12 @@ LANGUAGES = ("en", "es")
 HERE = Path(__file__).resolve().parent
 CORPUS_DIR = HERE / "corpus"
 DEV_DIR = CORPUS_DIR / "dev"
+# Dev data by other writers, one sub-directory per kind of batch (everyday, negatives,
+# positives); each file is one writer's batch and is kept as a group for cross-validation.
+DEV2_DIR = CORPUS_DIR / "dev2"
 BLIND_DIR = CORPUS_DIR / "blind"
+# The blind corpus v3, by an independent writer, added once the detector was final.
+BLIND3_DIR = CORPUS_DIR / "blind3"
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
 CONVERSATIONS = DEV_DIR / "conversations.jsonl"
@@ -130,10 +135,10 @@ def _text(row: dict, where: str) -> str:
     return text
 
 
-def _rows(path: Path) -> Iterable[tuple[str, dict]]:
+def _rows(path: Path, name: str | None = None) -> Iterable[tuple[str, dict]]:
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
-            where = f"{path.name}:{number}"
+            where = f"{name or path.name}:{number}"
             if not line.strip():
                 continue
             try:
@@ -145,9 +150,10 @@ def _rows(path: Path) -> Iterable[tuple[str, dict]]:
             yield where, row
 
 
-def load_corpus_file(path: Path, split: str) -> list[Example]:
+def load_corpus_file(path: Path, split: str, name: str | None = None) -> list[Example]:
+    """One corpus file; ``name`` (default: the file name) prefixes each line's ``source``."""
     examples = []
-    for where, row in _rows(path):
+    for where, row in _rows(path, name):
         who = _choice(row, "who", WHO, where)
         other_level = row.get("other_level")
         if who == "other":
@@ -180,6 +186,30 @@ def load_corpus(directory: Path, split: str) -> list[Example]:
     ]
 
 
+def load_corpus_tree(directory: Path, split: str) -> list[Example]:
+    """Every ``*.jsonl`` file under a directory, in path order; each line's ``source`` is
+    the path below the directory ("negatives/en-01.jsonl:3"), so the file is its group."""
+    return [
+        example
+        for path in sorted(directory.rglob("*.jsonl"))
+        for example in load_corpus_file(path, split, path.relative_to(directory).as_posix())
+    ]
+
+
+def group_of(example: Example) -> str:
+    """The cross-validation group of a training message: who wrote it, as far as known.
+
+    The first dev corpus and the older labelled set each came from one writer, so each is
+    one group; each dev2 file is a batch by another writer, so each file is a group.
+    """
+    file = example.source.rsplit(":", 1)[0]
+    if example.split == "dev2":
+        return f"dev2/{file}"
+    if file == LEGACY_LABELLED.name:
+        return "older-labelled"
+    return "dev"
+
+
 def load_legacy(path: Path) -> list[Example]:
     """One of the two older sets, in the corpus' terms (see the module docstring)."""
     examples = []
@@ -208,8 +238,13 @@ def load_legacy(path: Path) -> list[Example]:
 
 
 def training_examples() -> list[Example]:
-    """What the model may learn from: the dev corpus and the older labelled set."""
-    return load_corpus(DEV_DIR, "dev") + load_legacy(LEGACY_LABELLED)
+    """What the model may learn from: the dev corpus, the older labelled set, and the dev
+    data of other writers (``dev2``), in that order."""
+    return (
+        load_corpus(DEV_DIR, "dev")
+        + load_legacy(LEGACY_LABELLED)
+        + load_corpus_tree(DEV2_DIR, "dev2")
+    )
 
 
 @dataclass(frozen=True)
