@@ -293,8 +293,9 @@ def combine(
     """The rules' assessment raised by the model's scores.
 
     The writer's own risk comes first: the model's level (``model_level``) and the
-    rules' own level, the higher wins, but for one exception: the rules' own alert on a
-    message the model reads as clearly harmless is kept as ``low`` (``dismissed``).
+    rules' own level, the higher wins, but for one exception: the rules' own ``high`` on a
+    message the model reads as clearly harmless is kept as ``low`` (``dismissed``); their
+    ``imminent`` always stands.
     Without an own alert, worry about someone else (the rules' third-party reading, or
     the model's ``other`` head) is reported as ``who="other"``, and so is the rules'
     third-party reading when the model also reads it as someone else's. When the rules
@@ -304,7 +305,9 @@ def combine(
     Reasons gain ``model`` when the model raised the level.
     """
     rule_own = found.level if found.who == "self" else "none"
-    if rule_own in ALERT_LEVELS and dismissed(scores, thresholds, words):
+    # An imminent reading of the rules (an attempt under way, means with a time) is never
+    # dismissed: a false page costs a supervisor minutes, a missed attempt costs a life.
+    if rule_own == "high" and dismissed(scores, thresholds, words):
         found = Assessment("low", found.reasons, who="self", score=scores.alert)
         rule_own = "low"
     model_own = (

@@ -128,7 +128,8 @@ class ConversationMemory:
                     c += sums[2]
                     words += sums[3]
             scores = self.model.scores_of_sums(a, b, c, words)
-            if level in ALERT_LEVELS and dismissed(scores, self.thresholds, words):
+            # As for one message: a high may be dismissed, an imminent never.
+            if level == "high" and dismissed(scores, self.thresholds, words):
                 level = "low"
             by_model = model_level(scores, self.thresholds, words)
             if rank(by_model) > rank(level):

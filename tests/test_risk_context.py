@@ -86,10 +86,10 @@ class TestTheModelDismissesARulesAlertItReadsAsHarmless:
         found = combine(self.HIGH, Scores(0.1, 0.0, 0.0), self.THRESHOLDS, words=8)
         assert (found.level, found.who, found.reasons) == ("low", "self", ("means",))
 
-    def test_an_imminent_rules_reading_is_dismissed_too(self) -> None:
+    def test_an_imminent_rules_reading_is_never_dismissed(self) -> None:
         imminent = Assessment("imminent", ("means", "timeframe"))
-        found = combine(imminent, Scores(0.1, 0.0, 0.0), self.THRESHOLDS, words=8)
-        assert found.level == "low"
+        found = combine(imminent, Scores(0.01, 0.0, 0.0), self.THRESHOLDS, words=8)
+        assert (found.level, found.who, found.reasons) == ("imminent", "self", imminent.reasons)
 
     def test_over_the_dismiss_threshold_the_rules_alert_stands(self) -> None:
         found = combine(self.HIGH, Scores(0.25, 0.0, 0.0), self.THRESHOLDS, words=8)

@@ -41,13 +41,12 @@ class TestRiskBuildsOverAConversation:
         run(memory, (7, 3), "tengo las pastillas aquí", 0)
         assert run(memory, (7, 3), "esta noche", 5).level == "imminent"
 
-    @pytest.mark.parametrize(("dismiss", "level"), [(0.0, "imminent"), (1.0, "none")])
-    def test_signals_added_up_are_dismissed_like_one_messages(
-        self, dismiss: float, level: str
-    ) -> None:
+    @pytest.mark.parametrize(("dismiss", "level"), [(0.0, "imminent"), (1.0, "imminent")])
+    def test_an_imminent_conversation_is_never_dismissed(self, dismiss: float, level: str) -> None:
         """The model's dismiss threshold applies to the conversation's summed scores as it
-        does to one message (``escalation.risk.dismissed``): 1.0 dismisses every rules
-        alert, 0 none. The model itself never alerts here (alert threshold over 1)."""
+        does to one message (``escalation.risk.dismissed``), and as there it never turns
+        an imminent reading down, even at 1.0. The model itself never alerts here (alert
+        threshold over 1)."""
         detector = default_detector()
 
         def sums(text: str):
