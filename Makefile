@@ -41,7 +41,7 @@ run: setup
 	@echo "The escalation worker (repeat pages) runs alongside; Ctrl-C stops both."
 	DEBUG=$${DEBUG:-true} $(PY) manage.py escalation_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=$${DEBUG:-true} $(PY) -m daphne -b 127.0.0.1 -p $(PORT) chatplatform.asgi:application
+	DEBUG=$${DEBUG:-true} $(PY) -m chatplatform.serve -b 127.0.0.1 -p $(PORT) chatplatform.asgi:application
 
 system-deps:
 	@scripts/ensure-system-packages redis-server postgresql chromium gettext
