@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench eval-risk audit system-deps gettext messages clean
+.PHONY: setup run test lint format bench soak eval-risk audit system-deps gettext messages clean
 
 # Translation catalogues: each app's locale/<lang>/LC_MESSAGES/*.po is committed; the
 # compiled .mo beside it is built here (and in the Dockerfile), whenever its .po changes.
@@ -61,6 +61,12 @@ format: setup
 
 bench: setup system-deps
 	$(PY) benchmarks/run.py
+
+# Two nodes, PostgreSQL and Redis; clients send, drop, reconnect, resume and send bad
+# frames while a node, Redis and PostgreSQL are killed in turn; fails unless nothing
+# was lost, duplicated or leaked (benchmarks/README.md). SOAK_ARGS="--seconds 600".
+soak: setup system-deps
+	$(PY) benchmarks/soak.py $(SOAK_ARGS)
 
 # Recall, false positives, per language and split, confusion matrix of the risk detector.
 eval-risk: setup
