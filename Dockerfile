@@ -29,4 +29,5 @@ RUN pip install --no-cache-dir -c constraints.txt . \
     && mkdir -p /app/var /app/static && chown -R chat /app/var /app/static
 USER chat
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "chatplatform.asgi:application"]
+# Daphne, with a deadline on receiving each request (chatplatform/serve.py).
+CMD ["python", "-m", "chatplatform.serve", "-b", "0.0.0.0", "-p", "8000", "chatplatform.asgi:application"]

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench eval-risk train-risk audit system-deps gettext messages clean
+.PHONY: setup run test lint format bench soak eval-risk train-risk audit system-deps gettext messages clean
 
 # Translation catalogues: each app's locale/<lang>/LC_MESSAGES/*.po is committed; the
 # compiled .mo beside it is built here (and in the Dockerfile), whenever its .po changes.
@@ -44,7 +44,7 @@ run: setup
 	@echo "The escalation worker (repeat pages) runs alongside; Ctrl-C stops both."
 	DEBUG=$${DEBUG:-true} $(PY) manage.py escalation_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=$${DEBUG:-true} $(PY) -m daphne -b 127.0.0.1 -p $(PORT) chatplatform.asgi:application
+	DEBUG=$${DEBUG:-true} $(PY) -m chatplatform.serve -b 127.0.0.1 -p $(PORT) chatplatform.asgi:application
 
 system-deps:
 	@scripts/ensure-system-packages redis-server postgresql chromium gettext
@@ -64,6 +64,12 @@ format: setup
 
 bench: setup system-deps
 	$(PY) benchmarks/run.py
+
+# Two nodes, PostgreSQL and Redis; clients send, drop, reconnect, resume and send bad
+# frames while a node, Redis and PostgreSQL are killed in turn; fails unless nothing
+# was lost, duplicated or leaked (benchmarks/README.md). SOAK_ARGS="--seconds 600".
+soak: setup system-deps
+	$(PY) benchmarks/soak.py $(SOAK_ARGS)
 
 # Recall, imminent recall, false alarms with Wilson intervals, per language and family,
 # for the dev split (cross-validated) and the blind splits, and the ablation.

@@ -71,6 +71,11 @@ try:
     # PostgreSQL only: connections per process in Django's psycopg pool (0: none; the
     # websocket thread keeps one connection, each HTTP request opens and closes its own).
     DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0, minimum=0, maximum=200)
+    # python -m chatplatform.serve: a client must send each whole request (line, headers,
+    # body) within this many seconds of the connection opening or the previous response.
+    REQUEST_RECEIVE_TIMEOUT_SECONDS = env_int(
+        "REQUEST_RECEIVE_TIMEOUT_SECONDS", 10, minimum=1, maximum=300
+    )
     # Privacy and access control (docs/privacy.md).
     STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, minimum=5)
     MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["supervisor", "evaluator", "admin"])

@@ -260,6 +260,9 @@ class Node:
     port: int
     log_path: Path
     process: subprocess.Popen | None = None
+    # What the run commands start: Daphne with a deadline on receiving each request
+    # (chatplatform/serve.py); ``"daphne"`` would start the stock server.
+    server_module: str = "chatplatform.serve"
 
     @property
     def base_url(self) -> str:
@@ -272,7 +275,7 @@ class Node:
     def start(self) -> None:
         log_file = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's life)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+            [sys.executable, "-m", self.server_module, "-b", "127.0.0.1", "-p", str(self.port),
              "chatplatform.asgi:application"],
             cwd=REPO_ROOT, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -92,6 +92,18 @@ def start_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"REPORT_AUTO_HIDE_THRESHOLD": "-1"}, "REPORT_AUTO_HIDE_THRESHOLD"),
         ({"SEND_BATCH_MAX": "0"}, "SEND_BATCH_MAX"),
+        (
+            {"REQUEST_RECEIVE_TIMEOUT_SECONDS": "0"},
+            "REQUEST_RECEIVE_TIMEOUT_SECONDS must be at least 1",
+        ),
+        (
+            {"REQUEST_RECEIVE_TIMEOUT_SECONDS": "301"},
+            "REQUEST_RECEIVE_TIMEOUT_SECONDS must be at most 300",
+        ),
+        (
+            {"REQUEST_RECEIVE_TIMEOUT_SECONDS": "10s"},
+            "REQUEST_RECEIVE_TIMEOUT_SECONDS must be a whole number",
+        ),
         ({"REDIS_CHANNEL_LAYER": "fast"}, "REDIS_CHANNEL_LAYER"),
         (
             {"MODERATION_PHONE_REGIONS": "US,XX"},

@@ -26,7 +26,14 @@ def test_compose_runs_postgres_redis_two_web_nodes_and_nginx():
     services = compose()["services"]
     assert {"postgres", "redis", "web1", "web2", "nginx", "migrate"} <= set(services)
     for node in ("web1", "web2"):
-        assert "daphne" in services[node]["command"]
+        assert "chatplatform.serve" in services[node]["command"]
+
+
+def test_every_run_command_starts_daphne_with_the_request_deadline():
+    """chatplatform.serve is Daphne with a deadline on receiving each request."""
+    assert 'CMD ["python", "-m", "chatplatform.serve"' in (REPO_ROOT / "Dockerfile").read_text()
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert "-m chatplatform.serve " in makefile and "-m daphne" not in makefile
 
 
 def test_web_nodes_share_one_environment_that_the_settings_actually_read():

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -89,17 +89,31 @@ def current_room_key(room_id: int, versions: KeyVersions | None = None) -> tuple
 
 
 def create_room_key(room_id: int, version: int | None = None) -> tuple[int, bytes]:
-    """Start the room's next key version (``version`` when the caller read it under the lock)."""
-    keyring = settings.ENCRYPTION_KEYRING
+    """Start the room's next key version (``version`` when the caller read it under the lock).
+
+    A ``version`` read in the statement that took the room's row lock can be stale:
+    when that statement had to wait for the lock, PostgreSQL gives it the row as
+    the other sender left it but runs its subqueries on the snapshot from before
+    the wait, which misses the key the other sender has just created. Then the
+    insert collides, and the key that is there now is the one to use.
+    """
+    if version is not None:
+        try:
+            with transaction.atomic():  # a savepoint, once per room and bucket
+                return _insert_room_key(room_id, version)
+        except IntegrityError:
+            return current_room_key(room_id)
     with transaction.atomic(savepoint=False):
-        if version is None:
-            last = RoomKey.objects.filter(room_id=room_id).order_by("-version").first()
-            version = (last.version + 1) if last else 1
-        data_key = crypto.new_data_key()
-        kek_id, wrapped = crypto.wrap_data_key(keyring, room_id, version, data_key)
-        row = RoomKey(room_id=room_id, version=version, kek_id=kek_id, wrapped_key=wrapped)
-        fastsql.insert(row)
-        _remember(room_id, version, data_key, row.created_at)
+        last = RoomKey.objects.filter(room_id=room_id).order_by("-version").first()
+        return _insert_room_key(room_id, (last.version + 1) if last else 1)
+
+
+def _insert_room_key(room_id: int, version: int) -> tuple[int, bytes]:
+    data_key = crypto.new_data_key()
+    kek_id, wrapped = crypto.wrap_data_key(settings.ENCRYPTION_KEYRING, room_id, version, data_key)
+    row = RoomKey(room_id=room_id, version=version, kek_id=kek_id, wrapped_key=wrapped)
+    fastsql.insert(row)
+    _remember(room_id, version, data_key, row.created_at)
     return version, data_key
 
 
