@@ -120,7 +120,9 @@ class TestPracticeChat:
         snapshot = queue_service.staff_snapshot(staff_actor(trainee))
         assert (snapshot["me"]["active_chats"], snapshot["chats"], snapshot["rooms"]) == (0, [], [])
         tables = report.build(timezone.localdate(), k=1, epsilon=None)["tables"]
-        assert tables["chats_monthly"]["rows"] == []
+        # Every month of the period has a row; none counts a chat.
+        assert tables["chats_monthly"]["rows"]
+        assert all(not row["chats"] for row in tables["chats_monthly"]["rows"])
         assert all(r["topic"] != room.slug for r in tables["topics_monthly"]["rows"])
         cost = tables["programme_cost"]["rows"][-1]
         assert cost["chats"] is None  # zero 1:1 chats: nothing published
