@@ -118,9 +118,12 @@ def choice_for_participant(
     """The region for a participant outside a request (a panel sent over a websocket).
 
     Uses what their pages last saw (see ``do_note_locale``); ``written_language`` is
-    the language their message was written in, when the detector says.
+    the language their message was written in, when the detector says (else the one
+    noted by ``do_note_written_language``).
     """
     available = available_regions()
+    if participant is not None:
+        written_language = written_language or participant.written_language
     if participant is None:
         return crisis_locale.resolve(
             chosen="",
@@ -158,6 +161,24 @@ def do_note_locale(participant: Participant, request: HttpRequest) -> None:
     if (participant.locale_region, participant.language) != (region, language):
         participant.locale_region, participant.language = region, language
         participant.save(update_fields=["locale_region", "language"])
+
+
+def do_note_written_language(participant: Participant, language: str) -> None:
+    """Keep the language of their flagged message, so that every crisis panel, the staff's
+    view of their lines and their safety plan pick the same lines. Written when changed."""
+    language = language[:8]
+    if language and participant.written_language != language:
+        participant.written_language = language
+        participant.save(update_fields=["written_language"])
+
+
+def panel_language(participant: Participant | None, written_language: str = "") -> str:
+    """The language a panel sent over a websocket is worded in: that of the message that
+    showed it, when it is one of the site's languages; else their pages' language."""
+    codes = {code for code, _ in settings.LANGUAGES}
+    if written_language in codes:
+        return written_language
+    return participant_language(participant)
 
 
 def do_choose_region(request: HttpRequest, participant: Participant | None, region: str) -> str:
