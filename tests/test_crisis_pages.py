@@ -144,3 +144,32 @@ def test_a_browser_in_mexico_reads_mexicos_lines_in_spanish(client):
     assert "Te mostramos las líneas de México" in page
     assert "Llamar al 800 911 2000" in page
     assert "puedes llamar al 911" in page
+
+
+def test_choosing_a_country_in_a_chat_tells_the_chat_to_fetch_the_lines_again(
+    make_direct_chat, sent_events, django_capture_on_commit_callbacks
+):
+    room, participant, _ = make_direct_chat()
+    make_direct_chat()  # another participant's chat, which must not be told
+    client = Client()
+    session = client.session
+    session[SESSION_KEY] = participant.pk
+    session.save()
+    sent_events.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/help/region/", {"region": "MX", "next": f"/chat/{room.pk}/"})
+    participant.refresh_from_db()
+    assert participant.crisis_region == "MX"
+    # The frame names the room and nothing else (no country, no line), and goes to that
+    # chat only, not to another participant's.
+    assert sent_events == [
+        (
+            f"room.{room.pk}",
+            {"type": "chat.frame", "frame": {"type": "participant.lines", "room": room.pk}},
+        )
+    ]
+    # The same choice again changes nothing and tells nobody.
+    sent_events.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/help/region/", {"region": "MX"})
+    assert sent_events == []

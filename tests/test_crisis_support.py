@@ -210,6 +210,17 @@ class TestPanelsSentOverWebsockets:
         assert any(p.startswith("Si estás en peligro ahora mismo") for p in frame["paragraphs"])
         participant.refresh_from_db()
         assert participant.written_language == "es"
+        # The chat is told to fetch the lines again (staff pages, an unsaved safety plan);
+        # the frame names the room only.
+        lines = [
+            (g, e) for g, e in sent_events if e.get("frame", {}).get("type") == "participant.lines"
+        ]
+        assert lines == [
+            (
+                f"room.{room.pk}",
+                {"type": "chat.frame", "frame": {"type": "participant.lines", "room": room.pk}},
+            )
+        ]
         # The mentor reads out the lines the participant sees, and a later press of urgent
         # help shows the same countries.
         with translation.override("en"):

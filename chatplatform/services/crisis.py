@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from chatplatform import crisis_locale
 from chatplatform.crisis_locale import LocaleGuess, RegionChoice
-from chatplatform.models import CrisisResource, Participant
+from chatplatform.events import publish_on_commit, room_group
+from chatplatform.models import CrisisResource, Participant, Room, RoomMembership
 
 STALE_AFTER = datetime.timedelta(days=365)
 # Where a visitor's chosen region is kept before (and besides) Participant.crisis_region.
@@ -165,11 +166,13 @@ def do_note_locale(participant: Participant, request: HttpRequest) -> None:
 
 def do_note_written_language(participant: Participant, language: str) -> None:
     """Keep the language of their flagged message, so that every crisis panel, the staff's
-    view of their lines and their safety plan pick the same lines. Written when changed."""
+    view of their lines and their safety plan pick the same lines. Written when changed;
+    the staff in their chats are then told (``notify_lines_changed``)."""
     language = language[:8]
     if language and participant.written_language != language:
         participant.written_language = language
         participant.save(update_fields=["written_language"])
+        notify_lines_changed(participant)
 
 
 def panel_language(participant: Participant | None, written_language: str = "") -> str:
@@ -188,7 +191,26 @@ def do_choose_region(request: HttpRequest, participant: Participant | None, regi
     if participant is not None and participant.crisis_region != region:
         participant.crisis_region = region
         participant.save(update_fields=["crisis_region"])
+        notify_lines_changed(participant)
     return region
+
+
+def notify_lines_changed(participant: Participant) -> None:
+    """After commit: everyone in the participant's open 1:1 chats is told that the lines
+    the participant is shown changed: staff fetch "Their crisis lines" again (in each
+    one's language), so they read out the numbers the participant sees, and a safety plan
+    nobody has saved yet is prefilled again with them. The frame names the room only."""
+    rooms = RoomMembership.objects.filter(
+        participant=participant,
+        left_at__isnull=True,
+        room__kind=Room.Kind.DIRECT,
+        room__closed_at__isnull=True,
+    ).values_list("room_id", flat=True)
+    for room_id in rooms:
+        publish_on_commit(
+            room_group(room_id),
+            {"type": "chat.frame", "frame": {"type": "participant.lines", "room": room_id}},
+        )
 
 
 # --- What the lines say ---------------------------------------------------------------------
