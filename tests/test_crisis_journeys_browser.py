@@ -249,6 +249,12 @@ def test_in_a_chat_a_spanish_writer_is_asked_their_country_and_takes_their_safet
         "No duermo y me encierro en casa"
     )
 
+    # Their pages ask too, as the chat's panels did.
+    page.goto(node.base_url + "/help/")
+    expect(page.locator("main .crisis-region")).to_have_attribute("data-how", "ask")
+    expect(page.locator("main")).to_contain_text("800 911 2000")
+    expect(page.locator("main")).not_to_contain_text("988")
+
     # Their own page, and a one-time code for another device.
     page.goto(node.base_url + "/me/safety-plan/")
     expect(page.locator("textarea[name='coping']")).to_have_value("Caminar junto al mar con música")

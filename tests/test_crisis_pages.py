@@ -173,3 +173,20 @@ def test_choosing_a_country_in_a_chat_tells_the_chat_to_fetch_the_lines_again(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/help/region/", {"region": "MX"})
     assert sent_events == []
+
+
+def test_a_participant_who_wrote_in_spanish_is_asked_on_the_pages_too(make_participant):
+    participant = make_participant()
+    participant.written_language = "es"
+    participant.save()
+    client = Client()
+    session = client.session
+    session[SESSION_KEY] = participant.pk
+    session.save()
+    page = help_page(client, "en")
+    assert '<html lang="en">' in page
+    assert "Which country are you in?" in page
+    assert "024" in page and "800 911 2000" in page
+    assert not re.search(r"\b988\b", page)
+    # Another visitor with the same browser, who wrote nothing flagged, gets the default.
+    assert "988" in help_page(Client(), "en")

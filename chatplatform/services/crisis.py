@@ -23,6 +23,7 @@ from chatplatform import crisis_locale
 from chatplatform.crisis_locale import LocaleGuess, RegionChoice
 from chatplatform.events import publish_on_commit, room_group
 from chatplatform.models import CrisisResource, Participant, Room, RoomMembership
+from chatplatform.services.participants import SESSION_KEY as PARTICIPANT_SESSION_KEY
 
 STALE_AFTER = datetime.timedelta(days=365)
 # Where a visitor's chosen region is kept before (and besides) Participant.crisis_region.
@@ -100,7 +101,11 @@ def guess_for_request(request: HttpRequest, available: dict[str, str]) -> Locale
 
 
 def choice_for_request(request: HttpRequest) -> RegionChoice:
-    """The region for this page: the session's choice, the browser's languages, the default."""
+    """The region for this page: the session's choice, the browser's languages, the default.
+
+    A participant whose flagged message was in a language we ask about (Spanish) is
+    asked on the pages too, as in their chat's panels.
+    """
     available = available_regions()
     session = getattr(request, "session", None)
     chosen = session.get(REGION_SESSION_KEY, "") if session is not None else ""
@@ -110,7 +115,21 @@ def choice_for_request(request: HttpRequest) -> RegionChoice:
         language=interface_language(),
         default=settings.DEFAULT_CRISIS_REGION,
         available=available,
+        written_language=_written_language_of_session(session),
     )
+
+
+def _written_language_of_session(session: Any) -> str:
+    """The written_language of the session's participant; "" without one (no query then)."""
+    participant_id = session.get(PARTICIPANT_SESSION_KEY) if session is not None else None
+    if not isinstance(participant_id, int):
+        return ""
+    found = (
+        Participant.objects.filter(pk=participant_id)
+        .values_list("written_language", flat=True)
+        .first()
+    )
+    return found or ""
 
 
 def choice_for_participant(
