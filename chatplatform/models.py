@@ -73,6 +73,9 @@ class Participant(models.Model):
     # and their interface language. Coarse on purpose; nothing else about the browser.
     locale_region = models.CharField(max_length=8, blank=True)
     language = models.CharField(max_length=8, blank=True)
+    # The language their last message flagged by the risk detector was written in ("" if
+    # none or unclear): a Spanish writer with no region to go on is asked their country.
+    written_language = models.CharField(max_length=8, blank=True)
     # Set by "Delete my data": the identity is forgotten, its content shredded.
     erased_at = models.DateTimeField(null=True, blank=True)
 

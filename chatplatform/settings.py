@@ -313,7 +313,9 @@ AUTH_USER_MODEL = "chatplatform.User"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Searched before the apps: the Django admin's base_site.html shows the admins'
+        # warnings (escalation/admin_templates/admin/base_site.html extends Django's).
+        "DIRS": [BASE_DIR / "escalation" / "admin_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -12,7 +12,7 @@ class EscalationConfig(AppConfig):
 
         from chatplatform.models import QueueTicket
         from chatplatform.signals import chat_matched, message_stored, participant_erased
-        from escalation import checks, receivers, room_frames, safety_plan
+        from escalation import checks, receivers, room_frames, safety_plan, screening
 
         # Build the detector now: a wrong RISK_DETECTOR stops the process at start, and
         # the first participant message does not wait for the signals to load.
@@ -25,5 +25,8 @@ class EscalationConfig(AppConfig):
         )
         participant_erased.connect(
             safety_plan.forget_participant, dispatch_uid="escalation-safety-plan-erase"
+        )
+        participant_erased.connect(
+            screening.forget_participant, dispatch_uid="escalation-screening-erase"
         )
         room_frames.register()

@@ -1,8 +1,9 @@
 """The risk check in the message pipeline: it flags, it never blocks.
 
 A participant at risk must always be heard, so the verdict is ALLOW; the flag
-carries the level, whose risk it is (``who``), the model's score and the signal
-names (never text) to the ``message_stored`` receiver, which opens the
+carries the level, whose risk it is (``who``), the model's score, the signal
+names (never text) and the language the message is written in to the
+``message_stored`` receiver, which opens the
 escalation in the same transaction (or raises the one already open). The
 detector runs here once per message and nowhere else; conversation memory
 (``escalation.risk_memory``) then reads the message together with the same
@@ -85,6 +86,19 @@ def _assess(draft: pipeline.Draft) -> tuple[Assessment, Evidence]:
     return assessment, Evidence(own, None)
 
 
+def written_language(draft: pipeline.Draft) -> str:
+    """The language the flagged message is written in ("" when unclear): the crisis lines
+    of a Spanish writer with nothing else to go on are chosen by asking their country.
+
+    Asked only of flagged messages, so the detector reads the language once more there
+    and nowhere else.
+    """
+    if draft.language:
+        return draft.language
+    likely_language = getattr(detector(), "likely_language", None)
+    return str(likely_language(draft.body) or "") if callable(likely_language) else ""
+
+
 def risk_check(draft: pipeline.Draft) -> pipeline.Verdict:
     if draft.sender_kind != "participant":
         return pipeline.Verdict()
@@ -107,6 +121,7 @@ def risk_check(draft: pipeline.Draft) -> pipeline.Verdict:
                     "third_party": who == "other",
                     "who": who,
                     "score": None if score is None else round(score, 3),
+                    "language": written_language(draft),
                 },
             ),
         )

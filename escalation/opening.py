@@ -20,6 +20,7 @@ from chatplatform import audit
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
 from chatplatform.models import Message, Participant, QueueTicket, Room, RoomMembership
+from chatplatform.services import crisis
 from chatplatform.services import messages as message_service
 from chatplatform.services import queue as queue_service
 from chatplatform.services.access import RoomAccess
@@ -168,13 +169,15 @@ def do_open_from_risk(
 
     Preconditions: called inside the transaction that stored ``message``.
     """
+    participant = Participant.objects.get(pk=actor.id)
+    crisis.do_note_written_language(participant, written_language)
     return do_open_escalation(
         source=Escalation.Source.AUTOMATIC,
         level=level,
         reasons=reasons,
         third_party=third_party,
         room_id=message.room_id,
-        participant=Participant.objects.get(pk=actor.id),
+        participant=participant,
         trigger_message=message,
         show_participant_support=True,
         written_language=written_language,

@@ -61,8 +61,11 @@ def participant_panel(
     source: str,
     written_language: str = "",
 ) -> dict[str, Any]:
-    """The crisis panel for a participant away from any request: their language, their lines."""
-    with translation.override(crisis.participant_language(participant)):
+    """The crisis panel for a participant away from any request: their language, their lines.
+
+    A panel shown because of a message is worded in the language of that message.
+    """
+    with translation.override(crisis.panel_language(participant, written_language)):
         return support.crisis_support(
             crisis.choice_for_participant(participant, written_language),
             source=source,

@@ -204,6 +204,40 @@ class RuleDetector:
         rules = self._clear_language(normalise(text))
         return rules.language if rules is not None else ""
 
+    def likely_language(self, text: str) -> str:
+        """The language an alerting message is most likely written in ("" when nothing
+        tells): the one it is clearly written in; else the only language whose signals
+        alert on it; else the one with the most of its common words.
+
+        Looser than ``language_of`` (which chooses the rules to read with): short crisis
+        messages are rarely "clearly" in a language, and this only picks whether to ask
+        a person's country. Costs a reading per language: call it on flagged messages.
+        """
+        normalised = normalise(text)
+        if not normalised:
+            return ""
+        clear = self._clear_language(normalised)
+        if clear is not None:
+            return clear.language
+        alerting = [
+            rules.language
+            for rules in self.languages.values()
+            if _assess_in(rules, normalised)[0].level in ALERT_LEVELS
+        ]
+        if len(alerting) == 1:
+            return alerting[0]
+        words = set(normalised.split())
+        counts = sorted(
+            (
+                (len(words & rules.common_words), rules.language)
+                for rules in self.languages.values()
+            ),
+            reverse=True,
+        )
+        if counts[0][0] and (len(counts) == 1 or counts[0][0] > counts[1][0]):
+            return counts[0][1]
+        return ""
+
     def _clear_language(self, normalised: str) -> LanguageRules | None:
         """The one language a message is clearly written in, judged by its common words.
 
@@ -252,6 +286,11 @@ class RiskDetector:
 
     def assess(self, text: str, language: str | None = None) -> Assessment:
         return self.assess_with_evidence(text, language)[0]
+
+    def likely_language(self, text: str) -> str:
+        """The language an alerting message is most likely written in, by the rules (see
+        ``RuleDetector.likely_language``); "" when unclear, or without rules."""
+        return self.rules.likely_language(text) if self.rules is not None else ""
 
     def assess_with_evidence(
         self, text: str, language: str | None = None

@@ -3,7 +3,8 @@
 The answers (yes/no, no text) are kept as structured metadata of the case
 (``Screening``). A result of high or imminent opens the escalation, or raises
 the one already open (never lowers it); a lower result is kept with the open
-case, if any. Evaluators read counts by level only (``counts``).
+case, if any. Evaluators read counts by level only (``counts``). "Delete my
+data" erases the answers and keeps the level (``forget_participant``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from chatplatform import audit
 from chatplatform.errors import ServiceError
+from chatplatform.models import Participant
 from chatplatform.services.access import RoomAccess
 from escalation import access, cssrs, opening, queries
 from escalation.models import Escalation, Screening
@@ -102,3 +104,15 @@ def counts(since: datetime | None = None, until: datetime | None = None) -> dict
         screenings = screenings.filter(created_at__lt=until)
     found = dict(screenings.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
     return {level: found.get(level, 0) for level in cssrs.LEVELS}
+
+
+def forget_participant(participant: Participant, **kwargs: Any) -> None:
+    """``participant_erased``: "Delete my data" erases their screener answers at once.
+
+    The answers are what they told us about their own suicidal thoughts and acts; the
+    case keeps what the organisation needs to account for its response: the level the
+    screener gave, when, by whom, with the escalation's own level and outcome. Like the
+    safety plan, and unlike chat content, this does not wait for a case's hold to end:
+    those answering an open case have the chat (kept while on hold) and the level.
+    """
+    Screening.objects.filter(participant=participant).update(answers={}, participant=None)

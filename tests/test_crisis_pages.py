@@ -144,3 +144,49 @@ def test_a_browser_in_mexico_reads_mexicos_lines_in_spanish(client):
     assert "Te mostramos las líneas de México" in page
     assert "Llamar al 800 911 2000" in page
     assert "puedes llamar al 911" in page
+
+
+def test_choosing_a_country_in_a_chat_tells_the_chat_to_fetch_the_lines_again(
+    make_direct_chat, sent_events, django_capture_on_commit_callbacks
+):
+    room, participant, _ = make_direct_chat()
+    make_direct_chat()  # another participant's chat, which must not be told
+    client = Client()
+    session = client.session
+    session[SESSION_KEY] = participant.pk
+    session.save()
+    sent_events.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/help/region/", {"region": "MX", "next": f"/chat/{room.pk}/"})
+    participant.refresh_from_db()
+    assert participant.crisis_region == "MX"
+    # The frame names the room and nothing else (no country, no line), and goes to that
+    # chat only, not to another participant's.
+    assert sent_events == [
+        (
+            f"room.{room.pk}",
+            {"type": "chat.frame", "frame": {"type": "participant.lines", "room": room.pk}},
+        )
+    ]
+    # The same choice again changes nothing and tells nobody.
+    sent_events.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/help/region/", {"region": "MX"})
+    assert sent_events == []
+
+
+def test_a_participant_who_wrote_in_spanish_is_asked_on_the_pages_too(make_participant):
+    participant = make_participant()
+    participant.written_language = "es"
+    participant.save()
+    client = Client()
+    session = client.session
+    session[SESSION_KEY] = participant.pk
+    session.save()
+    page = help_page(client, "en")
+    assert '<html lang="en">' in page
+    assert "Which country are you in?" in page
+    assert "024" in page and "800 911 2000" in page
+    assert not re.search(r"\b988\b", page)
+    # Another visitor with the same browser, who wrote nothing flagged, gets the default.
+    assert "988" in help_page(Client(), "en")

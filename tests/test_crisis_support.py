@@ -12,7 +12,7 @@ from django.utils import translation
 from chatplatform import crisis_locale, pipeline
 from chatplatform.services import crisis
 from chatplatform.services import messages as message_service
-from escalation import opening, publishing, receivers, support
+from escalation import checks, opening, publishing, receivers, support
 from escalation.models import Escalation
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,8 @@ def panel(source: str, level: str, third_party: bool = False, in_chat: bool = Tr
         us(), source=source, level=level, third_party=third_party, in_chat=in_chat
     )
 
+
+SPANISH_RISK = "Ya no quiero seguir viviendo, esta noche me voy a matar"
 
 ALL_TEXTS = [
     (AUTOMATIC, "high", False),
@@ -177,6 +179,103 @@ class TestPanelsSentOverWebsockets:
         (frame,) = self.frames_to(sent_events, participant)
         assert frame["region"]["asking"]
         assert [r["code"] for r in frame["regions"]] == ["ES", "MX"]
+
+    @pytest.mark.parametrize("browser_language", ["en", "es"])
+    def test_a_spanish_risk_message_with_no_region_to_go_on_asks_in_spanish(
+        self, make_direct_chat, access_for, sent_events, browser_language,
+        django_capture_on_commit_callbacks,
+    ):  # fmt: skip
+        """The shipped detector, the pipeline, the receiver and the panel, end to end: a
+        bare browser language (English or Spanish) gives no region, the message's language
+        decides that we ask, and the panel speaks the language it was written in."""
+        room, participant, _ = make_direct_chat()
+        participant.language, participant.locale_region = browser_language, ""
+        participant.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            message_service.do_send_message(
+                access_for(participant, room),
+                str(uuid.uuid4()),
+                SPANISH_RISK,
+            )
+        escalation = Escalation.objects.get(room=room)
+        assert escalation.source == AUTOMATIC
+        (frame,) = self.frames_to(sent_events, participant)
+        assert frame["region"]["asking"]
+        assert [r["code"] for r in frame["regions"]] == ["ES", "MX"]
+        assert [q["code"] for q in frame["region"]["quick"][:2]] == ["ES", "MX"]
+        said = json.dumps(frame, ensure_ascii=False)
+        for number in ("112", "024", "911", "800 911 2000"):
+            assert number in said
+        assert "988" not in said
+        assert any(p.startswith("Si estás en peligro ahora mismo") for p in frame["paragraphs"])
+        participant.refresh_from_db()
+        assert participant.written_language == "es"
+        # The chat is told to fetch the lines again (staff pages, an unsaved safety plan);
+        # the frame names the room only.
+        lines = [
+            (g, e) for g, e in sent_events if e.get("frame", {}).get("type") == "participant.lines"
+        ]
+        assert lines == [
+            (
+                f"room.{room.pk}",
+                {"type": "chat.frame", "frame": {"type": "participant.lines", "room": room.pk}},
+            )
+        ]
+        # The mentor reads out the lines the participant sees, and a later press of urgent
+        # help shows the same countries.
+        with translation.override("en"):
+            seen_by_staff = crisis.staff_view(participant)
+        assert [g["code"] for g in seen_by_staff["regions"]] == ["ES", "MX"]
+        assert seen_by_staff["statement"].startswith("They have not said which country")
+        pressed = publishing.participant_panel(escalation, participant, source=PARTICIPANT)
+        assert [r["code"] for r in pressed["regions"]] == ["ES", "MX"]
+
+    def test_an_english_risk_message_from_an_english_browser_gets_the_default_in_english(
+        self, make_direct_chat, access_for, sent_events, settings,
+        django_capture_on_commit_callbacks,
+    ):  # fmt: skip
+        room, participant, _ = make_direct_chat()
+        participant.language, participant.locale_region = "en", ""
+        participant.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            message_service.do_send_message(
+                access_for(participant, room),
+                str(uuid.uuid4()),
+                "I don't want to live anymore, tonight I am going to kill myself",
+            )
+        (frame,) = self.frames_to(sent_events, participant)
+        assert not frame["region"]["asking"]
+        assert [r["code"] for r in frame["regions"]] == [settings.DEFAULT_CRISIS_REGION]
+        assert any(p.startswith("If you are in danger right now") for p in frame["paragraphs"])
+        participant.refresh_from_db()
+        assert participant.written_language == "en"
+
+    def test_the_flag_carries_the_language_the_message_is_written_in(self):
+        spanish = pipeline.Draft(
+            room_id=1, room_kind="direct", sender_kind="participant", sender_id=1,
+            sender_role="participant", body=SPANISH_RISK,
+        )  # fmt: skip
+        (flag,) = checks.risk_check(spanish).flags
+        assert flag.data["language"] == "es"
+        english = pipeline.Draft(
+            room_id=1, room_kind="direct", sender_kind="participant", sender_id=2,
+            sender_role="participant", body="I want to kill myself tonight, I can't go on",
+        )  # fmt: skip
+        (flag,) = checks.risk_check(english).flags
+        assert flag.data["language"] == "en"
+        # Short crisis messages are rarely "clearly" one language: the signals that alert
+        # on them tell.
+        short = pipeline.Draft(
+            room_id=1, room_kind="direct", sender_kind="participant", sender_id=4,
+            sender_role="participant", body="quiero morirme",
+        )  # fmt: skip
+        assert checks.risk_check(short).flags[0].data["language"] == "es"
+        # A participant who said which language they write in is taken at their word.
+        declared = pipeline.Draft(
+            room_id=1, room_kind="direct", sender_kind="participant", sender_id=3,
+            sender_role="participant", body="quiero matarme", language="es",
+        )  # fmt: skip
+        assert checks.risk_check(declared).flags[0].data["language"] == "es"
 
     def test_the_detector_saying_who_is_other_gets_how_to_help_a_friend(
         self, make_direct_chat, access_for, sent_events, settings,

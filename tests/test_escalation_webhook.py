@@ -313,3 +313,25 @@ class TestDeadMansSwitch:
             pages[user.pk] = client.get("/staff/").content.decode()
         assert "no supervisor console has been connected" in pages[admin.pk]
         assert "staff-alerts" not in pages[mentor.pk]
+
+    def test_the_django_admin_shows_admins_the_banner_too(self, open_case, make_staff):
+        admin, supervisor = make_staff(roles.ADMIN), make_staff(roles.SUPERVISOR)
+        client = Client()
+        client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+        before = client.get("/admin/")
+        assert before.status_code == 200
+        assert "no supervisor console has been connected" not in before.content.decode()
+        open_case()
+        run_at(timedelta(seconds=120))
+        for path in ("/admin/", "/admin/escalation/escalation/"):
+            page = client.get(path).content.decode()
+            assert "no supervisor console has been connected" in page, path
+            assert 'href="/supervisor/"' in page, path
+            # Django's own admin page still, with its header.
+            assert 'id="site-name"' in page, path
+        # A supervisor is not let into the admin, and is not shown the admins' banner there.
+        other = Client()
+        other.force_login(supervisor, backend="django.contrib.auth.backends.ModelBackend")
+        refused = other.get("/admin/")
+        assert refused.status_code == 302
+        assert "no supervisor console has been connected" not in refused.content.decode()

@@ -58,6 +58,9 @@ def test_delete_shreds_my_group_messages_but_not_other_peoples(
 ):
     room = make_group_room()
     me, other = make_participant(), make_participant()
+    # The language of a flagged message of theirs, kept for their crisis lines.
+    me.written_language = "es"
+    me.save()
     mine = send(access_for(me, room), "please forget this")
     theirs = send(access_for(other, room), "this stays")
 
@@ -68,6 +71,7 @@ def test_delete_shreds_my_group_messages_but_not_other_peoples(
     assert message_service.decrypt_message(Message.objects.get(pk=theirs.pk)) == "this stays"
     me.refresh_from_db()
     assert me.erased_at is not None and me.handle == "Former participant"
+    assert me.written_language == ""
     assert Message.objects.get(pk=mine.pk).body_length == len("please forget this")
 
 

@@ -155,3 +155,33 @@ class TestRecordingInTheChat:
         counts = screening.counts()
         assert counts == {"none": 0, "low": 1, "high": 0, "imminent": 2}
         assert "wish_dead" not in json.dumps(counts)
+
+    def test_delete_my_data_erases_the_answers_and_keeps_the_level(
+        self, chat, make_direct_chat, access_for
+    ):
+        from django.test import Client
+
+        from chatplatform.services.participants import SESSION_KEY
+
+        room, participant, mentor, _ = chat
+        screening.do_record_screening(
+            access_for(mentor, room), answers(suicidal_thoughts=True, plan=True)
+        )
+        other_room, other, other_mentor = make_direct_chat()
+        screening.do_record_screening(access_for(other_mentor, other_room), answers(behaviour=True))
+        before = screening.counts()
+        client = Client()
+        session = client.session
+        session[SESSION_KEY] = participant.pk
+        session.save()
+
+        assert client.post("/me/data/delete/", {"confirm": "yes"}).status_code == 200
+
+        theirs = Screening.objects.get(room=room)
+        assert (theirs.answers, theirs.participant) == ({}, None)
+        assert (theirs.level, theirs.asked_by) == ("imminent", mentor)
+        assert theirs.escalation == Escalation.objects.get(room=room)
+        # Another participant's answers are not touched, and the counts stay.
+        kept = Screening.objects.get(room=other_room)
+        assert (kept.answers, kept.participant) == (answers(behaviour=True), other)
+        assert screening.counts() == before

@@ -21,7 +21,9 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from chatplatform import crisis_locale
 from chatplatform.crisis_locale import LocaleGuess, RegionChoice
-from chatplatform.models import CrisisResource, Participant
+from chatplatform.events import publish_on_commit, room_group
+from chatplatform.models import CrisisResource, Participant, Room, RoomMembership
+from chatplatform.services.participants import SESSION_KEY as PARTICIPANT_SESSION_KEY
 
 STALE_AFTER = datetime.timedelta(days=365)
 # Where a visitor's chosen region is kept before (and besides) Participant.crisis_region.
@@ -99,7 +101,11 @@ def guess_for_request(request: HttpRequest, available: dict[str, str]) -> Locale
 
 
 def choice_for_request(request: HttpRequest) -> RegionChoice:
-    """The region for this page: the session's choice, the browser's languages, the default."""
+    """The region for this page: the session's choice, the browser's languages, the default.
+
+    A participant whose flagged message was in a language we ask about (Spanish) is
+    asked on the pages too, as in their chat's panels.
+    """
     available = available_regions()
     session = getattr(request, "session", None)
     chosen = session.get(REGION_SESSION_KEY, "") if session is not None else ""
@@ -109,7 +115,21 @@ def choice_for_request(request: HttpRequest) -> RegionChoice:
         language=interface_language(),
         default=settings.DEFAULT_CRISIS_REGION,
         available=available,
+        written_language=_written_language_of_session(session),
     )
+
+
+def _written_language_of_session(session: Any) -> str:
+    """The written_language of the session's participant; "" without one (no query then)."""
+    participant_id = session.get(PARTICIPANT_SESSION_KEY) if session is not None else None
+    if not isinstance(participant_id, int):
+        return ""
+    found = (
+        Participant.objects.filter(pk=participant_id)
+        .values_list("written_language", flat=True)
+        .first()
+    )
+    return found or ""
 
 
 def choice_for_participant(
@@ -118,9 +138,12 @@ def choice_for_participant(
     """The region for a participant outside a request (a panel sent over a websocket).
 
     Uses what their pages last saw (see ``do_note_locale``); ``written_language`` is
-    the language their message was written in, when the detector says.
+    the language their message was written in, when the detector says (else the one
+    noted by ``do_note_written_language``).
     """
     available = available_regions()
+    if participant is not None:
+        written_language = written_language or participant.written_language
     if participant is None:
         return crisis_locale.resolve(
             chosen="",
@@ -160,6 +183,26 @@ def do_note_locale(participant: Participant, request: HttpRequest) -> None:
         participant.save(update_fields=["locale_region", "language"])
 
 
+def do_note_written_language(participant: Participant, language: str) -> None:
+    """Keep the language of their flagged message, so that every crisis panel, the staff's
+    view of their lines and their safety plan pick the same lines. Written when changed;
+    the staff in their chats are then told (``notify_lines_changed``)."""
+    language = language[:8]
+    if language and participant.written_language != language:
+        participant.written_language = language
+        participant.save(update_fields=["written_language"])
+        notify_lines_changed(participant)
+
+
+def panel_language(participant: Participant | None, written_language: str = "") -> str:
+    """The language a panel sent over a websocket is worded in: that of the message that
+    showed it, when it is one of the site's languages; else their pages' language."""
+    codes = {code for code, _ in settings.LANGUAGES}
+    if written_language in codes:
+        return written_language
+    return participant_language(participant)
+
+
 def do_choose_region(request: HttpRequest, participant: Participant | None, region: str) -> str:
     """The person chose a region: kept in the session and on their identity. Returns it."""
     region = resolve_region(region)
@@ -167,7 +210,26 @@ def do_choose_region(request: HttpRequest, participant: Participant | None, regi
     if participant is not None and participant.crisis_region != region:
         participant.crisis_region = region
         participant.save(update_fields=["crisis_region"])
+        notify_lines_changed(participant)
     return region
+
+
+def notify_lines_changed(participant: Participant) -> None:
+    """After commit: everyone in the participant's open 1:1 chats is told that the lines
+    the participant is shown changed: staff fetch "Their crisis lines" again (in each
+    one's language), so they read out the numbers the participant sees, and a safety plan
+    nobody has saved yet is prefilled again with them. The frame names the room only."""
+    rooms = RoomMembership.objects.filter(
+        participant=participant,
+        left_at__isnull=True,
+        room__kind=Room.Kind.DIRECT,
+        room__closed_at__isnull=True,
+    ).values_list("room_id", flat=True)
+    for room_id in rooms:
+        publish_on_commit(
+            room_group(room_id),
+            {"type": "chat.frame", "frame": {"type": "participant.lines", "room": room_id}},
+        )
 
 
 # --- What the lines say ---------------------------------------------------------------------

@@ -110,7 +110,9 @@ def do_erase_participant(participant: Participant, session: Any) -> ErasureRepor
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         participant.erased_at = now
         participant.handle = ERASED_HANDLE
-        participant.save(update_fields=["erased_at", "handle"])
+        # The language of what they wrote goes with what they wrote.
+        participant.written_language = ""
+        participant.save(update_fields=["erased_at", "handle", "written_language"])
         Message.objects.filter(sender_participant=participant).update(sender_handle=ERASED_HANDLE)
         QueueTicket.objects.filter(
             participant=participant, status=QueueTicket.Status.WAITING

@@ -177,6 +177,8 @@ function attachSafetyPlan(panel, socket) {
   const status = document.getElementById("safety-plan-status");
   let revision = 0;
   let dirty = false;
+  // The text each section had when last shown, to tell which ones someone has changed.
+  const shown = {};
 
   function render(frame) {
     revision = frame.revision;
@@ -193,12 +195,25 @@ function attachSafetyPlan(panel, socket) {
       area.rows = 3;
       area.maxLength = 2000;
       area.value = section.text;
+      shown[section.code] = section.text;
       area.setAttribute("aria-describedby", help.id);
       parts.push(label, help, area);
     }
     sections.replaceChildren(...parts);
     form.hidden = false;
     dirty = false;
+  }
+
+  // A plan nobody has saved yet, prefilled again (the participant's lines changed) while
+  // someone is typing: only the sections nobody has changed take the new text.
+  function refill(frame) {
+    for (const section of frame.sections) {
+      const area = form.elements.namedItem(section.code);
+      if (area && area.value === shown[section.code]) {
+        area.value = section.text;
+        shown[section.code] = section.text;
+      }
+    }
   }
 
   form.addEventListener("input", () => {
@@ -218,7 +233,16 @@ function attachSafetyPlan(panel, socket) {
     onHello() {
       socket.send({ type: "safety_plan.get" });
     },
+    // The participant's lines changed: a plan not saved yet is prefilled with the new ones.
+    onLinesChanged() {
+      if (panel.dataset.exists !== "true") socket.send({ type: "safety_plan.get" });
+    },
     show(frame) {
+      if (!frame.exists && !frame.conflict && dirty) {
+        refill(frame);
+        panel.dataset.exists = "false";
+        return;
+      }
       if (frame.conflict) {
         status.textContent = frame.conflict;
         render(frame);
@@ -233,6 +257,25 @@ function attachSafetyPlan(panel, socket) {
       panel.dataset.exists = frame.exists ? "true" : "false";
     },
   };
+}
+
+// Staff: "Their crisis lines" is fetched again when the lines the participant is shown
+// change (they chose a country, or wrote in a language that changes which lines they see),
+// from this page's own address, so it comes in this reader's language with the same
+// permission checks as the page. If the fetch fails, the lines on screen stay until the
+// next change or a reload.
+async function refreshParticipantLines() {
+  const current = document.querySelector(".participant-lines");
+  if (!current) return;
+  try {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.querySelector(".participant-lines");
+    if (fresh) current.replaceWith(document.adoptNode(fresh));
+  } catch {
+    // Offline for a moment: keep what is shown.
+  }
 }
 
 export function attachEscalation(socket) {
@@ -286,6 +329,9 @@ export function attachEscalation(socket) {
         screenerResult.dataset.level = frame.level;
       } else if (frame.type === "safety_plan" && plan) {
         plan.show(frame);
+      } else if (frame.type === "participant.lines") {
+        refreshParticipantLines();
+        if (plan) plan.onLinesChanged();
       }
     },
   };
