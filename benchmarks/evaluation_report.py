@@ -1,12 +1,16 @@
-"""Time the evaluation report on a synthetic cohort (issue 6: under 3 s at 50,000 people).
+"""Time the evaluation report on a synthetic cohort (issue 6: under 3 s at 50,000 people;
+issue 14 asks under 1 s for the report build).
 
 Standalone: seeds a temporary SQLite database through ``manage.py`` (migrate,
 seed_demo, seed_evaluation) with throwaway secrets, then times, each with a cold
-cache, the report build, the JSON and CSV exports and the evaluator dashboard with
-its four charts. Prints wall-clock and CPU seconds: on a shared, loaded machine the
-wall clock includes waiting for a core, while the CPU time (everything runs in one
-process with SQLite in it) is what the report takes on an idle core. Exits 1 when the
-JSON report or the dashboard takes 3 CPU seconds or more.
+cache (no cached report, no kept survey rows), the report build and each table
+provider's share of it, the JSON and CSV exports and the evaluator dashboard with
+its four charts; and the build as it runs when one survey response came in since the
+last report (the survey rows kept by the process, evaluation.outcomes). Prints
+wall-clock and CPU seconds: on a shared, loaded machine the wall clock includes
+waiting for a core, while the CPU time (everything runs in one process with SQLite in
+it) is what the report takes on an idle core. Exits 1 when the JSON report or the
+dashboard takes 3 CPU seconds or more.
 
     python benchmarks/evaluation_report.py [--participants 50000] [--repeat 3]
 """
@@ -25,6 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT_SECONDS = 3.0
+# Issue 14's aim for the report build; reported, not yet enforced (not met).
+BUILD_AIM_SECONDS = 1.0
 SECRETS = {
     "DEBUG": "false",
     "SECRET_KEY": "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
@@ -54,19 +60,39 @@ def inner(repeat: int) -> dict[str, dict[str, float]]:
     from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
+    from threadpoolctl import threadpool_limits
 
     from chatplatform.models import User
-    from evaluation import charts, report
+    from evaluation import charts, metrics, outcomes, providers, report
+    from evaluation.models import SurveyResponse
 
-    def timed(action) -> dict[str, float]:
+    def timed(action, before=None) -> dict[str, float]:
         walls, cpus = [], []
         for _ in range(repeat):
             cache.clear()
+            (before or outcomes.forget_kept)()
             started, cpu = time.perf_counter(), time.process_time()
             action()
             walls.append(time.perf_counter() - started)
             cpus.append(time.process_time() - cpu)
         return {"wall": statistics.median(walls), "cpu": statistics.median(cpus)}
+
+    def one_thread(build) -> None:
+        with threadpool_limits(limits=1, user_api="blas"):
+            build(period)
+
+    def one_more_response() -> None:
+        """A consenting participant answers again: the report cache no longer applies."""
+        last = SurveyResponse.objects.order_by("-pk").first()
+        SurveyResponse.objects.create(
+            identity_id=last.identity_id,
+            instrument_version_id=last.instrument_version_id,
+            wave=last.wave,
+            # One answer per chat and wave: this one belongs to a later chat.
+            chat_number=last.chat_number + 1,
+            language=last.language,
+            answers=last.answers,
+        )
 
     sys.path.insert(0, str(ROOT))
     from tests.conftest import complete_mfa
@@ -83,8 +109,21 @@ def inner(repeat: int) -> dict[str, dict[str, float]]:
         for name in charts.CHARTS:
             assert client.get(f"/evaluation/charts/{name}.svg").status_code == 200
 
+    today = timezone.localdate()
+    period = metrics.Period.ending(today)
+    # The first report after seeding checks every queue ticket for a missing chat record
+    # once; later ones only newer tickets. Time the reports that follow, as a site runs.
+    report.build(today, k=11, epsilon=None)
     results = {
-        "build": timed(lambda: report.build(timezone.localdate(), k=11, epsilon=None)),
+        "build": timed(lambda: report.build(today, k=11, epsilon=None)),
+        "build_kept": timed(
+            lambda: report.build(today, k=11, epsilon=None), before=one_more_response
+        ),
+        # Each provider alone, under the build's one-BLAS-thread limit (evaluation.report).
+        **{
+            f"provider:{module.__name__}": timed(lambda module=module: one_thread(module.build))
+            for module in providers.providers()
+        },
         "json": timed(lambda: call_command("evaluation_report", format="json", stdout=StringIO())),
         "csv": timed(lambda: call_command("evaluation_report", format="csv", stdout=StringIO())),
         "dashboard": timed(dashboard),
@@ -132,6 +171,8 @@ def main() -> int:
     print(f"  seed_evaluation             {seeded:7.1f} s wall")
     labels = {
         "build": "report build",
+        "build_kept": "build, 1 new response",
+        **{key: f"  {key.split('.')[-1]}" for key in timings if key.startswith("provider:")},
         "json": "evaluation_report json",
         "csv": "evaluation_report csv",
         "dashboard": "dashboard page + 4 charts",
@@ -142,6 +183,9 @@ def main() -> int:
     slowest = max(timings["json"]["cpu"], timings["dashboard"]["cpu"])
     verdict = "ok" if slowest < LIMIT_SECONDS else "TOO SLOW"
     print(f"  full report under {LIMIT_SECONDS:.0f} CPU seconds: {verdict}")
+    for key in ("build", "build_kept"):
+        met = "met" if timings[key]["cpu"] < BUILD_AIM_SECONDS else "not met"
+        print(f"  {labels[key]} under {BUILD_AIM_SECONDS:.0f} CPU second (issue 14): {met}")
     return 0 if slowest < LIMIT_SECONDS else 1
 
 

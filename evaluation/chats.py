@@ -2,15 +2,18 @@
 
 Recorded when a chat is matched (the core's ``chat_matched``) and completed when it
 ends (``chat_ended``). Chats from before the evaluation app was installed are filled
-in from the same metadata the first time a report needs them.
+in from the same metadata the first time a report needs them; after that a report
+looks only at queue tickets newer than the last settled one it checked (a mark kept in
+evaluation.models.ReportState), instead of comparing every ticket with every record.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Max, Min, Q
 
 from chatplatform import roles
 from chatplatform.models import Message, QueueTicket, Room, User
+from evaluation import state
 from evaluation.models import ChatRecord
 
 STAFF_ROLES = (roles.MENTOR, roles.SUPERVISOR, roles.ADMIN)
@@ -62,12 +65,20 @@ def do_record_end(room: Room) -> None:
 
 
 def do_backfill(room_ids: list[int] | None = None) -> int:
-    """Create the records missing for matched 1:1 chats; returns how many were made."""
+    """Create the records missing for matched 1:1 chats (of the given rooms, or of every
+    ticket past the mark); returns how many were made."""
     tickets = QueueTicket.objects.filter(
         status=QueueTicket.Status.MATCHED, room__isnull=False, room__kind=Room.Kind.DIRECT
     ).exclude(room_id__in=ChatRecord.objects.values("room_id"))
+    mark = None
     if room_ids is not None:
         tickets = tickets.filter(room_id__in=room_ids)
+    else:
+        mark = state.tickets_checked_through()
+        # Read the mark's next position before looking: a ticket settled after this
+        # point is looked at again next time.
+        settled = _settled_through(mark)
+        tickets = tickets.filter(pk__gt=mark)
     missing = list(tickets.select_related("room"))
     for start in range(0, len(missing), BATCH):
         batch = missing[start : start + BATCH]
@@ -84,4 +95,17 @@ def do_backfill(room_ids: list[int] | None = None) -> int:
                 _complete(record, ticket.room, facts)
             records.append(record)
         ChatRecord.objects.bulk_create(records, ignore_conflicts=True)
+    if mark is not None and settled > mark:
+        state.mark_tickets_checked(settled)
     return len(missing)
+
+
+def _settled_through(mark: int) -> int:
+    """The highest ticket id up to which no ticket is still waiting: those tickets' chats
+    are matched (and recorded below) or will never be. A ticket still waiting may be
+    matched later, so the mark stops just before it."""
+    newer = QueueTicket.objects.filter(pk__gt=mark)
+    waiting = newer.filter(status=QueueTicket.Status.WAITING).aggregate(first=Min("pk"))["first"]
+    if waiting is not None:
+        return waiting - 1
+    return newer.aggregate(top=Max("pk"))["top"] or mark

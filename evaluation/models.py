@@ -304,3 +304,22 @@ class SyntheticCohort(models.Model):
 
     def __str__(self) -> str:
         return f"synthetic cohort of {self.participants}"
+
+
+class ReportState(models.Model):
+    """The report's bookkeeping, one row: a counter of changes to data already stored,
+    and how far the chat records have been checked for gaps.
+
+    ``data_version`` grows whenever stored evaluation data change rather than grow
+    (a withdrawal, a link, an erasure): anything the report keeps between builds is
+    valid only for the version it was read at. ``tickets_checked_through``: every queue
+    ticket up to this id was settled when the chat records were last checked.
+    """
+
+    # New with every new row (a database restored or rolled back starts another series).
+    series = models.CharField(max_length=32, default=new_survey_key)
+    data_version = models.PositiveBigIntegerField(default=0)
+    tickets_checked_through = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"report state (data version {self.data_version})"

@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.db import router
+from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 
-from evaluation import adjusted, codebook, registry, stats
+from evaluation import adjusted, codebook, registry, state, stats
 from evaluation.arrays import Groups, categories, columns, month_of, periods
 from evaluation.dbfunctions import EpochSeconds
 from evaluation.instruments import DONT_KNOW, Instrument, instrument_from_definition
@@ -198,14 +200,36 @@ class Responses:
         return Groups(names, np.where(known, self.languages.codes[at], names.index(NOT_ANSWERED)))
 
 
-def load() -> Responses:
-    """Scored responses per instrument version, and each person's breakdown answers."""
-    definitions = {
-        v.pk: instrument_from_definition(v.definition, f"{v.instrument}@{v.version}")
-        for v in InstrumentVersion.objects.all()
-    }
+@dataclass(frozen=True)
+class _Kept:
+    """Survey rows this process has read and parsed, valid for one database, one data
+    version, and while no row up to ``top`` has come or gone (``count`` of them)."""
+
+    alias: str
+    version: str
+    top: int
+    count: int
+    rows: dict[str, np.ndarray]
+    # Per instrument version: its rows' numbers, in row order, and (for instruments
+    # with text answers) the answers themselves.
+    numbers: dict[int, np.ndarray]
+    answers: dict[int, list[list[Any]]]
+
+
+# Rows are added far more often than changed: a report reads only the responses added
+# since the last one and parses only theirs. Withdrawals, links, declined consent and
+# erasures move the data version on (evaluation.report.forget_cached_reports), which
+# makes the next report read everything again.
+_KEPT: dict[str, _Kept] = {}
+
+
+def _consented() -> QuerySet[SurveyResponse]:
+    return SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN)
+
+
+def _read(responses: QuerySet[SurveyResponse]) -> dict[str, np.ndarray]:
     rows = columns(
-        SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN),
+        responses,
         texts=("wave", "language", "answers"),
         id="pk",
         # A person is the root identity: devices linked with the self-generated code
@@ -221,7 +245,86 @@ def load() -> Responses:
     )
     # Response ids grow with time: in id order, "first" and "after" mean what they say.
     order = np.argsort(rows["id"], kind="stable")
-    rows = {name: values[order] for name, values in rows.items()}
+    return {name: values[order] for name, values in rows.items()}
+
+
+def _parse(instrument: Instrument, texts: np.ndarray) -> tuple[np.ndarray, list[list[Any]]]:
+    """Answers (JSON texts) as numbers, and as values for instruments with text answers."""
+    scored = all(item.scale.is_scored for item in instrument.items)
+    if not texts.size:
+        return np.empty((0, len(instrument.items))), []
+    # One parse of one JSON document is far cheaper than one per response.
+    text = "[" + ",".join(texts.tolist()) + "]"
+    if scored:
+        # Numbers only: skipped reads as NaN, "don't know" as infinity, straight into floats.
+        flat = text[1:-1].replace("[", "").replace("]", "").replace("null", "nan")
+        numbers = np.fromstring(flat.replace(f'"{DONT_KNOW}"', "inf"), dtype=float, sep=",")
+        return numbers.reshape(texts.size, len(instrument.items)), []
+    answers = json.loads(text)
+    return numeric_answers(instrument, answers), answers
+
+
+def _rows_and_answers(definitions: dict[int, Instrument]) -> _Kept:
+    """Every consented response as arrays, reusing what this process read before."""
+    alias = router.db_for_read(SurveyResponse)
+    version = state.data_version()
+    kept = _KEPT.get(alias)
+    if (
+        kept is not None
+        and kept.version == version
+        and _consented().filter(pk__lte=kept.top).count() == kept.count
+    ):
+        added = _read(_consented().filter(pk__gt=kept.top))
+        texts = added.pop("answers")
+        rows = {name: np.concatenate([kept.rows[name], added[name]]) for name in kept.rows}
+        kept = _parsed(alias, version, rows, texts, definitions, kept)
+    else:
+        rows = _read(_consented())
+        kept = _parsed(alias, version, rows, rows.pop("answers"), definitions, None)
+    _KEPT[alias] = kept
+    return kept
+
+
+def _parsed(
+    alias: str,
+    version: str,
+    rows: dict[str, np.ndarray],
+    texts: np.ndarray,
+    definitions: dict[int, Instrument],
+    before: _Kept | None,
+) -> _Kept:
+    """``texts``: the answers of the rows not in ``before`` (the last ones)."""
+    offset = rows["id"].size - texts.size
+    numbers: dict[int, np.ndarray] = {}
+    answers: dict[int, list[list[Any]]] = {}
+    for version_id in np.unique(rows["version"]).astype(np.int64).tolist():
+        at = np.flatnonzero(rows["version"] == version_id)
+        # Rows only ever come after the ones kept: the first ones parsed are still these.
+        done = before.numbers.get(version_id) if before is not None else None
+        start = 0 if done is None else done.shape[0]
+        more, values = _parse(definitions[version_id], texts[at[start:] - offset])
+        if done is None:
+            numbers[version_id], answers[version_id] = more, values
+        else:
+            numbers[version_id] = np.concatenate([done, more])
+            answers[version_id] = [*before.answers[version_id], *values]
+    top = int(rows["id"].max()) if rows["id"].size else 0
+    return _Kept(alias, version, top, int(rows["id"].size), rows, numbers, answers)
+
+
+def forget_kept() -> None:
+    """Drop what this process kept (the next report reads every response again)."""
+    _KEPT.clear()
+
+
+def load() -> Responses:
+    """Scored responses per instrument version, and each person's breakdown answers."""
+    definitions = {
+        v.pk: instrument_from_definition(v.definition, f"{v.instrument}@{v.version}")
+        for v in InstrumentVersion.objects.all()
+    }
+    kept = _rows_and_answers(definitions)
+    rows = kept.rows
     if not rows["person"].size:
         empty = Groups([], np.array([], dtype=np.int64))
         return Responses([], Demographics.from_answers({}), np.array([], dtype=np.int64), empty)
@@ -232,23 +335,15 @@ def load() -> Responses:
     for version_id in np.unique(rows["version"]):
         at = np.flatnonzero(rows["version"] == version_id)
         instrument = definitions[int(version_id)]
-        # One parse of one JSON document is far cheaper than one per response.
-        text = "[" + ",".join(rows["answers"][at].tolist()) + "]"
-        if all(item.scale.is_scored for item in instrument.items):
-            # Numbers only: skipped reads as NaN, "don't know" as infinity, straight into floats.
-            flat = text[1:-1].replace("[", "").replace("]", "").replace("null", "nan")
-            numbers = np.fromstring(
-                flat.replace(f'"{DONT_KNOW}"', "inf"), dtype=float, sep=","
-            ).reshape(at.size, len(instrument.items))
-        else:
-            answers = json.loads(text)
-            numbers = numeric_answers(instrument, answers)
-            for position, item in enumerate(instrument.items):
-                if item.breakdown:
-                    for person, response in zip(people[at].tolist(), answers, strict=True):
-                        if response[position] is not None:
-                            # The first answer given is the one kept.
-                            given[item.id].setdefault(person, str(response[position]))
+        numbers = kept.numbers[int(version_id)]
+        answers = kept.answers[int(version_id)]
+        # Breakdown answers are read from instruments with text answers (demographics).
+        for position, item in enumerate(instrument.items if answers else ()):
+            if item.breakdown:
+                for person, response in zip(people[at].tolist(), answers, strict=True):
+                    if response[position] is not None:
+                        # The first answer given is the one kept.
+                        given[item.id].setdefault(person, str(response[position]))
         versions.append(
             VersionData(
                 instrument,

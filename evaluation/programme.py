@@ -36,11 +36,15 @@ def build(period: Period) -> Bundle:
 def build_tables(since: date, today: date) -> list[Table]:
     start = timezone.make_aware(datetime.combine(since, time.min))
     months = _months(since, today)
+    chats = queries.direct_chats_by_month(start, [(m, *_month_bounds(m)) for m in months])
+    online, active = _online(start, months)
+    for month, mentors in chats.mentors.items():
+        active[month] |= mentors
     return [
         _fidelity(start),
         _supervision(since, start, months),
-        _cost(since, start, months),
-        _retention(start, months),
+        _cost(since, start, months, online, active, chats),
+        _retention(months, active),
         _checkins(since, months),
     ]
 
@@ -132,17 +136,16 @@ def _online(start: datetime, months: list[str]) -> tuple[dict[str, float], dict[
     return hours, active
 
 
-def _active_mentors(start: datetime, months: list[str]) -> dict[str, set[int]]:
-    _, active = _online(start, months)
-    for _room, started, mentor_id in queries.mentored_chats(start):
-        active[_month(started)].add(mentor_id)
-    return active
-
-
-def _cost(since: date, start: datetime, months: list[str]) -> Table:
+def _cost(
+    since: date,
+    start: datetime,
+    months: list[str],
+    online: dict[str, float],
+    active: dict[str, set[int]],
+    chats: queries.ChatMonths,
+) -> Table:
+    """``active``: the mentors online or taking a chat, per month."""
     table = Table(codebook.PROGRAMME_COST)
-    online, _ = _online(start, months)
-    active = _active_mentors(start, months)
     supervision: dict[str, float] = defaultdict(float)
     for held_on, minutes, mentors in queries.supervision_sessions(since):
         # Every mentor in a group session spends its length in supervision.
@@ -150,12 +153,6 @@ def _cost(since: date, start: datetime, months: list[str]) -> Table:
     training: dict[str, float] = defaultdict(float)
     for completed, minutes in queries.training_minutes(start):
         training[_month(completed)] += minutes / 60
-    chats: dict[str, set[int]] = defaultdict(set)
-    for room_id, started, _mentor in queries.mentored_chats(start):
-        chats[_month(started)].add(room_id)
-    participants: dict[str, set[int]] = defaultdict(set)
-    for participant_id, started in queries.chat_participants(start):
-        participants[_month(started)].add(participant_id)
     rates = queries.cost_rates()
     currencies = {currency for _, currency in rates.values()}
     for month in months:
@@ -167,7 +164,7 @@ def _cost(since: date, start: datetime, months: list[str]) -> Table:
         cost = None
         if rates and len(currencies) == 1:
             cost = sum(float(rates[a][0]) * h for a, h in hours.items() if a in rates)
-        n_chats, n_people = len(chats[month]), len(participants[month])
+        n_chats, n_people = chats.chats.get(month, 0), chats.participants.get(month, 0)
         table.add(
             month=month,
             mentors_active=len(active[month]),
@@ -186,10 +183,9 @@ def _cost(since: date, start: datetime, months: list[str]) -> Table:
     return table
 
 
-def _retention(start: datetime, months: list[str]) -> Table:
+def _retention(months: list[str], active: dict[str, set[int]]) -> Table:
     table = Table(codebook.MENTOR_RETENTION)
     cohorts = queries.mentor_cohorts()
-    active = _active_mentors(start, months)
     names = sorted({month_of(day) for day in cohorts.values()})
     for month in months:
         started = {m for m, day in cohorts.items() if month_of(day) <= month}

@@ -8,6 +8,7 @@ from typing import Any
 from chatplatform.models import Participant, QueueTicket, Room, User
 from evaluation.chats import do_record_end, do_record_start
 from evaluation.models import ParticipantVisit
+from evaluation.report import forget_cached_reports
 from evaluation.surveys import do_unlink
 
 
@@ -20,6 +21,7 @@ def forget_participant(sender: Any, participant: Participant, **kwargs: Any) -> 
     """ "Delete my data": unlink survey answers and drop the visit days."""
     do_unlink(participant)
     ParticipantVisit.objects.filter(participant=participant).delete()
+    forget_cached_reports()
 
 
 def chat_started(

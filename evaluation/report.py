@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from chatplatform.models import User
 from escalation.models import Escalation
-from evaluation import codebook, methods, metrics, providers
+from evaluation import codebook, methods, metrics, providers, state
 from evaluation.models import (
     Allocation,
     ChatRecord,
@@ -40,8 +40,6 @@ from evaluation.models import (
 )
 from evaluation.noise import split_budget
 from evaluation.tables import DIMENSION, Bundle, dp_queries, publish_release
-
-DATA_VERSION_KEY = "evaluation:data-version"
 
 
 def build(today: date, *, k: int, epsilon: float | None) -> dict[str, Any]:
@@ -117,7 +115,7 @@ def _fingerprint() -> str:
 
 
 def _cache_key(today: date, k: int) -> str:
-    version = cache.get_or_set(DATA_VERSION_KEY, 0, timeout=None)
+    version = state.data_version()
     return f"evaluation:report:{version}:{today.isoformat()}:{k}:{_fingerprint()}"
 
 
@@ -178,16 +176,15 @@ def _dp_release(
 
 
 def forget_cached_reports() -> None:
-    """Data were withdrawn or linked: no report computed before may be served again.
+    """Data were withdrawn, linked, left out or erased: no report computed before, and
+    nothing a process kept to build one (evaluation.outcomes), may be used again.
 
-    The day's differentially private release stays: it has been published already, and
-    drawing new noise for the same day would spend the budget again (and let anyone who
-    withdraws force a fresh draw).
+    Called inside the transaction that changes the data, so the new data version commits
+    with the change. The day's differentially private release stays: it has been
+    published already, and drawing new noise for the same day would spend the budget
+    again (and let anyone who withdraws force a fresh draw).
     """
-    try:
-        cache.incr(DATA_VERSION_KEY)
-    except ValueError:
-        cache.set(DATA_VERSION_KEY, 1, timeout=None)
+    state.bump_data_version()
 
 
 def epsilon_spent_total() -> float:

@@ -283,6 +283,9 @@ def do_record_consent(
     """
     with transaction.atomic():
         identity, _created = SurveyIdentity.objects.get_or_create(participant=participant)
+        if identity.consent == Consent.GIVEN and not agree:
+            # Answers already given leave the analysis: no kept copy may count them.
+            forget_cached_reports()
         identity.consent = Consent.GIVEN if agree else Consent.DECLINED
         identity.consent_changed_on = timezone.localdate()
         identity.save(update_fields=["consent", "consent_changed_on"])
@@ -357,7 +360,7 @@ def do_confirm_link(participant: Participant) -> None:
         if len(roots) == 1:
             identity.linked_to_id = roots.pop()
             identity.save(update_fields=["linked_to"])
-    transaction.on_commit(forget_cached_reports)
+        forget_cached_reports()
 
 
 def group_ids(identity: SurveyIdentity) -> list[int]:
@@ -459,7 +462,7 @@ def do_withdraw(participant: Participant, code: Mapping[str, str] | None = None)
         )
         for member in group:
             _withdraw(member)
-        transaction.on_commit(forget_cached_reports)
+        forget_cached_reports()
     return len(group)
 
 

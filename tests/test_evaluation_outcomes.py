@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from django.db import DEFAULT_DB_ALIAS
 
-from evaluation import metrics, outcomes, registry, surveys
-from evaluation.models import SurveyResponse
+from chatplatform.signals import participant_erased
+from evaluation import metrics, outcomes, registry, state, surveys
+from evaluation.models import ReportState, SurveyResponse
 from evaluation.scoring import answer_rows
 
 
@@ -17,10 +20,11 @@ def person(make_participant):
     return make
 
 
-def answer(identity, instrument_id: str, wave: str, chat: int, values: dict | int):
+def answer(identity, instrument_id: str, wave: str, chat: int, values: dict | int, pk=None):
     instrument = registry.instruments()[instrument_id]
     given = values if isinstance(values, dict) else {i.id: values for i in instrument.items}
     return SurveyResponse.objects.create(
+        pk=pk,
         identity=identity,
         instrument_version=registry.record_version(instrument),
         wave=wave,
@@ -93,3 +97,92 @@ def test_every_group_has_a_row_even_when_nobody_is_in_it(person, db):
         "not_answered": 3,
         "all": 3,
     }
+
+
+# Kept survey rows (outcomes._KEPT): a report reads only what was added since the last
+# one, and everything again once stored data changed rather than grew.
+
+
+def summary(responses) -> list:
+    return [
+        (
+            v.instrument.id,
+            v.ids.tolist(),
+            v.people.tolist(),
+            v.waves.tolist(),
+            v.chats.tolist(),
+            np.nan_to_num(v.numbers, nan=-1.0).tolist(),
+        )
+        for v in responses.versions
+    ] + [responses.people.tolist(), responses.languages.names]
+
+
+def kept_then_fresh():
+    """The load with what this process kept, and a load from nothing: they must agree."""
+    kept = outcomes.load()
+    outcomes.forget_kept()
+    fresh = outcomes.load()
+    assert summary(kept) == summary(fresh)
+    return kept
+
+
+def test_kept_rows_take_in_a_new_response_and_only_it_is_read(person):
+    identity = person()
+    answer(identity, "distress", "pre", 1, 8)
+    outcomes.load()
+    version = state.data_version()
+    later = answer(identity, "distress", "post", 1, 3)
+    _, pairs = distress_pairs()
+    assert pairs.paired.tolist() == [True]
+    kept = outcomes._KEPT[DEFAULT_DB_ALIAS]
+    assert (kept.top, kept.count, kept.version) == (later.pk, 2, version)
+    kept_then_fresh()
+
+
+@pytest.mark.parametrize("change", ["withdrawal", "declined", "erasure"])
+def test_withdrawal_declined_consent_or_erasure_makes_the_next_report_read_everything(
+    person, make_participant, change
+):
+    participant = make_participant()
+    leaving = surveys.do_record_consent(participant, agree=True)
+    staying = person()
+    answer(leaving, "distress", "pre", 1, 8)
+    answer(staying, "distress", "pre", 1, 6)
+    assert outcomes.load().people.tolist() == sorted([leaving.pk, staying.pk])
+    before = state.data_version()
+    if change == "withdrawal":
+        surveys.do_withdraw(participant)
+    elif change == "declined":
+        surveys.do_record_consent(participant, agree=False)
+    else:
+        participant_erased.send(sender=None, participant=participant)
+    assert state.data_version() != before
+    # Erasure unlinks the device but keeps answers given with consent in the analysis.
+    expected = sorted([leaving.pk, staying.pk]) if change == "erasure" else [staying.pk]
+    assert kept_then_fresh().people.tolist() == expected
+
+
+def test_rows_gone_without_a_new_data_version_are_noticed(person):
+    identity = person()
+    first = answer(identity, "distress", "pre", 1, 8)
+    answer(identity, "distress", "pre", 2, 6)
+    outcomes.load()
+    version = state.data_version()
+    SurveyResponse.objects.filter(pk=first.pk).delete()
+    data, _ = distress_pairs()
+    assert state.data_version() == version and data.ids.tolist() == [first.pk + 1]
+    kept_then_fresh()
+
+
+def test_another_database_series_never_uses_kept_rows(person):
+    identity = person()
+    first = answer(identity, "distress", "pre", 1, 8)
+    outcomes.load()
+    # As after a restore or a rolled-back test: the same id, other answers, a new series.
+    ReportState.objects.all().delete()
+    SurveyResponse.objects.all().delete()
+    answer(identity, "distress", "pre", 1, 2, pk=first.pk)
+    data, _ = distress_pairs()
+    assert data.ids.tolist() == [first.pk]
+    assert data.numbers.tolist() == [[2.0] * len(data.instrument.items)]
+    kept_then_fresh()

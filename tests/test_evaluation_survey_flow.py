@@ -10,12 +10,13 @@ from django.test import Client
 from django.utils import timezone
 
 from chatplatform import roles
+from chatplatform.actors import staff_actor
 from chatplatform.models import QueueTicket
 from chatplatform.services import queue as queue_service
 from chatplatform.services.participants import do_get_or_create_participant
 from chatplatform.signals import participant_erased
 from escalation.models import Escalation
-from evaluation import registry, surveys
+from evaluation import chats, registry, state, surveys
 from evaluation.models import ChatRecord, ParticipantVisit, SurveyIdentity, SurveyResponse
 from evaluation.scoring import answer_rows
 
@@ -263,3 +264,27 @@ def test_chat_records_follow_match_and_end(make_direct_chat, access_for):
     end_chat(room, mentor, access_for)
     record.refresh_from_db()
     assert record.ended_at is not None
+
+
+def test_missing_chat_records_are_filled_in_and_settled_tickets_are_not_checked_again(
+    make_direct_chat, make_participant, make_staff
+):
+    def forget(room):
+        ChatRecord.objects.filter(room=room).delete()
+
+    old, _, mentor = make_direct_chat()
+    forget(old)  # as for a chat from before the evaluation app was installed
+    assert chats.do_backfill() == 1 and ChatRecord.objects.filter(room=old).exists()
+    assert state.tickets_checked_through() == QueueTicket.objects.get(room=old).pk
+    forget(old)
+    assert chats.do_backfill() == 0  # at or below the mark: settled, not looked at again
+    waiting = queue_service.do_request_chat(make_participant())
+    newer, _, _ = make_direct_chat()
+    forget(newer)
+    assert chats.do_backfill() == 1 and ChatRecord.objects.filter(room=newer).exists()
+    # A ticket still waiting may yet be matched: the mark stops just before it.
+    assert state.tickets_checked_through() == waiting.pk - 1
+    room = queue_service.do_accept_ticket(staff_actor(mentor), waiting.pk)
+    forget(room)
+    assert chats.do_backfill() == 1 and ChatRecord.objects.filter(room=room).exists()
+    assert state.tickets_checked_through() == QueueTicket.objects.order_by("pk").last().pk

@@ -17,6 +17,7 @@ from chatplatform.mentoring.models import (
     OnlineShift,
     SupervisionSession,
 )
+from chatplatform.models import Room
 from chatplatform.services import queue as queue_service
 from evaluation import report
 from tests.test_evaluation_boundaries import imported_names
@@ -132,6 +133,25 @@ def test_cost_per_chat_and_per_participant_from_known_hours(make_staff, make_dir
     assert row["currency"] == "EUR"
     hidden = row_for(built(k=11)["programme_cost"], month=this_month())
     assert hidden["hours_online"] is None and hidden["cost_per_chat"] is None
+
+
+def test_chats_count_in_the_month_they_started_to_the_microsecond(
+    make_staff, make_direct_chat, access_for
+):
+    mentor = make_staff(roles.MENTOR)
+    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    before = start - timedelta(microseconds=1)
+    room, participant, _ = make_direct_chat(mentor=mentor)
+    Room.objects.filter(pk=room.pk).update(created_at=before)
+    for _ in range(2):  # the same person twice this month: one participant, two chats
+        queue_service.do_end_chat(access_for(participant, room))
+        room, _, _ = make_direct_chat(participant=participant, mentor=mentor)
+        Room.objects.filter(pk=room.pk).update(created_at=start)
+    cost = built(k=1)["programme_cost"]
+    earlier = row_for(cost, month=before.strftime("%Y-%m"))
+    now = row_for(cost, month=this_month())
+    assert (earlier["chats"], earlier["participants"], earlier["mentors_active"]) == (1, 1, 1)
+    assert (now["chats"], now["participants"], now["mentors_active"]) == (2, 1, 1)
 
 
 def test_retention_by_cohort_with_complementary_suppression(make_staff, make_direct_chat):

@@ -7,10 +7,12 @@ that decrypts messages (a test checks it).
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Case, CharField, Count, Q, Value, When
 
 from chatplatform.mentoring.models import (
     Completion,
@@ -64,27 +66,63 @@ def training_minutes(since: datetime) -> list[tuple[datetime, int]]:
     ]
 
 
-def mentored_chats(since: datetime) -> list[tuple[int, datetime, int]]:
-    """(room, started, mentor) for each mentor of each 1:1 chat started since."""
-    return list(
-        RoomMembership.objects.filter(
-            room__kind=Room.Kind.DIRECT,
-            room__created_at__gte=since,
-            role=RoomMembership.Role.MENTOR,
-            user__isnull=False,
-        ).values_list("room_id", "room__created_at", "user_id")
+def _month_started(months: list[tuple[str, datetime, datetime]]) -> Case:
+    """The month (by name) a 1:1 chat started in, for consecutive months given as
+    [start, end): the latest month whose start it is not before."""
+    return Case(
+        *(
+            When(room__created_at__gte=low, then=Value(name))
+            for name, low, _high in reversed(months)
+        ),
+        default=None,
+        output_field=CharField(),
     )
 
 
-def chat_participants(since: datetime) -> list[tuple[int, datetime]]:
-    """(participant, chat started) of 1:1 chats started since."""
-    return list(
+@dataclass(frozen=True)
+class ChatMonths:
+    """Per month: the mentors who took a 1:1 chat, how many chats had a mentor, and how
+    many participants were in a 1:1 chat (counted once a month each)."""
+
+    mentors: dict[str, set[int]]
+    chats: dict[str, int]
+    participants: dict[str, int]
+
+
+def direct_chats_by_month(
+    since: datetime, months: list[tuple[str, datetime, datetime]]
+) -> ChatMonths:
+    """1:1 chats started since ``since`` in the given months, counted by the database.
+
+    Counting there, over a month label worked out by comparing each chat's start with
+    the months' bounds, avoids turning every chat of a large service into Python
+    objects (at 50,000 participants, seconds of CPU per report).
+    """
+    if not months:
+        return ChatMonths({}, {}, {})
+    chats = (
         RoomMembership.objects.filter(
             room__kind=Room.Kind.DIRECT,
             room__created_at__gte=since,
-            role=RoomMembership.Role.PARTICIPANT,
-            participant__isnull=False,
-        ).values_list("participant_id", "room__created_at")
+            room__created_at__lt=months[-1][2],
+        )
+        .annotate(month=_month_started(months))
+        .order_by()
+    )
+    mentored = chats.filter(role=RoomMembership.Role.MENTOR, user__isnull=False)
+    mentors: dict[str, set[int]] = defaultdict(set)
+    for month, mentor_id in mentored.values_list("month", "user_id").distinct():
+        mentors[month].add(mentor_id)
+    counted = mentored.values("month").annotate(n=Count("room_id", distinct=True))
+    people = (
+        chats.filter(role=RoomMembership.Role.PARTICIPANT, participant__isnull=False)
+        .values("month")
+        .annotate(n=Count("participant_id", distinct=True))
+    )
+    return ChatMonths(
+        dict(mentors),
+        {row["month"]: row["n"] for row in counted},
+        {row["month"]: row["n"] for row in people},
     )
 
 
