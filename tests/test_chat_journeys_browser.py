@@ -32,6 +32,7 @@ from tests.journeys import (
     DESKTOP,
     LANGUAGES,
     Words,
+    arrive,
     at,
     browser,  # noqa: F401 (fixture)
     enter_code,
@@ -117,7 +118,7 @@ def test_survey_chat_moderation_transfer_end_after_survey_and_privacy(
     other_mentor = open_page(language, DESKTOP)
     sign_in_mentor(other_mentor, node, "mentor2@example.org", words)
 
-    # Landing, consent (yes), the short survey, its thanks, the queue.
+    # Landing, consent (yes), the short survey, the queue.
     page = open_page(language)
     page.goto(node.base_url + "/")
     expect(page.locator("html")).to_have_attribute("lang", language)
@@ -131,10 +132,8 @@ def test_survey_chat_moderation_transfer_end_after_survey_and_privacy(
     check_page(page, f"{shot}-survey-before-chat")
     for question in page.locator("form.survey fieldset").all()[:2]:
         question.locator("input[type=radio]").first.check()
-    page.get_by_role("button", name=words("Send my answers")).click()
-    expect(page.get_by_role("heading", name=words("Thank you"))).to_be_visible()
-    check_page(page, f"{shot}-survey-thanks")
-    page.get_by_role("button", name=words("Talk to a peer mentor now")).click()
+    # Sending the short page goes straight on to the queue.
+    page.get_by_role("button", name=words("Send and talk now")).click()
     expect(page).to_have_url(at(r"/queue/"))
     expect(page.locator("#queue-status")).to_contain_text(
         words.js_pattern("You are number %(position)s in the queue.")
@@ -346,6 +345,7 @@ def test_switching_language_in_a_chat_turns_the_whole_chat_to_spanish(
     page.goto(node.base_url + "/")
     handle = new_name(page, english)
     page.get_by_role("button", name=english("Talk to a peer mentor")).click()
+    arrive(page, r"/evaluation/survey/consent/")
     page.get_by_role("button", name=english("Skip and talk now")).click()
     accept(mentor, handle, english)
     expect(page).to_have_url(at(r"/chat/\d+/"))
@@ -502,6 +502,7 @@ def test_urgent_help_in_a_chat_reaches_a_supervisor_who_whispers_joins_and_resol
     page.goto(node.base_url + "/")
     handle = new_name(page, words)
     page.get_by_role("button", name=words("Talk to a peer mentor")).click()
+    arrive(page, r"/evaluation/survey/consent/")
     page.get_by_role("button", name=words("Skip and talk now")).click()
     expect(page).to_have_url(at(r"/queue/"))
     accept(mentor, handle, words)
@@ -515,6 +516,16 @@ def test_urgent_help_in_a_chat_reaches_a_supervisor_who_whispers_joins_and_resol
     expect(panel).to_be_visible()
     expect(panel.locator("a[href^='tel:']").first).to_be_visible()
     check_page(page, f"{shot}-chat-urgent-help")
+    # Another country's lines, one tap away: the chat stays, the panel shows that country.
+    country = panel.locator(".region-quick button").first
+    code = country.get_attribute("value")
+    country.click()
+    expect(panel.locator(".crisis-region")).to_have_attribute("data-region", code)
+    expect(panel).to_be_visible()
+    expect(page).to_have_url(at(r"/chat/\d+/"))
+    expect(panel.locator(f"ul[data-region='{code}'] a[href^='tel:']").first).to_be_visible()
+    expect(page.locator("#conn-status")).to_have_text(words.js("Connected"))
+    check_page(page, f"{shot}-chat-urgent-help-another-country")
     card = supervisor.locator("#escalation-list li.escalation", has_text=handle)
     expect(card).to_have_count(1)
     expect(card.locator(".escalation-state")).to_have_text(words.js("Not acknowledged yet."))
@@ -579,4 +590,12 @@ def test_urgent_help_from_the_landing_page_leaves_no_page_behind(
     expect(page.locator("#queue-status")).not_to_have_text(words("Connecting…"))
     expect(page.locator(".crisis-support a[href^='tel:']").first).to_be_visible()
     check_page(page, f"journey-{language}-urgent-help-page")
+    # Another country from the list: the page comes back with its lines, still one entry.
+    support = page.locator(".crisis-support")
+    choice = support.get_by_label(words("Another country"))
+    code = choice.locator("option:not([selected])").first.get_attribute("value")
+    choice.select_option(code)
+    support.get_by_role("button", name=words("Show its lines")).click()
+    expect(support.locator(".crisis-region")).to_have_attribute("data-region", code)
+    expect(support.locator(f"ul[data-region='{code}'] a[href^='tel:']").first).to_be_visible()
     leave_quickly_and_find_nothing_behind(page, node, words)
