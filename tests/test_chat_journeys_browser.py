@@ -468,6 +468,86 @@ def test_a_group_room_welcome_rules_report_block_and_leave(
     leave_quickly_and_find_nothing_behind(first, node, words)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_mentor_removes_one_participant_from_a_group_room_and_bans_another(
+    node,
+    open_page,  # noqa: F811
+    language,
+):
+    from playwright.sync_api import expect
+
+    words = Words(language)
+    shot = f"journey-{language}-group-sanctions"
+    room = "General support"  # a demo room no other journey of this module posts in
+    reason = "Reason (a note for the room's staff, kept with its messages)"
+    removed_text, banned_text, staying_text = (
+        f"{text} ({language})" for text in ("off topic", "abuse", "still talking")
+    )
+
+    removed = open_page(language)
+    removed.goto(node.base_url + "/")
+    removed.get_by_role("link", name=room).click()
+    expect(removed).to_have_url(at(r"/chat/\d+/"))
+    room_path = removed.url.removeprefix(node.base_url)
+    banned, staying = open_page(language), open_page(language)
+    for page in (removed, banned, staying):
+        if page is not removed:
+            page.goto(node.base_url + room_path)
+        expect(page.locator("#conn-status")).to_have_text(words.js("Connected"))
+    mentor = open_page(language, DESKTOP)
+    sign_in(mentor, node, "mentor@example.org")
+    expect(mentor).to_have_url(at(r"/staff/"))
+    mentor.goto(node.base_url + room_path)
+    expect(mentor.locator("#conn-status")).to_have_text(words.js("Connected"))
+    send(removed, removed_text)
+    send(banned, banned_text)
+    expect(mentor.locator("#messages")).to_contain_text(banned_text)
+
+    # Remove: out of this room, now and when they come back to it.
+    dialog = act_on(mentor, removed_text, "Remove", words, **{reason: "off topic"})
+    check_page(mentor, f"{shot}-remove-dialog")
+    confirm(mentor, dialog, words)
+    expect(removed.locator("#notice")).to_have_text(
+        words.js("You can't open this room. Go back to the start page to begin again.")
+    )
+    expect(removed.get_by_label(words("Your message"))).to_be_disabled()
+    check_page(removed, f"{shot}-removed")
+    removed.reload()
+    expect(removed.get_by_role("heading", name=words("You can't open this page"))).to_be_visible()
+    check_page(removed, f"{shot}-removed-came-back")
+
+    # Ban: a reason is needed; every socket closes, and no new chat can be asked for.
+    dialog = act_on(
+        mentor,
+        banned_text,
+        "Ban",
+        words,
+        **{"For how many days (leave empty to ban for good)": "7"},
+    )
+    dialog.get_by_role("button", name=words("Confirm")).click()
+    expect(dialog).to_be_visible()  # the reason is required: the browser says so
+    dialog.get_by_label(words(reason)).fill("abuse of others")
+    check_page(mentor, f"{shot}-ban-dialog")
+    confirm(mentor, dialog, words)
+    expect(banned.locator("#notice")).to_have_text(
+        words("You can't use this service at the moment.")
+    )
+    expect(banned.get_by_label(words("Your message"))).to_be_disabled()
+    check_page(banned, f"{shot}-banned")
+    banned.get_by_role("link", name=words("Peer support chat")).first.click()
+    arrive(banned, r"/")
+    banned.get_by_role("button", name=words("Talk to a peer mentor")).click()
+    expect(banned.get_by_text(words("You can't use this service at the moment."))).to_be_visible()
+    check_page(banned, f"{shot}-banned-asks-for-a-chat")
+
+    # The others carry on: the staying participant still posts, and reads the mentor.
+    send(staying, staying_text)
+    expect(mentor.locator("#messages")).to_contain_text(staying_text)
+    send(mentor, f"Thanks for staying ({language}).")
+    expect(staying.locator("#messages")).to_contain_text(f"Thanks for staying ({language}).")
+    leave_quickly_and_find_nothing_behind(banned, node, words)
+
+
 def sign_in_supervisor(page, node, words: Words, shot: str) -> None:
     """Two steps: set up the authenticator the first time, a code later; then the console."""
     from playwright.sync_api import expect
