@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from chatplatform import frames
+from chatplatform.errors import ServiceError
 from chatplatform.extensions import register_room_frame
 from chatplatform.frames import field
 from chatplatform.models import Participant
@@ -37,6 +38,19 @@ def urgent_help(access: RoomAccess, clean: dict[str, Any]) -> list[dict[str, Any
     return [
         publishing.participant_panel(escalation, participant, source=escalation.Source.PARTICIPANT)
     ]
+
+
+def crisis_support(access: RoomAccess, clean: dict[str, Any]) -> list[dict[str, Any]]:
+    """The participant's crisis panel again, for their open escalation in this chat: after
+    they chose another country, its lines. Nothing when no escalation of theirs is open here.
+    """
+    if access.actor.is_staff:
+        raise ServiceError("forbidden", _("The crisis panel is the participant's own."))
+    escalation = queries.active_for_participant(access.actor.id)
+    if escalation is None or escalation.room_id != access.room_id:
+        return []
+    participant = Participant.objects.get(pk=access.actor.id)
+    return [publishing.participant_panel(escalation, participant, source=escalation.source)]
 
 
 def screener_record(access: RoomAccess, clean: dict[str, Any]) -> list[dict[str, Any]]:
@@ -94,6 +108,7 @@ def register() -> None:
     )
     register_room_frame("escalation.status", (), escalation_status)
     register_room_frame("urgent.help", (), urgent_help)
+    register_room_frame("crisis.support", (), crisis_support)
     register_room_frame("screener.record", (field("answers", _yes_no_answers),), screener_record)
     register_room_frame("safety_plan.get", (), safety_plan_get)
     register_room_frame(

@@ -120,6 +120,15 @@ def at(path: str) -> re.Pattern[str]:
     return re.compile(rf"^[a-z]+://[^/?#]+{path}(?:[?#].*)?$")
 
 
+def arrive(page: Any, path: str) -> None:
+    """Wait until the page at ``path`` (a pattern) has loaded. Until its scripts have run,
+    its forms post the ordinary way, adding an entry to the tab's history."""
+    from playwright.sync_api import expect
+
+    expect(page).to_have_url(at(path))
+    page.wait_for_load_state()
+
+
 def pages_behind(page: Any) -> list[str]:
     """Every address the Back button leads to from here, most recent first."""
     addresses = []

@@ -106,6 +106,7 @@ FRAMES: dict[str, tuple[str, str]] = {
     # Staff have no rules to accept: for them it changes nothing.
     "rules.accept": (EVERYONE, ""),
     "urgent.help": (PARTICIPANT_ONLY, "forbidden"),
+    "crisis.support": (PARTICIPANT_ONLY, "forbidden"),
     "escalation.raise": (STAFF_ONLY, "forbidden"),
     "escalation.status": (STAFF_ONLY, "forbidden"),
     "screener.record": (STAFF_ONLY, "forbidden"),

@@ -32,6 +32,7 @@ from tests.journeys import (
     DESKTOP,
     LANGUAGES,
     Words,
+    arrive,
     at,
     browser,  # noqa: F401 (fixture)
     enter_code,
@@ -117,7 +118,7 @@ def test_survey_chat_moderation_transfer_end_after_survey_and_privacy(
     other_mentor = open_page(language, DESKTOP)
     sign_in_mentor(other_mentor, node, "mentor2@example.org", words)
 
-    # Landing, consent (yes), the short survey, its thanks, the queue.
+    # Landing, consent (yes), the short survey, the queue.
     page = open_page(language)
     page.goto(node.base_url + "/")
     expect(page.locator("html")).to_have_attribute("lang", language)
@@ -131,10 +132,8 @@ def test_survey_chat_moderation_transfer_end_after_survey_and_privacy(
     check_page(page, f"{shot}-survey-before-chat")
     for question in page.locator("form.survey fieldset").all()[:2]:
         question.locator("input[type=radio]").first.check()
-    page.get_by_role("button", name=words("Send my answers")).click()
-    expect(page.get_by_role("heading", name=words("Thank you"))).to_be_visible()
-    check_page(page, f"{shot}-survey-thanks")
-    page.get_by_role("button", name=words("Talk to a peer mentor now")).click()
+    # Sending the short page goes straight on to the queue.
+    page.get_by_role("button", name=words("Send and talk now")).click()
     expect(page).to_have_url(at(r"/queue/"))
     expect(page.locator("#queue-status")).to_contain_text(
         words.js_pattern("You are number %(position)s in the queue.")
@@ -346,6 +345,7 @@ def test_switching_language_in_a_chat_turns_the_whole_chat_to_spanish(
     page.goto(node.base_url + "/")
     handle = new_name(page, english)
     page.get_by_role("button", name=english("Talk to a peer mentor")).click()
+    arrive(page, r"/evaluation/survey/consent/")
     page.get_by_role("button", name=english("Skip and talk now")).click()
     accept(mentor, handle, english)
     expect(page).to_have_url(at(r"/chat/\d+/"))
@@ -468,6 +468,86 @@ def test_a_group_room_welcome_rules_report_block_and_leave(
     leave_quickly_and_find_nothing_behind(first, node, words)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_mentor_removes_one_participant_from_a_group_room_and_bans_another(
+    node,
+    open_page,  # noqa: F811
+    language,
+):
+    from playwright.sync_api import expect
+
+    words = Words(language)
+    shot = f"journey-{language}-group-sanctions"
+    room = "General support"  # a demo room no other journey of this module posts in
+    reason = "Reason (a note for the room's staff, kept with its messages)"
+    removed_text, banned_text, staying_text = (
+        f"{text} ({language})" for text in ("off topic", "abuse", "still talking")
+    )
+
+    removed = open_page(language)
+    removed.goto(node.base_url + "/")
+    removed.get_by_role("link", name=room).click()
+    expect(removed).to_have_url(at(r"/chat/\d+/"))
+    room_path = removed.url.removeprefix(node.base_url)
+    banned, staying = open_page(language), open_page(language)
+    for page in (removed, banned, staying):
+        if page is not removed:
+            page.goto(node.base_url + room_path)
+        expect(page.locator("#conn-status")).to_have_text(words.js("Connected"))
+    mentor = open_page(language, DESKTOP)
+    sign_in(mentor, node, "mentor@example.org")
+    expect(mentor).to_have_url(at(r"/staff/"))
+    mentor.goto(node.base_url + room_path)
+    expect(mentor.locator("#conn-status")).to_have_text(words.js("Connected"))
+    send(removed, removed_text)
+    send(banned, banned_text)
+    expect(mentor.locator("#messages")).to_contain_text(banned_text)
+
+    # Remove: out of this room, now and when they come back to it.
+    dialog = act_on(mentor, removed_text, "Remove", words, **{reason: "off topic"})
+    check_page(mentor, f"{shot}-remove-dialog")
+    confirm(mentor, dialog, words)
+    expect(removed.locator("#notice")).to_have_text(
+        words.js("You can't open this room. Go back to the start page to begin again.")
+    )
+    expect(removed.get_by_label(words("Your message"))).to_be_disabled()
+    check_page(removed, f"{shot}-removed")
+    removed.reload()
+    expect(removed.get_by_role("heading", name=words("You can't open this page"))).to_be_visible()
+    check_page(removed, f"{shot}-removed-came-back")
+
+    # Ban: a reason is needed; every socket closes, and no new chat can be asked for.
+    dialog = act_on(
+        mentor,
+        banned_text,
+        "Ban",
+        words,
+        **{"For how many days (leave empty to ban for good)": "7"},
+    )
+    dialog.get_by_role("button", name=words("Confirm")).click()
+    expect(dialog).to_be_visible()  # the reason is required: the browser says so
+    dialog.get_by_label(words(reason)).fill("abuse of others")
+    check_page(mentor, f"{shot}-ban-dialog")
+    confirm(mentor, dialog, words)
+    expect(banned.locator("#notice")).to_have_text(
+        words("You can't use this service at the moment.")
+    )
+    expect(banned.get_by_label(words("Your message"))).to_be_disabled()
+    check_page(banned, f"{shot}-banned")
+    banned.get_by_role("link", name=words("Peer support chat")).first.click()
+    arrive(banned, r"/")
+    banned.get_by_role("button", name=words("Talk to a peer mentor")).click()
+    expect(banned.get_by_text(words("You can't use this service at the moment."))).to_be_visible()
+    check_page(banned, f"{shot}-banned-asks-for-a-chat")
+
+    # The others carry on: the staying participant still posts, and reads the mentor.
+    send(staying, staying_text)
+    expect(mentor.locator("#messages")).to_contain_text(staying_text)
+    send(mentor, f"Thanks for staying ({language}).")
+    expect(staying.locator("#messages")).to_contain_text(f"Thanks for staying ({language}).")
+    leave_quickly_and_find_nothing_behind(banned, node, words)
+
+
 def sign_in_supervisor(page, node, words: Words, shot: str) -> None:
     """Two steps: set up the authenticator the first time, a code later; then the console."""
     from playwright.sync_api import expect
@@ -502,6 +582,7 @@ def test_urgent_help_in_a_chat_reaches_a_supervisor_who_whispers_joins_and_resol
     page.goto(node.base_url + "/")
     handle = new_name(page, words)
     page.get_by_role("button", name=words("Talk to a peer mentor")).click()
+    arrive(page, r"/evaluation/survey/consent/")
     page.get_by_role("button", name=words("Skip and talk now")).click()
     expect(page).to_have_url(at(r"/queue/"))
     accept(mentor, handle, words)
@@ -515,6 +596,16 @@ def test_urgent_help_in_a_chat_reaches_a_supervisor_who_whispers_joins_and_resol
     expect(panel).to_be_visible()
     expect(panel.locator("a[href^='tel:']").first).to_be_visible()
     check_page(page, f"{shot}-chat-urgent-help")
+    # Another country's lines, one tap away: the chat stays, the panel shows that country.
+    country = panel.locator(".region-quick button").first
+    code = country.get_attribute("value")
+    country.click()
+    expect(panel.locator(".crisis-region")).to_have_attribute("data-region", code)
+    expect(panel).to_be_visible()
+    expect(page).to_have_url(at(r"/chat/\d+/"))
+    expect(panel.locator(f"ul[data-region='{code}'] a[href^='tel:']").first).to_be_visible()
+    expect(page.locator("#conn-status")).to_have_text(words.js("Connected"))
+    check_page(page, f"{shot}-chat-urgent-help-another-country")
     card = supervisor.locator("#escalation-list li.escalation", has_text=handle)
     expect(card).to_have_count(1)
     expect(card.locator(".escalation-state")).to_have_text(words.js("Not acknowledged yet."))
@@ -579,4 +670,12 @@ def test_urgent_help_from_the_landing_page_leaves_no_page_behind(
     expect(page.locator("#queue-status")).not_to_have_text(words("Connecting…"))
     expect(page.locator(".crisis-support a[href^='tel:']").first).to_be_visible()
     check_page(page, f"journey-{language}-urgent-help-page")
+    # Another country from the list: the page comes back with its lines, still one entry.
+    support = page.locator(".crisis-support")
+    choice = support.get_by_label(words("Another country"))
+    code = choice.locator("option:not([selected])").first.get_attribute("value")
+    choice.select_option(code)
+    support.get_by_role("button", name=words("Show its lines")).click()
+    expect(support.locator(".crisis-region")).to_have_attribute("data-region", code)
+    expect(support.locator(f"ul[data-region='{code}'] a[href^='tel:']").first).to_be_visible()
     leave_quickly_and_find_nothing_behind(page, node, words)

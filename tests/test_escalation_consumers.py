@@ -54,6 +54,22 @@ async def say(socket, body: str) -> dict:
     return await socket.receive_type("message.ack")
 
 
+def two_regions() -> None:
+    """Lines in two countries (a transactional test starts with none)."""
+    from chatplatform.models import CrisisResource
+
+    CrisisResource.objects.all().delete()
+    common = {"source": "test", "last_checked": "2026-11-01", "open_24_7": True, "cost": "free"}
+    CrisisResource.objects.create(
+        region="US", region_name="United States", service="988 Suicide & Crisis Lifeline",
+        phone="988", emergency_number="911", **common,
+    )  # fmt: skip
+    CrisisResource.objects.create(
+        region="GB", region_name="United Kingdom", service="Samaritans",
+        phone="116 123", emergency_number="999", **common,
+    )  # fmt: skip
+
+
 @pytest.fixture
 async def scene(make_direct_chat, make_staff):
     room, participant, mentor = await sync_to_async(make_direct_chat)()
@@ -271,6 +287,34 @@ class TestRoomFrames:
         assert again["kind"] == "urgent_help"
         count = sync_to_async(Escalation.objects.filter(room=room).count)
         assert await count() == 1
+
+    async def test_the_participant_gets_the_panel_again_in_the_country_they_chose(
+        self, ws_connect, session_for, scene
+    ):
+        room, participant, mentor, _ = scene
+        await sync_to_async(two_regions)()
+        chat = await open_room(ws_connect, session_for, participant, room)
+        # No escalation of theirs in this chat: nothing comes back.
+        await chat.send({"type": "crisis.support"})
+        await chat.send({"type": "ping"})
+        assert (await chat.receive_type("pong"))["type"] == "pong"
+        assert await chat.nothing()
+        await chat.send({"type": "urgent.help"})
+        first = await chat.receive_type("crisis.support")
+        chosen = next(code for code in ("GB", "US") if code != first["region"]["code"])
+        # The region form saved their choice (frontend.views.set_region); the panel follows.
+        participant.crisis_region = chosen
+        await sync_to_async(participant.save)(update_fields=["crisis_region"])
+        await chat.send({"type": "crisis.support"})
+        again = await chat.receive_type("crisis.support")
+        assert again["region"]["code"] == chosen
+        assert [group["code"] for group in again["regions"]] == [chosen]
+        assert (again["kind"], again["level"]) == ("urgent_help", "imminent")
+        assert await sync_to_async(Escalation.objects.filter(room=room).count)() == 1
+        # The panel is the participant's: staff are refused.
+        mentor_socket = await open_room(ws_connect, session_for, mentor, room)
+        await mentor_socket.send({"type": "crisis.support"})
+        assert (await mentor_socket.receive_type("error"))["code"] == "forbidden"
 
     async def test_mentor_records_the_screener_and_the_case_is_raised(
         self, ws_connect, session_for, scene

@@ -1,14 +1,16 @@
 """Language: chosen from Accept-Language, switched on every page, kept for the browser session,
 and the same on pages, websockets and the JavaScript catalogue.
 
-The last test walks the participant's journey in Spanish and fails if any page shows an
-English interface string from the catalogues.
+The last tests walk the participant's pages in Spanish (the research surveys, the safety
+plan and the error pages included) and fail if any shows an English interface string from
+the catalogues, or a common English word (text no catalogue has).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import polib
@@ -17,9 +19,11 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from chatplatform import roles
 from chatplatform.models import CrisisResource, Room
+from evaluation.models import SurveyResponse
 from tests.servers import REPO_ROOT
 from tests.test_translations import catalogues
 
@@ -305,6 +309,125 @@ def english_fragments() -> set[str]:
     return fragments - ALLOWED_ENGLISH
 
 
+# Common English words that are not Spanish words ("has" is: "has hecho"). On a Spanish
+# page they betray text typed into a template without {% translate %}, which no
+# catalogue knows of.
+ENGLISH_WORDS = frozenset(
+    {
+        "about",
+        "after",
+        "again",
+        "all",
+        "also",
+        "and",
+        "answer",
+        "any",
+        "are",
+        "back",
+        "been",
+        "before",
+        "being",
+        "can",
+        "can't",
+        "close",
+        "could",
+        "days",
+        "don't",
+        "each",
+        "every",
+        "for",
+        "from",
+        "had",
+        "have",
+        "help",
+        "here",
+        "how",
+        "i'll",
+        "i'm",
+        "into",
+        "is",
+        "it",
+        "it's",
+        "its",
+        "just",
+        "leave",
+        "let's",
+        "may",
+        "message",
+        "messages",
+        "might",
+        "more",
+        "most",
+        "must",
+        "next",
+        "not",
+        "only",
+        "open",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "page",
+        "please",
+        "question",
+        "questions",
+        "room",
+        "rooms",
+        "send",
+        "should",
+        "sign",
+        "some",
+        "start",
+        "stop",
+        "such",
+        "survey",
+        "talk",
+        "than",
+        "thank",
+        "thanks",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "us",
+        "very",
+        "was",
+        "we",
+        "we're",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "without",
+        "won't",
+        "would",
+        "yes",
+        "you",
+        "you're",
+        "your",
+        "yours",
+    }
+)
+
+
+def english_words_on(page: str) -> list[str]:
+    """The common English words in the page's visible text."""
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", visible_text(page))
+    return sorted({word for word in words if word.lower() in ENGLISH_WORDS})
+
+
 def english_on(page: str, fragments: set[str]) -> list[str]:
     text = visible_text(page)
     return sorted(
@@ -312,6 +435,9 @@ def english_on(page: str, fragments: set[str]) -> list[str]:
         for fragment in fragments
         if re.search(r"(?<![\w])" + re.escape(fragment) + r"(?![\w])", text)
     )
+
+
+SPANISH = {"accept-language": "es-ES,es;q=0.9"}
 
 
 @pytest.fixture
@@ -322,7 +448,7 @@ def spanish_client(db) -> Client:
         region="ES", region_name="España", service="Línea 024", phone="024", open_24_7=True,
         emergency_number="112", source="test", last_checked="2026-11-01",
     )  # fmt: skip
-    client = Client(headers={"accept-language": "es-ES,es;q=0.9"})
+    client = Client(headers=SPANISH)
     client.post("/help/region/", {"region": "ES"})
     return client
 
@@ -349,8 +475,8 @@ def test_the_spanish_participant_journey_shows_no_english_interface_string(
     client = spanish_client
     seen: dict[str, str] = {}
 
-    def visit(label: str, response) -> None:
-        assert response.status_code == 200, (label, response.status_code)
+    def visit(label: str, response, status: int = 200) -> None:
+        assert response.status_code == status, (label, response.status_code)
         page = response.content.decode()
         assert html_lang(page) == "es", label
         seen[label] = page
@@ -383,12 +509,63 @@ def test_the_spanish_participant_journey_shows_no_english_interface_string(
     visit("privacy, data held", client.get("/privacy/"))
     visit("data deleted", client.post("/me/data/delete/", {"confirm": "yes"}))
     visit("staff sign-in", Client(headers={"accept-language": "es"}).get("/accounts/login/"))
+    visit("safety plan", client.get(reverse("my-safety-plan")))
+    visit("no such page", client.get("/no-such-page/"), status=404)
+    visit("someone else's chat", Client(headers=SPANISH).get(f"/chat/{ticket_room.pk}/"), 403)
+
+    # Taking part in the research: consent, the page before a chat, the follow-up weeks
+    # later, its thanks, withdrawing.
+    research = Client(headers=SPANISH)
+    research.post("/help/region/", {"region": "ES"})
+    research.post("/chat/request/")  # a participant now, offered the consent page
+    before = reverse("evaluation:survey-pre")
+    visit(
+        "page before a chat",
+        research.post(
+            reverse("evaluation:consent"), {"decision": "agree", "next": before}, follow=True
+        ),
+    )
+    first_answer = dict(
+        [
+            re.search(
+                r'type="radio" name="([^"]+)" value="([^"]+)"', seen["page before a chat"]
+            ).groups()
+        ]
+    )
+    visit(
+        "queue after the survey",
+        research.post("/chat/request/", {"survey": "done", **first_answer}, follow=True),
+    )
+    assert SurveyResponse.objects.exists()
+    research.post("/queue/leave/")
+    days = timedelta(days=settings.EVALUATION_FOLLOWUP_DAYS + 1)
+    SurveyResponse.objects.update(answered_on=timezone.localdate() - days)
+    visit("landing, the follow-up offered", research.get("/"))
+    assert reverse("evaluation:survey-followup") in seen["landing, the follow-up offered"]
+    visit("follow-up", research.get(reverse("evaluation:survey-followup")))
+    visit("follow-up thanks", research.post(reverse("evaluation:survey-followup"), {}))
+    visit("research surveys, taking part", research.get(reverse("evaluation:participation")))
+    visit("withdrawn", research.post(reverse("evaluation:withdraw")))
+    assert not SurveyResponse.objects.exists()
 
     english = {label: english_on(page, fragments) for label, page in seen.items()}
     assert not {label: found for label, found in english.items() if found}
+    # Text typed into a template without {% translate %} is in no catalogue: common
+    # English words find it.
+    words = {label: english_words_on(page) for label, page in seen.items()}
+    assert not {label: found for label, found in words.items() if found}
 
 
 def test_the_catalogue_check_would_catch_an_english_page(client, crisis_lines):
     """The same check on the English landing page finds English: the check can fail."""
     found = english_on(client.get("/").content.decode(), english_fragments())
     assert "Talk to a peer mentor" in found
+
+
+def test_the_common_words_check_finds_text_no_catalogue_has():
+    page = (
+        '<html lang="es"><p>Hola, ¿cómo estás?</p><p>Please wait here.</p>'
+        '<button aria-label="Close this">X</button><p lang="en">Thank you</p></html>'
+    )
+    assert english_words_on(page) == ["Close", "Please", "here", "this"]
+    assert english_words_on('<html lang="es"><p>No hay nada aquí. Abre el chat.</p></html>') == []

@@ -14,6 +14,7 @@ import pytest
 from tests.accessibility import check_page
 from tests.journeys import (
     DESKTOP,
+    Words,
     browser,  # noqa: F401 (fixture)
     node_fixture,
     open_page,  # noqa: F401 (fixture)
@@ -32,6 +33,28 @@ LOGINS = {
 }
 
 node = node_fixture("test-staff-journeys-")
+
+# The pages each role works in besides its console (path, screenshot name).
+SUPERVISOR_PAGES = [
+    ("/supervisor/oncall/", "oncall-rota"),
+    ("/supervisor/risk-marks/", "risk-marks"),
+    ("/staff/", "mentor-console"),
+    ("/staff/moderation/", "moderation-queue"),
+    ("/staff/moderation/audit/", "audit-log"),
+    ("/staff/programme/", "programme"),
+    ("/staff/training/", "training"),
+    ("/staff/me/", "my-programme"),
+]
+ADMIN_PAGES = [
+    ("/admin/", "index"),
+    ("/admin/chatplatform/crisisresource/", "crisis-lines"),
+    ("/admin/escalation/escalation/", "escalations"),
+]
+EVALUATOR_PAGES = [
+    ("/evaluation/", "dashboard"),
+    ("/evaluation/studies/", "studies"),
+    ("/evaluation/tokens/", "tokens"),
+]
 
 
 @pytest.fixture
@@ -79,6 +102,13 @@ def test_supervisor_first_sign_in_then_a_later_one_lands_on_the_console(node, de
     expect(later.locator("html")).to_have_attribute("lang", "es")
     check_page(later, "supervisor-console-es")
 
+    # The other pages a supervisor works in, in Spanish.
+    for path, name in SUPERVISOR_PAGES:
+        response = later.goto(node.base_url + path)
+        assert response is not None and response.status == 200, (path, response)
+        expect(later.locator("html")).to_have_attribute("lang", "es")
+        check_page(later, f"supervisor-{name}-es")
+
 
 def test_evaluator_signs_in_and_reaches_the_dashboard_and_export(node, desk):
     from playwright.sync_api import expect
@@ -86,9 +116,19 @@ def test_evaluator_signs_in_and_reaches_the_dashboard_and_export(node, desk):
     page = desk("es")
     sign_in(page, node, LOGINS[("evaluator", "es")])
     set_up_two_steps(page, "evaluator")
+    # Every evaluator page in Spanish, then, after the language switch, in English.
+    for language, switch in (("es", "English"), ("en", None)):
+        for path, name in EVALUATOR_PAGES:
+            response = page.goto(node.base_url + path)
+            assert response is not None and response.status == 200, (path, response)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            check_page(page, f"evaluation-{name}-{language}")
+        if switch:
+            page.get_by_role("button", name=switch).click()
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+    # The dashboard reads in English: its headings are the catalogue's, not Spanish.
     page.goto(node.base_url + "/evaluation/")
-    expect(page.locator("html")).to_have_attribute("lang", "es")
-    check_page(page, "evaluation-dashboard-es")
+    expect(page.get_by_role("heading", level=1)).to_have_text(Words("en")("Evaluation"))
     with page.expect_download() as download:
         page.locator("a[href*='/evaluation/export/']").first.click()
     assert download.value.suggested_filename
@@ -105,3 +145,13 @@ def test_admin_signs_in_and_reaches_the_django_admin(node, desk):
     set_up_two_steps(page, "admin")
     expect(page).to_have_url(re.compile(r"/admin/$"))
     expect(page.locator("#site-name")).to_be_visible()
+    check_page(page, "admin-index-en")
+    # In Spanish (chosen on a page of the site): Django's admin and the project's models.
+    page.goto(node.base_url + "/privacy/")
+    page.get_by_role("button", name="Español").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    for path, name in ADMIN_PAGES:
+        response = page.goto(node.base_url + path)
+        assert response is not None and response.status == 200, (path, response)
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+        check_page(page, f"admin-{name}-es")

@@ -44,8 +44,10 @@ function regionLines(regions) {
   return parts;
 }
 
-// The one-tap change of country posts like the pages' own form, and comes back here.
-function regionForm(region) {
+// The one-tap change of country posts like the pages' own form. In the chat the panel
+// stays: the choice is saved in the background, and the socket sends the panel again with
+// that country's lines (without the socket, the page reloads with the choice).
+function regionForm(region, socket) {
   const block = element("div", "crisis-region");
   block.dataset.region = region.code;
   block.dataset.how = region.how;
@@ -68,6 +70,20 @@ function regionForm(region) {
     button.value = option.code;
     form.append(button);
   }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form, event.submitter),
+      credentials: "same-origin",
+      redirect: "manual",
+    })
+      .then((response) => {
+        const saved = response.ok || response.type === "opaqueredirect";
+        if (!saved || !socket.send({ type: "crisis.support" })) window.location.replace(window.location.href);
+      })
+      .catch(() => window.location.replace(window.location.href));
+  });
   block.append(form);
   return block;
 }
@@ -102,7 +118,7 @@ function showSupport(panel, frame, urgentForm, socket) {
   }
   const question = safetyQuestion(frame, urgentForm, socket);
   if (question) parts.push(question);
-  parts.push(element("h3", "", frame.resources_heading), regionForm(frame.region), ...regionLines(frame.regions));
+  parts.push(element("h3", "", frame.resources_heading), regionForm(frame.region, socket), ...regionLines(frame.regions));
   if (calls && !frame.emergency_first) parts.push(calls);
   const close = element("button", "secondary small", t("Hide this"));
   close.type = "button";
