@@ -92,6 +92,9 @@ def set_region(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def new_handle(request: HttpRequest) -> HttpResponse:
+    # Handles are participants' names in chats: staff never get an anonymous identity.
+    if request.user.is_authenticated:
+        return redirect("staff-console")
     try:
         do_change_handle(_identity(request))
     except ServiceError as error:

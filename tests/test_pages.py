@@ -73,6 +73,14 @@ def test_participant_keeps_their_identity_and_can_ask_for_a_new_handle(client, c
     assert Participant.objects.count() == 1
 
 
+def test_signed_in_staff_get_no_anonymous_identity_from_the_handle_form(client, make_staff):
+    client.force_login(make_staff(roles.MENTOR))
+    response = client.post("/me/handle/")
+    assert response.status_code == 302 and response.url == reverse("staff-console")
+    assert not Participant.objects.exists()
+    assert SESSION_KEY not in client.session
+
+
 def test_participant_with_an_open_chat_is_sent_back_to_it(client, make_direct_chat, crisis_lines):
     room, participant, _ = make_direct_chat()
     session = client.session
