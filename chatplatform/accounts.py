@@ -16,9 +16,10 @@ from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.authentication import get_authentication_records
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from chatplatform import throttle
+from chatplatform import roles, throttle
 from chatplatform.throttle import client_network_key
 
 
@@ -37,6 +38,13 @@ def _login(credentials: dict[str, Any]) -> str:
 class StaffOnlyAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: Any) -> bool:
         return False
+
+    def get_login_redirect_url(self, request: Any) -> str:
+        """Without ``next``, staff land on the page of their role: the console
+        (LOGIN_REDIRECT_URL) refuses evaluators, whose page is the evaluation dashboard."""
+        if roles.role_of(request.user) == roles.EVALUATOR:
+            return reverse("evaluation:dashboard")
+        return super().get_login_redirect_url(request)
 
     def get_client_ip(self, request: Any) -> str:
         """allauth keys its login rate limits by this: a daily keyed hash, never the address."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from allauth.account.adapter import get_adapter
 from allauth.mfa.recovery_codes.views import GenerateRecoveryCodesView, ViewRecoveryCodesView
 from allauth.mfa.totp.views import ActivateTOTPView
 from django.http import HttpRequest
@@ -47,7 +48,11 @@ class ActivateTOTP(KeepsNext, ActivateTOTPView):
 
 
 class ViewRecoveryCodes(KeepsNext, ViewRecoveryCodesView):
-    pass
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # Without ``next``, the page of the person's role (evaluators: the dashboard).
+        home = get_adapter(self.request).get_login_redirect_url(self.request)
+        return {**context, "continue_url": context["next_url"] or home}
 
 
 class GenerateRecoveryCodes(KeepsNext, GenerateRecoveryCodesView):

@@ -185,6 +185,25 @@ class TestFirstSignInOfAPagedSupervisor:
         assert done.url == "/supervisor/"
         assert client.get("/supervisor/").status_code == 403
 
+    def test_an_evaluator_without_next_lands_on_the_evaluation_dashboard(self, make_staff):
+        evaluator = make_staff(roles.EVALUATOR)
+        Client().force_login(evaluator)
+        client = Client()
+        assert password_sign_in(client, evaluator.email) == "/accounts/2fa/authenticate/"
+        done = client.post("/accounts/2fa/authenticate/", {"code": totp_code(TEST_TOTP_SECRET)})
+        assert done.url == "/evaluation/"
+        assert client.get(done.url).status_code == 200
+        # The first sign-in's last step, the recovery codes, leads there too.
+        from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+        RecoveryCodes.activate(evaluator)
+        codes = client.get("/accounts/2fa/recovery-codes/").content.decode()
+        assert 'class="button primary" href="/evaluation/"' in codes
+        # A mentor still lands on the console.
+        mentor = make_staff(roles.MENTOR)
+        mentor_client = Client()
+        assert password_sign_in(mentor_client, mentor.email) == "/staff/"
+
 
 class TestLaterSignIn:
     def test_a_paged_supervisor_is_two_screens_from_the_console(self, make_staff):
