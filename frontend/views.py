@@ -156,6 +156,13 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
             raise PermissionDenied
     else:
         try:
+            if participant_for_session(request.session) is None:
+                access_service.check_open_to_newcomers(room_id)
+        except ServiceError as error:
+            if error.code == "not_found":
+                raise Http404 from None
+            raise PermissionDenied(error.detail) from None
+        try:
             actor = participant_actor(_identity(request))
         except ServiceError as error:
             return _too_many(request, error)

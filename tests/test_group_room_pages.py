@@ -81,3 +81,35 @@ def test_leaving_needs_a_post(make_group_room, make_participant):
     join(room, participant)
     assert client_for(participant).get(f"/chat/{room.pk}/leave/").status_code == 405
     assert RoomMembership.objects.get(room=room, participant=participant).left_at is None
+
+
+def test_a_newcomer_opening_an_open_group_room_gets_an_identity(make_group_room):
+    from chatplatform.models import Participant
+    from evaluation.models import ParticipantVisit
+
+    room = make_group_room()
+    response = Client().get(f"/chat/{room.pk}/")
+    assert response.status_code == 200
+    newcomer = Participant.objects.get()  # The room's socket makes them a member.
+    assert ParticipantVisit.objects.filter(participant=newcomer).count() == 1
+
+
+@pytest.mark.parametrize("target", ["someone's chat", "closed room", "no room"])
+def test_a_stranger_refused_a_room_is_given_no_identity_and_counts_no_visit(
+    target, make_direct_chat, make_group_room
+):
+    """Probing room numbers must not make identities, spend the network's identity
+    allowance or count as reach in the evaluation."""
+    from chatplatform.models import Participant
+    from evaluation.models import ParticipantVisit
+
+    room, _, _ = make_direct_chat()
+    closed = make_group_room()
+    closed.is_listed = False
+    closed.save()
+    room_id = {"someone's chat": room.pk, "closed room": closed.pk, "no room": 999_999}[target]
+    people, visits = Participant.objects.count(), ParticipantVisit.objects.count()
+    response = Client().get(f"/chat/{room_id}/")
+    assert response.status_code == (404 if target == "no room" else 403)
+    assert Participant.objects.count() == people
+    assert ParticipantVisit.objects.count() == visits

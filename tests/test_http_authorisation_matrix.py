@@ -14,6 +14,11 @@ one of the refusing redirects: SIGN_IN (staff pages for people not signed in),
 CONSOLE (participant pages for staff), LANDING (participant pages for someone
 with no participant identity yet). Rows come from each view's code and docs/.
 Every request runs in a rolled-back savepoint, so one cast serves all rows.
+
+A refusal must also leave everything as it was: for every refused cell the
+database is compared before and after the request (inside the savepoint), row by
+row, over every table of the project and of auth, allauth and MFA, and the
+request fails the test if it wrote, changed or deleted anything.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -356,8 +362,58 @@ def outcome(response) -> str | int:
     return OK
 
 
+# Tables a refused request must not touch: the project's, and the people's accounts.
+# Sessions are left out: a refusal may refresh the visitor's own session, which is
+# not a change to anything the refused route guards.
+CHECKED_APPS = (
+    "auth",
+    "account",
+    "mfa",
+    "chatplatform",
+    "moderation",
+    "escalation",
+    "risk_marks",
+    "evaluation",
+    "mentoring",
+)
+
+
+def database_state() -> dict[str, list[str]]:
+    """Every row of every checked table, field by field, in primary-key order."""
+    state = {}
+    for label in CHECKED_APPS:
+        for model in apps.get_app_config(label).get_models():
+            skipped = VISITOR_NOTES.get(model._meta.label, ())
+            fields = [f.attname for f in model._meta.concrete_fields if f.attname not in skipped]
+            rows = model._base_manager.order_by("pk").values_list(*fields)
+            state[model._meta.label] = [repr(row) for row in rows]  # JSON fields are dicts
+    return state
+
+
+# What every page notes about the visitor's own browser (``crisis.do_note_locale``): the
+# region and language crisis panels use. Writing them is no change to a guarded object.
+VISITOR_NOTES = {"chatplatform.Participant": ("locale_region", "language", "last_seen_on")}
+
+
+def changes(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
+    """The tables whose rows differ, with how many rows were added, removed or changed."""
+    found = []
+    for table, rows in before.items():
+        old, new = set(rows), set(after[table])
+        if old != new:
+            found.append(f"{table}: +{len(new - old)} -{len(old - new)}")
+    return found
+
+
+def refused(cell: str | int) -> bool:
+    return cell not in (OK, LANDING)
+
+
 def attempt(route: str, spec: tuple, person: str, cast: tuple) -> str | int:
-    """What ``person`` gets from ``route``, in a savepoint rolled back afterwards."""
+    """What ``person`` gets from ``route``, in a savepoint rolled back afterwards.
+
+    A refused request that changed the database is reported as ``"wrote: <tables>"``
+    instead of its status, so the matrix shows it as a wrong cell."""
     keys, ids, slugs, tokens = cast
     method, data, id_names, _ = spec
     path = "/" + route
@@ -371,11 +427,14 @@ def attempt(route: str, spec: tuple, person: str, cast: tuple) -> str | int:
     headers = {"authorization": f"Bearer {tokens[person]}"} if person in tokens else {}
     cache.clear()  # No rate limit carries over from one request to the next.
     with transaction.atomic():
+        before = database_state()
         response = getattr(client, method)(
             path, {k: v.format(**ids) for k, v in data.items()}, headers=headers
         )
+        result = outcome(response)
+        written = changes(before, database_state()) if refused(result) else []
         transaction.set_rollback(True)
-    return outcome(response)
+    return f"wrote: {', '.join(written)}" if written else result
 
 
 def test_who_may_use_each_route(cast):

@@ -55,6 +55,22 @@ def active_membership(room_id: int, actor: Actor) -> RoomMembership | None:
     )
 
 
+def check_open_to_newcomers(room_id: int) -> None:
+    """Whether someone with no identity yet may open ``room_id``: a listed, open group room.
+
+    Checked before an identity is made for them, so a stranger who opens another
+    person's chat (or a closed room) is refused without a new identity and a counted
+    visit. Raises the same errors ``check_room_access`` would give them.
+    """
+    room = Room.objects.filter(pk=room_id).first()
+    if room is None:
+        raise ServiceError("not_found", _("This room does not exist."))
+    if room.kind != Room.Kind.GROUP:
+        raise ServiceError("forbidden", _("This chat belongs to someone else."))
+    if not (room.is_listed and room.is_open):
+        raise ServiceError("forbidden", _("This room is not open."))
+
+
 def check_room_access(actor: Actor, room_id: int) -> RoomAccess:
     """Decide whether ``actor`` may open ``room_id``. Raises ServiceError when not."""
     room = Room.objects.filter(pk=room_id).first()
