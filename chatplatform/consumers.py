@@ -21,8 +21,11 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chatplatform import events, frames, group_commit, logs, pseudonyms, throttle
 from chatplatform.actors import Actor
@@ -37,6 +40,18 @@ from chatplatform.services.participants import participant_for_session
 from chatplatform.services.sessions import do_extend_staff_session
 
 logger = logging.getLogger(__name__)
+
+# A service the frame needs (Redis, the database) cannot be reached: nothing about
+# the frame is wrong, and the same frame can be sent again once it is back.
+OUTAGES = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+)
+OUTAGE_RETRY_SECONDS = 2
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -288,6 +303,25 @@ class FrameConsumer(AsyncWebsocketConsumer):
             await self.send_error(error, ref)
         except StopConsumer:
             raise
+        except OUTAGES as error:
+            # Expected while Redis or the database restarts: one WARNING line naming the
+            # kind of failure (never its message, which may quote a query), no traceback.
+            logger.warning(
+                "websocket frame hit an outage",
+                extra={
+                    "event": "ws.frame_unavailable",
+                    "route": type(self).__name__,
+                    "error": type(error).__name__,
+                },
+            )
+            await self.send_error(
+                ServiceError(
+                    "temporarily_unavailable",
+                    _("We could not reach part of the service. Trying again in a moment."),
+                    retry_after=OUTAGE_RETRY_SECONDS,
+                ),
+                ref,
+            )
         except Exception:
             # The "e" keeps the id from reading as a phone number to the log redaction.
             error_id = "e" + uuid.uuid4().hex[:11]

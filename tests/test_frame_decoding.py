@@ -258,3 +258,51 @@ class TestRoomConsumer:
         await good.send(send_frame("fine here"))
         assert (await good.receive_type("message.ack"))["id"] == 1
         assert (await bad.receive_type("message"))["body"] == "fine here"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "outage",
+    [
+        "redis.exceptions.ConnectionError",
+        "redis.exceptions.TimeoutError",
+        "django.db.OperationalError",
+    ],
+)
+async def test_an_outage_is_answered_try_again_with_no_traceback(
+    outage, ws_connect, session_for, make_participant, make_group_room, monkeypatch, caplog
+):
+    """Redis or the database out of reach is not a bug in the frame: the client is told
+    to send it again, and the log gets one WARNING line without the error's text."""
+    import importlib
+
+    from chatplatform.services import messages
+
+    module, name = outage.rsplit(".", 1)
+    error_type = getattr(importlib.import_module(module), name)
+
+    def unreachable(*args, **kwargs):
+        raise error_type("connection refused to 10.0.0.5 while reading 'private words'")
+
+    room = await sync_to_async(make_group_room)()
+    socket = await open_room(ws_connect, session_for, await sync_to_async(make_participant)(), room)
+    with monkeypatch.context() as patch:
+        patch.setattr(messages, "messages_before", unreachable)
+        with caplog.at_level(logging.WARNING, logger="chatplatform.consumers"):
+            await socket.send({"type": "history", "ref": "h1"})
+            error = await socket.receive()
+    assert (error["type"], error["code"], error["ref"], error["retry_after"]) == (
+        "error",
+        "temporarily_unavailable",
+        "h1",
+        2,
+    )
+    logged = [r for r in caplog.records if r.name == "chatplatform.consumers"]
+    assert [(r.levelno, r.event, r.error) for r in logged] == [
+        (logging.WARNING, "ws.frame_unavailable", name)
+    ]
+    assert logged[0].exc_info is None
+    assert "private words" not in caplog.text and "10.0.0.5" not in caplog.text
+    # Back up: the same frame sent again is answered.
+    await socket.send({"type": "history", "ref": "h2"})
+    assert (await socket.receive_type("history.page"))["has_more"] is False

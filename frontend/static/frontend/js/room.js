@@ -15,7 +15,9 @@ const typingLine = document.getElementById("typing");
 const loadEarlier = document.getElementById("load-earlier");
 const maxLength = Number(root.dataset.maxLength);
 const outboxKey = `outbox:${roomId}`;
-const RETRYABLE = new Set(["rate_limited", "slow_mode"]);
+// Errors after which the same message.send is sent again (with its client_id, so the
+// server stores it once): limits, and a service briefly out of reach.
+const RETRYABLE = new Set(["rate_limited", "slow_mode", "temporarily_unavailable"]);
 
 const state = {
   lastId: 0,
