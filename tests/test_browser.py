@@ -172,3 +172,71 @@ def test_chat_page_catches_up_when_a_live_message_never_arrived(browser, start_n
     )
     assert ids == sorted(ids) and len(ids) == 3
     context.close()
+
+
+# The page's socket, with the server's first answers to a message replaced by outage
+# errors: what a participant sees while Redis or the database restarts.
+def route_with_outage_answers(page, answers: list[str]) -> list[str]:
+    """Answer the first ``len(answers)`` message.send frames with those error codes
+    instead of passing them on; everything else goes through. Returns the client ids
+    of every message.send the page sent, in order."""
+    import json
+
+    sent: list[str] = []
+
+    def handler(ws):
+        server = ws.connect_to_server()
+
+        def from_page(message):
+            frame = json.loads(message)
+            if frame.get("type") == "message.send":
+                sent.append(frame["client_id"])
+                if len(sent) <= len(answers):
+                    code = answers[len(sent) - 1]
+                    reply = {
+                        "type": "error",
+                        "code": code,
+                        "detail": code,
+                        "ref": frame["client_id"],
+                    }
+                    ws.send(json.dumps({**reply, "retry_after": 0.2}))
+                    return
+            server.send(message)
+
+        ws.on_message(from_page)
+
+    page.route_web_socket(re.compile(r".*/ws/rooms/.*"), handler)
+    return sent
+
+
+@pytest.mark.parametrize(
+    ("answers", "stored"),
+    [
+        # Two outage answers, then the service is back: the same message is stored once.
+        (["temporarily_unavailable", "not_sent"], True),
+        # It keeps failing: after five resends the page gives up and says so.
+        (["not_sent"] * 6, False),
+    ],
+)
+def test_chat_page_resends_a_message_through_an_outage(browser, start_nodes, answers, stored):
+    from playwright.sync_api import expect
+
+    (node,) = start_nodes()
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    sent = route_with_outage_answers(page, answers)
+    page.goto(node.base_url + "/")
+    page.get_by_role("link", name="General support").click()
+    expect(page.locator("#conn-status")).to_have_text("Connected")
+    page.get_by_label("Your message").fill("said during an outage")
+    page.keyboard.press("Enter")
+    if stored:
+        expect(page.locator("#messages li[data-id]")).to_have_count(1)
+        expect(page.locator("#messages li.failed")).to_have_count(0)
+        assert len(sent) == 3 and len(set(sent)) == 1
+    else:
+        expect(page.locator("#messages li.failed")).to_contain_text("not sent")
+        expect(page.locator("#messages li[data-id]")).to_have_count(0)
+        assert len(sent) == 6 and len(set(sent)) == 1
+    context.close()

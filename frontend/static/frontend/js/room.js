@@ -17,7 +17,11 @@ const maxLength = Number(root.dataset.maxLength);
 const outboxKey = `outbox:${roomId}`;
 // Errors after which the same message.send is sent again (with its client_id, so the
 // server stores it once): limits, and a service briefly out of reach.
-const RETRYABLE = new Set(["rate_limited", "slow_mode", "temporarily_unavailable"]);
+const RETRYABLE = new Set(["rate_limited", "slow_mode", "temporarily_unavailable", "not_sent"]);
+// An outage answer is resent a few times; if it keeps failing the message is marked
+// "not sent" (it stays on screen, and the person can send it again).
+const OUTAGES = new Set(["temporarily_unavailable", "not_sent"]);
+const MAX_OUTAGE_RESENDS = 5;
 
 const state = {
   lastId: 0,
@@ -30,6 +34,7 @@ const state = {
   elements: new Map(), // message id -> <li>
   pending: new Map(), // client_id -> <li> not yet acknowledged
   outbox: loadOutbox(),
+  outageResends: new Map(),
 };
 
 function loadOutbox() {
@@ -293,10 +298,13 @@ function handleFrame(frame) {
     }
     case "error":
       if (frame.ref && state.outbox.some((entry) => entry.client_id === frame.ref)) {
-        if (RETRYABLE.has(frame.code)) {
+        const resends = state.outageResends.get(frame.ref) || 0;
+        const givenUp = OUTAGES.has(frame.code) && resends >= MAX_OUTAGE_RESENDS;
+        if (RETRYABLE.has(frame.code) && !givenUp) {
+          if (OUTAGES.has(frame.code)) state.outageResends.set(frame.ref, resends + 1);
           const entry = state.outbox.find((item) => item.client_id === frame.ref);
           setTimeout(() => socket.send({ type: "message.send", ...entry }), (frame.retry_after || 2) * 1000);
-          showNotice(frame.detail);
+          showNotice(OUTAGES.has(frame.code) ? t("Your message is not sent yet. Trying again…") : frame.detail);
         } else {
           markFailed(frame.ref, frame.detail);
         }
