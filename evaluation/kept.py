@@ -28,7 +28,9 @@ until the day changes, the data version moves or the process restarts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.db import router
@@ -43,6 +45,8 @@ T = TypeVar("T")
 
 # name -> (key, value)
 _KEPT: dict[str, tuple[tuple[Any, ...], Any]] = {}
+# Fingerprints read once per report build (evaluation.report), shared by its providers.
+_ONE_BUILD: ContextVar[dict[str, Any] | None] = ContextVar("evaluation_kept_build", default=None)
 # How often each kept value was built and used again (read by the tests and benchmark).
 BUILT: dict[str, int] = {}
 REUSED: dict[str, int] = {}
@@ -84,8 +88,36 @@ def chats_fingerprint() -> tuple[Any, ...]:
     )
 
 
+@contextmanager
+def one_build() -> Iterator[None]:
+    """Within one report build, each fingerprint is read once and shared by the providers.
+
+    Safe because every key is read before the data it stands for: a row written after a
+    fingerprint was read makes the next build's fingerprint differ, so the value built
+    with it is built again then.
+    """
+    token = _ONE_BUILD.set({})
+    try:
+        yield
+    finally:
+        _ONE_BUILD.reset(token)
+
+
+def _once(name: str, read: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
+    memo = _ONE_BUILD.get()
+    if memo is None:
+        return read()
+    if name not in memo:
+        memo[name] = read()
+    return memo[name]
+
+
 def rooms_fingerprint() -> tuple[Any, ...]:
     """What the room-join tables (topics by month, the programme's chats) read."""
+    return _once("rooms", _rooms_fingerprint)
+
+
+def _rooms_fingerprint() -> tuple[Any, ...]:
     return (
         _summary(
             RoomMembership.objects.all(),
