@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from chatplatform.models import Participant, Room, RoomMembership
 from escalation.models import Escalation
-from evaluation import codebook, stats
+from evaluation import codebook, kept, stats
 from evaluation.arrays import (
     DAY,
     EPOCH_ORDINAL,
@@ -100,8 +100,18 @@ def _percentiles(values: np.ndarray) -> tuple[float | None, float | None]:
 
 
 def build(period: Period) -> Bundle:
-    """The process tables of a release (they relate to no survey table)."""
+    """The process tables of a release (they relate to no survey table).
+
+    Kept by the process and used again while nothing they read has changed
+    (evaluation.kept): a new survey response alone does not build them again.
+    """
+    # Missing chat records are filled in first: the fingerprint must see them.
     do_backfill()
+    key = (period, kept.chats_fingerprint(), kept.rooms_fingerprint())
+    return kept.reuse("metrics", key, lambda: _build(period))
+
+
+def _build(period: Period) -> Bundle:
     chats = columns(
         ChatRecord.objects.filter(started_at__gte=period.since),
         requested=EpochSeconds("requested_at"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from chatplatform.mentoring import queries
 from chatplatform.mentoring.fidelity_rules import NA, YES, kappa
-from evaluation import codebook
+from evaluation import codebook, kept
 from evaluation.arrays import month_of
 from evaluation.metrics import Period
 from evaluation.tables import Bundle, Table
@@ -36,7 +36,13 @@ def build(period: Period) -> Bundle:
 def build_tables(since: date, today: date) -> list[Table]:
     start = timezone.make_aware(datetime.combine(since, time.min))
     months = _months(since, today)
-    chats = queries.direct_chats_by_month(start, [(m, *_month_bounds(m)) for m in months])
+    bounds = [(m, *_month_bounds(m)) for m in months]
+    # Kept by the process while no room or membership changed (evaluation.kept).
+    chats = kept.reuse(
+        "programme_chats",
+        (start, tuple(bounds), kept.rooms_fingerprint()),
+        lambda: queries.direct_chats_by_month(start, bounds),
+    )
     online, active = _online(start, months)
     for month, mentors in chats.mentors.items():
         active[month] |= mentors

@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from chatplatform.models import User
 from escalation.models import Escalation
-from evaluation import codebook, methods, metrics, providers, state
+from evaluation import codebook, kept, methods, metrics, providers, state
 from evaluation.models import (
     Allocation,
     ChatRecord,
@@ -47,7 +47,7 @@ def build(today: date, *, k: int, epsilon: float | None) -> dict[str, Any]:
     # The report's matrices are small: BLAS threads would spin on the shared cores for
     # nothing (measured at 50,000 participants: 1.9 s of CPU per build with one thread,
     # 2.5 s without the limit; benchmarks/README.md).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=1, user_api="blas"), kept.one_build():
         return _build(today, k=k, epsilon=epsilon)
 
 
