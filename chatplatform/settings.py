@@ -466,9 +466,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # a dotted path to a function taking a chatplatform.pipeline.Draft and
 # returning a chatplatform.pipeline.Verdict; the feature apps provide them.
 MESSAGE_CHECKS: list[str] = [
-    # Bans and removals again, per message: a lost close event must not let them post.
-    "moderation.checks.still_allowed",
-    "moderation.checks.room_state",
+    # Bans and removals again, per message (a lost close event must not let them post),
+    # then mute, lock, rules and slow mode: moderation.checks.still_allowed and room_state
+    # in one database round trip.
+    "moderation.checks.participant_may_post",
     "moderation.checks.rules",
     # Risk detection runs last: it never blocks, it only flags for escalation.
     "escalation.checks.risk_check",
