@@ -361,7 +361,16 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "chatplatform.layers.SingleNodeChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Django's default (300 entries) is less than one entry per open socket: with
+            # a thousand sockets it culled connection slots and rate-limit windows on
+            # nearly every frame, forgetting limits and costing the time of the culls.
+            # 50,000 small entries are a few MB.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
