@@ -11,7 +11,7 @@ samples and the CPU milliseconds per message that share stands for.
     .venv/bin/python benchmarks/profile_send.py [--clients 1000] [--rate 300] [--seconds 20]
 
 Needs py-spy (``pip install py-spy``; not a project dependency). Raw stacks:
-``var/bench/profile-send.txt`` (py-spy's collapsed format, for a flame graph).
+``var/bench/profile-send-<tree>.txt`` (py-spy's collapsed format, for a flame graph).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import load
 
-from tests.servers import manage
+from tests.servers import REPO_ROOT
 
 # Each step of the send path and the frames that mark it in py-spy's stacks
 # ("function (path:line)", joined by ";"). A sample counts for the first step, in
@@ -92,9 +92,12 @@ def step_of(stack: str) -> str:
 async def profile(args: argparse.Namespace) -> None:
     directory = Path(tempfile.mkdtemp(prefix="profile-send-"))
     env = load.node_env(directory, args)
-    manage(env, "migrate", "--noinput")
-    rooms = load.seed_rooms(env, args.clients // 2)
-    node = load.start_node(env, directory, "chat")
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=args.tree, env=env, capture_output=True, check=True,
+    )  # fmt: skip
+    rooms = load.seed_rooms(env, args.clients // 2, args.tree)
+    node = load.start_node(env, directory, "chat", args.tree)
     try:
         assert node.process is not None
         stats = load.Stats()
@@ -110,7 +113,7 @@ async def profile(args: argparse.Namespace) -> None:
         await load.paced(clients, stats, args.rate, 3)  # settle
         await load.drain(stats, 10)
         stats.latencies = []
-        raw = Path(load.RESULTS) / "profile-send.txt"
+        raw = Path(load.RESULTS) / f"profile-send-{args.label}.txt"
         raw.parent.mkdir(parents=True, exist_ok=True)
         spy = subprocess.Popen(
             [args.py_spy, "record", "--pid", str(node.process.pid), "--format", "raw",
@@ -166,9 +169,16 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument(
+        "--tree",
+        type=Path,
+        default=REPO_ROOT,
+        help="profile the code of another checkout (e.g. `git archive <commit> | tar -x -C DIR`)",
+    )
+    parser.add_argument(
         "--py-spy", default=shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     )
     args = parser.parse_args()
+    args.label = "this-tree" if args.tree == REPO_ROOT else args.tree.name
     args.database_url = args.redis_url = None
     if args.clients < 2 or args.clients % 2:
         parser.error("--clients must be an even number of at least 2")
