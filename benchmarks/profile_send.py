@@ -63,7 +63,7 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("rest of the batch", (";do_send_messages (chatplatform/services/messages.py:",)),
-    ("database thread: hop and idle", ("_worker (concurrent/futures/thread.py:",)),
+    ("database thread: hop to and from the loop", ("_worker (concurrent/futures/thread.py:",)),
     (
         "websocket frame out (JSON, autobahn, Twisted write)",
         (
@@ -82,7 +82,18 @@ STEPS: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
+# Leaf frames of a thread that waits rather than works: the event loop in epoll, the
+# database thread for its next batch. py-spy counts a waiting thread as active when
+# the machine is busy (it is runnable); these samples are left out of the shares.
+WAITING_LEAVES = ("EpollSelector.select (selectors.py:", "_worker (concurrent/futures/thread.py:")
+
+
+WAITING = "waiting (left out)"
+
+
 def step_of(stack: str) -> str:
+    if stack.rsplit(";", 1)[-1].startswith(WAITING_LEAVES):
+        return WAITING
     for name, markers in STEPS:
         if any(marker in stack for marker in markers):
             return name
@@ -142,23 +153,33 @@ async def profile(args: argparse.Namespace) -> None:
         f"node CPU {ms_per_message:.3f} ms/msg ({cpu / wall:.2f} core); "
         f"p50 {latency['p50']} p99 {latency['p99']} ms\n"
     )
+    if not write_table(raw, ms_per_message):
+        sys.stdout.write(spy.stderr.read().decode() if spy.stderr else "no samples\n")
+
+
+def write_table(raw: Path, ms_per_message: float) -> bool:
+    """The table of steps from py-spy's collapsed stacks; False when there were no samples."""
     samples: Counter[str] = Counter()
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        samples[step_of(stack)] += int(count)
-        total += int(count)
+        step = step_of(stack)
+        samples[step] += int(count)
+        total += int(count) if step != WAITING else 0
     if not total:
-        sys.stdout.write(spy.stderr.read().decode() if spy.stderr else "no samples\n")
-        return
+        return False
     sys.stdout.write(
         f"{total} samples\n| step | share of samples | CPU ms per message |\n|---|---|---|\n"
     )
     for name, count in samples.most_common():
+        if name == WAITING:
+            sys.stdout.write(f"| {name} | {count} samples | |\n")
+            continue
         share = count / total
         sys.stdout.write(f"| {name} | {share:.1%} | {share * ms_per_message:.3f} |\n")
+    return True
 
 
 def main() -> None:
@@ -177,7 +198,16 @@ def main() -> None:
     parser.add_argument(
         "--py-spy", default=shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     )
+    parser.add_argument(
+        "--table",
+        nargs=2,
+        metavar=("STACKS", "MS_PER_MESSAGE"),
+        help="only print the table for stacks saved by an earlier run and its CPU ms/msg",
+    )
     args = parser.parse_args()
+    if args.table:
+        write_table(Path(args.table[0]), float(args.table[1]))
+        return
     args.label = "this-tree" if args.tree == REPO_ROOT else args.tree.name
     args.database_url = args.redis_url = None
     if args.clients < 2 or args.clients % 2:
