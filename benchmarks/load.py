@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
@@ -290,10 +291,10 @@ async def drain(stats: Stats, seconds: float) -> None:
         await asyncio.sleep(0.1)
 
 
-def seed_rooms(env: dict[str, str], rooms: int) -> list[dict[str, Any]]:
+def seed_rooms(env: dict[str, str], rooms: int, root: Path = REPO_ROOT) -> list[dict[str, Any]]:
     seeded = subprocess.run(
         [sys.executable, "benchmarks/seed_groups.py", "--rooms", str(rooms)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True,
+        cwd=root, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return json.loads(seeded.stdout)
 
@@ -441,14 +442,49 @@ def node_env(directory: Path, args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
-def start_node(env: dict[str, str], directory: Path, name: str) -> Node:
-    node = Node(env=env, port=free_port(), log_path=directory / f"daphne-{name}.log")
+@dataclass
+class TreeNode(Node):
+    """A node running the code of another checkout (``--baseline-tree``)."""
+
+    root: Path = REPO_ROOT
+
+    def start(self) -> None:
+        log_file = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's life)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", self.server_module, "-b", "127.0.0.1", "-p", str(self.port),
+             "chatplatform.asgi:application"],
+            cwd=self.root, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log_file.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the baseline node exited: {self.log_path}")
+            url = self.base_url + "/api/rooms/"  # http on the loopback, built here
+            with suppress(OSError), urllib.request.urlopen(url, timeout=1) as reply:  # noqa: S310
+                if reply.status == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"the baseline node did not start: {self.log_path}")
+
+
+def start_node(env: dict[str, str], directory: Path, name: str, root: Path = REPO_ROOT) -> Node:
+    log_path = directory / f"daphne-{name}.log"
+    if root == REPO_ROOT:
+        node = Node(env=env, port=free_port(), log_path=log_path)
+    else:
+        node = TreeNode(env=env, port=free_port(), log_path=log_path, root=root)
     node.start()
     return node
 
 
 async def start_chat_variant(
-    name: str, directory: Path, args: argparse.Namespace, extra: dict[str, str], nodes: list[Node]
+    name: str,
+    directory: Path,
+    args: argparse.Namespace,
+    extra: dict[str, str],
+    nodes: list[Node],
+    root: Path = REPO_ROOT,
 ) -> Server:
     """A chat server of its own (database, rooms, clients), with ``extra`` settings.
 
@@ -458,9 +494,13 @@ async def start_chat_variant(
     env = {**node_env(directory, args), **extra}
     # In threads: the other servers' sockets are open, and a blocked event loop
     # would answer none of Daphne's pings (it closes a socket after 30 s).
-    await asyncio.to_thread(manage, env, "migrate", "--noinput")
-    rooms = await asyncio.to_thread(seed_rooms, env, args.clients // 2)
-    node = await asyncio.to_thread(start_node, env, directory, name)
+    await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=root, env=env, capture_output=True, check=True,
+    )  # fmt: skip
+    rooms = await asyncio.to_thread(seed_rooms, env, args.clients // 2, root)
+    node = await asyncio.to_thread(start_node, env, directory, name, root)
     nodes.append(node)
     stats = Stats()
     clients = await open_chat_clients([node], rooms, stats)
@@ -503,6 +543,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ]
         for name, extra in args.variant:
             servers.append(await start_chat_variant(name, directory / name, args, extra, nodes))
+        if args.baseline_tree:
+            servers.append(
+                await start_chat_variant(
+                    "base", directory / "base", args, {}, nodes, args.baseline_tree
+                )
+            )
         await stepped(servers, args.rates, args.step_seconds)
         await close_all([client for server in servers for client in server.clients])
         result["rss_mib_after"] = round(rss_kib(chat_node.process.pid) / 1024, 1)
@@ -510,7 +556,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result[server.name] = {"steps": server.steps, "sustained": server.sustained()}
         bare = result["bare"]["sustained"]
         result["ratio"] = round(result["chat"]["sustained"] / bare, 2) if bare else None
-        for name, _extra in args.variant:
+        for name in [name for name, _extra in args.variant] + ["base"] * bool(args.baseline_tree):
             result[name]["ratio"] = round(result[name]["sustained"] / bare, 2) if bare else None
     finally:
         for node in nodes:
@@ -566,6 +612,12 @@ def main() -> None:
         "(e.g. nobatch:SEND_BATCH_MAX=1)",
     )
     parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="a checkout of other code (e.g. `git archive <commit> | tar -x -C DIR`): one more "
+        "chat server, 'base', runs it, stepped alongside, for a before/after in one run",
+    )
+    parser.add_argument(
         "--services",
         action="store_true",
         help="start a real PostgreSQL and Redis for this run",
@@ -596,7 +648,7 @@ def main() -> None:
         f"bare relay {result['bare']['sustained']:.0f}/s, "
         f"chat {result['chat']['sustained']:.0f}/s, ratio {result['ratio']}\n"
     )
-    for name, _extra in args.variant:
+    for name in [name for name, _extra in args.variant] + ["base"] * bool(args.baseline_tree):
         sys.stdout.write(
             f"variant {name}: {result[name]['sustained']:.0f}/s, ratio {result[name]['ratio']}\n"
         )

@@ -8,13 +8,77 @@ that cost was most of the server's time (see benchmarks/README.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import cache
+from typing import Any
 
 from django.db import connection, models
 
+# Field classes whose database value is the Python value itself when it is a plain
+# int or str (exact classes: a subclass may convert). Anything else, and any other
+# value, goes through the field's own get_db_prep_save.
+_PLAIN = {
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SmallIntegerField: int,
+    models.CharField: str,
+}
+_INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+
+Prepare = Callable[[Any, Any], Any]
+
+
+def _preparer(field: models.Field) -> Prepare:
+    """How one field's value becomes its database value, as get_db_prep_save would do it.
+
+    Plain values skip Django's layers of conversion; NULL stays NULL for every field
+    but JSONField (which may store JSON null); an aware datetime is adapted directly.
+    """
+    general = field.get_db_prep_save
+    plain = _PLAIN.get(type(field))
+    if (
+        plain is None
+        and isinstance(field, models.ForeignKey)
+        and type(field.target_field) in _INTEGER_KEYS
+    ):
+        plain = int
+    nullable = not isinstance(field, models.JSONField)
+
+    if plain is not None:
+
+        def prepare(value: Any, db: Any) -> Any:
+            if type(value) is plain or (value is None and nullable):
+                return value
+            return general(value, db)
+
+        return prepare
+    if type(field) is models.DateTimeField:
+
+        def prepare_datetime(value: Any, db: Any) -> Any:
+            if value is None:
+                return None
+            if type(value) is datetime and value.utcoffset() is not None:
+                return db.ops.adapt_datetimefield_value(value)
+            return general(value, db)
+
+        return prepare_datetime
+    if nullable:
+
+        def prepare_other(value: Any, db: Any) -> Any:
+            return None if value is None else general(value, db)
+
+        return prepare_other
+    return general
+
 
 @cache
-def _insert_statement(model: type[models.Model]) -> tuple[str, tuple[models.Field, ...]]:
+def _insert_statement(
+    model: type[models.Model],
+) -> tuple[str, tuple[models.Field, ...], tuple[Prepare, ...]]:
     fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
     quote = connection.ops.quote_name
     # Only quoted identifiers from the model's metadata are formatted in; values are parameters.
@@ -24,7 +88,7 @@ def _insert_statement(model: type[models.Model]) -> tuple[str, tuple[models.Fiel
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
         f"RETURNING {quote(model._meta.pk.column)}"
     )
-    return sql, fields
+    return sql, fields, tuple(_preparer(field) for field in fields)
 
 
 def insert(instance: models.Model) -> None:
@@ -33,9 +97,10 @@ def insert(instance: models.Model) -> None:
     Field defaults and ``auto_now_add`` apply as in ``save()``; model signals are not
     sent (nothing listens to them for these models).
     """
-    sql, fields = _insert_statement(type(instance))
+    sql, fields, preparers = _insert_statement(type(instance))
     values = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+        prepare(field.pre_save(instance, True), connection)
+        for field, prepare in zip(fields, preparers, strict=True)
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import ipaddress
 from datetime import date
+from functools import lru_cache
 
 PSEUDONYM_HEX_CHARS = 16
 
@@ -29,7 +30,9 @@ ROOM = "room"
 MESSAGE = "message"
 
 
+@lru_cache(maxsize=8192)
 def pseudonym(key: bytes, namespace: str, internal_id: int | str) -> str:
+    """Memoised: the rate limits ask for a socket's identity on every frame."""
     digest = hmac.new(key, f"{namespace}|{internal_id}".encode(), hashlib.sha256).hexdigest()
     return digest[:PSEUDONYM_HEX_CHARS]
 

@@ -361,7 +361,16 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "chatplatform.layers.SingleNodeChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Django's default (300 entries) is less than one entry per open socket: with
+            # a thousand sockets it culled connection slots and rate-limit windows on
+            # nearly every frame, forgetting limits and costing the time of the culls.
+            # 50,000 small entries are a few MB.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -466,9 +475,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # a dotted path to a function taking a chatplatform.pipeline.Draft and
 # returning a chatplatform.pipeline.Verdict; the feature apps provide them.
 MESSAGE_CHECKS: list[str] = [
-    # Bans and removals again, per message: a lost close event must not let them post.
-    "moderation.checks.still_allowed",
-    "moderation.checks.room_state",
+    # Bans and removals again, per message (a lost close event must not let them post),
+    # then mute, lock, rules and slow mode: moderation.checks.still_allowed and room_state
+    # in one database round trip.
+    "moderation.checks.participant_may_post",
     "moderation.checks.rules",
     # Risk detection runs last: it never blocks, it only flags for escalation.
     "escalation.checks.risk_check",

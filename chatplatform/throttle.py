@@ -52,12 +52,17 @@ def window_hit(name: str, subject: str, limit: int, window_seconds: int) -> floa
     now = clock()
     window = int(now // window_seconds)
     key = f"rl:{name}:{subject}:{window}"
-    cache.add(key, 0, timeout=window_seconds + 5)
+    # Every frame and message passes here: the window's counter usually exists, so
+    # increment first and create it only when it does not (once per window).
     try:
         count = cache.incr(key)
-    except ValueError:  # Evicted between add and incr: count this hit as the first.
-        cache.set(key, 1, timeout=window_seconds + 5)
-        count = 1
+    except ValueError:
+        cache.add(key, 0, timeout=window_seconds + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # Evicted between add and incr: count this hit as the first.
+            cache.set(key, 1, timeout=window_seconds + 5)
+            count = 1
     if count <= limit:
         return 0.0
     return max(0.1, (window + 1) * window_seconds - now)

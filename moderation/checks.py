@@ -11,6 +11,7 @@ settings.ROOM_ENTRY_CHECKS.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
@@ -48,43 +49,67 @@ def _block(code: str, detail: str, **extra: object) -> pipeline.Verdict:
 
 
 @cache
-def _room_state_sql() -> str:
-    quote = connection.ops.quote_name
-    # Only quoted identifiers from the model are formatted in; values are parameters.
-    return (
-        "SELECT locked, rules_message_id, slow_mode_seconds, "  # noqa: S608
-        "(mutes_until IS NOT NULL AND mutes_until > %s) "
-        f"FROM {quote(RoomState._meta.db_table)} WHERE room_id = %s"
-    )
-
-
-def _room_state(room_id: int, now: datetime) -> tuple[bool, int | None, int, bool] | None:
-    """(locked, rules message pk, slow mode seconds, a mute may be in force), or None.
-
-    Every participant message passes here, so this is one precompiled statement
-    rather than an ORM query, whose compilation cost more than the lookup.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(_room_state_sql(), [connection.ops.adapt_datetimefield_value(now), room_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    locked, rules_message_id, slow_mode_seconds, mute_possible = row
-    return bool(locked), rules_message_id, slow_mode_seconds, bool(mute_possible)
-
-
-@cache
-def _still_allowed_sql() -> str:
+def _participant_state_sql() -> str:
     quote = connection.ops.quote_name
     sanctions = quote(Sanction._meta.db_table)
     memberships = quote(RoomMembership._meta.db_table)
+    states = quote(RoomState._meta.db_table)
     # Only quoted identifiers from the models are formatted in; values are parameters.
+    # One row whatever exists: the room's state columns are NULL when it has none.
     return (
         f"SELECT EXISTS (SELECT 1 FROM {sanctions} WHERE participant_id = %s "  # noqa: S608
         "AND kind = %s AND lifted_at IS NULL AND (ends_at IS NULL OR ends_at > %s)), "
         f"EXISTS (SELECT 1 FROM {memberships} WHERE room_id = %s AND participant_id = %s "
-        "AND left_at IS NULL AND removed_at IS NOT NULL)"
+        "AND left_at IS NULL AND removed_at IS NOT NULL), "
+        "rs.locked, rs.rules_message_id, rs.slow_mode_seconds, "
+        "(rs.mutes_until IS NOT NULL AND rs.mutes_until > %s) "
+        f"FROM (SELECT 1) AS one LEFT JOIN {states} AS rs ON rs.room_id = %s"
     )
+
+
+@dataclass(frozen=True)
+class ParticipantState:
+    """What moderation decided about a participant and a room, read in one statement."""
+
+    banned: bool
+    removed: bool
+    # None when moderators never set anything on the room.
+    room: tuple[bool, int | None, int, bool] | None
+
+
+def _participant_state(draft: pipeline.Draft, now: datetime) -> ParticipantState:
+    """Ban, removal and the room's state for one participant message: one precompiled
+    statement, since every participant message passes here (an ORM query's compilation
+    cost more than the lookups)."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _participant_state_sql(),
+            [draft.sender_id, Sanction.Kind.BAN, at, draft.room_id, draft.sender_id, at,
+             draft.room_id],
+        )  # fmt: skip
+        banned, removed, locked, rules_message_id, slow_mode_seconds, mute_possible = (
+            cursor.fetchone()
+        )
+    room = (
+        None
+        if locked is None
+        else (bool(locked), rules_message_id, slow_mode_seconds, bool(mute_possible))
+    )
+    return ParticipantState(banned=bool(banned), removed=bool(removed), room=room)
+
+
+def participant_may_post(draft: pipeline.Draft) -> pipeline.Verdict:
+    """``still_allowed`` then ``room_state``, from one statement. Staff pass without it.
+
+    The send path lists this one check instead of the two (settings.MESSAGE_CHECKS):
+    the same refusals in the same order, one database round trip fewer per message.
+    """
+    if draft.sender_kind != "participant":
+        return pipeline.Verdict()
+    now = timezone.now()
+    state = _participant_state(draft, now)
+    return _still_allowed_verdict(state) or _room_state_verdict(draft, state.room, now)
 
 
 def still_allowed(draft: pipeline.Draft) -> pipeline.Verdict:
@@ -94,18 +119,15 @@ def still_allowed(draft: pipeline.Draft) -> pipeline.Verdict:
     """
     if draft.sender_kind != "participant":
         return pipeline.Verdict()
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _still_allowed_sql(),
-            [draft.sender_id, Sanction.Kind.BAN, now, draft.room_id, draft.sender_id],
-        )
-        banned, removed = cursor.fetchone()
-    if banned:
+    return _still_allowed_verdict(_participant_state(draft, timezone.now())) or pipeline.Verdict()
+
+
+def _still_allowed_verdict(state: ParticipantState) -> pipeline.Verdict | None:
+    if state.banned:
         return _block("banned", _("You can't use this service at the moment."))
-    if removed:
+    if state.removed:
         return _block("removed", _("You were removed from this room."))
-    return pipeline.Verdict()
+    return None
 
 
 def room_state(draft: pipeline.Draft) -> pipeline.Verdict:
@@ -113,7 +135,12 @@ def room_state(draft: pipeline.Draft) -> pipeline.Verdict:
     if draft.sender_kind != "participant":
         return pipeline.Verdict()
     now = timezone.now()
-    state = _room_state(draft.room_id, now)
+    return _room_state_verdict(draft, _participant_state(draft, now).room, now)
+
+
+def _room_state_verdict(
+    draft: pipeline.Draft, state: tuple[bool, int | None, int, bool] | None, now: datetime
+) -> pipeline.Verdict:
     if state is None:
         return pipeline.Verdict()
     locked, rules_message_id, slow_mode_seconds, mute_possible = state

@@ -1,0 +1,76 @@
+"""The limits every frame and message passes, as the send path counts them.
+
+A window's counter is incremented first and created only when missing (one cache
+operation per hit instead of two); the embedded cache holds at least one entry per
+open socket and per identity's window, so no limit is forgotten under load.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from django.core.cache import cache
+
+from chatplatform import pseudonyms, throttle
+
+
+@pytest.fixture(autouse=True)
+def one_window(monkeypatch):
+    monkeypatch.setattr(throttle, "clock", lambda: 1_700_000_010.0)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_window_counts_to_its_limit_then_refuses_until_the_window_ends():
+    waits = [throttle.window_hit("frames", "someone", 3, 60) for _ in range(5)]
+    assert waits[:3] == [0.0, 0.0, 0.0]
+    assert waits[3] == waits[4] == 30.0  # the window ends at 1_700_000_040
+    assert cache.get("rl:frames:someone:28333333") == 5
+
+
+def test_a_counter_lost_mid_window_starts_again_instead_of_failing():
+    throttle.window_hit("frames", "someone", 3, 60)
+    cache.delete("rl:frames:someone:28333333")
+    assert throttle.window_hit("frames", "someone", 3, 60) == 0.0
+    assert cache.get("rl:frames:someone:28333333") == 1
+
+
+def test_the_counter_expires_with_its_window():
+    throttle.window_hit("frames", "someone", 3, 60)
+    key = cache.make_and_validate_key("rl:frames:someone:28333333")
+    expires_in = cache._expire_info[key] - time.time()
+    assert 0 < expires_in <= 65
+
+
+def test_pseudonyms_are_memoised_but_still_keyed(settings):
+    first = pseudonyms.of_actor_key("p7")
+    assert pseudonyms.of_actor_key("p7") == first
+    settings.PSEUDONYM_KEY = "another-pseudonym-key-0123456789abcdefghijklmn"
+    assert pseudonyms.of_actor_key("p7") != first
+
+
+def test_a_thousand_sockets_keep_their_slots_and_limits_in_the_embedded_cache(settings):
+    """Django's locmem default of 300 entries culled a third of them whenever it filled."""
+    settings.WS_MAX_CONNECTIONS_PER_IDENTITY = 1
+    actors = [f"p{n}" for n in range(1000)]
+    for actor in actors:
+        assert throttle.acquire_connection(actor, uuid.uuid4().hex) is not None
+        throttle.identity_frame_wait(actor)
+        throttle.identity_message_wait(actor)
+    # Every slot is still held, so a second socket of any of them is refused...
+    assert all(throttle.acquire_connection(actor, uuid.uuid4().hex) is None for actor in actors)
+    # ...and every identity's counters are still counting.
+    frames_key = "rl:frames:{}:28333333"
+    assert all(cache.get(frames_key.format(pseudonyms.of_actor_key(a))) == 1 for a in actors)
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_messages_across_connections_are_limited_per_identity(settings, limit):
+    settings.MESSAGE_RATE_PER_MINUTE = limit
+    settings.MESSAGE_RATE_BURST = 0
+    hits = [throttle.identity_message_wait("p9") for _ in range(limit + 1)]
+    assert hits[:limit] == [0.0] * limit
+    assert hits[limit] > 0
