@@ -21,15 +21,12 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chatplatform import events, frames, group_commit, logs, pseudonyms, throttle
 from chatplatform.actors import Actor
-from chatplatform.errors import ServiceError
+from chatplatform.errors import OUTAGES, ServiceError
 from chatplatform.extensions import ROOM_FRAMES
 from chatplatform.frames import field
 from chatplatform.ratelimit import TokenBucket
@@ -41,16 +38,6 @@ from chatplatform.services.sessions import do_extend_staff_session
 
 logger = logging.getLogger(__name__)
 
-# A service the frame needs (Redis, the database) cannot be reached: nothing about
-# the frame is wrong, and the same frame can be sent again once it is back.
-OUTAGES = (
-    RedisConnectionError,
-    RedisTimeoutError,
-    OperationalError,
-    InterfaceError,
-    ConnectionError,
-    TimeoutError,
-)
 OUTAGE_RETRY_SECONDS = 2
 
 CLOSE_UNAUTHENTICATED = 4401

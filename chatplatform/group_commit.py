@@ -24,7 +24,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from chatplatform import logs
-from chatplatform.errors import ServiceError
+from chatplatform.errors import OUTAGES, ServiceError
 from chatplatform.services import messages
 from chatplatform.services.access import RoomAccess
 
@@ -61,6 +61,21 @@ class Writer:
                 outcomes = await sync_to_async(_write_batch, thread_sensitive=True)(
                     [request for request, _future in batch]
                 )
+            except OUTAGES as error:
+                # The database is out of reach: expected while it restarts, so one
+                # WARNING naming the kind of failure (never its text), no traceback.
+                logger.warning(
+                    "message batch hit an outage",
+                    extra={
+                        "event": "ws.batch_unavailable",
+                        "messages": len(batch),
+                        "error": type(error).__name__,
+                    },
+                )
+                for _request, future in batch:
+                    if not future.done():
+                        future.set_exception(not_sent())
+                continue
             except Exception:
                 # The error may quote a message (a check's bug): every body in the
                 # batch is scrubbed from the line, as each frame's own context would.

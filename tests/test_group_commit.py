@@ -229,6 +229,36 @@ class TestWriter:
         count = await sync_to_async(Message.objects.filter(room=room).count)()
         assert count == 0
 
+    async def test_a_database_outage_is_not_sent_with_one_warning_and_no_traceback(
+        self, make_participant, make_group_room, access_for, monkeypatch, caplog
+    ):
+        import logging
+
+        from django.db import OperationalError
+
+        room = await sync_to_async(make_group_room)()
+        access = await sync_to_async(access_for)(await sync_to_async(make_participant)(), room)
+
+        def unreachable(requests):
+            raise OperationalError("could not connect to server at 10.0.0.5: 'said words'")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(message_service, "do_send_messages", unreachable)
+            with caplog.at_level(logging.WARNING, logger="chatplatform.group_commit"):
+                outcome = await asyncio.gather(
+                    group_commit.send_message(access, new_id(), "said words"),
+                    return_exceptions=True,
+                )
+        assert [getattr(o, "code", o) for o in outcome] == ["not_sent"]
+        logged = [r for r in caplog.records if r.name == "chatplatform.group_commit"]
+        assert [(r.levelname, r.event, r.error, r.exc_info) for r in logged] == [
+            ("WARNING", "ws.batch_unavailable", "OperationalError", None)
+        ]
+        assert "said words" not in caplog.text and "10.0.0.5" not in caplog.text
+        # Back up: the next batch is stored.
+        stored = await group_commit.send_message(access, new_id(), "said again")
+        assert stored.id == 1
+
     async def test_a_refusal_reaches_only_its_sender(
         self, make_participant, make_group_room, access_for
     ):
