@@ -16,6 +16,7 @@ from escalation.risk import Assessment, default_detector
 from escalation.risk_eval.__main__ import main
 from escalation.risk_eval.corpus import (
     BLIND3_DIR,
+    BLIND4_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -119,6 +120,7 @@ class TestCorpusFiles:
         kinds = {e.source.split("/")[0] for e in dev2}
         assert (len(dev2), kinds) == (4000, {"everyday", "negatives", "positives"})
         assert len(load_corpus_tree(BLIND3_DIR, "blind3")) == 800
+        assert len(load_corpus_tree(BLIND4_DIR, "blind4")) == 800
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
 
