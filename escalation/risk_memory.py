@@ -20,7 +20,9 @@ high is not flagged again for each message that follows):
 - the rules' signals of the remembered messages and this one are read together,
   as if one message had held them all ("means" then "timeframe" is imminent);
 - the model scores the sums of the remembered messages and this one, i.e. their
-  concatenation, against the same thresholds as a single message.
+  concatenation, with the rules' context features of the signals read together
+  (``escalation.risk.context_features``), against the same thresholds as a single
+  message.
 A raised assessment names the signals that led to it and adds ``memory``. Only
 the writer's own risk combines; worry about someone else and quotes never do.
 """
@@ -37,6 +39,7 @@ from escalation.risk import (
     MEMORY_REASON,
     Assessment,
     Evidence,
+    context_features,
     dismissed,
     level_of_signals,
     model_level,
@@ -127,7 +130,13 @@ class ConversationMemory:
                     b += sums[1]
                     c += sums[2]
                     words += sums[3]
-            scores = self.model.scores_of_sums(a, b, c, words)
+            # The rules' context of the conversation read as one message: its signals.
+            context = (
+                self.model.context(context_features(Assessment(level_of_signals(signals)), signals))
+                if self.model.context_weights
+                else (0.0, 0.0, 0.0)
+            )
+            scores = self.model.scores_of_sums(a, b, c, words, context)
             # As for one message: a high may be dismissed, an imminent never.
             if level == "high" and dismissed(scores, self.thresholds, words):
                 level = "low"

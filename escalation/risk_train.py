@@ -1,8 +1,11 @@
 """``python -m escalation.risk_train`` (``make train-risk``): retrain the risk model.
 
-Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/`` and the
-older ``labelled.jsonl``; never a blind split), fits the three heads described in
-``escalation.risk_model`` with scikit-learn, chooses the thresholds on
+Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/``,
+``dev3/`` and the older ``labelled.jsonl``; never a blind split), fits the three
+heads described in ``escalation.risk_model`` with scikit-learn (over word and
+character n-grams; with ``RULE_FEATURES``, also the rules' context features),
+chooses the
+thresholds on
 cross-validated scores, and writes ``escalation/risk_model.json.gz``. The same
 corpus and seed give the same file, byte for byte.
 
@@ -11,6 +14,10 @@ model that never saw its writer's batch, ``folds_of``), combined with the rules
 as the shipped detector combines them: the lowest thresholds (most recall) that
 keep false alarms under the caps below (``choose_thresholds``). Random folds are
 computed too, for the report only: they flatter a corpus written by few people.
+Because the rules are features, out-of-fold scores are cached under a digest of the
+signal files too: a rule edit means new scores. One set of thresholds serves both
+languages: thresholds chosen per language on the same grouped scores gave less
+recall for each language at the same false-alarm rate (docs/risk-detection.md).
 The thresholds are defaults: the ``RISK_ALERT_THRESHOLD`` and
 ``RISK_IMMINENT_THRESHOLD`` settings override them (see docs/risk-detection.md
 for the trade-off measured).
@@ -51,6 +58,12 @@ MIN_DF = 2
 FALSE_ALARM_CAP = 0.08
 IMMINENT_FALSE_CAP = 0.03
 OTHER_THRESHOLD = 0.5
+# The rules' reading of each message as extra features (escalation.risk.context_features).
+# Off: on grouped cross-validation the model alone gained (alert AUC 0.939 -> 0.954) but
+# rules and model together did not (recall 0.875 without, 0.869 with, at 8% false
+# alarms, with dev3), and fits with them were not byte-for-byte reproducible across
+# processes.
+RULE_FEATURES = False
 # Dismiss thresholds tried (see escalation.risk.dismissed); 0 never dismisses.
 DISMISS_CANDIDATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
 DIGITS = 6
@@ -69,16 +82,48 @@ class Fitted:
     vectorizer: CountVectorizer
     idf: np.ndarray
     heads: dict[str, CalibratedClassifierCV]
+    # The rules' context features (None without RULE_FEATURES): present or not, unweighted.
+    context_vectorizer: CountVectorizer | None = None
 
     def matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
         normalised = [normalise(text) for text in texts]
         counts = self.vectorizer.transform(normalised)
-        return _weighted(counts, normalised, self.idf)
+        weighted = _weighted(counts, normalised, self.idf)
+        if self.context_vectorizer is None:
+            return weighted
+        context = self.context_vectorizer.transform(contexts(texts))
+        return sp.csr_matrix(sp.hstack([weighted, context]))
+
+    def names(self) -> np.ndarray:
+        names = self.vectorizer.get_feature_names_out()
+        if self.context_vectorizer is None:
+            return names
+        return np.concatenate([names, self.context_vectorizer.get_feature_names_out()])
+
+    def column_scale(self) -> np.ndarray:
+        """What each column's coefficient is multiplied by in the exported weights: the idf
+        of an n-gram (folded in), 1 for a context feature."""
+        if self.context_vectorizer is None:
+            return self.idf
+        width = len(self.context_vectorizer.get_feature_names_out())
+        return np.concatenate([self.idf, np.ones(width)])
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """scikit-learn's calibrated probabilities (the reference for the exported model)."""
         matrix = self.matrix(texts)
         return {name: head.predict_proba(matrix)[:, 1] for name, head in self.heads.items()}
+
+
+def contexts(texts: Sequence[str]) -> list[list[str]]:
+    """The rules' context features of each message (see escalation.risk.context_features)."""
+    from escalation.risk import context_of, rule_detector
+
+    rules = rule_detector()
+    return [context_of(rules, text) for text in texts]
+
+
+def _identity(features: list[str]) -> list[str]:
+    return features
 
 
 def _weighted(counts: sp.csr_matrix, normalised: Sequence[str], idf: np.ndarray) -> sp.csr_matrix:
@@ -92,16 +137,31 @@ def fit(examples: Sequence[Example], seed: int = SEED) -> Fitted:
     counts = vectorizer.fit_transform(normalised)
     idf = TfidfTransformer(norm=None, smooth_idf=True).fit(counts).idf_
     matrix = _weighted(counts, normalised, idf)
+    context_vectorizer = None
+    if RULE_FEATURES:
+        context_vectorizer = CountVectorizer(
+            analyzer=_identity, min_df=MIN_DF, binary=True, dtype=np.float64
+        )
+        context = context_vectorizer.fit_transform(contexts([e.text for e in examples]))
+        matrix = sp.csr_matrix(sp.hstack([matrix, context]))
     heads = {}
     for name, target in labels(examples).items():
         head = CalibratedClassifierCV(
-            LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=1000),
+            # liblinear draws a seed from numpy's global state unless given one: the fit
+            # would then depend on what ran before it.
+            LogisticRegression(
+                C=C,
+                class_weight="balanced",
+                solver="liblinear",
+                max_iter=1000,
+                random_state=seed,
+            ),
             method="sigmoid",
             cv=StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=seed),
             ensemble=False,
         )
         heads[name] = head.fit(matrix, target)
-    return Fitted(vectorizer, idf, heads)
+    return Fitted(vectorizer, idf, heads, context_vectorizer)
 
 
 def export(fitted: Fitted, thresholds: dict[str, float], metadata: dict) -> dict:
@@ -112,19 +172,19 @@ def export(fitted: Fitted, thresholds: dict[str, float], metadata: dict) -> dict
     for name in risk_model.HEADS:
         calibrated = fitted.heads[name].calibrated_classifiers_[0]
         estimator = calibrated.estimator
-        coefficients.append(estimator.coef_[0] * fitted.idf)
+        coefficients.append(estimator.coef_[0] * fitted.column_scale())
         intercepts.append(round(float(estimator.intercept_[0]), DIGITS + 2))
         sigmoid = calibrated.calibrators[0]
         calibration.append(
             [round(float(sigmoid.a_), DIGITS + 2), round(float(sigmoid.b_), DIGITS + 2)]
         )
-    names = fitted.vectorizer.get_feature_names_out()
+    names = fitted.names()
     weights = {}
     stacked = np.vstack(coefficients).T
     for index in np.argsort(names):
         weights[str(names[index])] = [_round(value) for value in stacked[index]]
     return {
-        "format": risk_model.FORMAT,
+        "format": risk_model.FORMAT if fitted.context_vectorizer is not None else 1,
         "heads": list(risk_model.HEADS),
         "metadata": metadata,
         "thresholds": thresholds,
@@ -199,6 +259,16 @@ def corpus_digest(examples: Sequence[Example]) -> str:
             json.dumps([example.text, example.level, example.who, example.other_level]).encode()
         )
     return digest.hexdigest()[:16]
+
+
+def rules_digest() -> str:
+    """A digest of the signal files, which make the context features."""
+    from escalation.risk_rules import signal_dir
+
+    digest = hashlib.sha256()
+    for path in sorted(signal_dir().glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def choose_thresholds(
@@ -306,14 +376,18 @@ def out_of_fold_scores(
     """
     mode = "grouped" if grouped else "random"
     key = f"{corpus_digest(examples)}-{mode}-{SEED}-{FOLDS}-{CALIBRATION_FOLDS}-{C}-{MIN_DF}"
+    if RULE_FEATURES:
+        # The rules are part of the features: a rule edit means new scores.
+        key += f"-rules-{rules_digest()}"
     if cache is not None and cache.exists():
         stored = json.loads(cache.read_text(encoding="utf-8"))
         if stored.get("key") == key:
             return [risk_model.Scores(*scores) for scores in stored["scores"]]
     found: list[risk_model.Scores | None] = [None] * len(examples)
+    context = contexts([e.text for e in examples]) if RULE_FEATURES else [[]] * len(examples)
     for held_out, model in out_of_fold_models(examples, grouped=grouped):
         for index in held_out:
-            found[index] = model.scores(normalise(examples[index].text))
+            found[index] = model.scores(normalise(examples[index].text), context[index])
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         rows = [[s.alert, s.imminent, s.other] for s in found]  # type: ignore[union-attr]
@@ -349,6 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scikit_learn": sklearn.__version__,
         "c": C,
         "min_df": MIN_DF,
+        "rule_features": RULE_FEATURES,
     }
     content = export(fitted, thresholds, metadata)
     write(content, arguments.output)

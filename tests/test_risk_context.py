@@ -125,3 +125,53 @@ def test_a_negated_phrase_holds_the_model_back_but_not_the_rest_of_the_message(
     only risk words are negated is not raised by the model; risk said beside it is."""
     found = default_detector().assess(text)
     assert (found.level, found.who) == (level, "self")
+
+
+class TestTheRulesReadingIsTheModelsContext:
+    """The rules' reading (levels, whose risk, signals, literal and negated markers) as
+    input to a model trained with ``risk_train.RULE_FEATURES`` (``context_features``), so
+    the model can learn when a rule hit is real."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected", "absent"),
+        [
+            ("I want to kill myself", {"r level high self", "r own ideation"}, set()),
+            (
+                "my sister wants to kill herself",
+                {"r level high other", "r other ideation"},
+                {"r own ideation"},
+            ),
+            ("the song is about a girl who wants to kill herself", {"r level none quoted"}, set()),
+            ("I would never kill myself", {"r level none self", "r own negated"}, set()),
+            ("hace años quería matarme, pero ya estoy bien", {"r own history"}, set()),
+            ("tengo las pastillas y esta noche lo hago", {"r own means", "r own timeframe"}, set()),
+        ],
+    )
+    def test_features_name_the_reading_never_the_words(
+        self, text: str, expected: set, absent: set
+    ) -> None:
+        from escalation.risk import context_features, rule_detector
+        from escalation.risk_text import normalise
+
+        features = set(context_features(*rule_detector().read(normalise(text))))
+        assert expected <= features
+        assert not absent & features
+        assert all(f.startswith("r ") for f in features)
+        words = set(normalise(text).split()) - {"self", "other", "none", "high", "low"}
+        assert not any(word in f.split() for f in features for word in words)
+
+    def test_the_model_only_ablation_never_takes_the_rules_level(self) -> None:
+        from escalation.risk import model_only_detector
+
+        detector = model_only_detector()
+        assert detector.rules is not None and not detector.rules_decide
+        # Its level is the model's alone (no rules' reasons, no rules' context gate).
+        from escalation.risk import model_level
+        from escalation.risk_text import normalise
+
+        for text in ("I want to kill myself", "cutting onions for dinner", "I'm on the roof"):
+            found = detector.assess(text)
+            scores = detector.model.scores(normalise(text))
+            words = len(normalise(text).split())
+            assert found.level == model_level(scores, detector.thresholds, words)
+            assert set(found.reasons) <= {"model"}

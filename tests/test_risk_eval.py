@@ -16,8 +16,10 @@ from escalation.risk import Assessment, default_detector
 from escalation.risk_eval.__main__ import main
 from escalation.risk_eval.corpus import (
     BLIND3_DIR,
+    BLIND4_DIR,
     BLIND_DIR,
     DEV2_DIR,
+    DEV3_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -118,6 +120,9 @@ class TestCorpusFiles:
         kinds = {e.source.split("/")[0] for e in dev2}
         assert (len(dev2), kinds) == (4000, {"everyday", "negatives", "positives"})
         assert len(load_corpus_tree(BLIND3_DIR, "blind3")) == 800
+        assert len(load_corpus_tree(BLIND4_DIR, "blind4")) == 800
+        dev3 = load_corpus_tree(DEV3_DIR, "dev3")
+        assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
 
     def test_a_tree_names_each_line_by_its_path_and_a_malformed_line_by_path(
         self, tmp_path: Path
@@ -133,11 +138,19 @@ class TestCorpusFiles:
             load_corpus_tree(tmp_path, "dev2")
         assert VALID["text"] not in str(raised.value)
 
-    def test_groups_are_writers_first_dev_older_set_and_each_dev2_file(self) -> None:
+    def test_groups_are_writers_first_dev_older_set_and_each_dev2_and_dev3_file(self) -> None:
         groups = {group_of(e) for e in training_examples()}
         assert {"dev", "older-labelled"} <= groups
         dev2 = {g for g in groups if g.startswith("dev2/")}
-        assert len(dev2) == len(list(DEV2_DIR.rglob("*.jsonl"))) == len(groups) - 2
+        dev3 = {g for g in groups if g.startswith("dev3/")}
+        assert len(dev2) == len(list(DEV2_DIR.rglob("*.jsonl")))
+        assert len(dev3) == len(list(DEV3_DIR.rglob("*.jsonl")))
+        assert len(groups) == 2 + len(dev2) + len(dev3)
+
+    def test_a_dev3_file_is_its_own_group(self, tmp_path: Path) -> None:
+        write_rows(tmp_path / "es-01.jsonl", VALID)
+        (found,) = load_corpus_tree(tmp_path, "dev3")
+        assert group_of(found) == "dev3/es-01.jsonl"
 
 
 class TestHowEachMessageCounts:
@@ -213,20 +226,37 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v3_is_reported_as_run_once_and_never_printed(
-    tmp_path: Path, monkeypatch, capsys
+@pytest.mark.parametrize(
+    ("version", "setting", "title"),
+    [
+        (3, "BLIND3_DIR", "BLIND corpus v3 (looked at three times"),
+        (4, "BLIND4_DIR", "BLIND corpus v4 (fresh, run once"),
+    ],
+)
+def test_blind_v3_and_v4_are_reported_and_never_printed(
+    tmp_path: Path, monkeypatch, capsys, version: int, setting: str, title: str
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
     secret = {**VALID, "text": "a fresh blind message nobody may read"}
     write_rows(tmp_path / "en-01.jsonl", secret, {**secret, "level": "none", "family": "smalltalk"})
-    monkeypatch.setattr(evaluator, "BLIND3_DIR", tmp_path)
-    assert main(["--split", "blind3", "--no-families"]) == 0
+    monkeypatch.setattr(evaluator, setting, tmp_path)
+    assert main(["--split", f"blind{version}", "--no-families"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v3 (fresh, run once" in printed
-    assert "BLIND corpus v3, ablation" in printed
+    assert title in printed
+    assert f"BLIND corpus v{version}, ablation" in printed
     assert "0/1" in printed  # one at-risk and one harmless message, neither alerted
     assert secret["text"] not in printed
+
+
+def test_without_a_blind_v4_directory_the_split_is_skipped(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from escalation.risk_eval import __main__ as evaluator
+
+    monkeypatch.setattr(evaluator, "BLIND4_DIR", tmp_path / "missing")
+    assert main(["--split", "blind4"]) == 0
+    assert "BLIND corpus v4" not in capsys.readouterr().out
 
 
 def test_errors_are_listed_for_dev_only(capsys) -> None:

@@ -14,8 +14,11 @@ Splits, each reported on its own:
   saw the rules or the training data, and never used to tune anything. Figures
   only: its messages are never printed. With the ablation (rules only, model
   only, both).
-- ``blind3``: the blind corpus v3 (``corpus/blind3/``, when present), written by an
-  independent writer after the detector was final, evaluated once. Figures only.
+- ``blind3``: the blind corpus v3 (``corpus/blind3/``), written by an independent
+  writer after an earlier detector was final; looked at three times since. Figures only.
+- ``blind4``: the blind corpus v4 (``corpus/blind4/``, when present), written by
+  another independent writer and added after the detector was final, evaluated once.
+  Figures only.
 - ``older-blind``: the first blind set (``blind.jsonl``), its ``blind_dev`` split
   (once used to tune the rules) and ``blind_test`` split reported apart.
 
@@ -40,9 +43,11 @@ from escalation.risk import (
 )
 from escalation.risk_eval.corpus import (
     BLIND3_DIR,
+    BLIND4_DIR,
     BLIND_DIR,
     CONVERSATIONS,
     DEV2_DIR,
+    DEV3_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -66,7 +71,7 @@ from escalation.risk_eval.evaluate import (
     report,
 )
 
-SPLITS = ("dev", "blind", "blind3", "older-blind")
+SPLITS = ("dev", "blind", "blind3", "blind4", "older-blind")
 
 
 def detector_factory(dotted_path: str) -> Callable[[], Detector]:
@@ -95,6 +100,7 @@ def cross_validated(detector: RiskDetector, grouped: bool = False) -> list[Outco
 _TRAINING_PARTS = (
     ("dev corpus (one writer)", lambda o: group_of(o.example) == "dev"),
     ("dev2 (other writers)", lambda o: group_of(o.example).startswith("dev2/")),
+    ("dev3 (weak spots, another writer)", lambda o: group_of(o.example).startswith("dev3/")),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -116,10 +122,11 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
             )
             text += "\n"
             for title, member in _TRAINING_PARTS:
+                part = list(filter(member, outcomes))
+                if not part:
+                    continue
                 text += format_report(
-                    report(
-                        f"{title}, model cross-validated, {how}", list(filter(member, outcomes))
-                    ),
+                    report(f"{title}, model cross-validated, {how}", part),
                     show_errors=errors and grouped and title.startswith("dev"),
                     families=families and "older" not in title,
                 )
@@ -135,6 +142,12 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         evaluate("dev2 (other writers), shipped detector (in-sample)", detector, dev2),
         families=False,
     )
+    dev3 = load_corpus_tree(DEV3_DIR, "dev3")
+    if dev3:
+        text += "\n" + format_report(
+            evaluate("dev3 (weak spots), shipped detector (in-sample)", detector, dev3),
+            families=False,
+        )
     text += "\n" + format_report(
         evaluate("older labelled set, shipped detector (in-sample)", detector, legacy),
         families=False,
@@ -152,9 +165,12 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
 
 
 def blind_section(detector: Detector, *, ablation: bool, families: bool, version: int = 2) -> str:
-    if version == 3:
+    if version == 4:
+        blind = load_corpus_tree(BLIND4_DIR, "blind4")
+        title = "BLIND corpus v4 (fresh, run once; figures only)"
+    elif version == 3:
         blind = load_corpus_tree(BLIND3_DIR, "blind3")
-        title = "BLIND corpus v3 (fresh, run once; figures only)"
+        title = "BLIND corpus v3 (looked at three times; figures only)"
     else:
         blind = load_corpus(BLIND_DIR, "blind")
         title = "BLIND corpus v2 (never tuned on, looked at three times; figures only)"
@@ -222,6 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "blind3" in splits and BLIND3_DIR.is_dir():
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
         out.write(blind_section(detector, ablation=ablation, families=families, version=3) + "\n")
+    if "blind4" in splits and BLIND4_DIR.is_dir():
+        ablation = isinstance(detector, RiskDetector) and detector.model is not None
+        out.write(blind_section(detector, ablation=ablation, families=families, version=4) + "\n")
     if "older-blind" in splits:
         out.write(older_blind_section(detector))
     return 0

@@ -73,9 +73,13 @@ DEV_DIR = CORPUS_DIR / "dev"
 # Dev data by other writers, one sub-directory per kind of batch (everyday, negatives,
 # positives); each file is one writer's batch and is kept as a group for cross-validation.
 DEV2_DIR = CORPUS_DIR / "dev2"
+# Dev data by a further independent writer, aimed at known weak spots; one group per file.
+DEV3_DIR = CORPUS_DIR / "dev3"
 BLIND_DIR = CORPUS_DIR / "blind"
 # The blind corpus v3, by an independent writer, added once the detector was final.
 BLIND3_DIR = CORPUS_DIR / "blind3"
+# The blind corpus v4, by another independent writer, added once the detector was final.
+BLIND4_DIR = CORPUS_DIR / "blind4"
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
 CONVERSATIONS = DEV_DIR / "conversations.jsonl"
@@ -200,11 +204,12 @@ def group_of(example: Example) -> str:
     """The cross-validation group of a training message: who wrote it, as far as known.
 
     The first dev corpus and the older labelled set each came from one writer, so each is
-    one group; each dev2 file is a batch by another writer, so each file is a group.
+    one group; each dev2 and dev3 file is a batch by another writer, so each file is a
+    group.
     """
     file = example.source.rsplit(":", 1)[0]
-    if example.split == "dev2":
-        return f"dev2/{file}"
+    if example.split in ("dev2", "dev3"):
+        return f"{example.split}/{file}"
     if file == LEGACY_LABELLED.name:
         return "older-labelled"
     return "dev"
@@ -239,11 +244,12 @@ def load_legacy(path: Path) -> list[Example]:
 
 def training_examples() -> list[Example]:
     """What the model may learn from: the dev corpus, the older labelled set, and the dev
-    data of other writers (``dev2``), in that order."""
+    data of other writers (``dev2``, then ``dev3``), in that order."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
         + load_corpus_tree(DEV2_DIR, "dev2")
+        + load_corpus_tree(DEV3_DIR, "dev3")
     )
 
 
