@@ -33,6 +33,14 @@ def month_of(day: date) -> str:
 # Text values are separated by the ASCII unit separator, which never occurs in the
 # values read here (JSON escapes control characters; codes and slugs have none).
 TEXT_SEPARATOR = "\x1f"
+# NULL in a numeric column is read as the smallest 64-bit integer (a value no column read
+# here can hold: ids, counts, epoch seconds, durations), then turned into NaN. An integer
+# marker keeps columns of whole numbers on numpy's integer parser, about ten times as
+# fast as its float parser (which "nan" would need): at 50,000 participants that is
+# 0.4 s of CPU per report built from nothing.
+_NULL = np.iinfo(np.int64).min
+NULL_TEXT = str(_NULL)
+_NOT_INTEGER = str.maketrans("", "", "0123456789,- ")
 
 
 def columns(
@@ -46,7 +54,7 @@ def columns(
     aggregates = {
         name: Joined(F(expr) if isinstance(expr, str) else expr, TEXT_SEPARATOR, "")
         if name in texts
-        else Joined(F(expr) if isinstance(expr, str) else expr, ",", "nan")
+        else Joined(F(expr) if isinstance(expr, str) else expr, ",", str(_NULL))
         for name, expr in selected.items()
     }
     joined = queryset.order_by().aggregate(**aggregates)
@@ -57,8 +65,21 @@ def columns(
         elif name in texts:
             result[name] = np.array(text.split(TEXT_SEPARATOR), dtype=object)
         else:
-            result[name] = np.fromstring(text, dtype=float, sep=",")
+            result[name] = numbers(text)
     return result
+
+
+def numbers(text: str) -> np.ndarray:
+    """Comma-separated numbers as floats, NaN for ``NULL_TEXT``; the same floats whichever
+    parser reads them (whole numbers below 2**53 are exact both ways)."""
+    if not text.translate(_NOT_INTEGER):
+        whole = np.fromstring(text, dtype=np.int64, sep=",")
+        numbers = whole.astype(float)
+        numbers[whole == _NULL] = np.nan
+    else:
+        numbers = np.fromstring(text, dtype=float, sep=",")
+        numbers[numbers == float(_NULL)] = np.nan
+    return numbers
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,24 @@ class EpochSeconds(Func):
         )
 
 
+class IsoDay(Func):
+    """A date column as ``YYYY-MM-DD`` text, to be read as numpy ``datetime64[D]``.
+
+    SQLite stores dates as that text already: reading it as it is skips a date function
+    per row (at 50,000 participants, julianday on every survey response's day cost about
+    0.1 s of CPU per report built from nothing), and numpy parses the text faster.
+    """
+
+    output_field = TextField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return self.as_sql(compiler, connection, template="%(expressions)s")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        # Whatever the server's DateStyle.
+        return self.as_sql(compiler, connection, template="TO_CHAR(%(expressions)s, 'YYYY-MM-DD')")
+
+
 class Joined(Aggregate):
     """Every value of a column in one text, separated by ``separator``; NULL becomes ``null``.
 

@@ -30,9 +30,9 @@ from django.db import router
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 
-from evaluation import adjusted, codebook, registry, state, stats
-from evaluation.arrays import Groups, categories, columns, month_of, periods
-from evaluation.dbfunctions import EpochSeconds
+from evaluation import adjusted, arrays, codebook, registry, state, stats
+from evaluation.arrays import DAY, NULL_TEXT, Groups, categories, columns, month_of, periods
+from evaluation.dbfunctions import IsoDay
 from evaluation.instruments import DONT_KNOW, Instrument, instrument_from_definition
 from evaluation.models import InstrumentVersion, SurveyIdentity, SurveyResponse
 from evaluation.scoring import numeric_answers, score_numbers, subscale_matrix
@@ -230,7 +230,7 @@ def _consented() -> QuerySet[SurveyResponse]:
 def _read(responses: QuerySet[SurveyResponse]) -> dict[str, np.ndarray]:
     rows = columns(
         responses,
-        texts=("wave", "language", "answers"),
+        texts=("wave", "language", "answers", "day"),
         id="pk",
         # A person is the root identity: devices linked with the self-generated code
         # count as one participant.
@@ -240,12 +240,19 @@ def _read(responses: QuerySet[SurveyResponse]) -> dict[str, np.ndarray]:
         wave="wave",
         chat="chat_number",
         language="language",
-        day=EpochSeconds("answered_on"),
+        day=IsoDay("answered_on"),
         answers="answers",
     )
+    # The day as epoch seconds (midnight UTC), as evaluation.arrays.periods reads it.
+    rows["day"] = rows["day"].astype("datetime64[D]").astype(np.int64) * DAY
     # Response ids grow with time: in id order, "first" and "after" mean what they say.
     order = np.argsort(rows["id"], kind="stable")
     return {name: values[order] for name, values in rows.items()}
+
+
+# "Don't know" while parsing: a whole number no scale holds, exact as a float.
+_DONT_KNOW_MARK = -(2.0**62)
+_DONT_KNOW_TEXT = str(-(2**62))
 
 
 def _parse(instrument: Instrument, texts: np.ndarray) -> tuple[np.ndarray, list[list[Any]]]:
@@ -256,9 +263,11 @@ def _parse(instrument: Instrument, texts: np.ndarray) -> tuple[np.ndarray, list[
     # One parse of one JSON document is far cheaper than one per response.
     text = "[" + ",".join(texts.tolist()) + "]"
     if scored:
-        # Numbers only: skipped reads as NaN, "don't know" as infinity, straight into floats.
-        flat = text[1:-1].replace("[", "").replace("]", "").replace("null", "nan")
-        numbers = np.fromstring(flat.replace(f'"{DONT_KNOW}"', "inf"), dtype=float, sep=",")
+        # Numbers only: skipped reads as NaN, "don't know" as infinity, straight into floats
+        # (whole-number answers on numpy's integer parser: evaluation.arrays.numbers).
+        flat = text[1:-1].replace("[", "").replace("]", "").replace("null", NULL_TEXT)
+        numbers = arrays.numbers(flat.replace(f'"{DONT_KNOW}"', _DONT_KNOW_TEXT))
+        numbers[numbers == _DONT_KNOW_MARK] = np.inf
         return numbers.reshape(texts.size, len(instrument.items)), []
     answers = json.loads(text)
     return numeric_answers(instrument, answers), answers
