@@ -256,10 +256,19 @@ def _audit_component(
             if total - low < k - TOLERANCE
         ]
     solver = _Programme(cells, equations)
+    # Cells some solution consistent with the release puts at k or more above their true
+    # value have a range at least k wide: no bound of theirs needs solving for. One
+    # solution raising all of them at once (each capped at value + k) settles most.
+    targets = {key: values[key] + k for key in sensitive}
+    wide = solver.reaching(targets)
     exposures = []
     for key in sensitive:
+        if key in wide:
+            continue
         high = solver.extreme(key, maximise=True)
         if high >= values[key] + k - TOLERANCE:
+            # The solution found may raise other cells far enough too.
+            wide |= solver.reached(targets)
             continue
         low = solver.extreme(key, maximise=False)
         if high - low < k - TOLERANCE:
@@ -282,6 +291,33 @@ class _Programme:
             coefficients = np.array(list(terms.values()), dtype=float)
             self.highs.addRow(target, target, len(terms), columns, coefficients)
         self.all_columns = np.arange(self.size, dtype=np.int32)
+
+    def reaching(self, targets: Mapping[Key, float]) -> set[Key]:
+        """The cells of ``targets`` that one solution, raising all of them together (none
+        past its target), puts at their target."""
+        at = np.array([self.index[key] for key in targets], dtype=np.int32)
+        cost = np.zeros(self.size)
+        cost[at] = 1.0
+        infinity = np.full(self.size, highspy.kHighsInf)
+        caps = infinity.copy()
+        caps[at] = list(targets.values())
+        self.highs.changeColsBounds(self.size, self.all_columns, np.zeros(self.size), caps)
+        self.highs.changeColsCost(self.size, self.all_columns, cost)
+        self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.highs.run()
+        found = self.reached(targets)
+        # Back to the model the bounds are solved on, from a fresh start.
+        self.highs.changeColsBounds(self.size, self.all_columns, np.zeros(self.size), infinity)
+        self.highs.clearSolver()
+        return found
+
+    def reached(self, targets: Mapping[Key, float]) -> set[Key]:
+        """The cells the last solution puts at their target or above. Stricter than the
+        bound it saves (which allows TOLERANCE): a cell just short is solved for."""
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return set()
+        solution = self.highs.getSolution().col_value
+        return {key for key, target in targets.items() if solution[self.index[key]] >= target}
 
     def extreme(self, key: Key, *, maximise: bool) -> float:
         cost = np.zeros(self.size)
