@@ -154,7 +154,9 @@ class FrameConsumer(AsyncWebsocketConsumer):
         if not hasattr(self, "connection_id"):
             self.connection_id = uuid.uuid4().hex[:16]
             self.opened_at = time.monotonic()
-        with logs.request_context(self.connection_id), logs.private_context(message):
+        # A frame from the client is private whole; a server event, all but its vocabulary.
+        private = message if message["type"].startswith("websocket.") else logs.ServerEvent(message)
+        with logs.request_context(self.connection_id), logs.private_context(private):
             try:
                 await handler(message)
             except StopConsumer:

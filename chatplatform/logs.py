@@ -81,7 +81,26 @@ def _current() -> PrivateData:
 _request_id: ContextVar[str] = ContextVar("log_request_id", default="")
 
 
-def private_strings(data: Any, found: set[str] | None = None) -> set[str]:
+# Keys of the server's own channel events whose values are its vocabulary (an event's
+# type, a message's kind, audience and sender role), never anything a person typed.
+# Marked private they would redact words such as "room" or "chat" from every line,
+# class and logger names included ("RoomConsumer", "chatplatform").
+SERVER_VOCABULARY = frozenset({"type", "kind", "audience", "role"})
+
+
+class ServerEvent:
+    """A server-made channel event as private data: all its strings but the values of
+    ``SERVER_VOCABULARY`` keys, at any depth. Walked only when a line is logged."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        self.event = event
+
+
+def private_strings(
+    data: Any, found: set[str] | None = None, skip_keys: frozenset[str] = frozenset()
+) -> set[str]:
     """Every string inside ``data`` (dicts, lists, JSON text), as candidates for redaction.
 
     Walked without recursion: a frame may be nested deeper than Python recurses,
@@ -99,8 +118,10 @@ def private_strings(data: Any, found: set[str] | None = None) -> set[str]:
                     pending.append(json.loads(value))
         elif isinstance(value, bytes):
             pending.append(value.decode("utf-8", errors="replace"))
+        elif isinstance(value, ServerEvent):
+            private_strings(value.event, found, SERVER_VOCABULARY)
         elif isinstance(value, dict):
-            pending.extend(value.values())
+            pending.extend(v for k, v in value.items() if k not in skip_keys)
         elif isinstance(value, list | tuple | set | frozenset):
             pending.extend(value)
     return found

@@ -102,6 +102,36 @@ def test_formatter_redacts_message_exception_and_extra_fields():
     assert "ValueError" in line["exc_info"]
 
 
+def test_a_server_event_keeps_its_text_private_but_not_its_vocabulary():
+    """A message event's body and nested strings are redacted; its type, kind, audience
+    and sender role are the server's own words and must not blank out "room" or "chat"
+    in class and logger names."""
+    event = {
+        "type": "room.message",
+        "payload": {
+            "body": SENTENCE,
+            "kind": "chat",
+            "audience": "room",
+            "sender": {"handle": "Steady Owl 41", "role": "participant"},
+            "hidden_reason": "said something about " + SENTINEL,
+        },
+    }
+    with logs.private_context(logs.ServerEvent(event)):
+        record = logging.LogRecord(
+            "chatplatform.consumers", logging.INFO, __file__, 1, "ws.client_gone", (), None
+        )
+        record.route = "RoomConsumer"
+        record.echo = [SENTENCE, "Steady Owl 41", SENTINEL]
+        line = formatted(record)
+    text = json.dumps(line)
+    assert line["route"] == "RoomConsumer" and line["logger"] == "chatplatform.consumers"
+    assert SENTINEL not in text and "Steady Owl 41" not in text
+    # The same event marked private whole (as a client's frame is) blanks "Room" out.
+    with logs.private_context(event):
+        record.route = "RoomConsumer"
+        assert formatted(record)["route"] != "RoomConsumer"
+
+
 def test_internal_ids_in_extra_fields_are_logged_as_pseudonyms():
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "refused", (), None)
     record.room, record.participant_id, record.action = 4711, 12, "mute"
