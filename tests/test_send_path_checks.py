@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from chatplatform import pipeline
 from chatplatform.errors import ServiceError
 from chatplatform.models import Message
+from chatplatform.services import messages as message_service
 from moderation import checks
 from tests.moderation_helpers import run_frame
 
@@ -29,14 +30,7 @@ def act(django_capture_on_commit_callbacks):
 
 
 def draft_of(access, body="is anyone here?"):
-    return pipeline.Draft(
-        room_id=access.room_id,
-        room_kind=access.kind,
-        sender_kind=access.actor.kind,
-        sender_id=access.actor.id,
-        sender_role=access.actor.role,
-        body=body,
-    )
+    return message_service.draft_for(access, body)
 
 
 def two_checks(draft):

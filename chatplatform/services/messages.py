@@ -160,6 +160,18 @@ def _lock_rooms(room_ids: set[int]) -> None:
         )
 
 
+def draft_for(access: RoomAccess, body: str) -> pipeline.Draft:
+    """The draft the message checks (MESSAGE_CHECKS) read: this sender, room and body."""
+    return pipeline.Draft(
+        room_id=access.room_id,
+        room_kind=access.kind,
+        sender_kind=access.actor.kind,
+        sender_id=access.actor.id,
+        sender_role=access.actor.role,
+        body=body,
+    )
+
+
 def _send(access: RoomAccess, client_id: str, body: str) -> SendResult:
     """Check and store one message in a savepoint of the batch's transaction.
 
@@ -170,16 +182,7 @@ def _send(access: RoomAccess, client_id: str, body: str) -> SendResult:
     body = normalise_body(body)
     if not body:
         raise ServiceError("invalid", _("The message is empty."))
-    outcome = pipeline.run_checks(
-        pipeline.Draft(
-            room_id=access.room_id,
-            room_kind=access.kind,
-            sender_kind=access.actor.kind,
-            sender_id=access.actor.id,
-            sender_role=access.actor.role,
-            body=body,
-        )
-    )
+    outcome = pipeline.run_checks(draft_for(access, body))
     if outcome.action == pipeline.BLOCK:
         # A re-send after a reconnect is acknowledged, not refused by a check that
         # changed since the message was accepted (a mute, slow mode).
