@@ -199,7 +199,11 @@ class Message(models.Model):
         HELD = "held", _("Held for review")
         REJECTED = "rejected", _("Rejected after review")
 
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: the (room, seq) index below serves every lookup by room
+    # (its leading column), and one index fewer is one B-tree fewer per INSERT.
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     seq = models.PositiveBigIntegerField(null=True, blank=True)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client_id = models.UUIDField(null=True, blank=True)
