@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,20 +53,36 @@ def window_hit(name: str, subject: str, limit: int, window_seconds: int) -> floa
     now = clock()
     window = int(now // window_seconds)
     key = f"rl:{name}:{subject}:{window}"
-    # Every frame and message passes here: the window's counter usually exists, so
-    # increment first and create it only when it does not (once per window).
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.add(key, 0, timeout=window_seconds + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # Evicted between add and incr: count this hit as the first.
-            cache.set(key, 1, timeout=window_seconds + 5)
-            count = 1
+    count = _count_hit(key, window_seconds + 5)
     if count <= limit:
         return 0.0
     return max(0.1, (window + 1) * window_seconds - now)
+
+
+def _count_hit(key: str, timeout: int) -> int:
+    """Count one hit on a window's counter, created with its expiry when it is new."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # Every frame and message passes here. Django's incr() is two round trips
+        # (EXISTS, then INCR) and a new window a third (SET NX): here it is one
+        # transaction, SET NX with the expiry then INCR. Django's Redis cache stores
+        # ints unpickled, so cache.get() reads the same counter.
+        full_key = backend.make_and_validate_key(key)
+        pipeline = backend._cache.get_client(full_key, write=True).pipeline(transaction=True)
+        pipeline.set(full_key, 0, ex=timeout, nx=True)
+        pipeline.incr(full_key)
+        return pipeline.execute()[1]
+    # The in-process cache: the window's counter usually exists, so increment first
+    # and create it only when it does not (once per window).
+    try:
+        return backend.incr(key)
+    except ValueError:
+        backend.add(key, 0, timeout=timeout)
+        try:
+            return backend.incr(key)
+        except ValueError:  # Evicted between add and incr: count this hit as the first.
+            backend.set(key, 1, timeout=timeout)
+            return 1
 
 
 def check_new_identity(network_key: str) -> None:

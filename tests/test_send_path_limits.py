@@ -11,7 +11,7 @@ import time
 import uuid
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from chatplatform import pseudonyms, throttle
 
@@ -74,3 +74,64 @@ def test_messages_across_connections_are_limited_per_identity(settings, limit):
     hits = [throttle.identity_message_wait("p9") for _ in range(limit + 1)]
     assert hits[:limit] == [0.0] * limit
     assert hits[limit] > 0
+
+
+# --- On Redis (every node's limits): one transaction per hit ------------------------------
+
+
+@pytest.fixture
+def redis_cache(settings, redis_url):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "limits-test",
+        }
+    }
+    cache.clear()
+    client = caches["default"]._cache.get_client(write=True)
+    client.config_resetstat()
+    yield client
+    cache.clear()
+
+
+def commands_run(client) -> dict[str, int]:
+    return {
+        name.removeprefix("cmdstat_"): stats["calls"]
+        for name, stats in client.info("commandstats").items()
+    }
+
+
+def test_on_redis_a_window_counts_to_its_limit_then_refuses(redis_cache):
+    waits = [throttle.window_hit("frames", "someone", 3, 60) for _ in range(5)]
+    assert waits == [0.0, 0.0, 0.0, 30.0, 30.0]
+    # The counter is the cache's own entry: Django reads it back as an int.
+    assert cache.get("rl:frames:someone:28333333") == 5
+    key = caches["default"].make_and_validate_key("rl:frames:someone:28333333")
+    assert 60 < redis_cache.ttl(key) <= 65
+
+
+def test_on_redis_each_hit_is_one_transaction_without_exists(redis_cache):
+    for _ in range(4):
+        throttle.identity_frame_wait("p5")
+    run = commands_run(redis_cache)
+    assert run.get("exec") == 4 and run.get("incrby") == 4
+    assert "exists" not in run
+
+
+def test_on_redis_a_counter_lost_mid_window_starts_again_with_its_expiry(redis_cache):
+    throttle.window_hit("frames", "someone", 3, 60)
+    cache.delete("rl:frames:someone:28333333")
+    assert throttle.window_hit("frames", "someone", 3, 60) == 0.0
+    assert cache.get("rl:frames:someone:28333333") == 1
+    key = caches["default"].make_and_validate_key("rl:frames:someone:28333333")
+    assert redis_cache.ttl(key) > 0
+
+
+def test_on_redis_the_next_window_counts_from_one(redis_cache, monkeypatch):
+    for _ in range(3):
+        throttle.window_hit("frames", "someone", 2, 60)
+    monkeypatch.setattr(throttle, "clock", lambda: 1_700_000_070.0)
+    assert throttle.window_hit("frames", "someone", 2, 60) == 0.0
+    assert cache.get("rl:frames:someone:28333334") == 1
+    assert cache.get("rl:frames:someone:28333333") == 3
