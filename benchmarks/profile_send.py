@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import load
 
-from tests.servers import REPO_ROOT
+from tests.servers import REPO_ROOT, running_postgres, running_redis
 
 # Each step of the send path and the frames that mark it in py-spy's stacks
 # ("function (path:line)", joined by ";"). A sample counts for the first step, in
@@ -199,6 +199,11 @@ def main() -> None:
         "--py-spy", default=shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     )
     parser.add_argument(
+        "--services",
+        action="store_true",
+        help="the node on a real PostgreSQL and Redis (channels_redis' pub/sub layer)",
+    )
+    parser.add_argument(
         "--table",
         nargs=2,
         metavar=("STACKS", "MS_PER_MESSAGE"),
@@ -210,9 +215,16 @@ def main() -> None:
         return
     args.label = "this-tree" if args.tree == REPO_ROOT else args.tree.name
     args.database_url = args.redis_url = None
+    args.layer = "pubsub"
     if args.clients < 2 or args.clients % 2:
         parser.error("--clients must be an even number of at least 2")
-    asyncio.run(profile(args))
+    if args.services:
+        args.label += "-postgresql-redis"
+        with running_postgres() as cluster, running_redis() as redis_url:
+            args.database_url, args.redis_url = cluster.create_database(), redis_url
+            asyncio.run(profile(args))
+    else:
+        asyncio.run(profile(args))
 
 
 if __name__ == "__main__":
