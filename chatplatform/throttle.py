@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -59,6 +60,20 @@ def window_hit(name: str, subject: str, limit: int, window_seconds: int) -> floa
     return max(0.1, (window + 1) * window_seconds - now)
 
 
+# Django's Redis cache builds a new client object on every call (about 60 us); one per
+# cache backend is kept instead. Backends are per thread and replaced when CACHES
+# changes, so a kept client never outlives its settings.
+_writer_clients: weakref.WeakKeyDictionary[RedisCache, Any] = weakref.WeakKeyDictionary()
+
+
+def _writer_client(backend: RedisCache) -> Any:
+    client = _writer_clients.get(backend)
+    if client is None:
+        # Writes go to the first server of LOCATION, as Django's own get_client(write=True).
+        client = _writer_clients[backend] = backend._cache.get_client(write=True)
+    return client
+
+
 def _count_hit(key: str, timeout: int) -> int:
     """Count one hit on a window's counter, created with its expiry when it is new."""
     backend = caches["default"]
@@ -68,7 +83,7 @@ def _count_hit(key: str, timeout: int) -> int:
         # transaction, SET NX with the expiry then INCR. Django's Redis cache stores
         # ints unpickled, so cache.get() reads the same counter.
         full_key = backend.make_and_validate_key(key)
-        pipeline = backend._cache.get_client(full_key, write=True).pipeline(transaction=True)
+        pipeline = _writer_client(backend).pipeline(transaction=True)
         pipeline.set(full_key, 0, ex=timeout, nx=True)
         pipeline.incr(full_key)
         return pipeline.execute()[1]

@@ -135,3 +135,16 @@ def test_on_redis_the_next_window_counts_from_one(redis_cache, monkeypatch):
     assert throttle.window_hit("frames", "someone", 2, 60) == 0.0
     assert cache.get("rl:frames:someone:28333334") == 1
     assert cache.get("rl:frames:someone:28333333") == 3
+
+
+def test_on_redis_the_kept_client_follows_a_change_of_cache(redis_cache, settings, redis_url):
+    throttle.window_hit("frames", "someone", 3, 60)
+    other = {**settings.CACHES["default"], "LOCATION": redis_url.removesuffix("/0") + "/1"}
+    settings.CACHES = {"default": other}
+    cache.clear()
+    throttle.window_hit("frames", "someone", 3, 60)
+    throttle.window_hit("frames", "someone", 3, 60)
+    key = caches["default"].make_and_validate_key("rl:frames:someone:28333333")
+    assert int(redis_cache.get(key)) == 1  # database 0 kept its one hit
+    assert cache.get("rl:frames:someone:28333333") == 2  # the new cache counted the rest
+    cache.clear()
