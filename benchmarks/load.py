@@ -492,6 +492,9 @@ async def start_chat_variant(
     """
     directory.mkdir(parents=True, exist_ok=True)
     env = {**node_env(directory, args), **extra}
+    if args.new_database is not None:
+        # Its own PostgreSQL database, as it has its own SQLite file otherwise.
+        env["DATABASE_URL"] = await asyncio.to_thread(args.new_database)
     # In threads: the other servers' sockets are open, and a blocked event loop
     # would answer none of Daphne's pings (it closes a socket after 30 s).
     await asyncio.to_thread(
@@ -627,9 +630,11 @@ def main() -> None:
         parser.error("--clients must be an even number of at least 2")
     if args.step_seconds <= 0:
         parser.error("--step-seconds must be positive")
+    args.new_database = None
     if args.services:
         with running_postgres() as cluster, running_redis() as redis_url:
             args.database_url, args.redis_url = cluster.create_database(), redis_url
+            args.new_database = cluster.create_database
             result = asyncio.run(run(args))
         result["backend"] = f"postgresql+redis-{args.layer}"
     else:
