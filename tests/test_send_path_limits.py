@@ -81,10 +81,12 @@ def test_messages_across_connections_are_limited_per_identity(settings, limit):
 
 @pytest.fixture
 def redis_cache(settings, redis_url):
+    # Databases of their own: clearing the cache empties its whole Redis database,
+    # and the session's Redis (database 0) also serves other tests' nodes.
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
+            "LOCATION": redis_url.removesuffix("/0") + "/2",
             "KEY_PREFIX": "limits-test",
         }
     }
@@ -139,12 +141,12 @@ def test_on_redis_the_next_window_counts_from_one(redis_cache, monkeypatch):
 
 def test_on_redis_the_kept_client_follows_a_change_of_cache(redis_cache, settings, redis_url):
     throttle.window_hit("frames", "someone", 3, 60)
-    other = {**settings.CACHES["default"], "LOCATION": redis_url.removesuffix("/0") + "/1"}
+    other = {**settings.CACHES["default"], "LOCATION": redis_url.removesuffix("/0") + "/3"}
     settings.CACHES = {"default": other}
     cache.clear()
     throttle.window_hit("frames", "someone", 3, 60)
     throttle.window_hit("frames", "someone", 3, 60)
     key = caches["default"].make_and_validate_key("rl:frames:someone:28333333")
-    assert int(redis_cache.get(key)) == 1  # database 0 kept its one hit
+    assert int(redis_cache.get(key)) == 1  # the first database kept its one hit
     assert cache.get("rl:frames:someone:28333333") == 2  # the new cache counted the rest
     cache.clear()
