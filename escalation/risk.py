@@ -360,9 +360,10 @@ def combine(
     """The rules' assessment raised by the model's scores.
 
     The writer's own risk comes first: the model's level (``model_level``) and the
-    rules' own level, the higher wins, but for one exception: the rules' own ``high`` on a
-    message the model reads as clearly harmless is kept as ``low`` (``dismissed``); their
-    ``imminent`` always stands.
+    rules' own level, the higher wins, but for one exception: the rules' own alert on a
+    message the model reads as harmless is kept as ``low`` (``dismissed``: a ``high``
+    under the ``dismiss`` floor, an ``imminent`` under the far lower ``dismiss_imminent``
+    floor, none by default).
     Without an own alert, worry about someone else (the rules' third-party reading, or
     the model's ``other`` head) is reported as ``who="other"``, and so is the rules'
     third-party reading when the model also reads it as someone else's. When the rules
@@ -372,9 +373,10 @@ def combine(
     Reasons gain ``model`` when the model raised the level.
     """
     rule_own = found.level if found.who == "self" else "none"
-    # An imminent reading of the rules (an attempt under way, means with a time) is never
-    # dismissed: a false page costs a supervisor minutes, a missed attempt costs a life.
-    if rule_own == "high" and dismissed(scores, thresholds, words):
+    # The rules' imminent reading (an attempt under way, means with a time) has a floor of
+    # its own, far lower or none: a false page costs a supervisor minutes, a missed
+    # attempt costs a life.
+    if rule_own in ALERT_LEVELS and dismissed(scores, thresholds, words, rule_own):
         found = Assessment("low", found.reasons, who="self", score=scores.alert)
         rule_own = "low"
     model_own = (
@@ -404,15 +406,23 @@ def combine(
     return Assessment(found.level, found.reasons, who=found.who, score=scores.alert)
 
 
-def dismissed(scores: Scores, thresholds: Mapping[str, float], words: int) -> bool:
-    """The model reads a message the rules alerted on as clearly harmless: its alert
-    probability is under the ``dismiss`` threshold (0, never, when the model file has
-    none). The rules' alert is then kept as ``low`` (no page; the mentor's side still
-    sees it). Their patterns fire on literal uses, idioms and work talk of writers they
-    were not written for; chosen on grouped cross-validation (``risk_train``), this
-    trades fewer of those false alarms for less recall than a higher alert threshold
-    would. Messages under MODEL_MIN_WORDS words are never dismissed."""
-    return words >= MODEL_MIN_WORDS and scores.alert < thresholds.get("dismiss", 0.0)
+# The floor under which the model dismisses the rules' reading, by the rules' level.
+DISMISS_KEYS = {"high": "dismiss", "imminent": "dismiss_imminent"}
+
+
+def dismissed(
+    scores: Scores, thresholds: Mapping[str, float], words: int, level: str = "high"
+) -> bool:
+    """The model reads a message the rules read as ``level`` as harmless: its alert
+    probability is under that level's floor (``dismiss`` for ``high``,
+    ``dismiss_imminent`` for ``imminent``; 0, never, when the model file has none). The
+    rules' alert is then kept as ``low`` (no page; the mentor's side still sees it).
+    Their patterns fire on literal uses, idioms and work talk of writers they were not
+    written for; the floors are chosen on grouped cross-validation (``risk_train``):
+    imminent recall first, then the fewest false alarms at no less recall. Messages under
+    MODEL_MIN_WORDS words are never dismissed."""
+    key = DISMISS_KEYS.get(level)
+    return key is not None and words >= MODEL_MIN_WORDS and scores.alert < thresholds.get(key, 0.0)
 
 
 def model_level(scores: Scores, thresholds: Mapping[str, float], words: int = 3) -> str:

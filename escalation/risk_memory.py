@@ -137,8 +137,8 @@ class ConversationMemory:
                 else (0.0, 0.0, 0.0)
             )
             scores = self.model.scores_of_sums(a, b, c, words, context)
-            # As for one message: a high may be dismissed, an imminent never.
-            if level == "high" and dismissed(scores, self.thresholds, words):
+            # As for one message: each level under its floor is dismissed.
+            if level in ALERT_LEVELS and dismissed(scores, self.thresholds, words, level):
                 level = "low"
             by_model = model_level(scores, self.thresholds, words)
             if rank(by_model) > rank(level):

@@ -109,6 +109,22 @@ class TestTheModelDismissesARulesAlertItReadsAsHarmless:
         found = combine(other, Scores(0.01, 0.0, 0.9), self.THRESHOLDS, words=8)
         assert (found.level, found.who) == ("high", "other")
 
+    def test_an_imminent_rules_reading_has_its_own_far_lower_floor(self) -> None:
+        imminent = Assessment("imminent", ("means", "timeframe"))
+        thresholds = {**self.THRESHOLDS, "dismiss_imminent": 0.05}
+        kept = combine(imminent, Scores(0.06, 0.0, 0.0), thresholds, words=8)
+        assert (kept.level, kept.who) == ("imminent", "self")
+        # Over its own floor, under the high's: an imminent reading stands where a high
+        # would be dismissed.
+        assert combine(self.HIGH, Scores(0.06, 0.0, 0.0), thresholds, words=8).level == "low"
+        found = combine(imminent, Scores(0.04, 0.0, 0.0), thresholds, words=8)
+        assert (found.level, found.who, found.reasons) == ("low", "self", imminent.reasons)
+
+    def test_a_short_imminent_message_is_never_dismissed(self) -> None:
+        imminent = Assessment("imminent", ("in_progress",))
+        thresholds = {**self.THRESHOLDS, "dismiss_imminent": 0.05}
+        assert combine(imminent, Scores(0.0, 0.0, 0.0), thresholds, words=2).level == "imminent"
+
 
 @pytest.mark.parametrize(
     ("text", "level"),
