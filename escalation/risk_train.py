@@ -1,7 +1,8 @@
 """``python -m escalation.risk_train`` (``make train-risk``): retrain the risk model.
 
 Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/``,
-``dev3/`` and the older ``labelled.jsonl``; never a blind split), fits the three
+``dev3/``, the retired blind splits ``blind3/`` and ``blind4/``, ``dev4/`` and the
+older ``labelled.jsonl``; never ``blind/`` or ``blind5/``), fits the three
 heads described in ``escalation.risk_model`` with scikit-learn (over word and
 character n-grams; with ``RULE_FEATURES``, also the rules' context features),
 chooses the
@@ -57,21 +58,24 @@ CALIBRATION_FOLDS = 3
 C = 4.0
 # A feature must occur in at least this many training messages.
 MIN_DF = 2
-# Caps on out-of-fold dev scores that choose the default thresholds (see choose_thresholds).
+# The previous policy's false-alarm cap (baseline_thresholds), and the cap on imminent
+# alerts of harmless and low messages that sets the imminent threshold (_imminent_for).
 FALSE_ALARM_CAP = 0.08
 IMMINENT_FALSE_CAP = 0.03
 OTHER_THRESHOLD = 0.5
 # The rules' reading of each message as extra features (escalation.risk.context_features).
 # Off: on grouped cross-validation the model alone gained (alert AUC 0.939 -> 0.954) but
 # rules and model together did not (recall 0.875 without, 0.869 with, at 8% false
-# alarms, with dev3), and fits with them were not byte-for-byte reproducible across
-# processes.
+# alarms, with dev3); with dev4 and the floors, no clear gain either (0.073 against 0.075
+# false alarms at the same recall, less recall at 5%). Fits with them differed across
+# processes because the rules' reading did (fixed: rules run in file order).
 RULE_FEATURES = False
 # Floors of the rules' high tried (see escalation.risk.dismissed); 0 never dismisses.
 # A floor at or over the alert threshold leaves the rules' high no say of its own.
 DISMISS_CANDIDATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-# Floors of the rules' imminent tried: far lower, or none.
+# Floors of the rules' imminent tried: none, or at most this share of the high's floor.
 DISMISS_IMMINENT_CANDIDATES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
+IMMINENT_FLOOR_SHARE = 0.5
 # The previous policy's floors of the rules' high (baseline_thresholds).
 BASELINE_DISMISS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
 THRESHOLD_CANDIDATES = tuple(round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01))
@@ -412,13 +416,22 @@ def baseline_thresholds(r: Readings) -> dict[str, float]:
     return {**base, "imminent": _imminent_for(r, base)}
 
 
+def _far_lower(dismiss_imminent: float, dismiss: float) -> bool:
+    """The rules' imminent needs far less of the model than their high: none, or at most
+    ``IMMINENT_FLOOR_SHARE`` of the high's floor."""
+    return dismiss_imminent == 0 or dismiss_imminent <= IMMINENT_FLOOR_SHARE * dismiss
+
+
 def policy_search(r: Readings) -> list[tuple[dict[str, float], dict[str, float]]]:
     """Every policy tried: each floor of the rules' high (``DISMISS_CANDIDATES``) and
-    imminent (``DISMISS_IMMINENT_CANDIDATES``) with each alert threshold, the imminent
-    threshold then set by ``_imminent_for``; with their out-of-fold rates."""
+    imminent (``DISMISS_IMMINENT_CANDIDATES``, ``_far_lower`` than the high's) with each
+    alert threshold, the imminent threshold then set by ``_imminent_for``; with their
+    out-of-fold rates."""
     tried = []
     for dismiss in DISMISS_CANDIDATES:
         for dismiss_imminent in DISMISS_IMMINENT_CANDIDATES:
+            if not _far_lower(dismiss_imminent, dismiss):
+                continue
             for alert in THRESHOLD_CANDIDATES:
                 base = {
                     "alert": alert,
@@ -502,6 +515,8 @@ def tradeoff(
     text = row("previous policy", baseline)
     for dismiss_imminent in DISMISS_IMMINENT_CANDIDATES:
         for dismiss in DISMISS_CANDIDATES:
+            if not _far_lower(dismiss_imminent, dismiss):
+                continue
             some = [
                 (t, f)
                 for t, f in tried

@@ -126,6 +126,47 @@ class TestTheModelDismissesARulesAlertItReadsAsHarmless:
         assert combine(imminent, Scores(0.0, 0.0, 0.0), thresholds, words=2).level == "imminent"
 
 
+class TestTheShippedPolicyOnFixedMessages:
+    """The shipped model file's floors on messages the rules read as an alert (after a
+    retraining, check that these messages still sit where the tests say)."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "standing on the overpass right now. thanks for listening all these months",
+            "swallowed a handful of my mum's sleeping tablets, feeling dizzy",
+        ],
+    )
+    def test_the_rules_imminent_stands_when_the_model_alone_would_not_alert(
+        self, text: str
+    ) -> None:
+        detector = default_detector()
+        found, evidence = detector.assess_with_evidence(text)
+        rules_level = detector.rules.assess(text).level
+        scores = detector.model.scores_of_sums(*evidence.sums, (0.0, 0.0, 0.0))
+        assert rules_level == "imminent"
+        assert scores.alert < detector.thresholds["alert"]
+        assert scores.alert >= detector.thresholds.get("dismiss_imminent", 0.0)
+        assert (found.level, found.who) == ("imminent", "self")
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "the view from the top of the bridge was amazing, I want to jump off it with a bungee",
+            "cortando cebolla con el cuchillo nuevo, qué filo tiene",
+        ],
+    )
+    def test_a_literal_use_the_rules_flag_is_dismissed_by_a_low_probability(
+        self, text: str
+    ) -> None:
+        detector = default_detector()
+        found, evidence = detector.assess_with_evidence(text)
+        scores = detector.model.scores_of_sums(*evidence.sums, (0.0, 0.0, 0.0))
+        assert detector.rules.assess(text).level == "high"
+        assert scores.alert < detector.thresholds["dismiss"]
+        assert (found.level, found.who) == ("low", "self")
+
+
 @pytest.mark.parametrize(
     ("text", "level"),
     [
