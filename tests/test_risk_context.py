@@ -152,6 +152,26 @@ class TestTheShippedPolicyOnFixedMessages:
     @pytest.mark.parametrize(
         "text",
         [
+            "I'm on the bridge now so I might lose signal for a bit",
+            "estoy en la azotea tendiendo la ropa y hay unas vistas increíbles del atardecer",
+        ],
+    )
+    def test_the_rules_imminent_pages_even_when_the_model_reads_it_as_harmless(
+        self, text: str
+    ) -> None:
+        """Under the 0.03 floor once shipped, these were kept as ``low`` (no page). The
+        rules' imminent reading (an attempt under way, means with a time) now always
+        pages: a false page costs a supervisor minutes, a missed attempt a life."""
+        detector = default_detector()
+        found, evidence = detector.assess_with_evidence(text)
+        scores = detector.model.scores_of_sums(*evidence.sums, (0.0, 0.0, 0.0))
+        assert detector.rules.assess(text).level == "imminent"
+        assert scores.alert < 0.03
+        assert (found.level, found.who) == ("imminent", "self")
+
+    @pytest.mark.parametrize(
+        "text",
+        [
             "the view from the top of the bridge was amazing, I want to jump off it with a bungee",
             "cortando cebolla con el cuchillo nuevo, qué filo tiene",
         ],
