@@ -14,7 +14,7 @@ Thresholds are chosen on grouped out-of-fold scores (each message scored by a
 model that never saw its writer's batch, ``folds_of``), combined with the rules
 as the shipped detector combines them (``own_levels``, ``combine`` vectorised):
 the alert and imminent thresholds with the floors under which the model
-dismisses the rules' high and imminent readings, by an explicit objective
+dismisses the rules' high and downgrades their imminent, by an explicit objective
 (``choose_thresholds``: imminent recall and recall no lower than the previous
 policy's, then the fewest false alarms; ``--tradeoff`` prints the table). Random folds are
 computed too, for the report only: they flatter a corpus written by few people.
@@ -70,17 +70,16 @@ OTHER_THRESHOLD = 0.5
 # false alarms at the same recall, less recall at 5%). Fits with them differed across
 # processes because the rules' reading did (fixed: rules run in file order).
 RULE_FEATURES = False
-# Floors of the rules' high tried (see escalation.risk.dismissed); 0 never dismisses.
+# Floors of the rules' high tried (see escalation.risk.floored); 0 never dismisses.
 # A floor at or over the alert threshold leaves the rules' high no say of its own.
 DISMISS_CANDIDATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-# Floors of the rules' imminent tried: none. The rules' imminent reading (an attempt under
-# way, means with a time) always pages: a floor of 0.03 bought 0.005 of false alarms on
-# grouped cross-validation, and a missed attempt in progress is the worst miss there is.
-# The mechanism stays (``dismiss_imminent`` in the model file, escalation.risk.dismissed)
-# for an organisation that chooses its own floor; when floors are tried, each is at most
-# IMMINENT_FLOOR_SHARE of the high's floor.
-DISMISS_IMMINENT_CANDIDATES = (0.0,)
-IMMINENT_FLOOR_SHARE = 0.5
+# Floors of the rules' imminent tried (``dismiss_imminent``). Under its floor the rules'
+# imminent reading (an attempt under way, means with a time) is downgraded to high, which
+# still pages, never dismissed (escalation.risk.floored): it costs no recall and adds no
+# false alarm, so it needs no relation to the high's floor. (Dismissing it to
+# low under 0.03 bought 0.005 of false alarms on grouped cross-validation; a missed
+# attempt in progress is the worst miss there is.)
+DISMISS_IMMINENT_CANDIDATES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
 # The previous policy's floors of the rules' high (baseline_thresholds).
 BASELINE_DISMISS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
 THRESHOLD_CANDIDATES = tuple(round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01))
@@ -344,9 +343,11 @@ def own_levels(r: Readings, thresholds: dict[str, float]) -> np.ndarray:
     """The writer's own level (rank) ``combine`` gives each message, 0 where it reports
     someone else's risk: ``combine``'s rules, vectorised (a test holds them equal)."""
     rule_own = r.rule_own.copy()
-    for level, key in (("high", "dismiss"), ("imminent", "dismiss_imminent")):
-        floor = thresholds.get(key, 0.0)
-        rule_own[(rule_own == RANKS[level]) & r.long & (r.alert < floor)] = RANKS["low"]
+    under = r.long & (r.alert < thresholds.get("dismiss", 0.0))
+    under_imminent = r.long & (r.alert < thresholds.get("dismiss_imminent", 0.0))
+    rule_own[(r.rule_own == RANKS["high"]) & under] = RANKS["low"]
+    # A downgraded imminent pages as high: never then checked against the high's floor.
+    rule_own[(r.rule_own == RANKS["imminent"]) & under_imminent] = RANKS["high"]
     model_alert = r.long & (r.alert >= thresholds["alert"])
     model_own = np.where(model_alert, np.where(r.imminent >= thresholds["imminent"], 3, 2), 0) * ~(
         r.literal & (rule_own < 2)
@@ -421,22 +422,13 @@ def baseline_thresholds(r: Readings) -> dict[str, float]:
     return {**base, "imminent": _imminent_for(r, base)}
 
 
-def _far_lower(dismiss_imminent: float, dismiss: float) -> bool:
-    """The rules' imminent needs far less of the model than their high: none, or at most
-    ``IMMINENT_FLOOR_SHARE`` of the high's floor."""
-    return dismiss_imminent == 0 or dismiss_imminent <= IMMINENT_FLOOR_SHARE * dismiss
-
-
 def policy_search(r: Readings) -> list[tuple[dict[str, float], dict[str, float]]]:
     """Every policy tried: each floor of the rules' high (``DISMISS_CANDIDATES``) and
-    imminent (``DISMISS_IMMINENT_CANDIDATES``, ``_far_lower`` than the high's) with each
-    alert threshold, the imminent threshold then set by ``_imminent_for``; with their
-    out-of-fold rates."""
+    imminent (``DISMISS_IMMINENT_CANDIDATES``) with each alert threshold, the imminent
+    threshold then set by ``_imminent_for``; with their out-of-fold rates."""
     tried = []
     for dismiss in DISMISS_CANDIDATES:
         for dismiss_imminent in DISMISS_IMMINENT_CANDIDATES:
-            if not _far_lower(dismiss_imminent, dismiss):
-                continue
             for alert in THRESHOLD_CANDIDATES:
                 base = {
                     "alert": alert,
@@ -520,8 +512,6 @@ def tradeoff(
     text = row("previous policy", baseline)
     for dismiss_imminent in DISMISS_IMMINENT_CANDIDATES:
         for dismiss in DISMISS_CANDIDATES:
-            if not _far_lower(dismiss_imminent, dismiss):
-                continue
             some = [
                 (t, f)
                 for t, f in tried

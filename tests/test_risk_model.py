@@ -66,8 +66,8 @@ def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
     thresholds = shipped["thresholds"]
     assert set(thresholds) == {"alert", "imminent", "other", "dismiss", "dismiss_imminent"}
     assert all(0 < thresholds[name] < 1 for name in ("alert", "imminent", "other"))
-    # The rules' imminent reading always pages: the shipped file has no imminent floor.
-    assert thresholds["dismiss_imminent"] == 0.0
+    # Under its floor the rules' imminent is downgraded to high (risk.floored), still a page.
+    assert thresholds["dismiss_imminent"] in risk_train.DISMISS_IMMINENT_CANDIDATES
     assert thresholds["dismiss"] < thresholds["alert"]
 
 
@@ -86,6 +86,7 @@ def sample() -> tuple[list, list]:
         {"alert": 0.54, "imminent": 0.15, "other": 0.5, "dismiss": 0.1},
         {"alert": 0.3, "imminent": 0.6, "other": 0.3, "dismiss": 0.25, "dismiss_imminent": 0.05},
         {"alert": 0.8, "imminent": 0.05, "other": 0.7, "dismiss": 0.0, "dismiss_imminent": 0.5},
+        {"alert": 0.6, "imminent": 0.3, "other": 0.5, "dismiss": 0.3, "dismiss_imminent": 0.9},
     ],
 )
 def test_the_policy_search_reads_each_message_as_combine_does(sample, thresholds) -> None:
@@ -115,9 +116,7 @@ def test_the_chosen_policy_keeps_imminent_recall_and_recall_and_has_the_fewest_f
     assert after["recall"] >= before["recall"]
     assert after["false_alarms"] <= before["false_alarms"]
     assert after["imminent_on_not_at_risk"] <= risk_train.IMMINENT_FALSE_CAP
-    # Training never tries an imminent floor (an organisation may set its own).
-    assert chosen["dismiss_imminent"] == 0.0
-    assert all(t["dismiss_imminent"] == 0.0 for t, _ in tried)
+    assert chosen["dismiss_imminent"] in risk_train.DISMISS_IMMINENT_CANDIDATES
     assert not any(
         found["false_alarms"] < after["false_alarms"]
         for _, found in tried
