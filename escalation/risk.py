@@ -360,9 +360,10 @@ def combine(
     """The rules' assessment raised by the model's scores.
 
     The writer's own risk comes first: the model's level (``model_level``) and the
-    rules' own level, the higher wins, but for one exception: the rules' own ``high`` on a
-    message the model reads as clearly harmless is kept as ``low`` (``dismissed``); their
-    ``imminent`` always stands.
+    rules' own level, the higher wins, but for one exception: the rules' own level is
+    first checked against the model's floors (``floored``): their ``high`` on a message
+    the model reads as harmless is kept as ``low``, their ``imminent`` is downgraded to
+    ``high``, which still pages, never further.
     Without an own alert, worry about someone else (the rules' third-party reading, or
     the model's ``other`` head) is reported as ``who="other"``, and so is the rules'
     third-party reading when the model also reads it as someone else's. When the rules
@@ -372,11 +373,11 @@ def combine(
     Reasons gain ``model`` when the model raised the level.
     """
     rule_own = found.level if found.who == "self" else "none"
-    # An imminent reading of the rules (an attempt under way, means with a time) is never
-    # dismissed: a false page costs a supervisor minutes, a missed attempt costs a life.
-    if rule_own == "high" and dismissed(scores, thresholds, words):
-        found = Assessment("low", found.reasons, who="self", score=scores.alert)
-        rule_own = "low"
+    if rule_own in ALERT_LEVELS:
+        kept = floored(rule_own, scores, thresholds, words)
+        if kept != rule_own:
+            found = Assessment(kept, found.reasons, who="self", score=scores.alert)
+            rule_own = kept
     model_own = (
         "none"
         if literal and rule_own not in ALERT_LEVELS
@@ -404,15 +405,28 @@ def combine(
     return Assessment(found.level, found.reasons, who=found.who, score=scores.alert)
 
 
-def dismissed(scores: Scores, thresholds: Mapping[str, float], words: int) -> bool:
-    """The model reads a message the rules alerted on as clearly harmless: its alert
-    probability is under the ``dismiss`` threshold (0, never, when the model file has
-    none). The rules' alert is then kept as ``low`` (no page; the mentor's side still
-    sees it). Their patterns fire on literal uses, idioms and work talk of writers they
-    were not written for; chosen on grouped cross-validation (``risk_train``), this
-    trades fewer of those false alarms for less recall than a higher alert threshold
-    would. Messages under MODEL_MIN_WORDS words are never dismissed."""
-    return words >= MODEL_MIN_WORDS and scores.alert < thresholds.get("dismiss", 0.0)
+def floored(level: str, scores: Scores, thresholds: Mapping[str, float], words: int) -> str:
+    """The rules' own ``level`` after the model's floors on its alert probability (0,
+    none, when the model file has no such floor):
+
+    - ``high`` under ``dismiss`` is kept as ``low`` (no page; the mentor's side still
+      sees it): the rules' patterns fire on literal uses, idioms and work talk of
+      writers they were not written for;
+    - ``imminent`` (an attempt under way, means with a time) under ``dismiss_imminent``
+      is downgraded to ``high``: it still pages a supervisor, only not as imminent, and
+      never less (not then checked against ``dismiss``). A false page costs a supervisor
+      minutes, a missed attempt a life.
+
+    The floors are chosen on grouped cross-validation (``risk_train``): imminent recall
+    and recall first, then the fewest false alarms. Messages under MODEL_MIN_WORDS words
+    keep the rules' level."""
+    if words < MODEL_MIN_WORDS:
+        return level
+    if level == "imminent" and scores.alert < thresholds.get("dismiss_imminent", 0.0):
+        return "high"
+    if level == "high" and scores.alert < thresholds.get("dismiss", 0.0):
+        return "low"
+    return level
 
 
 def model_level(scores: Scores, thresholds: Mapping[str, float], words: int = 3) -> str:

@@ -40,7 +40,7 @@ from escalation.risk import (
     Assessment,
     Evidence,
     context_features,
-    dismissed,
+    floored,
     level_of_signals,
     model_level,
     ordered_reasons,
@@ -137,9 +137,10 @@ class ConversationMemory:
                 else (0.0, 0.0, 0.0)
             )
             scores = self.model.scores_of_sums(a, b, c, words, context)
-            # As for one message: a high may be dismissed, an imminent never.
-            if level == "high" and dismissed(scores, self.thresholds, words):
-                level = "low"
+            # As for one message: a high under its floor is kept as low, an imminent
+            # under its own is downgraded to high (it still pages).
+            if level in ALERT_LEVELS:
+                level = floored(level, scores, self.thresholds, words)
             by_model = model_level(scores, self.thresholds, words)
             if rank(by_model) > rank(level):
                 level = by_model

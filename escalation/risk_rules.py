@@ -126,6 +126,10 @@ class Rule:
     regex: re.Pattern[str]
     # Masks run first, then history (which masks what it matched), then SIGNALS order.
     order: int
+    # Among rules of one signal, the order of the signal files and their entries: which
+    # runs first can matter (a mask, a negation that credits nothing), and the rules an
+    # index finds come as a set, whose order would otherwise differ between processes.
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -245,7 +249,7 @@ class _Loader:
 
     def add_rule(self, signal: str, source: Any, where: str) -> None:
         pattern = self.pattern(source, where)
-        rule = Rule(signal, _combine([pattern]), _RULE_ORDER[signal])
+        rule = Rule(signal, _combine([pattern]), _RULE_ORDER[signal], len(self.rules))
         self.rules.append(rule)
         for literal in self.required_words(pattern, where, signal in ALONE_MEANS_NOTHING):
             self.literals.setdefault(literal, []).append(rule)
@@ -360,8 +364,8 @@ _RULE_ORDER = {MASK: -2, LITERAL: -2, "history": -1} | {
 }
 
 
-def _rule_order(rule: Rule) -> int:
-    return rule.order
+def _rule_order(rule: Rule) -> tuple[int, int]:
+    return rule.order, rule.position
 
 
 def _combine(patterns: list[str]) -> re.Pattern[str]:

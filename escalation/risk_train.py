@@ -1,7 +1,8 @@
 """``python -m escalation.risk_train`` (``make train-risk``): retrain the risk model.
 
 Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/``,
-``dev3/`` and the older ``labelled.jsonl``; never a blind split), fits the three
+``dev3/``, the retired blind splits ``blind3/`` and ``blind4/``, ``dev4/`` and the
+older ``labelled.jsonl``; never ``blind/`` or ``blind5/``), fits the three
 heads described in ``escalation.risk_model`` with scikit-learn (over word and
 character n-grams; with ``RULE_FEATURES``, also the rules' context features),
 chooses the
@@ -11,8 +12,11 @@ corpus and seed give the same file, byte for byte.
 
 Thresholds are chosen on grouped out-of-fold scores (each message scored by a
 model that never saw its writer's batch, ``folds_of``), combined with the rules
-as the shipped detector combines them: the lowest thresholds (most recall) that
-keep false alarms under the caps below (``choose_thresholds``). Random folds are
+as the shipped detector combines them (``own_levels``, ``combine`` vectorised):
+the alert and imminent thresholds with the floors under which the model
+dismisses the rules' high and downgrades their imminent, by an explicit objective
+(``choose_thresholds``: imminent recall and recall no lower than the previous
+policy's, then the fewest false alarms; ``--tradeoff`` prints the table). Random folds are
 computed too, for the report only: they flatter a corpus written by few people.
 Because the rules are features, out-of-fold scores are cached under a digest of the
 signal files too: a rule edit means new scores. One set of thresholds serves both
@@ -54,18 +58,31 @@ CALIBRATION_FOLDS = 3
 C = 4.0
 # A feature must occur in at least this many training messages.
 MIN_DF = 2
-# Caps on out-of-fold dev scores that choose the default thresholds (see choose_thresholds).
+# The previous policy's false-alarm cap (baseline_thresholds), and the cap on imminent
+# alerts of harmless and low messages that sets the imminent threshold (_imminent_for).
 FALSE_ALARM_CAP = 0.08
 IMMINENT_FALSE_CAP = 0.03
 OTHER_THRESHOLD = 0.5
 # The rules' reading of each message as extra features (escalation.risk.context_features).
 # Off: on grouped cross-validation the model alone gained (alert AUC 0.939 -> 0.954) but
 # rules and model together did not (recall 0.875 without, 0.869 with, at 8% false
-# alarms, with dev3), and fits with them were not byte-for-byte reproducible across
-# processes.
+# alarms, with dev3); with dev4 and the floors, no clear gain either (0.073 against 0.075
+# false alarms at the same recall, less recall at 5%). Fits with them differed across
+# processes because the rules' reading did (fixed: rules run in file order).
 RULE_FEATURES = False
-# Dismiss thresholds tried (see escalation.risk.dismissed); 0 never dismisses.
-DISMISS_CANDIDATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
+# Floors of the rules' high tried (see escalation.risk.floored); 0 never dismisses.
+# A floor at or over the alert threshold leaves the rules' high no say of its own.
+DISMISS_CANDIDATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+# Floors of the rules' imminent tried (``dismiss_imminent``). Under its floor the rules'
+# imminent reading (an attempt under way, means with a time) is downgraded to high, which
+# still pages, never dismissed (escalation.risk.floored): it costs no recall and adds no
+# false alarm, so it needs no relation to the high's floor. (Dismissing it to
+# low under 0.03 bought 0.005 of false alarms on grouped cross-validation; a missed
+# attempt in progress is the worst miss there is.)
+DISMISS_IMMINENT_CANDIDATES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
+# The previous policy's floors of the rules' high (baseline_thresholds).
+BASELINE_DISMISS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
+THRESHOLD_CANDIDATES = tuple(round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01))
 DIGITS = 6
 
 
@@ -271,69 +288,252 @@ def rules_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def choose_thresholds(
-    examples: Sequence[Example], oof: Sequence[risk_model.Scores]
-) -> dict[str, float]:
-    """Thresholds for the combined detector, from (grouped) out-of-fold scores.
+@dataclass(frozen=True)
+class Readings:
+    """What ``combine`` needs of each message, as arrays, to try many thresholds fast:
+    the rules' own level (rank, 0 when the rules read someone else's risk), their
+    third-party alert level (rank, -1 when none), literal use, enough words for the
+    model, the model's three scores; and the labels."""
 
-    Alert and dismiss: for each ``DISMISS_CANDIDATES`` value, the lowest alert
-    threshold (most recall) whose false alarms on harmless messages stay at or under
-    ``FALSE_ALARM_CAP``; the pair with the highest recall wins (the lower dismiss on a
-    tie). Imminent (which the model only gives with an alert, so it adds no false
-    alarm): the lowest whose imminent alerts on harmless and low messages stay at or
-    under ``IMMINENT_FALSE_CAP``.
-    """
-    from escalation.risk import combine, rule_detector, rules_reading, word_count
+    rule_own: np.ndarray
+    rule_other: np.ndarray
+    literal: np.ndarray
+    long: np.ndarray
+    alert: np.ndarray
+    imminent: np.ndarray
+    other: np.ndarray
+    at_risk: np.ndarray
+    is_imminent: np.ndarray
+    harmless: np.ndarray
+    not_at_risk: np.ndarray
+    language: np.ndarray
 
-    rules = rule_detector()
-    found = [rules_reading(rules, example.text) for example in examples]
-    words = [word_count(example.text) for example in examples]
-    harmless = [i for i, e in enumerate(examples) if e.level == "none"]
-    at_risk = [i for i, e in enumerate(examples) if e.level in RISK_LEVELS]
-    not_at_risk = [i for i, e in enumerate(examples) if e.level in ("none", "low")]
-    candidates = [round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01)]
 
-    def assessed(alert: float, imminent: float, dismiss: float) -> list:
-        thresholds = {
-            "alert": alert,
-            "imminent": imminent,
-            "other": OTHER_THRESHOLD,
-            "dismiss": dismiss,
-        }
-        return [
-            combine(found[i][0], oof[i], thresholds, found[i][1], words[i])
-            for i in range(len(examples))
-        ]
+def readings(examples: Sequence[Example], oof: Sequence[risk_model.Scores], rules=None) -> Readings:
+    from escalation.risk import MODEL_MIN_WORDS, rank, rule_detector, rules_reading, word_count
 
-    def share(assessments: list, indices: list[int], level: str | None = None) -> float:
-        def hit(a) -> bool:
-            return a.who == "self" and (a.level == level if level else a.level in RISK_LEVELS)
+    rules = rules or rule_detector()
+    rule_own, rule_other, literal, long = [], [], [], []
+    for example in examples:
+        found, is_literal = rules_reading(rules, example.text)
+        rule_own.append(rank(found.level) if found.who == "self" else 0)
+        rule_other.append(
+            rank(found.level) if found.who == "other" and found.level in RISK_LEVELS else -1
+        )
+        literal.append(is_literal)
+        long.append(word_count(example.text) >= MODEL_MIN_WORDS)
+    level = np.array([e.level for e in examples])
+    return Readings(
+        rule_own=np.array(rule_own),
+        rule_other=np.array(rule_other),
+        literal=np.array(literal, dtype=bool),
+        long=np.array(long, dtype=bool),
+        alert=np.array([s.alert for s in oof]),
+        imminent=np.array([s.imminent for s in oof]),
+        other=np.array([s.other for s in oof]),
+        at_risk=np.isin(level, list(RISK_LEVELS)),
+        is_imminent=level == "imminent",
+        harmless=level == "none",
+        not_at_risk=np.isin(level, ["none", "low"]),
+        language=np.array([e.language for e in examples]),
+    )
 
-        return sum(hit(assessments[i]) for i in indices) / len(indices)
 
+def own_levels(r: Readings, thresholds: dict[str, float]) -> np.ndarray:
+    """The writer's own level (rank) ``combine`` gives each message, 0 where it reports
+    someone else's risk: ``combine``'s rules, vectorised (a test holds them equal)."""
+    rule_own = r.rule_own.copy()
+    under = r.long & (r.alert < thresholds.get("dismiss", 0.0))
+    under_imminent = r.long & (r.alert < thresholds.get("dismiss_imminent", 0.0))
+    rule_own[(r.rule_own == RANKS["high"]) & under] = RANKS["low"]
+    # A downgraded imminent pages as high: never then checked against the high's floor.
+    rule_own[(r.rule_own == RANKS["imminent"]) & under_imminent] = RANKS["high"]
+    model_alert = r.long & (r.alert >= thresholds["alert"])
+    model_own = np.where(model_alert, np.where(r.imminent >= thresholds["imminent"], 3, 2), 0) * ~(
+        r.literal & (rule_own < 2)
+    )
+    own = np.maximum(rule_own, model_own)
+    others = (r.rule_other >= 2) & (r.other >= thresholds["other"]) & (model_own <= r.rule_other)
+    return np.where(others, 0, own)
+
+
+RANKS = {"none": 0, "low": 1, "high": 2, "imminent": 3}
+
+
+def rates(r: Readings, own: np.ndarray, within: np.ndarray | None = None) -> dict[str, float]:
+    """Recall (high+imminent), imminent recall and false alarms on harmless messages."""
+    keep = np.ones(len(own), dtype=bool) if within is None else within
+
+    def share(hit: np.ndarray, among: np.ndarray) -> float:
+        among = among & keep
+        return float(hit[among].mean()) if among.any() else 0.0
+
+    return {
+        "recall": share(own >= 2, r.at_risk),
+        "imminent_recall": share(own == 3, r.is_imminent),
+        "false_alarms": share(own >= 2, r.harmless),
+        "imminent_on_not_at_risk": share(own == 3, r.not_at_risk),
+    }
+
+
+def _imminent_for(r: Readings, base: dict[str, float]) -> float:
+    """The lowest imminent threshold whose imminent alerts on harmless and low messages
+    stay at or under ``IMMINENT_FALSE_CAP`` (the imminent head only lifts an alert, so it
+    adds no false alarm of its own)."""
+    candidates = THRESHOLD_CANDIDATES
+    low, high = 0, len(candidates) - 1
+
+    def fits(index: int) -> bool:
+        own = own_levels(r, {**base, "imminent": candidates[index]})
+        return rates(r, own)["imminent_on_not_at_risk"] <= IMMINENT_FALSE_CAP
+
+    if not fits(high):
+        return candidates[high]
+    while low < high:
+        middle = (low + high) // 2
+        if fits(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return candidates[low]
+
+
+def baseline_thresholds(r: Readings) -> dict[str, float]:
+    """The previous policy: for each ``BASELINE_DISMISS`` floor of the rules' high (their
+    imminent never dismissed), the lowest alert threshold whose false alarms stay at or
+    under ``FALSE_ALARM_CAP``; the pair with the most recall wins (the lower floor on a
+    tie); then the imminent threshold (``_imminent_for``)."""
     best = None
-    for dismiss in DISMISS_CANDIDATES:
+    for dismiss in BASELINE_DISMISS:
+        base = {"imminent": 1.01, "other": OTHER_THRESHOLD, "dismiss": dismiss}
         alert = next(
             (
                 t
-                for t in candidates
-                if share(assessed(t, 1.01, dismiss), harmless) <= FALSE_ALARM_CAP
+                for t in THRESHOLD_CANDIDATES
+                if rates(r, own_levels(r, {**base, "alert": t}))["false_alarms"] <= FALSE_ALARM_CAP
             ),
-            candidates[-1],
+            THRESHOLD_CANDIDATES[-1],
         )
-        recall = share(assessed(alert, 1.01, dismiss), at_risk)
+        recall = rates(r, own_levels(r, {**base, "alert": alert}))["recall"]
         if best is None or recall > best[0]:
             best = (recall, alert, dismiss)
     _, alert, dismiss = best
-    imminent = next(
-        (
-            t
-            for t in candidates
-            if share(assessed(alert, t, dismiss), not_at_risk, "imminent") <= IMMINENT_FALSE_CAP
-        ),
-        candidates[-1],
-    )
-    return {"alert": alert, "imminent": imminent, "other": OTHER_THRESHOLD, "dismiss": dismiss}
+    base = {"alert": alert, "other": OTHER_THRESHOLD, "dismiss": dismiss, "dismiss_imminent": 0.0}
+    return {**base, "imminent": _imminent_for(r, base)}
+
+
+def policy_search(r: Readings) -> list[tuple[dict[str, float], dict[str, float]]]:
+    """Every policy tried: each floor of the rules' high (``DISMISS_CANDIDATES``) and
+    imminent (``DISMISS_IMMINENT_CANDIDATES``) with each alert threshold, the imminent
+    threshold then set by ``_imminent_for``; with their out-of-fold rates."""
+    tried = []
+    for dismiss in DISMISS_CANDIDATES:
+        for dismiss_imminent in DISMISS_IMMINENT_CANDIDATES:
+            for alert in THRESHOLD_CANDIDATES:
+                base = {
+                    "alert": alert,
+                    "other": OTHER_THRESHOLD,
+                    "dismiss": dismiss,
+                    "dismiss_imminent": dismiss_imminent,
+                }
+                # Below the floor of the rules' high the alert threshold decides alone.
+                if alert < dismiss:
+                    continue
+                thresholds = {**base, "imminent": _imminent_for(r, base)}
+                tried.append((thresholds, rates(r, own_levels(r, thresholds))))
+    return tried
+
+
+def choose_thresholds(
+    examples: Sequence[Example], oof: Sequence[risk_model.Scores]
+) -> dict[str, float]:
+    """Thresholds and floors for the combined detector, from (grouped) out-of-fold scores.
+
+    The objective, in order: imminent recall no lower than the previous policy's
+    (``baseline_thresholds``) on the same scores; recall no lower than it either; then
+    the fewest false alarms on harmless messages; ties go to more imminent recall, then
+    more recall, then the lower floors and thresholds.
+    """
+    r = readings(examples, oof)
+    baseline = baseline_thresholds(r)
+    return best_policy(r, policy_search(r), baseline) or baseline
+
+
+def best_policy(
+    r: Readings,
+    tried: Sequence[tuple[dict[str, float], dict[str, float]]],
+    baseline: dict[str, float],
+) -> dict[str, float] | None:
+    """The best of ``tried`` by ``choose_thresholds``' objective; None if none keeps the
+    baseline's imminent recall and recall."""
+    floor = rates(r, own_levels(r, baseline))
+    eligible = [
+        (thresholds, found)
+        for thresholds, found in tried
+        if found["imminent_recall"] >= floor["imminent_recall"]
+        and found["recall"] >= floor["recall"]
+    ]
+    if not eligible:
+        return None
+
+    def order(item: tuple[dict[str, float], dict[str, float]]) -> tuple:
+        thresholds, found = item
+        return (
+            found["false_alarms"],
+            -found["imminent_recall"],
+            -found["recall"],
+            thresholds["dismiss"],
+            thresholds["dismiss_imminent"],
+            thresholds["alert"],
+        )
+
+    return min(eligible, key=order)[0]
+
+
+def tradeoff(
+    r: Readings,
+    tried: Sequence[tuple[dict[str, float], dict[str, float]]],
+    baseline: dict[str, float],
+) -> str:
+    """The trade-off table of the policies tried (out-of-fold rates): for each pair of
+    floors, the best policy by ``best_policy``'s objective; then the most recall under a
+    few false-alarm caps, floors free."""
+
+    def row(title: str, thresholds: dict[str, float] | None) -> str:
+        if thresholds is None:
+            return f"{title:<34} (none reaches the previous recall and imminent recall)\n"
+        found = rates(r, own_levels(r, thresholds))
+        return (
+            f"{title:<34} alert {thresholds['alert']:.2f} imminent {thresholds['imminent']:.2f}"
+            f"  recall {found['recall']:.3f} imminent {found['imminent_recall']:.3f}"
+            f" false alarms {found['false_alarms']:.3f}\n"
+        )
+
+    text = row("previous policy", baseline)
+    for dismiss_imminent in DISMISS_IMMINENT_CANDIDATES:
+        for dismiss in DISMISS_CANDIDATES:
+            some = [
+                (t, f)
+                for t, f in tried
+                if t["dismiss"] == dismiss and t["dismiss_imminent"] == dismiss_imminent
+            ]
+            text += row(
+                f"floors high {dismiss:.2f} imminent {dismiss_imminent:.2f}",
+                best_policy(r, some, baseline),
+            )
+    for cap in (0.03, 0.05, 0.06, 0.08):
+        under = [(t, f) for t, f in tried if f["false_alarms"] <= cap]
+        best = max(
+            under, key=lambda item: (item[1]["recall"], item[1]["imminent_recall"]), default=None
+        )
+        title = f"most recall, false alarms <= {cap:.2f}"
+        text += row(title, best[0] if best else None) if best else f"{title}: none\n"
+        if best:
+            text = (
+                text[:-1]
+                + f"  (floors {best[0]['dismiss']:.2f}/{best[0]['dismiss_imminent']:.2f})\n"
+            )
+    return text
 
 
 def _summary(
@@ -408,11 +608,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m escalation.risk_train", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--output", type=Path, default=risk_model.MODEL_FILE)
+    parser.add_argument(
+        "--tradeoff",
+        action="store_true",
+        help="print the policies tried on grouped out-of-fold scores, and train nothing",
+    )
     arguments = parser.parse_args(argv)
     examples = training_examples()
-    random_oof = cached_scores(examples, grouped=False)
     grouped_oof = cached_scores(examples, grouped=True)
+    if arguments.tradeoff:
+        r = readings(examples, grouped_oof)
+        sys.stdout.write(tradeoff(r, policy_search(r), baseline_thresholds(r)))
+        return 0
     thresholds = choose_thresholds(examples, grouped_oof)
+    random_oof = cached_scores(examples, grouped=False)
     fitted = fit(examples)
     metadata = {
         "trained_on": len(examples),

@@ -109,6 +109,96 @@ class TestTheModelDismissesARulesAlertItReadsAsHarmless:
         found = combine(other, Scores(0.01, 0.0, 0.9), self.THRESHOLDS, words=8)
         assert (found.level, found.who) == ("high", "other")
 
+    def test_an_imminent_rules_reading_under_its_own_floor_is_downgraded_to_high(self) -> None:
+        imminent = Assessment("imminent", ("means", "timeframe"))
+        thresholds = {**self.THRESHOLDS, "dismiss_imminent": 0.05}
+        kept = combine(imminent, Scores(0.06, 0.0, 0.0), thresholds, words=8)
+        assert (kept.level, kept.who) == ("imminent", "self")
+        # Over its own floor, under the high's: an imminent reading stands where a high
+        # would be dismissed.
+        assert combine(self.HIGH, Scores(0.06, 0.0, 0.0), thresholds, words=8).level == "low"
+        # Under its own floor, and under the high's: still an alert (high), never low.
+        found = combine(imminent, Scores(0.04, 0.0, 0.0), thresholds, words=8)
+        assert (found.level, found.who, found.reasons) == ("high", "self", imminent.reasons)
+        assert combine(self.HIGH, Scores(0.04, 0.0, 0.0), thresholds, words=8).level == "low"
+
+    @pytest.mark.parametrize("alert", [0.0, 0.001, 0.19])
+    def test_an_imminent_floor_over_the_highs_never_silences_the_rules_imminent(
+        self, alert: float
+    ) -> None:
+        imminent = Assessment("imminent", ("in_progress",))
+        thresholds = {**self.THRESHOLDS, "dismiss": 0.2, "dismiss_imminent": 0.9}
+        found = combine(imminent, Scores(alert, 0.0, 0.0), thresholds, words=8)
+        assert (found.level, found.who, found.reasons) == ("high", "self", ("in_progress",))
+
+    def test_a_short_imminent_message_is_never_dismissed(self) -> None:
+        imminent = Assessment("imminent", ("in_progress",))
+        thresholds = {**self.THRESHOLDS, "dismiss_imminent": 0.05}
+        assert combine(imminent, Scores(0.0, 0.0, 0.0), thresholds, words=2).level == "imminent"
+
+
+class TestTheShippedPolicyOnFixedMessages:
+    """The shipped model file's floors on messages the rules read as an alert (after a
+    retraining, check that these messages still sit where the tests say)."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "standing on the overpass right now. thanks for listening all these months",
+            "swallowed a handful of my mum's sleeping tablets, feeling dizzy",
+        ],
+    )
+    def test_the_rules_imminent_stands_when_the_model_alone_would_not_alert(
+        self, text: str
+    ) -> None:
+        detector = default_detector()
+        found, evidence = detector.assess_with_evidence(text)
+        rules_level = detector.rules.assess(text).level
+        scores = detector.model.scores_of_sums(*evidence.sums, (0.0, 0.0, 0.0))
+        assert rules_level == "imminent"
+        assert scores.alert < detector.thresholds["alert"]
+        assert scores.alert >= detector.thresholds.get("dismiss_imminent", 0.0)
+        assert (found.level, found.who) == ("imminent", "self")
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "I'm on the bridge now so I might lose signal for a bit",
+            "estoy en la azotea tendiendo la ropa y hay unas vistas increíbles del atardecer",
+        ],
+    )
+    def test_the_rules_imminent_pages_even_when_the_model_reads_it_as_harmless(
+        self, text: str
+    ) -> None:
+        """Under a floor of 0.03 that once dismissed the rules' imminent, these were kept
+        as ``low`` (no page). The rules' imminent reading (an attempt under way, means with
+        a time) now always pages: as ``high`` under the shipped ``dismiss_imminent``
+        floor, as ``imminent`` over it."""
+        detector = default_detector()
+        found, evidence = detector.assess_with_evidence(text)
+        scores = detector.model.scores_of_sums(*evidence.sums, (0.0, 0.0, 0.0))
+        assert detector.rules.assess(text).level == "imminent"
+        assert scores.alert < 0.03
+        under = scores.alert < detector.thresholds["dismiss_imminent"]
+        assert (found.level, found.who) == ("high" if under else "imminent", "self")
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "the view from the top of the bridge was amazing, I want to jump off it with a bungee",
+            "cortando cebolla con el cuchillo nuevo, qué filo tiene",
+        ],
+    )
+    def test_a_literal_use_the_rules_flag_is_dismissed_by_a_low_probability(
+        self, text: str
+    ) -> None:
+        detector = default_detector()
+        found, evidence = detector.assess_with_evidence(text)
+        scores = detector.model.scores_of_sums(*evidence.sums, (0.0, 0.0, 0.0))
+        assert detector.rules.assess(text).level == "high"
+        assert scores.alert < detector.thresholds["dismiss"]
+        assert (found.level, found.who) == ("low", "self")
+
 
 @pytest.mark.parametrize(
     ("text", "level"),

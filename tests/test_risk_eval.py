@@ -17,9 +17,11 @@ from escalation.risk_eval.__main__ import main
 from escalation.risk_eval.corpus import (
     BLIND3_DIR,
     BLIND4_DIR,
+    BLIND5_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
+    DEV4_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -123,6 +125,8 @@ class TestCorpusFiles:
         assert len(load_corpus_tree(BLIND4_DIR, "blind4")) == 800
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
+        dev4 = load_corpus_tree(DEV4_DIR, "dev4")
+        assert len(dev4) == 1000 and {e.language for e in dev4} == {"en", "es"}
 
     def test_a_tree_names_each_line_by_its_path_and_a_malformed_line_by_path(
         self, tmp_path: Path
@@ -138,19 +142,43 @@ class TestCorpusFiles:
             load_corpus_tree(tmp_path, "dev2")
         assert VALID["text"] not in str(raised.value)
 
-    def test_groups_are_writers_first_dev_older_set_and_each_dev2_and_dev3_file(self) -> None:
-        groups = {group_of(e) for e in training_examples()}
+    def test_groups_are_writers_first_dev_older_set_and_each_file_of_the_others(self) -> None:
+        examples = training_examples()
+        groups = {group_of(e) for e in examples}
         assert {"dev", "older-labelled"} <= groups
-        dev2 = {g for g in groups if g.startswith("dev2/")}
-        dev3 = {g for g in groups if g.startswith("dev3/")}
-        assert len(dev2) == len(list(DEV2_DIR.rglob("*.jsonl")))
-        assert len(dev3) == len(list(DEV3_DIR.rglob("*.jsonl")))
-        assert len(groups) == 2 + len(dev2) + len(dev3)
+        by_file = 0
+        for name, directory in (
+            ("dev2", DEV2_DIR),
+            ("dev3", DEV3_DIR),
+            ("blind3", BLIND3_DIR),
+            ("blind4", BLIND4_DIR),
+            ("dev4", DEV4_DIR),
+        ):
+            files = {g for g in groups if g.startswith(f"{name}/")}
+            assert len(files) == len(list(directory.rglob("*.jsonl"))) > 0, name
+            by_file += len(files)
+        assert len(groups) == 2 + by_file
 
-    def test_a_dev3_file_is_its_own_group(self, tmp_path: Path) -> None:
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v5_are_not(
+        self, tmp_path: Path, monkeypatch
+    ) -> None:
+        from escalation.risk_eval import corpus
+
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v5 message"})
+        monkeypatch.setattr(corpus, "BLIND5_DIR", tmp_path)
+        examples = training_examples()
+        splits = {e.split for e in examples}
+        assert {"blind3", "blind4", "dev4"} <= splits
+        assert not splits & {"blind", "blind5"}
+        assert "a fresh blind v5 message" not in {e.text for e in examples}
+
+    @pytest.mark.parametrize("split", ["dev3", "blind3", "blind4", "dev4"])
+    def test_a_file_of_a_batch_written_split_is_its_own_group(
+        self, tmp_path: Path, split: str
+    ) -> None:
         write_rows(tmp_path / "es-01.jsonl", VALID)
-        (found,) = load_corpus_tree(tmp_path, "dev3")
-        assert group_of(found) == "dev3/es-01.jsonl"
+        (found,) = load_corpus_tree(tmp_path, split)
+        assert group_of(found) == f"{split}/es-01.jsonl"
 
 
 class TestHowEachMessageCounts:
@@ -226,37 +254,41 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-@pytest.mark.parametrize(
-    ("version", "setting", "title"),
-    [
-        (3, "BLIND3_DIR", "BLIND corpus v3 (looked at three times"),
-        (4, "BLIND4_DIR", "BLIND corpus v4 (fresh, run once"),
-    ],
-)
-def test_blind_v3_and_v4_are_reported_and_never_printed(
-    tmp_path: Path, monkeypatch, capsys, version: int, setting: str, title: str
-) -> None:
-    from escalation.risk_eval import __main__ as evaluator
-
-    secret = {**VALID, "text": "a fresh blind message nobody may read"}
-    write_rows(tmp_path / "en-01.jsonl", secret, {**secret, "level": "none", "family": "smalltalk"})
-    monkeypatch.setattr(evaluator, setting, tmp_path)
-    assert main(["--split", f"blind{version}", "--no-families"]) == 0
-    printed = capsys.readouterr().out
-    assert title in printed
-    assert f"BLIND corpus v{version}, ablation" in printed
-    assert "0/1" in printed  # one at-risk and one harmless message, neither alerted
-    assert secret["text"] not in printed
-
-
-def test_without_a_blind_v4_directory_the_split_is_skipped(
+def test_blind_v5_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND4_DIR", tmp_path / "missing")
-    assert main(["--split", "blind4"]) == 0
-    assert "BLIND corpus v4" not in capsys.readouterr().out
+    secret = {**VALID, "text": "a fresh blind message nobody may read"}
+    spanish = {**secret, "language": "es", "text": "un mensaje ciego que nadie puede leer"}
+    write_rows(tmp_path / "en-01.jsonl", secret, {**secret, "level": "none", "family": "smalltalk"})
+    write_rows(tmp_path / "es-01.jsonl", spanish)
+    (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
+    monkeypatch.setattr(evaluator, "BLIND5_DIR", tmp_path)
+    assert main(["--split", "blind5"]) == 0
+    printed = capsys.readouterr().out
+    assert "BLIND corpus v5 (fresh, run once" in printed
+    assert "BLIND corpus v5, ablation" in printed
+    assert "rules only" in printed and "model only" in printed
+    assert "0/2" in printed and "0/1" in printed  # nothing here alerts
+    assert "  smalltalk" in printed and "[" in printed
+    assert "language en" in printed and "language es" in printed
+    assert secret["text"] not in printed and spanish["text"] not in printed
+
+
+def test_without_a_blind_v5_directory_the_split_is_skipped(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from escalation.risk_eval import __main__ as evaluator
+
+    monkeypatch.setattr(evaluator, "BLIND5_DIR", tmp_path / "missing")
+    assert main(["--split", "blind5"]) == 0
+    assert "BLIND corpus v5" not in capsys.readouterr().out
+
+
+def test_the_shipped_blind5_directory_is_never_training_data() -> None:
+    assert BLIND5_DIR.name == "blind5"
+    assert all(e.split != "blind5" for e in training_examples())
 
 
 def test_errors_are_listed_for_dev_only(capsys) -> None:

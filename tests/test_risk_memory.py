@@ -43,16 +43,41 @@ class TestRiskBuildsOverAConversation:
 
     @pytest.mark.parametrize(("dismiss", "level"), [(0.0, "imminent"), (1.0, "imminent")])
     def test_an_imminent_conversation_is_never_dismissed(self, dismiss: float, level: str) -> None:
-        """The model's dismiss threshold applies to the conversation's summed scores as it
-        does to one message (``escalation.risk.dismissed``), and as there it never turns
-        an imminent reading down, even at 1.0. The model itself never alerts here (alert
-        threshold over 1)."""
+        """The model's dismiss threshold of a high applies to the conversation's summed
+        scores as it does to one message (``escalation.risk.floored``), and as there it
+        never turns an imminent reading down, even at 1.0. The model itself never alerts
+        here (alert threshold over 1)."""
         detector = default_detector()
 
         def sums(text: str):
             return detector.assess_with_evidence(text)[1].sums
 
         thresholds = {"alert": 1.01, "imminent": 1.01, "other": 1.01, "dismiss": dismiss}
+        memory = ConversationMemory(model=detector.model, thresholds=thresholds)
+        means = Evidence(frozenset({"means"}), sums("I have them here"))
+        memory.assess(("room", 2), Assessment("none"), means, 0)
+        time = Evidence(frozenset({"timeframe"}), sums("tonight"))
+        assert memory.assess(("room", 2), Assessment("none"), time, 5).level == level
+
+    @pytest.mark.parametrize(("floor", "level"), [(0.0, "imminent"), (1.0, "high")])
+    def test_an_imminent_conversation_under_its_own_floor_is_downgraded_to_high(
+        self, floor: float, level: str
+    ) -> None:
+        """``dismiss_imminent`` applies to the conversation's summed scores as it does to
+        one message: under it, the rules' imminent reading is raised to high (a page),
+        never dismissed, even with the high's own floor at 1."""
+        detector = default_detector()
+
+        def sums(text: str):
+            return detector.assess_with_evidence(text)[1].sums
+
+        thresholds = {
+            "alert": 1.01,
+            "imminent": 1.01,
+            "other": 1.01,
+            "dismiss": 1.0,
+            "dismiss_imminent": floor,
+        }
         memory = ConversationMemory(model=detector.model, thresholds=thresholds)
         means = Evidence(frozenset({"means"}), sums("I have them here"))
         memory.assess(("room", 2), Assessment("none"), means, 0)

@@ -63,8 +63,79 @@ def test_every_message_is_held_out_once_and_grouped_folds_split_no_batch(grouped
 
 def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
     assert risk_model.MODEL_FILE.stat().st_size < 5_000_000
-    assert set(shipped["thresholds"]) == {"alert", "imminent", "other", "dismiss"}
-    assert all(0 < value < 1 for value in shipped["thresholds"].values())
+    thresholds = shipped["thresholds"]
+    assert set(thresholds) == {"alert", "imminent", "other", "dismiss", "dismiss_imminent"}
+    assert all(0 < thresholds[name] < 1 for name in ("alert", "imminent", "other"))
+    # Under its floor the rules' imminent is downgraded to high (risk.floored), still a page.
+    assert thresholds["dismiss_imminent"] in risk_train.DISMISS_IMMINENT_CANDIDATES
+    assert thresholds["dismiss"] < thresholds["alert"]
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[list, list]:
+    """Every fifth training message with the shipped model's scores (in-sample: enough to
+    check the policy search's arithmetic, not its figures)."""
+    examples = training_examples()[::5]
+    model = risk_model.load()
+    return examples, [model.scores(normalise(example.text)) for example in examples]
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [
+        {"alert": 0.54, "imminent": 0.15, "other": 0.5, "dismiss": 0.1},
+        {"alert": 0.3, "imminent": 0.6, "other": 0.3, "dismiss": 0.25, "dismiss_imminent": 0.05},
+        {"alert": 0.8, "imminent": 0.05, "other": 0.7, "dismiss": 0.0, "dismiss_imminent": 0.5},
+        {"alert": 0.6, "imminent": 0.3, "other": 0.5, "dismiss": 0.3, "dismiss_imminent": 0.9},
+    ],
+)
+def test_the_policy_search_reads_each_message_as_combine_does(sample, thresholds) -> None:
+    from escalation.risk import combine, rank, rule_detector, rules_reading, word_count
+
+    examples, scores = sample
+    fast = risk_train.own_levels(risk_train.readings(examples, scores), thresholds)
+    rules = rule_detector()
+    for example, found, level in zip(examples, scores, fast, strict=True):
+        reading, literal = rules_reading(rules, example.text)
+        slow = combine(reading, found, thresholds, literal, word_count(example.text))
+        own = rank(slow.level) if slow.who == "self" else 0
+        assert (own >= 2, own == 3) == (level >= 2, level == 3), example.source
+
+
+def test_the_chosen_policy_keeps_imminent_recall_and_recall_and_has_the_fewest_false_alarms(
+    sample,
+) -> None:
+    examples, scores = sample
+    r = risk_train.readings(examples, scores)
+    baseline = risk_train.baseline_thresholds(r)
+    tried = risk_train.policy_search(r)
+    chosen = risk_train.best_policy(r, tried, baseline)
+    before = risk_train.rates(r, risk_train.own_levels(r, baseline))
+    after = risk_train.rates(r, risk_train.own_levels(r, chosen))
+    assert after["imminent_recall"] >= before["imminent_recall"]
+    assert after["recall"] >= before["recall"]
+    assert after["false_alarms"] <= before["false_alarms"]
+    assert after["imminent_on_not_at_risk"] <= risk_train.IMMINENT_FALSE_CAP
+    assert chosen["dismiss_imminent"] in risk_train.DISMISS_IMMINENT_CANDIDATES
+    assert not any(
+        found["false_alarms"] < after["false_alarms"]
+        for _, found in tried
+        if found["recall"] >= before["recall"]
+        and found["imminent_recall"] >= before["imminent_recall"]
+    )
+
+
+def test_a_policy_that_cannot_keep_recall_is_never_chosen(sample) -> None:
+    examples, scores = sample
+    r = risk_train.readings(examples, scores)
+    baseline = risk_train.baseline_thresholds(r)
+    strict = {**baseline, "alert": 0.99, "imminent": 0.99, "dismiss": 0.9}
+    assert (
+        risk_train.best_policy(
+            r, [(strict, risk_train.rates(r, risk_train.own_levels(r, strict)))], baseline
+        )
+        is None
+    )
 
 
 def test_writing_is_byte_for_byte_reproducible(fitted, tmp_path: Path) -> None:

@@ -159,6 +159,33 @@ def test_the_scan_never_hides_a_rule_that_matches(path: Path) -> None:
             assert matching <= set(rules.triggered(text)), example.text
 
 
+@pytest.mark.parametrize("path", sorted(signal_dir().glob("*.yaml")), ids=lambda p: p.name)
+def test_the_rules_run_in_one_order_whatever_set_order_the_scan_gives(path: Path) -> None:
+    """The scan finds rules as a set, hashed by identity, so its order differs between
+    processes; ``triggered`` sorts them by signal and then by their place in the file,
+    so a reading never depends on the process."""
+    rules = load_language(path)
+    every_rule = sorted(
+        {rule for group in rules.rules_by_literal.values() for rule in group},
+        key=lambda rule: (rule.order, rule.position),
+    )
+    assert len({rule.position for rule in every_rule}) == len(every_rule)
+    for example in training_examples()[::3]:
+        text = rules.prepare(normalise(example.text))
+        found = rules.triggered(text)
+        assert found == sorted(found, key=lambda rule: (rule.order, rule.position))
+
+
+def test_two_loads_of_the_rules_read_every_training_message_alike() -> None:
+    """Two rule sets loaded apart (other objects, so other set orders) agree on every
+    message: before the rules were ordered within a signal, 16 of 10,976 did not (the
+    negation marker, and once the level)."""
+    first, second = RuleDetector(), RuleDetector()
+    for example in training_examples():
+        text = normalise(example.text)
+        assert first.read(text) == second.read(text), example.source
+
+
 @pytest.mark.parametrize(
     ("text", "normalised"),
     [

@@ -9,16 +9,15 @@ Splits, each reported on its own:
   without it (needs scikit-learn), two ways: random folds, and grouped folds that
   hold out a writer's batch whole (``escalation.risk_train.folds_of``). The
   thresholds are chosen on the grouped scores; random folds flatter a corpus
-  written by few people.
+  written by few people. The retired blind splits v3 and v4 are training data now,
+  reported among its parts (cross-validated).
 - ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
   only: its messages are never printed. With the ablation (rules only, model
   only, both).
-- ``blind3``: the blind corpus v3 (``corpus/blind3/``), written by an independent
-  writer after an earlier detector was final; looked at three times since. Figures only.
-- ``blind4``: the blind corpus v4 (``corpus/blind4/``, when present), written by
+- ``blind5``: the blind corpus v5 (``corpus/blind5/``, when present), written by
   another independent writer and added after the detector was final, evaluated once.
-  Figures only.
+  Figures only, with the ablation.
 - ``older-blind``: the first blind set (``blind.jsonl``), its ``blind_dev`` split
   (once used to tune the rules) and ``blind_test`` split reported apart.
 
@@ -44,10 +43,12 @@ from escalation.risk import (
 from escalation.risk_eval.corpus import (
     BLIND3_DIR,
     BLIND4_DIR,
+    BLIND5_DIR,
     BLIND_DIR,
     CONVERSATIONS,
     DEV2_DIR,
     DEV3_DIR,
+    DEV4_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -71,7 +72,7 @@ from escalation.risk_eval.evaluate import (
     report,
 )
 
-SPLITS = ("dev", "blind", "blind3", "blind4", "older-blind")
+SPLITS = ("dev", "blind", "blind5", "older-blind")
 
 
 def detector_factory(dotted_path: str) -> Callable[[], Detector]:
@@ -101,6 +102,9 @@ _TRAINING_PARTS = (
     ("dev corpus (one writer)", lambda o: group_of(o.example) == "dev"),
     ("dev2 (other writers)", lambda o: group_of(o.example).startswith("dev2/")),
     ("dev3 (weak spots, another writer)", lambda o: group_of(o.example).startswith("dev3/")),
+    ("blind v3, retired (another writer)", lambda o: group_of(o.example).startswith("blind3/")),
+    ("blind v4, retired (another writer)", lambda o: group_of(o.example).startswith("blind4/")),
+    ("dev4 (weak spots, another writer)", lambda o: group_of(o.example).startswith("dev4/")),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -148,6 +152,17 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
             evaluate("dev3 (weak spots), shipped detector (in-sample)", detector, dev3),
             families=False,
         )
+    for directory, name, title in (
+        (BLIND3_DIR, "blind3", "blind v3, retired"),
+        (BLIND4_DIR, "blind4", "blind v4, retired"),
+        (DEV4_DIR, "dev4", "dev4 (weak spots)"),
+    ):
+        part = load_corpus_tree(directory, name)
+        if part:
+            text += "\n" + format_report(
+                evaluate(f"{title}, shipped detector (in-sample)", detector, part),
+                families=False,
+            )
     text += "\n" + format_report(
         evaluate("older labelled set, shipped detector (in-sample)", detector, legacy),
         families=False,
@@ -165,12 +180,9 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
 
 
 def blind_section(detector: Detector, *, ablation: bool, families: bool, version: int = 2) -> str:
-    if version == 4:
-        blind = load_corpus_tree(BLIND4_DIR, "blind4")
-        title = "BLIND corpus v4 (fresh, run once; figures only)"
-    elif version == 3:
-        blind = load_corpus_tree(BLIND3_DIR, "blind3")
-        title = "BLIND corpus v3 (looked at three times; figures only)"
+    if version == 5:
+        blind = load_corpus_tree(BLIND5_DIR, "blind5")
+        title = "BLIND corpus v5 (fresh, run once; figures only)"
     else:
         blind = load_corpus(BLIND_DIR, "blind")
         title = "BLIND corpus v2 (never tuned on, looked at three times; figures only)"
@@ -235,12 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "blind" in splits:
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
         out.write(blind_section(detector, ablation=ablation, families=families) + "\n")
-    if "blind3" in splits and BLIND3_DIR.is_dir():
+    if "blind5" in splits and BLIND5_DIR.is_dir():
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
-        out.write(blind_section(detector, ablation=ablation, families=families, version=3) + "\n")
-    if "blind4" in splits and BLIND4_DIR.is_dir():
-        ablation = isinstance(detector, RiskDetector) and detector.model is not None
-        out.write(blind_section(detector, ablation=ablation, families=families, version=4) + "\n")
+        out.write(blind_section(detector, ablation=ablation, families=families, version=5) + "\n")
     if "older-blind" in splits:
         out.write(older_blind_section(detector))
     return 0
