@@ -271,20 +271,30 @@ class FrameConsumer(AsyncWebsocketConsumer):
             return
         ref = None
         try:
-            # Charged before decoding: malformed frames count against the limits too.
-            wait = self.frame_bucket.take() or await _cache_call(
-                throttle.identity_frame_wait, self.actor.key
-            )
+            # Every frame counts against the limits, malformed ones too; a refused
+            # frame is answered rate_limited whatever else is wrong with it.
+            wait = self.frame_bucket.take()
             try:
                 data = frames.decode(text_data if text_data is not None else bytes_data)
             except frames.FrameError as error:
                 ref = error.ref
+                wait = wait or await self._identity_frame_wait()
                 raise _rate_limited(wait) if wait else error from None
             ref = frames.reference(data)
             if wait:
                 raise _rate_limited(wait)
-            frame_type, clean = self.parse(data)
-            if self.actor.is_staff and frame_type != "ping":
+            # A frame whose handler counts it (with its other limits, in one call) is
+            # counted here only when it does not reach its handler.
+            counted_by_handler = self.counts_own_frame(data)
+            if not counted_by_handler and (wait := await self._identity_frame_wait()):
+                raise _rate_limited(wait)
+            try:
+                frame_type, clean = self.parse(data)
+            except frames.FrameError:
+                if counted_by_handler and (wait := await self._identity_frame_wait()):
+                    raise _rate_limited(wait) from None
+                raise
+            if self.actor.is_staff and frame_type != "ping" and not counted_by_handler:
                 await self._extend_staff_session()
             async with events.held_until_reply():
                 await self.handle(frame_type, clean, ref)
@@ -334,6 +344,15 @@ class FrameConsumer(AsyncWebsocketConsumer):
                 ),
                 ref,
             )
+
+    async def _identity_frame_wait(self) -> float:
+        assert self.actor is not None
+        return await _cache_call(throttle.identity_frame_wait, self.actor.key)
+
+    def counts_own_frame(self, data: dict[str, Any]) -> bool:
+        """Whether this decoded frame's handler counts it against the identity's frame
+        limit itself (and extends a staff session once the frame is allowed)."""
+        return False
 
     async def _extend_staff_session(self) -> None:
         """Staff working in a websocket are active: keep their session from timing out.
@@ -486,11 +505,22 @@ class RoomConsumer(FrameConsumer):
         handler = getattr(self, "frame_" + frame_type.replace(".", "_"))
         await handler(clean)
 
+    def counts_own_frame(self, data: dict[str, Any]) -> bool:
+        return data["type"] == "message.send" and "message.send" not in ROOM_FRAMES
+
     async def frame_message_send(self, clean: dict[str, Any]) -> None:
+        """The frame and message limits in one call: the identity's frame counter, then
+        (when the frame is allowed and this connection has a send token) its message
+        counter. A frame refused costs no send token, as when it was refused earlier."""
         assert self.actor is not None
-        wait = self.send_bucket.take() or await _cache_call(
-            throttle.identity_message_wait, self.actor.key
+        frame_wait, message_wait = await _cache_call(
+            throttle.identity_send_waits, self.actor.key, not self.send_bucket.wait()
         )
+        if frame_wait:
+            raise _rate_limited(frame_wait)
+        if self.actor.is_staff:
+            await self._extend_staff_session()
+        wait = self.send_bucket.take() or message_wait
         if wait:
             raise ServiceError(
                 "rate_limited",

@@ -18,12 +18,18 @@ class TokenBucket:
 
     def take(self, cost: float = 1.0) -> float:
         """Spend ``cost`` tokens. Returns 0.0 when allowed, else the seconds until it would be."""
+        wait = self.wait(cost)
+        if not wait:
+            self.tokens -= cost
+        return wait
+
+    def wait(self, cost: float = 1.0) -> float:
+        """What ``take`` would answer now, without spending anything."""
         now = self.clock()
         self.tokens = min(
             self.capacity, self.tokens + (now - self.updated) * self.refill_per_second
         )
         self.updated = now
         if self.tokens >= cost:
-            self.tokens -= cost
             return 0.0
         return (cost - self.tokens) / self.refill_per_second

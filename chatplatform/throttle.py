@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -60,10 +60,38 @@ def window_hit(name: str, subject: str, limit: int, window_seconds: int) -> floa
     return max(0.1, (window + 1) * window_seconds - now)
 
 
+def window_hits(names: Sequence[tuple[str, int]], subject: str, window_seconds: int) -> list[float]:
+    """Count one hit on each named window in turn, as ``window_hit`` each, stopping after
+    the first that refuses. The waits of the windows counted (a refused window is last).
+
+    On Redis this is one round trip, atomic across nodes: a later window is never
+    counted when an earlier one refused, so a refused frame costs no message.
+    """
+    now = clock()
+    window = int(now // window_seconds)
+    keys = [f"rl:{name}:{subject}:{window}" for name, _limit in names]
+    limits = [limit for _name, limit in names]
+    counts = _count_hits_in_turn(keys, limits, window_seconds + 5)
+    wait = max(0.1, (window + 1) * window_seconds - now)
+    return [0.0 if count <= limit else wait for count, limit in zip(counts, limits, strict=False)]
+
+
 # Django's Redis cache builds a new client object on every call (about 60 us); one per
 # cache backend is kept instead. Backends are per thread and replaced when CACHES
 # changes, so a kept client never outlives its settings.
 _writer_clients: weakref.WeakKeyDictionary[RedisCache, Any] = weakref.WeakKeyDictionary()
+_hit_scripts: weakref.WeakKeyDictionary[RedisCache, Any] = weakref.WeakKeyDictionary()
+# KEYS: the counters in turn; ARGV[1]: their expiry; ARGV[i + 1]: the limit of KEYS[i].
+# The same SET NX EX and INCR as _count_hit, for each counter until one is over its limit.
+HITS_IN_TURN = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, 0, 'EX', ARGV[1], 'NX')
+  counts[i] = redis.call('INCR', key)
+  if counts[i] > tonumber(ARGV[i + 1]) then break end
+end
+return counts
+"""
 
 
 def _writer_client(backend: RedisCache) -> Any:
@@ -72,6 +100,27 @@ def _writer_client(backend: RedisCache) -> Any:
         # Writes go to the first server of LOCATION, as Django's own get_client(write=True).
         client = _writer_clients[backend] = backend._cache.get_client(write=True)
     return client
+
+
+def _hit_script(backend: RedisCache) -> Any:
+    script = _hit_scripts.get(backend)
+    if script is None:
+        # EVALSHA, loading the script again by itself after a Redis restart.
+        script = _hit_scripts[backend] = _writer_client(backend).register_script(HITS_IN_TURN)
+    return script
+
+
+def _count_hits_in_turn(keys: list[str], limits: list[int], timeout: int) -> list[int]:
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_keys = [backend.make_and_validate_key(key) for key in keys]
+        return _hit_script(backend)(keys=full_keys, args=[timeout, *limits])
+    counts = []
+    for key, limit in zip(keys, limits, strict=True):
+        counts.append(_count_hit(key, timeout))
+        if counts[-1] > limit:
+            break
+    return counts
 
 
 def _count_hit(key: str, timeout: int) -> int:
@@ -133,6 +182,20 @@ def identity_message_wait(actor_key: str) -> float:
         settings.MESSAGE_RATE_PER_MINUTE + settings.MESSAGE_RATE_BURST,
         MINUTE,
     )
+
+
+def identity_send_waits(actor_key: str, count_message: bool) -> tuple[float, float]:
+    """A ``message.send`` frame's two identity limits in one call: (frame wait, message wait).
+
+    The message is counted only when the frame is allowed and ``count_message`` (the
+    connection's own send bucket has a token); otherwise its wait is 0.0. Verdicts and
+    waits are those of ``identity_frame_wait`` then ``identity_message_wait``.
+    """
+    names = [("frames", settings.WS_IDENTITY_FRAMES_PER_MINUTE)]
+    if count_message:
+        names.append(("messages", settings.MESSAGE_RATE_PER_MINUTE + settings.MESSAGE_RATE_BURST))
+    waits = window_hits(names, pseudonyms.of_actor_key(actor_key), MINUTE)
+    return waits[0], (waits[1] if len(waits) > 1 else 0.0)
 
 
 def _slot_keys(actor_key: str) -> list[str]:

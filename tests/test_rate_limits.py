@@ -116,3 +116,67 @@ async def test_frames_are_limited_per_identity(
         assert (await socket.receive_type("pong"))["type"] == "pong"
     await socket.send({"type": "ping"})
     assert (await socket.receive_type("error"))["code"] == "rate_limited"
+
+
+def identity_counts(actor_key: str) -> tuple[int | None, int | None]:
+    subject = pseudonyms.of_actor_key(actor_key)
+    return cache.get(f"rl:frames:{subject}:28333333"), cache.get(f"rl:messages:{subject}:28333333")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_message_refused_by_the_frame_limit_costs_no_send_token(
+    ws_connect, session_for, make_participant, make_group_room, settings
+):
+    settings.WS_IDENTITY_FRAMES_PER_MINUTE = 1
+    settings.MESSAGE_RATE_BURST = 2  # two tokens on the socket, three for the identity
+    settings.MESSAGE_RATE_PER_MINUTE = 1
+    participant = await sync_to_async(make_participant)()
+    room = await sync_to_async(make_group_room)()
+    connected, _, socket = await ws_connect(
+        f"/ws/rooms/{room.pk}/", await sync_to_async(session_for)(participant)
+    )
+    assert connected
+    await socket.receive_type("hello")
+
+    def message(ref):
+        return {"type": "message.send", "client_id": str(uuid.uuid4()), "ref": ref, "body": "hi"}
+
+    await socket.send(message("a"))
+    assert (await socket.receive_type("message.ack"))["type"] == "message.ack"
+    await socket.send(message("b"))
+    refused = await socket.receive_type("error")
+    assert (refused["code"], refused["ref"], refused["retry_after"]) == ("rate_limited", "b", 30.0)
+    assert refused["detail"] == "Too many frames. Slow down a little."
+    assert identity_counts(f"p{participant.pk}") == (2, 1)
+
+    settings.WS_IDENTITY_FRAMES_PER_MINUTE = 100
+    await socket.send(message("c"))  # the socket's second token is still there
+    assert (await socket.receive_type("message.ack"))["type"] == "message.ack"
+    await socket.send(message("d"))
+    refused = await socket.receive_type("error")
+    assert (refused["code"], refused["ref"]) == ("rate_limited", "d")
+    assert "sending messages very quickly" in refused["detail"]
+    assert identity_counts(f"p{participant.pk}") == (4, 2)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_message_frame_that_fails_to_parse_still_counts_as_a_frame(
+    ws_connect, session_for, make_participant, make_group_room, settings
+):
+    settings.WS_IDENTITY_FRAMES_PER_MINUTE = 2
+    participant = await sync_to_async(make_participant)()
+    room = await sync_to_async(make_group_room)()
+    connected, _, socket = await ws_connect(
+        f"/ws/rooms/{room.pk}/", await sync_to_async(session_for)(participant)
+    )
+    assert connected
+    await socket.receive_type("hello")
+    too_long = {"type": "message.send", "client_id": str(uuid.uuid4()), "ref": "x"}
+    too_long["body"] = "y" * (settings.MESSAGE_MAX_LENGTH + 1)
+    await socket.send(too_long)
+    assert (await socket.receive_type("error"))["code"] == "too_long"
+    await socket.send({"type": "message.send", "ref": "y"})  # no client_id, no body
+    assert (await socket.receive_type("error"))["code"] != "rate_limited"
+    await socket.send(too_long)  # the third frame of two: refused before it is read
+    assert (await socket.receive_type("error"))["code"] == "rate_limited"
+    assert identity_counts(f"p{participant.pk}") == (3, None)

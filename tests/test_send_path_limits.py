@@ -98,9 +98,11 @@ def redis_cache(settings, redis_url):
 
 
 def commands_run(client) -> dict[str, int]:
+    """Commands since the last CONFIG RESETSTAT, without that one."""
     return {
         name.removeprefix("cmdstat_"): stats["calls"]
         for name, stats in client.info("commandstats").items()
+        if name != "cmdstat_config|resetstat"
     }
 
 
@@ -150,3 +152,89 @@ def test_on_redis_the_kept_client_follows_a_change_of_cache(redis_cache, setting
     assert int(redis_cache.get(key)) == 1  # the first database kept its one hit
     assert cache.get("rl:frames:someone:28333333") == 2  # the new cache counted the rest
     cache.clear()
+
+
+# --- A message.send frame: its frame and message limits in one call ----------------------
+
+
+def sequential_waits(actor: str, count_message: bool) -> tuple[float, float]:
+    """The verdicts of the two separate hits that a message.send frame used to cost."""
+    frame_wait = throttle.identity_frame_wait(actor)
+    if frame_wait or not count_message:
+        return frame_wait, 0.0
+    return frame_wait, throttle.identity_message_wait(actor)
+
+
+def send_limits(settings, frames: int, messages: int) -> None:
+    settings.WS_IDENTITY_FRAMES_PER_MINUTE = frames
+    settings.MESSAGE_RATE_PER_MINUTE = messages
+    settings.MESSAGE_RATE_BURST = 0
+
+
+def counters(actor: str) -> tuple[int | None, int | None]:
+    subject = pseudonyms.of_actor_key(actor)
+    return cache.get(f"rl:frames:{subject}:28333333"), cache.get(f"rl:messages:{subject}:28333333")
+
+
+def check_same_verdicts_as_two_hits(settings) -> None:
+    send_limits(settings, frames=6, messages=3)
+    # Some frames find the connection's send bucket empty: those count no message.
+    plan = [True, True, False, True, True, True, False, True]
+    together = [throttle.identity_send_waits("p1", count) for count in plan]
+    apart = [sequential_waits("p2", count) for count in plan]
+    assert together == apart
+    assert together[:3] == [(0.0, 0.0)] * 3
+    assert together[4] == (0.0, 30.0)  # the fourth message of three
+    assert together[6:] == [(30.0, 0.0), (30.0, 0.0)]  # the seventh frame of six
+    assert counters("p1") == counters("p2") == (8, 5)
+
+
+def check_a_refused_frame_costs_no_message(settings) -> None:
+    send_limits(settings, frames=2, messages=5)
+    for _ in range(2):
+        assert throttle.identity_send_waits("p3", True) == (0.0, 0.0)
+    assert throttle.identity_send_waits("p3", True) == (30.0, 0.0)
+    assert counters("p3") == (3, 2)
+    settings.WS_IDENTITY_FRAMES_PER_MINUTE = 10  # the frame limit allows again
+    assert throttle.identity_send_waits("p3", True) == (0.0, 0.0)
+    assert counters("p3") == (4, 3)
+
+
+def test_a_message_frames_limits_in_one_call_give_the_two_hits_verdicts(settings):
+    check_same_verdicts_as_two_hits(settings)
+
+
+def test_a_frame_refused_by_the_frame_limit_costs_no_message(settings):
+    check_a_refused_frame_costs_no_message(settings)
+
+
+def test_on_redis_a_message_frames_limits_give_the_two_hits_verdicts(redis_cache, settings):
+    check_same_verdicts_as_two_hits(settings)
+
+
+def test_on_redis_a_frame_refused_by_the_frame_limit_costs_no_message(redis_cache, settings):
+    check_a_refused_frame_costs_no_message(settings)
+
+
+def test_on_redis_a_message_frames_limits_are_one_round_trip(redis_cache, settings):
+    send_limits(settings, frames=100, messages=100)
+    throttle.identity_send_waits("p4", True)  # loads the script once
+    redis_cache.config_resetstat()
+    for _ in range(4):
+        throttle.identity_send_waits("p4", True)
+    run = commands_run(redis_cache)
+    assert run.pop("evalsha") == 4
+    assert run == {"set": 8, "incr": 8}  # inside the script: no EXISTS, no GET
+    subject = pseudonyms.of_actor_key("p4")
+    for name in ("frames", "messages"):
+        key = caches["default"].make_and_validate_key(f"rl:{name}:{subject}:28333333")
+        assert cache.get(f"rl:{name}:{subject}:28333333") == 5
+        assert 60 < redis_cache.ttl(key) <= 65
+
+
+def test_on_redis_the_script_is_loaded_again_after_a_flush(redis_cache, settings):
+    send_limits(settings, frames=100, messages=100)
+    throttle.identity_send_waits("p5", True)
+    redis_cache.script_flush()  # as after a Redis restart
+    assert throttle.identity_send_waits("p5", True) == (0.0, 0.0)
+    assert counters("p5") == (2, 2)
