@@ -224,6 +224,21 @@ def refresh_connection(slot: str, connection_id: str) -> None:
     A slot that lapsed meanwhile (the event loop stalled, the cache restarted) is
     taken again when it is still free.
     """
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        # Django's touch() then add(): the same EXPIRE then SET NX EX, in one round trip
+        # through the kept client. The slot holds the socket's id as Django stores it.
+        key = backend.make_and_validate_key(slot)
+        pipeline = _writer_client(backend).pipeline(transaction=True)
+        pipeline.expire(key, CONNECTION_SLOT_SECONDS)
+        pipeline.set(
+            key,
+            backend._cache._serializer.dumps(connection_id),
+            ex=CONNECTION_SLOT_SECONDS,
+            nx=True,
+        )
+        pipeline.execute()
+        return
     if not cache.touch(slot, CONNECTION_SLOT_SECONDS):
         cache.add(slot, connection_id, timeout=CONNECTION_SLOT_SECONDS)
 

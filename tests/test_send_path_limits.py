@@ -238,3 +238,40 @@ def test_on_redis_the_script_is_loaded_again_after_a_flush(redis_cache, settings
     redis_cache.script_flush()  # as after a Redis restart
     assert throttle.identity_send_waits("p5", True) == (0.0, 0.0)
     assert counters("p5") == (2, 2)
+
+
+# --- Connection slots on Redis: a refresh is one transaction through the kept client ------
+
+
+def test_on_redis_a_refresh_keeps_the_slot_in_one_transaction(redis_cache, settings):
+    settings.WS_MAX_CONNECTIONS_PER_IDENTITY = 1
+    slot = throttle.acquire_connection("p6", "c1")
+    key = caches["default"].make_and_validate_key(slot)
+    redis_cache.expire(key, 5)
+    redis_cache.config_resetstat()
+    throttle.refresh_connection(slot, "c1")
+    run = commands_run(redis_cache)
+    assert run == {"multi": 1, "expire": 1, "set": 1, "exec": 1}
+    assert 85 < redis_cache.ttl(key) <= throttle.CONNECTION_SLOT_SECONDS
+    assert cache.get(slot) == "c1"
+    assert throttle.acquire_connection("p6", "c2") is None
+
+
+def test_on_redis_a_lapsed_slot_is_taken_again_by_its_socket(redis_cache, settings):
+    settings.WS_MAX_CONNECTIONS_PER_IDENTITY = 1
+    slot = throttle.acquire_connection("p7", "c1")
+    cache.delete(slot)  # lapsed while the event loop stalled
+    throttle.refresh_connection(slot, "c1")
+    assert cache.get(slot) == "c1"  # Django reads the socket's id back
+    assert 85 < redis_cache.ttl(caches["default"].make_and_validate_key(slot)) <= 90
+    throttle.release_connection(slot, "c1")
+    assert throttle.open_connections("p7") == 0
+
+
+def test_on_redis_a_refresh_never_takes_a_slot_another_socket_holds(redis_cache, settings):
+    settings.WS_MAX_CONNECTIONS_PER_IDENTITY = 1
+    slot = throttle.acquire_connection("p8", "c1")
+    cache.delete(slot)
+    assert throttle.acquire_connection("p8", "c2") == slot
+    throttle.refresh_connection(slot, "c1")  # the first socket's late refresh
+    assert cache.get(slot) == "c2"
