@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
 from chatplatform import roles
 from chatplatform.actors import staff_actor
@@ -64,7 +65,10 @@ class RoomAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, _("Read (audited)"))
 
     def get_urls(self) -> list[URLPattern]:
-        view = self.admin_site.admin_view(self.transcript_view)
+        # The reason form is shown by GET and sent by POST; nothing else reaches it.
+        view = self.admin_site.admin_view(
+            require_http_methods(["GET", "HEAD", "POST"])(self.transcript_view)
+        )
         return [
             path("<int:room_id>/transcript/", view, name="chatplatform_room_transcript"),
             *super().get_urls(),

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_POST
 from django.views.generic import RedirectView
-from django.views.i18n import JavaScriptCatalog
+from django.views.i18n import JavaScriptCatalog, set_language
 
 from chatplatform import views
 from frontend import signin
@@ -31,7 +32,8 @@ urlpatterns = [
         JavaScriptCatalog.as_view(packages=PROJECT_APPS),
         name="javascript-catalog",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's own view switches language on any method; only a form's POST may.
+    path("i18n/setlang/", require_POST(set_language), name="set_language"),
     path("evaluation/", include("evaluation.urls")),
     path("", include("escalation.urls")),
     path("", include("escalation.risk_marks.urls")),

@@ -84,7 +84,13 @@ def urgent_help(request: HttpRequest) -> HttpResponse:
                 request, "frontend/unavailable.html", {"detail": error.detail}, status=429
             )
         crisis.do_note_locale(participant, request)
-        opening.do_request_urgent_help(participant)
+        try:
+            opening.do_request_urgent_help(participant)
+        except ServiceError as error:
+            # Someone who may not queue (a ban) is told so; the page still shows the lines.
+            return render(
+                request, "frontend/unavailable.html", {"detail": error.detail}, status=403
+            )
         return redirect("urgent-help")
     return render(request, "escalation/urgent.html", _urgent_page(request))
 

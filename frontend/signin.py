@@ -35,6 +35,8 @@ def carrying_next(url: str, request: HttpRequest) -> str:
 
 class KeepsNext:
     request: HttpRequest
+    # Pages and their forms: allauth's form views would take PUT as POST, and OPTIONS.
+    http_method_names = ["get", "head", "post"]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "next_url": next_url(self.request)}  # type: ignore[misc]

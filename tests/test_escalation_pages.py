@@ -120,6 +120,19 @@ class TestUrgentHelpEndpoint:
         assert "call 999 now" in page
         assert "988 Suicide" not in page
 
+    def test_a_banned_participant_is_told_so_and_still_shows_the_lines(self, make_participant):
+        from moderation.models import Sanction
+
+        banned = make_participant()
+        Sanction.objects.create(kind=Sanction.Kind.BAN, participant=banned)
+        response = participant_client(banned).post("/help/urgent/")
+        page = response.content.decode()
+        assert response.status_code == 403
+        assert "You can&#x27;t use this service at the moment." in page
+        assert 'href="tel:988"' in page
+        assert not Escalation.objects.exists()
+        assert not QueueTicket.objects.exists()
+
     def test_a_participant_in_a_chat_is_sent_back_to_it(self, make_direct_chat):
         room, participant, _ = make_direct_chat()
         client = participant_client(participant)

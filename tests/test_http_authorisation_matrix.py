@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -264,6 +264,9 @@ def test_every_route_has_a_row_and_every_row_a_route():
     assert all(set(cells) == set(PEOPLE) for *_, cells in {**ROUTES, **THIRD_PARTY}.values())
 
 
+PLAN_TEXT = "Walk to the lighthouse and count the boats"
+
+
 @pytest.fixture
 def cast(make_participant, make_staff, make_direct_chat, session_for):
     """The nine kinds of people with their session keys, the 1:1 chat, one of each object."""
@@ -304,7 +307,7 @@ def cast(make_participant, make_staff, make_direct_chat, session_for):
         check_room_access(participant_actor(participant), room.pk), str(uuid.uuid4()), "hi"
     )
     first = Message.objects.get(pk=sent.id)
-    safety_plan.do_save(participant, room.pk, {"coping": "A walk"}, 0)
+    safety_plan.do_save(participant, room.pk, {"coping": PLAN_TEXT}, 0)
     mark, _ = risk_marks.do_mark(staff_actor(mentor), first, "missed")
     token = evaluation_services.do_create_token(people["evaluator"], "pipeline")
     # The assigned mentor's earlier chat, ended: the one they may rate.
@@ -349,7 +352,12 @@ def cast(make_participant, make_staff, make_direct_chat, session_for):
         "<slug:module_id>": registry.required_modules()[0].id,
         "<slug:name>": next(iter(charts.CHARTS)),
     }
-    return keys, ids, slugs, {"evaluator": token}
+    # What belongs to one person alone, and must reach no one else by a refused method.
+    private = {name: [who.handle] for name, who in people.items() if hasattr(who, "handle")}
+    private["participant"].append(PLAN_TEXT)
+    private["evaluator"] = [token]
+    count_writes()
+    return keys, ids, slugs, {"evaluator": token}, private
 
 
 def outcome(response) -> str | int:
@@ -409,32 +417,112 @@ def refused(cell: str | int) -> bool:
     return cell not in (OK, LANDING)
 
 
-def attempt(route: str, spec: tuple, person: str, cast: tuple) -> str | int:
-    """What ``person`` gets from ``route``, in a savepoint rolled back afterwards.
+def send(
+    route: str,
+    spec: tuple,
+    person: str,
+    cast: tuple,
+    method: str | None = None,
+    checked: bool = False,
+    csrf: bool = False,
+    body: tuple[str, bytes] | None = None,
+):
+    """``person``'s request to ``route``, in a savepoint rolled back afterwards.
 
-    A refused request that changed the database is reported as ``"wrote: <tables>"``
-    instead of its status, so the matrix shows it as a wrong cell."""
-    keys, ids, slugs, tokens = cast
-    method, data, id_names, _ = spec
+    ``method`` replaces the row's own; the row's form data goes with every method.
+    Returns the response and the tables it changed: compared when ``checked``, or
+    when the outcome is a refusal. ``csrf`` makes the client send no CSRF token and
+    lets Django check it, as a browser's forged request would meet it. ``body`` (a
+    content type and bytes) is sent instead of the row's form."""
+    keys, ids, slugs, tokens, _ = cast
+    own, data, id_names, _ = spec
     path = "/" + route
     for name in ids:
         path = path.replace(f"<int:{name}>", str(ids[id_names.get(name, name)]))
     for slug, value in slugs.items():
         path = path.replace(slug, value)
-    client = Client()
+    # A server error is an outcome to report with the rest, not an exception.
+    client = Client(enforce_csrf_checks=csrf, raise_request_exception=False)
     if keys[person] is not None:
         client.cookies[settings.SESSION_COOKIE_NAME] = keys[person]
     headers = {"authorization": f"Bearer {tokens[person]}"} if person in tokens else {}
-    cache.clear()  # No rate limit carries over from one request to the next.
+    form = {k: v.format(**ids) for k, v in data.items()}
+    method = method or own
+
+    def run() -> Any:
+        cache.clear()  # No rate limit carries over from one request to the next.
+        if body is not None:
+            return getattr(client, method)(path, body[1], body[0], headers=headers)
+        if method in ("get", "head", "post"):
+            return getattr(client, method)(path, form, headers=headers)
+        # The test client sends these bodies as they are: form-encode them.
+        encoded = urlencode(form)
+        return getattr(client, method)(
+            path, encoded, "application/x-www-form-urlencoded", headers=headers
+        )
+
+    with transaction.atomic():
+        writes = write_count()
+        response = run()
+        wrote = writes is None or write_count() != writes
+        transaction.set_rollback(True)
+    if not wrote or not (checked or refused(outcome(response))):
+        return response, []
+    # Something was written: run it again between two snapshots, to say what.
     with transaction.atomic():
         before = database_state()
-        response = getattr(client, method)(
-            path, {k: v.format(**ids) for k, v in data.items()}, headers=headers
-        )
-        result = outcome(response)
-        written = changes(before, database_state()) if refused(result) else []
+        response = run()
+        written = changes(before, database_state())
         transaction.set_rollback(True)
-    return f"wrote: {', '.join(written)}" if written else result
+    return response, written
+
+
+def write_count() -> int | None:
+    """Rows written to the checked tables so far (None without SQLite: compare always).
+
+    Comparing every table before and after each of thousands of requests is the
+    slow part; when the count has not moved, nothing can have changed. The count
+    leaves out the sessions, which staff requests refresh every time."""
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n FROM temp.checked_writes")
+        return cursor.fetchone()[0]
+
+
+def count_writes() -> None:
+    """Temporary triggers that count every write to a checked table, on SQLite.
+
+    They live in the test's transaction and go with its rollback."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE checked_writes (n INTEGER NOT NULL)")
+        cursor.execute("INSERT INTO temp.checked_writes VALUES (0)")
+        for label in CHECKED_APPS:
+            for model in apps.get_app_config(label).get_models():
+                table = model._meta.db_table
+                skipped = VISITOR_NOTES.get(model._meta.label, ())
+                columns = [
+                    f.column for f in model._meta.concrete_fields if f.attname not in skipped
+                ]
+                updated = "UPDATE OF " + ", ".join(f'"{c}"' for c in columns)
+                for event in ("INSERT", "DELETE", updated):
+                    # Names from the models' metadata, not from any input.
+                    cursor.execute(
+                        f'CREATE TEMP TRIGGER "counted_{table}_{event.split()[0]}" '  # noqa: S608
+                        f"AFTER {event} "
+                        f'ON main."{table}" BEGIN UPDATE checked_writes SET n = n + 1; END'
+                    )
+
+
+def attempt(route: str, spec: tuple, person: str, cast: tuple) -> str | int:
+    """What ``person`` gets from ``route`` with the row's own method.
+
+    A refused request that changed the database is reported as ``"wrote: <tables>"``
+    instead of its status, so the matrix shows it as a wrong cell."""
+    response, written = send(route, spec, person, cast)
+    return f"wrote: {', '.join(written)}" if written else outcome(response)
 
 
 def test_who_may_use_each_route(cast):
@@ -447,3 +535,104 @@ def test_who_may_use_each_route(cast):
     }
     wrong = {k: (v, expected[k]) for k, v in seen.items() if v != expected[k]}
     assert not wrong, "\n".join(f"{k}: got {v[0]}, expected {v[1]}" for k, v in wrong.items())
+
+
+METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
+
+# Methods a route takes besides its row's own, by design: a form page is shown by GET
+# and sent by POST. Everything else must be refused.
+ACCEPTS = {
+    "help/urgent/": {POST},
+    "me/safety-plan/": {POST},
+    "me/safety-plan/retrieve/": {POST},
+    "staff/training/<slug:module_id>/": {POST},
+    "staff/fidelity/<int:room_id>/": {POST},
+    "staff/programme/fidelity/<int:rating_id>/": {POST},
+    "evaluation/tokens/": {POST},
+    "evaluation/studies/": {POST},
+    "evaluation/survey/consent/": {POST},
+    "evaluation/survey/after/<int:room_id>/": {POST},
+    "evaluation/survey/follow-up/": {POST},
+    "accounts/2fa/recovery-codes/generate/": {POST},
+    "admin/chatplatform/room/<int:room_id>/transcript/": {POST},
+    # allauth's sign-in form takes PUT as POST and answers OPTIONS; CSRF guards both.
+    "accounts/login/": {POST, "put", "patch", "delete", "options"},
+    # allauth sends someone who already has an authenticator on, whatever the method.
+    "accounts/2fa/totp/activate/": {POST, "put", "patch", "delete", "options"},
+    # Django's admin index shows the same page whatever the method; it changes nothing.
+    "admin/": {POST, "put", "patch", "delete", "options"},
+    # A class-based view answers OPTIONS itself: an empty 200 with the Allow header.
+    "jsi18n/": {"options"},
+}
+
+
+def test_every_other_method_is_refused_and_changes_nothing(cast):
+    """Every route, every method but the row's own, every kind of person.
+
+    The rule: a method the view does not take is answered 405, or with the refusal
+    the row gives that person (401, 403, 404, or a refusing redirect), since who
+    may ask can be checked before what they ask. HEAD on a page may also get the
+    row's own cell (it is GET without a body, RFC 9110). A method the route takes by
+    design (``ACCEPTS``) gets the row's refusal for whoever the row refuses, and
+    anything but a server error for whoever it lets through. Never a 5xx. The
+    database is exactly as it was, except after a method the route takes, sent by
+    someone the row lets through. No response carries what belongs to someone else
+    (a participant's handle or safety plan, an evaluator's token).
+    """
+    *_, private = cast
+    wrong = []
+    for route, spec in {**ROUTES, **THIRD_PARTY}.items():
+        own, *_, cells = spec
+        for method in METHODS:
+            if method == own:
+                continue
+            for person in PEOPLE:
+                cell = cells[person]
+                allowed: set[str | int] = {405} | ({cell} if refused(cell) else set())
+                if method == "head" and own == "get":
+                    allowed.add(cell)
+                taken = method in ACCEPTS.get(route, ()) and not refused(cell)
+                response, written = send(route, spec, person, cast, method, checked=not taken)
+                got = outcome(response)
+                body = response.content.decode(errors="replace")
+                leaked = [
+                    owner
+                    for owner, values in private.items()
+                    if owner != person and any(value in body for value in values)
+                ]
+                if (got not in allowed and not (taken and response.status_code < 500)) or (
+                    written or leaked
+                ):
+                    wrong.append(
+                        f"{method.upper()} /{route} as {person}: got {got}, expected one of "
+                        f"{sorted(map(str, allowed))}; wrote {written}; showed {leaked}'s data"
+                    )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_post_without_its_csrf_token_is_refused_and_changes_nothing(cast):
+    """Each POST route, as a person the row lets through, with no CSRF token: 403."""
+    wrong = []
+    for route, spec in {**ROUTES, **THIRD_PARTY}.items():
+        if spec[0] != POST:
+            continue
+        person = next(p for p, cell in spec[3].items() if cell in (OK, LANDING))
+        response, written = send(route, spec, person, cast, checked=True, csrf=True)
+        if response.status_code != 403 or written:
+            wrong.append(f"/{route} as {person}: got {response.status_code}; wrote {written}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_post_whose_body_is_not_form_data_gets_an_answer_not_a_server_error(cast):
+    """Each POST route, as a person the row lets through, with JSON or bytes for a body."""
+    bodies = [("application/json", b'{"region": ["GB"], "kind": {}}'), ("text/plain", b"\xff\x00")]
+    wrong = []
+    for route, spec in {**ROUTES, **THIRD_PARTY}.items():
+        if spec[0] != POST:
+            continue
+        person = next(p for p, cell in spec[3].items() if cell in (OK, LANDING))
+        for content_type, data in bodies:
+            response, _ = send(route, spec, person, cast, body=(content_type, data))
+            if response.status_code >= 500:
+                wrong.append(f"/{route} as {person} with {content_type}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)

@@ -92,6 +92,14 @@ class TestTheSwitch:
         assert html_lang(page) == "es"
         assert "Tu privacidad" in page
 
+    def test_only_a_post_switches(self, client, crisis_lines):
+        for method in (client.get, client.put, client.delete):
+            response = method("/i18n/setlang/?language=es&next=/")
+            assert response.status_code == 405
+            assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+        page = client.get("/", headers={"accept-language": "en"}).content.decode()
+        assert html_lang(page) == "en"
+
     def test_switching_back_to_english(self, client, crisis_lines):
         client.post("/i18n/setlang/", {"language": "es", "next": "/"})
         client.post("/i18n/setlang/", {"language": "en", "next": "/"})

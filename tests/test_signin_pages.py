@@ -100,6 +100,17 @@ class TestEveryPageIsTheProjects:
             if language == "es":
                 assert not english_on(page, fragments), path
 
+    def test_the_two_factor_pages_take_no_other_method(self, make_staff):
+        user = make_staff(roles.SUPERVISOR)
+        client = Client()
+        client.force_login(user)
+        client.post("/accounts/reauthenticate/", {"password": STAFF_PASSWORD})
+        before = list(Authenticator.objects.filter(user=user).values_list("pk", "data"))
+        for path in ("/accounts/2fa/recovery-codes/generate/", "/accounts/2fa/recovery-codes/"):
+            for method in (client.put, client.patch, client.delete, client.options):
+                assert method(path).status_code == 405, (path, method)
+        assert list(Authenticator.objects.filter(user=user).values_list("pk", "data")) == before
+
     def test_code_page_of_a_later_sign_in(self, make_staff):
         user = make_staff(roles.SUPERVISOR)
         Client().force_login(user)  # gives the user their authenticator

@@ -216,6 +216,16 @@ class TestAuditedTranscriptReads:
             {"via": "admin"},
         )
 
+    def test_the_transcript_view_takes_no_other_method(self, make_staff, make_direct_chat):
+        room, _participant, _mentor = make_direct_chat()
+        client = Client()
+        client.force_login(make_staff(roles.ADMIN))
+        url = f"/admin/chatplatform/room/{room.pk}/transcript/"
+        for method in (client.put, client.patch, client.delete, client.options):
+            assert method(url, "reason=complaint+review").status_code == 405
+        assert client.head(url).status_code == 200
+        assert not AuditEntry.objects.exists()
+
     def test_mentor_cannot_reach_the_transcript_view(self, make_staff, make_direct_chat):
         room, _participant, mentor = make_direct_chat()
         client = Client()
