@@ -32,6 +32,20 @@ class EpochSeconds(Func):
         )
 
 
+class Unindexed(Func):
+    """A column as it is, which SQLite's planner may not look up through an index.
+
+    A report period keeps nearly every row: SQLite would still walk the column's index
+    and fetch each row through it, about eight times the cost of reading the table in
+    order (at 50,000 participants, the chat records read with ``started_at >= since``:
+    0.06 s of CPU through the index, 0.008 s in a plain scan). The unary plus changes
+    no value; PostgreSQL's planner chooses well by itself.
+    """
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        return self.as_sql(compiler, connection, template="+%(expressions)s")
+
+
 class IsoDay(Func):
     """A date column as ``YYYY-MM-DD`` text, to be read as numpy ``datetime64[D]``.
 
