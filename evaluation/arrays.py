@@ -13,7 +13,9 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from django.db.models import F, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, Model, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 
 from evaluation.dbfunctions import Joined
 
@@ -52,9 +54,12 @@ def columns(
     arrays of strings.
     """
     aggregates = {
-        name: Joined(F(expr) if isinstance(expr, str) else expr, TEXT_SEPARATOR, "")
-        if name in texts
-        else Joined(F(expr) if isinstance(expr, str) else expr, ",", str(_NULL))
+        name: Joined(
+            F(expr) if isinstance(expr, str) else expr,
+            TEXT_SEPARATOR if name in texts else ",",
+            "" if name in texts else str(_NULL),
+            nullable=not _never_null(queryset.model, expr),
+        )
         for name, expr in selected.items()
     }
     joined = queryset.order_by().aggregate(**aggregates)
@@ -67,6 +72,19 @@ def columns(
         else:
             result[name] = numbers(text)
     return result
+
+
+def _never_null(model: type[Model], expr: Any) -> bool:
+    """Whether ``expr`` names a column of ``model`` itself that cannot hold NULL."""
+    if not isinstance(expr, str) or LOOKUP_SEP in expr:
+        return False
+    if expr == "pk":
+        return True
+    try:
+        field = model._meta.get_field(expr)
+    except FieldDoesNotExist:
+        return False
+    return bool(field.concrete) and not field.null
 
 
 def numbers(text: str) -> np.ndarray:
