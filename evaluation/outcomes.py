@@ -349,10 +349,7 @@ def load() -> Responses:
         # Breakdown answers are read from instruments with text answers (demographics).
         for position, item in enumerate(instrument.items if answers else ()):
             if item.breakdown:
-                for person, response in zip(people[at].tolist(), answers, strict=True):
-                    if response[position] is not None:
-                        # The first answer given is the one kept.
-                        given[item.id].setdefault(person, str(response[position]))
+                _keep_first_answers(given[item.id], people[at], answers, position)
         versions.append(
             VersionData(
                 instrument,
@@ -370,6 +367,20 @@ def load() -> Responses:
     return Responses(
         versions, Demographics.from_answers(given), who, categories(rows["language"][first])
     )
+
+
+def _keep_first_answers(
+    given: dict[int, str], people: np.ndarray, answers: list[list[Any]], position: int
+) -> None:
+    """Each person's first answer at ``position`` (rows in id order), unless ``given``
+    holds one already; a skipped item is no answer."""
+    answered = np.array(
+        [row for row, response in enumerate(answers) if response[position] is not None],
+        dtype=np.int64,
+    )
+    who, first = np.unique(people[answered], return_index=True)
+    for person, row in zip(who.tolist(), answered[first].tolist(), strict=True):
+        given.setdefault(person, str(answers[row][position]))
 
 
 def breakdown_items(versions: Iterable[VersionData]) -> list[str]:
