@@ -157,13 +157,7 @@ class Demographics:
     @classmethod
     def from_answers(cls, given: dict[str, dict[int, str]]) -> Demographics:
         people = np.array(sorted({i for item in given.values() for i in item}), dtype=np.int64)
-        coded = {
-            item: categories(
-                np.array([values.get(i, NOT_ANSWERED) for i in people.tolist()], dtype=object)
-            )
-            for item, values in given.items()
-        }
-        return cls(people, coded)
+        return cls(people, {item: _coded(values, people) for item, values in given.items()})
 
     def groups(self, item: str, people: np.ndarray) -> Groups:
         """The groups of these people for one item; no answer is ``not_answered``."""
@@ -367,6 +361,21 @@ def load() -> Responses:
     return Responses(
         versions, Demographics.from_answers(given), who, categories(rows["language"][first])
     )
+
+
+def _coded(values: dict[int, str], people: np.ndarray) -> Groups:
+    """Each of ``people`` (sorted) coded by their answer, ``NOT_ANSWERED`` for none: the
+    groups evaluation.arrays.categories makes of everyone's answer, from the answers
+    given alone (no list of every person's answer to code one by one)."""
+    missing = [NOT_ANSWERED] if len(values) < people.size else []
+    names = sorted({*values.values(), *missing})
+    code_of = {name: code for code, name in enumerate(names)}
+    codes = np.full(people.size, code_of.get(NOT_ANSWERED, 0), dtype=np.int64)
+    answered = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
+    codes[np.searchsorted(people, answered)] = np.fromiter(
+        (code_of[value] for value in values.values()), dtype=np.int64, count=len(values)
+    )
+    return Groups(names, codes)
 
 
 def _keep_first_answers(
