@@ -109,9 +109,11 @@ def _direct_chats_by_month(
     mentor_in, mentor_month = _months_of(rooms, room_months, mentored["room"])
     joined_in, joined_month = _months_of(rooms, room_months, joined["room"])
     mentors: dict[str, set[int]] = defaultdict(set)
-    users = mentored["user"][mentor_in].tolist()
-    for at, user in zip(mentor_month.tolist(), users, strict=True):
-        mentors[months[at][0]].add(int(user))
+    # Each (month, mentor) once: a mentor takes many chats a month.
+    users = mentored["user"][mentor_in].astype(np.int64)
+    width = int(users.max()) + 1 if users.size else 1
+    for pair in np.unique(mentor_month * width + users).tolist():
+        mentors[months[pair // width][0]].add(pair % width)
     return queries.ChatMonths(
         dict(mentors),
         _distinct_per_month(months, mentor_month, mentored["room"][mentor_in]),
