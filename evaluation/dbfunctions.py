@@ -42,6 +42,8 @@ class Unindexed(Func):
     no value; PostgreSQL's planner chooses well by itself.
     """
 
+    template = "%(expressions)s"
+
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         return self.as_sql(compiler, connection, template="+%(expressions)s")
 
