@@ -205,9 +205,9 @@ class _Kept:
     count: int
     rows: dict[str, np.ndarray]
     # Per instrument version: its rows' numbers, in row order, and (for instruments
-    # with text answers) the answers themselves.
+    # with text answers, else None) the answers themselves, rows by items.
     numbers: dict[int, np.ndarray]
-    answers: dict[int, list[list[Any]]]
+    answers: dict[int, np.ndarray | None]
 
 
 # Rows are added far more often than changed: a report reads only the responses added
@@ -249,11 +249,13 @@ _DONT_KNOW_MARK = -(2.0**62)
 _DONT_KNOW_TEXT = str(-(2**62))
 
 
-def _parse(instrument: Instrument, texts: np.ndarray) -> tuple[np.ndarray, list[list[Any]]]:
-    """Answers (JSON texts) as numbers, and as values for instruments with text answers."""
+def _parse(instrument: Instrument, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Answers (JSON texts) as numbers, and as values (rows by items) for instruments with
+    text answers."""
     scored = all(item.scale.is_scored for item in instrument.items)
+    width = len(instrument.items)
     if not texts.size:
-        return np.empty((0, len(instrument.items))), []
+        return np.empty((0, width)), None if scored else np.empty((0, width), dtype=object)
     # One parse of one JSON document is far cheaper than one per response.
     text = "[" + ",".join(texts.tolist()) + "]"
     if scored:
@@ -262,9 +264,48 @@ def _parse(instrument: Instrument, texts: np.ndarray) -> tuple[np.ndarray, list[
         flat = text[1:-1].replace("[", "").replace("]", "").replace("null", NULL_TEXT)
         numbers = arrays.numbers(flat.replace(f'"{DONT_KNOW}"', _DONT_KNOW_TEXT))
         numbers[numbers == _DONT_KNOW_MARK] = np.inf
-        return numbers.reshape(texts.size, len(instrument.items)), []
-    answers = json.loads(text)
+        return numbers.reshape(texts.size, width), None
+    answers = _answer_table(texts.tolist(), width, text)
     return numeric_answers(instrument, answers), answers
+
+
+# Closes each response in the one document _answer_table parses (compared as an object:
+# numpy would read it as a text of its own kind).
+_ROW_END = np.array("\x00end of response", dtype=object)
+_ROW_END_TEXT = json.dumps(_ROW_END.item())
+
+
+def _answer_table(texts: list[str], width: int, document: str) -> np.ndarray:
+    """Responses (JSON arrays of ``width`` answers; ``document``: them as one JSON array)
+    as a rows-by-items object array.
+
+    One array rather than a list per response: the process keeps these answers between
+    reports, and tens of thousands of lists (containers the garbage collector tracks) made
+    every few builds pay for a full collection of everything the process holds. So the
+    responses' own brackets are dropped and their answers read as one flat list, each
+    response followed by a marker. Unless the markers then stand exactly every
+    ``width + 1`` values (not so when an answer is the marker or a response has another
+    length) and no answer holds a bracket, ``document`` is read as it always was.
+    """
+    table = np.empty((len(texts), width), dtype=object)
+    if not texts:
+        return table
+    # Built like this the table holds the very objects a parse per response gives.
+    joined = f",{_ROW_END_TEXT},".join(text[1:-1] for text in texts)
+    plain = all(text[:1] == "[" and text[-1:] == "]" for text in texts)
+    if plain and "[" not in joined and "{" not in joined:
+        try:
+            flat = json.loads(f"[{joined},{_ROW_END_TEXT}]")
+        except ValueError:
+            flat = []
+        values = np.fromiter(flat, dtype=object, count=len(flat))
+        del flat
+        ends = np.flatnonzero(values == _ROW_END)
+        every = np.arange(width, table.size + len(texts), width + 1)
+        if values.size == table.size + len(texts) and np.array_equal(ends, every):
+            table[:] = np.delete(values, ends).reshape(table.shape)
+            return table
+    return np.array(json.loads(document), dtype=object).reshape(table.shape)
 
 
 def _rows_and_answers(definitions: dict[int, Instrument]) -> _Kept:
@@ -310,7 +351,8 @@ def _parsed(
             numbers[version_id], answers[version_id] = more, values
         else:
             numbers[version_id] = np.concatenate([done, more])
-            answers[version_id] = [*before.answers[version_id], *values]
+            kept_values = before.answers[version_id]
+            answers[version_id] = None if values is None else np.concatenate([kept_values, values])
     top = int(rows["id"].max()) if rows["id"].size else 0
     return _Kept(alias, version, top, int(rows["id"].size), rows, numbers, answers)
 
@@ -341,7 +383,8 @@ def load() -> Responses:
         numbers = kept.numbers[int(version_id)]
         answers = kept.answers[int(version_id)]
         # Breakdown answers are read from instruments with text answers (demographics).
-        for position, item in enumerate(instrument.items if answers else ()):
+        has_text = answers is not None and answers.shape[0] > 0
+        for position, item in enumerate(instrument.items if has_text else ()):
             if item.breakdown:
                 _keep_first_answers(given[item.id], people[at], answers, position)
         versions.append(
@@ -379,17 +422,15 @@ def _coded(values: dict[int, str], people: np.ndarray) -> Groups:
 
 
 def _keep_first_answers(
-    given: dict[int, str], people: np.ndarray, answers: list[list[Any]], position: int
+    given: dict[int, str], people: np.ndarray, answers: np.ndarray, position: int
 ) -> None:
     """Each person's first answer at ``position`` (rows in id order), unless ``given``
     holds one already; a skipped item is no answer."""
-    answered = np.array(
-        [row for row, response in enumerate(answers) if response[position] is not None],
-        dtype=np.int64,
-    )
+    column = answers[:, position]
+    answered = np.flatnonzero(column != None)  # noqa: E711 (element-wise comparison)
     who, first = np.unique(people[answered], return_index=True)
-    for person, row in zip(who.tolist(), answered[first].tolist(), strict=True):
-        given.setdefault(person, str(answers[row][position]))
+    for person, value in zip(who.tolist(), column[answered[first]].tolist(), strict=True):
+        given.setdefault(person, str(value))
 
 
 def breakdown_items(versions: Iterable[VersionData]) -> list[str]:
