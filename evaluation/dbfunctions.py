@@ -83,12 +83,32 @@ class Joined(Aggregate):
         self, expression: Any, separator: str, null: str, *, nullable: bool = True
     ) -> None:
         value = (
-            Coalesce(Cast(expression, TextField()), Value(null)) if nullable else AsText(expression)
+            Coalesce(Cast(expression, TextField()), Constant(null))
+            if nullable
+            else AsText(expression)
         )
-        super().__init__(value, Value(separator))
+        super().__init__(value, Constant(separator))
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         return self.as_sql(compiler, connection, function="STRING_AGG", **extra)
+
+
+class Constant(Value):
+    """A text the code fixes (a separator, the NULL mark) written into the SQL, not bound.
+
+    SQLite's GROUP_CONCAT reads a bound separator again for every row: on the survey
+    responses' query at 50,000 participants (nine columns of 180,735 rows) bound
+    separators cost 0.21 s of CPU, written ones 0.125 s. Never for anything a person
+    gave: only texts without quotes, backslashes or percent signs are accepted.
+    """
+
+    def __init__(self, text: str) -> None:
+        if any(mark in text for mark in "'\\%\x00"):
+            raise ValueError("a constant text cannot hold quotes, backslashes, % or NUL")
+        super().__init__(text, output_field=TextField())
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return f"'{self.value}'", []
 
 
 class AsText(Func):

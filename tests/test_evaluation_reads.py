@@ -1,8 +1,8 @@
 """The report's fast reads give what the plain reads give: numbers with NULLs on either
 parser, survey days read as text, columns that cannot hold NULL joined as they are, the
 chat records read without their index, the programme's 1:1 chats counted with numpy,
-breakdown answers coded without a pass over everyone, remembered t quantiles, and text
-answers read as one table."""
+breakdown answers coded without a pass over everyone, remembered t quantiles, text answers
+read as one table, and separators written into the SQL."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from datetime import date
 
 import numpy as np
 import pytest
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from scipy import stats as sps
 
 from chatplatform.mentoring import queries
 from evaluation import arrays, outcomes, programme, stats
-from evaluation.dbfunctions import EpochSeconds, IsoDay, Joined, Unindexed
+from evaluation.dbfunctions import Constant, EpochSeconds, IsoDay, Joined, Unindexed
 from evaluation.metrics import Period
 from evaluation.models import ChatRecord, SurveyIdentity, SurveyResponse
 from evaluation.synthetic import seed
@@ -160,3 +161,31 @@ def test_text_answers_the_flat_read_cannot_place_are_read_as_before():
     texts = ['["a", "b"]', '["c"]', '["d", "e", "f"]']
     with pytest.raises(ValueError):
         outcomes._answer_table(texts, 2, "[" + ",".join(texts) + "]")
+
+
+def test_joined_columns_write_their_separators_into_the_sql_and_read_the_same(db):
+    seed(40, seed=2, days=60, messages=False)
+    bound = []
+
+    def capture(execute, sql, params, many, context):
+        bound.append(list(params))
+        return execute(sql, params, many, context)
+
+    responses = SurveyResponse.objects.order_by("pk")
+    with connection.execute_wrapper(capture):
+        read = arrays.columns(responses, texts=("wave",), id="pk", chat="chat_number", wave="wave")
+    # No separator or NULL mark travels as a parameter: SQLite would read it on every row.
+    assert bound and not any(
+        value in (",", arrays.TEXT_SEPARATOR, arrays.NULL_TEXT, "") for p in bound for value in p
+    )
+    # The columns line up row by row (in the order the database gives).
+    ids, chats = read["id"].astype(int).tolist(), read["chat"].astype(int).tolist()
+    rows = zip(ids, chats, read["wave"].tolist(), strict=True)
+    assert sorted(rows) == list(responses.values_list("pk", "chat_number", "wave"))
+
+
+def test_a_constant_text_refuses_what_could_break_out_of_its_quotes():
+    assert Constant(arrays.TEXT_SEPARATOR).value == arrays.TEXT_SEPARATOR
+    for text in ("it's", "a\\b", "100%", "\x00"):
+        with pytest.raises(ValueError):
+            Constant(text)
