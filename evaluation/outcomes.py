@@ -224,7 +224,8 @@ def _consented() -> QuerySet[SurveyResponse]:
 def _read(responses: QuerySet[SurveyResponse]) -> dict[str, np.ndarray]:
     rows = columns(
         responses,
-        texts=("wave", "language", "answers", "day"),
+        texts=("wave", "language", "answers"),
+        dates=("day",),
         id="pk",
         # A person is the root identity: devices linked with the self-generated code
         # count as one participant.
@@ -238,7 +239,7 @@ def _read(responses: QuerySet[SurveyResponse]) -> dict[str, np.ndarray]:
         answers="answers",
     )
     # The day as epoch seconds (midnight UTC), as evaluation.arrays.periods reads it.
-    rows["day"] = rows["day"].astype("datetime64[D]").astype(np.int64) * DAY
+    rows["day"] = rows["day"].astype(np.int64) * DAY
     # Response ids grow with time: in id order, "first" and "after" mean what they say.
     order = np.argsort(rows["id"], kind="stable")
     return {name: values[order] for name, values in rows.items()}

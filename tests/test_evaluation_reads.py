@@ -36,6 +36,38 @@ def test_whole_numbers_floats_and_nulls_read_the_same_on_either_parser():
     assert arrays.numbers(text).tolist() == np.fromstring(text, sep=",").tolist()
 
 
+def test_the_whole_number_check_agrees_with_the_one_it_replaces():
+    texts = [
+        "",
+        "1,2,-3",
+        "1, 2",
+        "1.5,2",
+        "1e5",
+        "nan",
+        "12,\u0663",
+        "7,\u00e9",
+        "-9223372036854775808",
+    ]
+    for text in texts:
+        assert arrays._whole(text) == (not text.translate(arrays._NOT_INTEGER)), text
+    # Digits of another script are not whole numbers numpy's integer parser reads.
+    assert not arrays._whole("1,\u0663") and arrays._whole("4,-5, 6")
+
+
+def test_days_read_in_place_are_the_days_split_text_gives():
+    sep = arrays.TEXT_SEPARATOR
+    days = ["2024-01-31", "1999-12-31", "2026-02-28", "2024-02-29"]
+    text = sep.join(days)
+    assert arrays.iso_days(text).tolist() == np.array(days, dtype="datetime64[D]").tolist()
+    assert arrays.iso_days("").size == 0 and arrays.iso_days("").dtype == "datetime64[D]"
+    # Not ten characters each (a value the database wrote another way): split first.
+    odd = sep.join(["2024-01-31", "+12024-01-31", "2024-02-01"])
+    assert arrays.iso_days(odd).tolist() == np.array(odd.split(sep), "datetime64[D]").tolist()
+    # Ten characters but a separator inside one of them: split first, and it fails loudly.
+    with pytest.raises(ValueError):
+        arrays.iso_days(f"2024-01-3{sep}{sep}2024-02-01")
+
+
 def test_survey_days_read_as_text_are_the_epoch_days(db):
     seed(40, seed=2, days=60, messages=False)
     read = arrays.columns(
