@@ -221,3 +221,24 @@ def test_a_constant_text_refuses_what_could_break_out_of_its_quotes():
     for text in ("it's", "a\\b", "100%", "\x00"):
         with pytest.raises(ValueError):
             Constant(text)
+
+
+def test_survey_rows_come_in_id_order_whatever_order_sql_gives(db, monkeypatch):
+    seed(40, seed=2, days=60, messages=False)
+    read = outcomes._read(outcomes._consented())
+    ids = SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN).values_list(
+        "pk", flat=True
+    )
+    assert read["id"].tolist() == sorted(ids) and len(ids) > 1
+    # Rows SQL hands back in another order are sorted, every column alike.
+    plain = outcomes.columns
+    shuffle = np.random.default_rng(3).permutation(len(ids))
+    monkeypatch.setattr(
+        outcomes,
+        "columns",
+        lambda *a, **kw: {name: values[shuffle] for name, values in plain(*a, **kw).items()},
+    )
+    shuffled = outcomes._read(outcomes._consented())
+    assert shuffled["id"].tolist() == sorted(ids)
+    for name, values in read.items():
+        assert shuffled[name].tolist() == values.tolist(), name
