@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 from django.db import router
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from evaluation import adjusted, arrays, codebook, registry, state, stats
 from evaluation.arrays import DAY, NULL_TEXT, Groups, categories, columns, month_of, periods
 from evaluation.dbfunctions import IsoDay
-from evaluation.instruments import DONT_KNOW, Instrument, instrument_from_definition
+from evaluation.instruments import DONT_KNOW, WAVES, Instrument, instrument_from_definition
 from evaluation.models import InstrumentVersion, SurveyIdentity, SurveyResponse
 from evaluation.scoring import numeric_answers, score_numbers, subscale_matrix
 from evaluation.tables import Bundle, Table
@@ -87,6 +87,7 @@ class VersionData:
     ids: np.ndarray
     people: np.ndarray
     devices: np.ndarray
+    # Each row's wave as its position in evaluation.instruments.WAVES (see wave_code).
     waves: np.ndarray
     chats: np.ndarray
     languages: np.ndarray
@@ -106,7 +107,11 @@ class VersionData:
 
     def rows(self, wave: str) -> np.ndarray:
         """Counted responses at a wave, in time order."""
-        return np.flatnonzero((self.waves == wave) & self.complete)
+        return np.flatnonzero(self.at_wave(wave) & self.complete)
+
+    def at_wave(self, wave: str) -> np.ndarray:
+        """Whether each row was answered at ``wave``."""
+        return self.waves == wave_code(wave)
 
     def pairs(self, baseline: str, later: str) -> Pairs:
         before_rows, after_rows = self.rows(baseline), self.rows(later)
@@ -221,10 +226,22 @@ def _consented() -> QuerySet[SurveyResponse]:
     return SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN)
 
 
+def wave_code(wave: str) -> int:
+    """A wave's code: its position in WAVES (any other text: ``len(WAVES)``)."""
+    return WAVES.index(wave) if wave in WAVES else len(WAVES)
+
+
+# Waves are read as codes: comparing small integers, not text objects, per row.
+_WAVE_CODES = Case(
+    *(When(wave=wave, then=Value(code)) for code, wave in enumerate(WAVES)),
+    default=Value(len(WAVES)),
+)
+
+
 def _read(responses: QuerySet[SurveyResponse]) -> dict[str, np.ndarray]:
     rows = columns(
         responses,
-        texts=("wave", "language", "answers"),
+        texts=("language", "answers"),
         dates=("day",),
         id="pk",
         # A person is the root identity: devices linked with the self-generated code
@@ -232,7 +249,7 @@ def _read(responses: QuerySet[SurveyResponse]) -> dict[str, np.ndarray]:
         person=Coalesce("identity__linked_to_id", "identity_id"),
         device="identity_id",
         version="instrument_version_id",
-        wave="wave",
+        wave=_WAVE_CODES,
         chat="chat_number",
         language="language",
         day=IsoDay("answered_on"),
@@ -399,7 +416,7 @@ def load() -> Responses:
                 rows["id"][at].astype(np.int64),
                 people[at],
                 rows["device"][at].astype(np.int64),
-                rows["wave"][at],
+                rows["wave"][at].astype(np.int64),
                 rows["chat"][at].astype(np.int64),
                 rows["language"][at],
                 months.take(at),
@@ -833,7 +850,7 @@ class _Builder:
         """Per item, the share answering yes (among yes and no), by group."""
         instrument = data.instrument
         for wave in instrument.waves:
-            who, first = _first_per_person(np.flatnonzero(data.waves == wave), data.people)
+            who, first = _first_per_person(np.flatnonzero(data.at_wave(wave)), data.people)
             labels = {
                 breakdown: _labels(self._groups_of(breakdown, who), domain)
                 for breakdown, domain in self.domains.items()

@@ -242,3 +242,15 @@ def test_survey_rows_come_in_id_order_whatever_order_sql_gives(db, monkeypatch):
     assert shuffled["id"].tolist() == sorted(ids)
     for name, values in read.items():
         assert shuffled[name].tolist() == values.tolist(), name
+
+
+def test_waves_are_read_as_the_codes_of_their_texts(db):
+    seed(40, seed=2, days=60, messages=False)
+    odd = SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN).first()
+    SurveyResponse.objects.filter(pk=odd.pk).update(wave="later")
+    read = outcomes._read(outcomes._consented())
+    texts = dict(outcomes._consented().values_list("pk", "wave"))
+    codes = read["wave"].astype(int).tolist()
+    assert codes == [outcomes.wave_code(texts[int(i)]) for i in read["id"].tolist()]
+    assert {"pre", "post", "followup", "later"} <= set(texts.values())
+    assert [outcomes.wave_code(w) for w in ("pre", "post", "followup", "later")] == [0, 1, 2, 3]
