@@ -13,7 +13,9 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from django.db.models import F, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, Model, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 
 from evaluation.dbfunctions import Joined
 
@@ -41,26 +43,37 @@ TEXT_SEPARATOR = "\x1f"
 _NULL = np.iinfo(np.int64).min
 NULL_TEXT = str(_NULL)
 _NOT_INTEGER = str.maketrans("", "", "0123456789,- ")
+_INTEGER_BYTES = b"0123456789,- "
 
 
 def columns(
-    queryset: QuerySet[Any], texts: tuple[str, ...] = (), **selected: Any
+    queryset: QuerySet[Any],
+    texts: tuple[str, ...] = (),
+    dates: tuple[str, ...] = (),
+    **selected: Any,
 ) -> dict[str, np.ndarray]:
     """Selected fields (by name) or expressions as arrays, read in one aggregate query.
 
     Numbers come as floats (NaN for NULL); the columns named in ``texts`` as object
-    arrays of strings.
+    arrays of strings; those named in ``dates`` (``YYYY-MM-DD`` texts, never NULL:
+    evaluation.dbfunctions.IsoDay) as ``datetime64[D]`` arrays.
     """
+    texts = (*texts, *dates)
     aggregates = {
-        name: Joined(F(expr) if isinstance(expr, str) else expr, TEXT_SEPARATOR, "")
-        if name in texts
-        else Joined(F(expr) if isinstance(expr, str) else expr, ",", str(_NULL))
+        name: Joined(
+            F(expr) if isinstance(expr, str) else expr,
+            TEXT_SEPARATOR if name in texts else ",",
+            "" if name in texts else str(_NULL),
+            nullable=not _never_null(queryset.model, expr),
+        )
         for name, expr in selected.items()
     }
     joined = queryset.order_by().aggregate(**aggregates)
     result: dict[str, np.ndarray] = {}
     for name, text in joined.items():
-        if not text:
+        if name in dates:
+            result[name] = iso_days(text or "")
+        elif not text:
             result[name] = np.array([], dtype=object if name in texts else float)
         elif name in texts:
             result[name] = np.array(text.split(TEXT_SEPARATOR), dtype=object)
@@ -69,10 +82,46 @@ def columns(
     return result
 
 
+_ISO_DAY = len("2024-01-31")
+
+
+def iso_days(text: str) -> np.ndarray:
+    """``YYYY-MM-DD`` days separated by ``TEXT_SEPARATOR`` as ``datetime64[D]``.
+
+    When every value is ten ASCII characters followed by the separator (as dates always
+    are), numpy reads them in place as fixed-width bytes: no Python string per row (at
+    50,000 participants 0.004 s of CPU rather than 0.017). Anything else is split first.
+    """
+    if not text:
+        return np.array([], dtype="datetime64[D]")
+    data = (text + TEXT_SEPARATOR).encode("utf-8")
+    step = _ISO_DAY + 1
+    if len(data) % step == 0:
+        count = len(data) // step
+        ends = np.ndarray((count,), dtype="S1", buffer=data, offset=_ISO_DAY, strides=(step,))
+        if (ends == TEXT_SEPARATOR.encode()).all() and data.count(TEXT_SEPARATOR.encode()) == count:
+            values = np.ndarray((count,), dtype=f"S{_ISO_DAY}", buffer=data, strides=(step,))
+            return values.astype("datetime64[D]")
+    return np.array(text.split(TEXT_SEPARATOR), dtype=object).astype("datetime64[D]")
+
+
+def _never_null(model: type[Model], expr: Any) -> bool:
+    """Whether ``expr`` names a column of ``model`` itself that cannot hold NULL."""
+    if not isinstance(expr, str) or LOOKUP_SEP in expr:
+        return False
+    if expr == "pk":
+        return True
+    try:
+        field = model._meta.get_field(expr)
+    except FieldDoesNotExist:
+        return False
+    return bool(field.concrete) and not field.null
+
+
 def numbers(text: str) -> np.ndarray:
     """Comma-separated numbers as floats, NaN for ``NULL_TEXT``; the same floats whichever
     parser reads them (whole numbers below 2**53 are exact both ways)."""
-    if not text.translate(_NOT_INTEGER):
+    if _whole(text):
         whole = np.fromstring(text, dtype=np.int64, sep=",")
         numbers = whole.astype(float)
         numbers[whole == _NULL] = np.nan
@@ -80,6 +129,19 @@ def numbers(text: str) -> np.ndarray:
         numbers = np.fromstring(text, dtype=float, sep=",")
         numbers[numbers == float(_NULL)] = np.nan
     return numbers
+
+
+def _whole(text: str) -> bool:
+    """Whether ``text`` holds nothing but digits, commas, minus signs and spaces.
+
+    ASCII text is checked as bytes (a copy and a table look-up per byte, a third of the CPU
+    of str.translate at 50,000 participants); any other text as it always was.
+    """
+    try:
+        data = text.encode("ascii")
+    except UnicodeEncodeError:
+        return not text.translate(_NOT_INTEGER)
+    return not data.translate(None, _INTEGER_BYTES)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from evaluation.arrays import (
     DAY,
     EPOCH_ORDINAL,
     Groups,
-    categories,
     columns,
     day_numbers,
     month_of,
@@ -30,7 +29,7 @@ from evaluation.arrays import (
     week_of,
 )
 from evaluation.chats import do_backfill
-from evaluation.dbfunctions import EpochSeconds
+from evaluation.dbfunctions import EpochSeconds, Unindexed
 from evaluation.models import ChatRecord, ParticipantVisit
 from evaluation.tables import Bundle, Table
 
@@ -113,7 +112,8 @@ def build(period: Period) -> Bundle:
 
 def _build(period: Period) -> Bundle:
     chats = columns(
-        ChatRecord.objects.filter(started_at__gte=period.since),
+        # Nearly all records are in the period: a plain scan (evaluation.dbfunctions).
+        ChatRecord.objects.alias(started=Unindexed("started_at")).filter(started__gte=period.since),
         requested=EpochSeconds("requested_at"),
         started=EpochSeconds("started_at"),
         ended=EpochSeconds("ended_at"),
@@ -207,9 +207,12 @@ def _topics_monthly(period: Period) -> Table:
     names = np.array([ONE_TO_ONE, *(slugs[r] for r in group_rooms)], dtype=object)
     in_group = np.isin(joins["room"], group_rooms)
     # 0 names a 1:1 chat; 1 + position names a group room.
-    topics = names[np.where(in_group, np.searchsorted(group_rooms, joins["room"]) + 1, 0)]
+    places = np.where(in_group, np.searchsorted(group_rooms, joins["room"]) + 1, 0)
+    # Each join's topic, coded over the few names rather than over every join's text.
+    topic_names, topic_of_place = np.unique(names.astype(str), return_inverse=True)
+    topics = Groups(topic_names.tolist(), topic_of_place.astype(np.int64)[places])
     months = periods(joins["at"], month_of)
-    found = dict(categories(topics).split())
+    found = dict(topics.split())
     empty = np.array([], dtype=np.int64)
     for topic in sorted(set(names.tolist())):
         rows = found.get(topic, empty)

@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 from django.db import router
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from evaluation import adjusted, arrays, codebook, registry, state, stats
 from evaluation.arrays import DAY, NULL_TEXT, Groups, categories, columns, month_of, periods
 from evaluation.dbfunctions import IsoDay
-from evaluation.instruments import DONT_KNOW, Instrument, instrument_from_definition
+from evaluation.instruments import DONT_KNOW, WAVES, Instrument, instrument_from_definition
 from evaluation.models import InstrumentVersion, SurveyIdentity, SurveyResponse
 from evaluation.scoring import numeric_answers, score_numbers, subscale_matrix
 from evaluation.tables import Bundle, Table
@@ -87,6 +87,7 @@ class VersionData:
     ids: np.ndarray
     people: np.ndarray
     devices: np.ndarray
+    # Each row's wave as its position in evaluation.instruments.WAVES (see wave_code).
     waves: np.ndarray
     chats: np.ndarray
     languages: np.ndarray
@@ -106,7 +107,11 @@ class VersionData:
 
     def rows(self, wave: str) -> np.ndarray:
         """Counted responses at a wave, in time order."""
-        return np.flatnonzero((self.waves == wave) & self.complete)
+        return np.flatnonzero(self.at_wave(wave) & self.complete)
+
+    def at_wave(self, wave: str) -> np.ndarray:
+        """Whether each row was answered at ``wave``."""
+        return self.waves == wave_code(wave)
 
     def pairs(self, baseline: str, later: str) -> Pairs:
         before_rows, after_rows = self.rows(baseline), self.rows(later)
@@ -157,13 +162,7 @@ class Demographics:
     @classmethod
     def from_answers(cls, given: dict[str, dict[int, str]]) -> Demographics:
         people = np.array(sorted({i for item in given.values() for i in item}), dtype=np.int64)
-        coded = {
-            item: categories(
-                np.array([values.get(i, NOT_ANSWERED) for i in people.tolist()], dtype=object)
-            )
-            for item, values in given.items()
-        }
-        return cls(people, coded)
+        return cls(people, {item: _coded(values, people) for item, values in given.items()})
 
     def groups(self, item: str, people: np.ndarray) -> Groups:
         """The groups of these people for one item; no answer is ``not_answered``."""
@@ -211,9 +210,9 @@ class _Kept:
     count: int
     rows: dict[str, np.ndarray]
     # Per instrument version: its rows' numbers, in row order, and (for instruments
-    # with text answers) the answers themselves.
+    # with text answers, else None) the answers themselves, rows by items.
     numbers: dict[int, np.ndarray]
-    answers: dict[int, list[list[Any]]]
+    answers: dict[int, np.ndarray | None]
 
 
 # Rows are added far more often than changed: a report reads only the responses added
@@ -227,26 +226,44 @@ def _consented() -> QuerySet[SurveyResponse]:
     return SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN)
 
 
+def wave_code(wave: str) -> int:
+    """A wave's code: its position in WAVES (any other text: ``len(WAVES)``)."""
+    return WAVES.index(wave) if wave in WAVES else len(WAVES)
+
+
+# Waves are read as codes: comparing small integers, not text objects, per row.
+_WAVE_CODES = Case(
+    *(When(wave=wave, then=Value(code)) for code, wave in enumerate(WAVES)),
+    default=Value(len(WAVES)),
+)
+
+
 def _read(responses: QuerySet[SurveyResponse]) -> dict[str, np.ndarray]:
     rows = columns(
         responses,
-        texts=("wave", "language", "answers", "day"),
+        texts=("language", "answers"),
+        dates=("day",),
         id="pk",
         # A person is the root identity: devices linked with the self-generated code
         # count as one participant.
         person=Coalesce("identity__linked_to_id", "identity_id"),
         device="identity_id",
         version="instrument_version_id",
-        wave="wave",
+        wave=_WAVE_CODES,
         chat="chat_number",
         language="language",
         day=IsoDay("answered_on"),
         answers="answers",
     )
     # The day as epoch seconds (midnight UTC), as evaluation.arrays.periods reads it.
-    rows["day"] = rows["day"].astype("datetime64[D]").astype(np.int64) * DAY
+    rows["day"] = rows["day"].astype(np.int64) * DAY
     # Response ids grow with time: in id order, "first" and "after" mean what they say.
-    order = np.argsort(rows["id"], kind="stable")
+    # SQLite's scan gives that order already (no reorder of every column then); any other
+    # order is sorted here, as SQL does not promise one.
+    ids = rows["id"]
+    if ids.size < 2 or bool((ids[1:] >= ids[:-1]).all()):
+        return rows
+    order = np.argsort(ids, kind="stable")
     return {name: values[order] for name, values in rows.items()}
 
 
@@ -255,11 +272,13 @@ _DONT_KNOW_MARK = -(2.0**62)
 _DONT_KNOW_TEXT = str(-(2**62))
 
 
-def _parse(instrument: Instrument, texts: np.ndarray) -> tuple[np.ndarray, list[list[Any]]]:
-    """Answers (JSON texts) as numbers, and as values for instruments with text answers."""
+def _parse(instrument: Instrument, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Answers (JSON texts) as numbers, and as values (rows by items) for instruments with
+    text answers."""
     scored = all(item.scale.is_scored for item in instrument.items)
+    width = len(instrument.items)
     if not texts.size:
-        return np.empty((0, len(instrument.items))), []
+        return np.empty((0, width)), None if scored else np.empty((0, width), dtype=object)
     # One parse of one JSON document is far cheaper than one per response.
     text = "[" + ",".join(texts.tolist()) + "]"
     if scored:
@@ -268,9 +287,48 @@ def _parse(instrument: Instrument, texts: np.ndarray) -> tuple[np.ndarray, list[
         flat = text[1:-1].replace("[", "").replace("]", "").replace("null", NULL_TEXT)
         numbers = arrays.numbers(flat.replace(f'"{DONT_KNOW}"', _DONT_KNOW_TEXT))
         numbers[numbers == _DONT_KNOW_MARK] = np.inf
-        return numbers.reshape(texts.size, len(instrument.items)), []
-    answers = json.loads(text)
+        return numbers.reshape(texts.size, width), None
+    answers = _answer_table(texts.tolist(), width, text)
     return numeric_answers(instrument, answers), answers
+
+
+# Closes each response in the one document _answer_table parses (compared as an object:
+# numpy would read it as a text of its own kind).
+_ROW_END = np.array("\x00end of response", dtype=object)
+_ROW_END_TEXT = json.dumps(_ROW_END.item())
+
+
+def _answer_table(texts: list[str], width: int, document: str) -> np.ndarray:
+    """Responses (JSON arrays of ``width`` answers; ``document``: them as one JSON array)
+    as a rows-by-items object array.
+
+    One array rather than a list per response: the process keeps these answers between
+    reports, and tens of thousands of lists (containers the garbage collector tracks) made
+    every few builds pay for a full collection of everything the process holds. So the
+    responses' own brackets are dropped and their answers read as one flat list, each
+    response followed by a marker. Unless the markers then stand exactly every
+    ``width + 1`` values (not so when an answer is the marker or a response has another
+    length) and no answer holds a bracket, ``document`` is read as it always was.
+    """
+    table = np.empty((len(texts), width), dtype=object)
+    if not texts:
+        return table
+    # Built like this the table holds the very objects a parse per response gives.
+    joined = f",{_ROW_END_TEXT},".join(text[1:-1] for text in texts)
+    plain = all(text[:1] == "[" and text[-1:] == "]" for text in texts)
+    if plain and "[" not in joined and "{" not in joined:
+        try:
+            flat = json.loads(f"[{joined},{_ROW_END_TEXT}]")
+        except ValueError:
+            flat = []
+        values = np.fromiter(flat, dtype=object, count=len(flat))
+        del flat
+        ends = np.flatnonzero(values == _ROW_END)
+        every = np.arange(width, table.size + len(texts), width + 1)
+        if values.size == table.size + len(texts) and np.array_equal(ends, every):
+            table[:] = np.delete(values, ends).reshape(table.shape)
+            return table
+    return np.array(json.loads(document), dtype=object).reshape(table.shape)
 
 
 def _rows_and_answers(definitions: dict[int, Instrument]) -> _Kept:
@@ -316,7 +374,8 @@ def _parsed(
             numbers[version_id], answers[version_id] = more, values
         else:
             numbers[version_id] = np.concatenate([done, more])
-            answers[version_id] = [*before.answers[version_id], *values]
+            kept_values = before.answers[version_id]
+            answers[version_id] = None if values is None else np.concatenate([kept_values, values])
     top = int(rows["id"].max()) if rows["id"].size else 0
     return _Kept(alias, version, top, int(rows["id"].size), rows, numbers, answers)
 
@@ -347,19 +406,17 @@ def load() -> Responses:
         numbers = kept.numbers[int(version_id)]
         answers = kept.answers[int(version_id)]
         # Breakdown answers are read from instruments with text answers (demographics).
-        for position, item in enumerate(instrument.items if answers else ()):
+        has_text = answers is not None and answers.shape[0] > 0
+        for position, item in enumerate(instrument.items if has_text else ()):
             if item.breakdown:
-                for person, response in zip(people[at].tolist(), answers, strict=True):
-                    if response[position] is not None:
-                        # The first answer given is the one kept.
-                        given[item.id].setdefault(person, str(response[position]))
+                _keep_first_answers(given[item.id], people[at], answers, position)
         versions.append(
             VersionData(
                 instrument,
                 rows["id"][at].astype(np.int64),
                 people[at],
                 rows["device"][at].astype(np.int64),
-                rows["wave"][at],
+                rows["wave"][at].astype(np.int64),
                 rows["chat"][at].astype(np.int64),
                 rows["language"][at],
                 months.take(at),
@@ -370,6 +427,33 @@ def load() -> Responses:
     return Responses(
         versions, Demographics.from_answers(given), who, categories(rows["language"][first])
     )
+
+
+def _coded(values: dict[int, str], people: np.ndarray) -> Groups:
+    """Each of ``people`` (sorted) coded by their answer, ``NOT_ANSWERED`` for none: the
+    groups evaluation.arrays.categories makes of everyone's answer, from the answers
+    given alone (no list of every person's answer to code one by one)."""
+    missing = [NOT_ANSWERED] if len(values) < people.size else []
+    names = sorted({*values.values(), *missing})
+    code_of = {name: code for code, name in enumerate(names)}
+    codes = np.full(people.size, code_of.get(NOT_ANSWERED, 0), dtype=np.int64)
+    answered = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
+    codes[np.searchsorted(people, answered)] = np.fromiter(
+        (code_of[value] for value in values.values()), dtype=np.int64, count=len(values)
+    )
+    return Groups(names, codes)
+
+
+def _keep_first_answers(
+    given: dict[int, str], people: np.ndarray, answers: np.ndarray, position: int
+) -> None:
+    """Each person's first answer at ``position`` (rows in id order), unless ``given``
+    holds one already; a skipped item is no answer."""
+    column = answers[:, position]
+    answered = np.flatnonzero(column != None)  # noqa: E711 (element-wise comparison)
+    who, first = np.unique(people[answered], return_index=True)
+    for person, value in zip(who.tolist(), column[answered[first]].tolist(), strict=True):
+        given.setdefault(person, str(value))
 
 
 def breakdown_items(versions: Iterable[VersionData]) -> list[str]:
@@ -766,7 +850,7 @@ class _Builder:
         """Per item, the share answering yes (among yes and no), by group."""
         instrument = data.instrument
         for wave in instrument.waves:
-            who, first = _first_per_person(np.flatnonzero(data.waves == wave), data.people)
+            who, first = _first_per_person(np.flatnonzero(data.at_wave(wave)), data.people)
             labels = {
                 breakdown: _labels(self._groups_of(breakdown, who), domain)
                 for breakdown, domain in self.domains.items()

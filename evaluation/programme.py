@@ -66,51 +66,70 @@ def _direct_chats_by_month(
     """1:1 chats started since ``since`` in the given months [start, end): per month, the
     mentors who took one, how many had a mentor, how many participants were in one.
 
-    The same counts as chatplatform.mentoring.queries.direct_chats_by_month, from one
-    read of the memberships (each with its chat's month, worked out by the database as
-    there) counted with numpy, instead of three grouped queries that each join the rooms
-    and work the months out again (at 50,000 participants: 0.1 s of CPU instead of 0.35).
+    The same counts as chatplatform.mentoring.queries.direct_chats_by_month, from one read
+    of the chats (each with its month, worked out by the database as there) and one of
+    the mentors' and of the participants' memberships, matched and counted with numpy.
+    Working the month out once per chat rather than once per membership, and reading the
+    memberships without a join, costs 0.1 s of CPU at 50,000 participants instead of 0.2
+    (and three grouped queries cost 0.35).
     """
     if not months:
         return queries.ChatMonths({}, {}, {})
-    memberships = RoomMembership.objects.filter(
-        room__kind=Room.Kind.DIRECT,
-        room__created_at__gte=since,
-        room__created_at__lt=months[-1][2],
-    )
-    read = columns(
-        memberships,
+    chats = columns(
+        Room.objects.filter(
+            kind=Room.Kind.DIRECT, created_at__gte=since, created_at__lt=months[-1][2]
+        ),
+        room="pk",
         # The latest month whose start the chat is not before.
         month=Case(
             *(
-                When(room__created_at__gte=low, then=Value(index))
+                When(created_at__gte=low, then=Value(index))
                 for index, (_name, low, _high) in reversed(list(enumerate(months)))
             ),
             default=None,
             output_field=IntegerField(),
         ),
-        role=Case(
-            When(role=RoomMembership.Role.MENTOR, then=Value(MENTOR)),
-            When(role=RoomMembership.Role.PARTICIPANT, then=Value(PARTICIPANT)),
-            default=Value(0),
-            output_field=IntegerField(),
-        ),
+    )
+    known = ~np.isnan(chats["month"])
+    order = np.argsort(chats["room"][known])
+    rooms = chats["room"][known][order]
+    room_months = chats["month"][known][order].astype(np.int64)
+    mentored = columns(
+        RoomMembership.objects.filter(role=RoomMembership.Role.MENTOR, user__isnull=False),
         room="room_id",
         user="user_id",
+    )
+    joined = columns(
+        RoomMembership.objects.filter(
+            role=RoomMembership.Role.PARTICIPANT, participant__isnull=False
+        ),
+        room="room_id",
         participant="participant_id",
     )
-    known = ~np.isnan(read["month"])
-    month = np.where(known, read["month"], -1).astype(np.int64)
-    mentored = known & (read["role"] == MENTOR) & ~np.isnan(read["user"])
-    joined = known & (read["role"] == PARTICIPANT) & ~np.isnan(read["participant"])
+    mentor_in, mentor_month = _months_of(rooms, room_months, mentored["room"])
+    joined_in, joined_month = _months_of(rooms, room_months, joined["room"])
     mentors: dict[str, set[int]] = defaultdict(set)
-    for at, user in zip(month[mentored].tolist(), read["user"][mentored].tolist(), strict=True):
-        mentors[months[at][0]].add(int(user))
+    # Each (month, mentor) once: a mentor takes many chats a month.
+    users = mentored["user"][mentor_in].astype(np.int64)
+    width = int(users.max()) + 1 if users.size else 1
+    for pair in np.unique(mentor_month * width + users).tolist():
+        mentors[months[pair // width][0]].add(pair % width)
     return queries.ChatMonths(
         dict(mentors),
-        _distinct_per_month(months, month[mentored], read["room"][mentored]),
-        _distinct_per_month(months, month[joined], read["participant"][joined]),
+        _distinct_per_month(months, mentor_month, mentored["room"][mentor_in]),
+        _distinct_per_month(months, joined_month, joined["participant"][joined_in]),
     )
+
+
+def _months_of(
+    rooms: np.ndarray, room_months: np.ndarray, wanted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``wanted`` are among ``rooms`` (sorted), and the month of each of those."""
+    if not rooms.size:
+        return np.zeros(wanted.size, dtype=bool), np.array([], dtype=np.int64)
+    at = np.minimum(np.searchsorted(rooms, wanted), rooms.size - 1)
+    found = rooms[at] == wanted
+    return found, room_months[at[found]]
 
 
 def _distinct_per_month(

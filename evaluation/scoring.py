@@ -28,10 +28,13 @@ def answer_rows(instrument: Instrument, answers: Mapping[str, Answer]) -> list[A
     return [answers.get(item.id) for item in instrument.items]
 
 
-def numeric_answers(instrument: Instrument, rows: Sequence[Sequence[Answer]]) -> np.ndarray:
+def numeric_answers(
+    instrument: Instrument, rows: Sequence[Sequence[Answer]] | np.ndarray
+) -> np.ndarray:
     """Answers as numbers, respondents by items: NaN for skipped (and choice items),
-    infinity for "don't know"."""
-    if not rows:
+    infinity for "don't know". ``rows``: one sequence per response, or a rows-by-items
+    object array."""
+    if len(rows) == 0:
         return np.empty((0, len(instrument.items)))
     raw = np.array(rows, dtype=object).reshape(len(rows), len(instrument.items))
     numbers = np.full(raw.shape, np.nan)

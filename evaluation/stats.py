@@ -21,6 +21,7 @@ Conventions (repeated in the codebook):
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Iterator, Sequence
@@ -117,8 +118,19 @@ def mean_ci(values: Sequence[float] | np.ndarray) -> MeanCI:
         raise ValueError("a confidence interval needs at least two values")
     mean = float(data.mean())
     sd = float(data.std(ddof=1))
-    half_width = float(sps.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * sd / math.sqrt(n)
+    half_width = t_critical(n - 1) * sd / math.sqrt(n)
     return MeanCI(n, mean, sd, mean - half_width, mean + half_width)
+
+
+@functools.lru_cache(maxsize=4096)
+def t_critical(df: int) -> float:
+    """Student's t quantile for a two-sided 95% interval on ``df`` degrees of freedom.
+
+    The function ``scipy.stats.t.ppf`` evaluates (``special.stdtrit``), without its
+    argument checks, and remembered: a report asks for the same few values hundreds of
+    times (0.02 s of CPU at 50,000 participants); the values are the same bits.
+    """
+    return float(special.stdtrit(df, 0.5 + CONFIDENCE / 2))
 
 
 def hedges_correction(df: int) -> float:
