@@ -352,7 +352,11 @@ def test_switching_language_in_a_chat_turns_the_whole_chat_to_spanish(
     room_path = page.url.removeprefix(node.base_url)
     joined = "%(name)s, a peer mentor, has joined the chat."
     expect(page.locator("#messages")).to_contain_text(english(joined, name="Sam"))
-    send(page, "before the switch")
+    # A marker the risk model reads as harmless: this risk model reads "before the
+    # switch" as imminent (a known false alarm on short messages), which would open an
+    # escalation and put this mentor in a cool-down for the journeys that follow.
+    marker = "written before switching to Spanish"
+    send(page, marker)
 
     page.get_by_role("button", name="Español").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
@@ -360,7 +364,7 @@ def test_switching_language_in_a_chat_turns_the_whole_chat_to_spanish(
     expect(page.locator("#conn-status")).to_have_text(spanish.js("Connected"))
     expect(page.locator("#messages")).to_contain_text(spanish(joined, name="Sam"))
     expect(page.locator("#messages")).not_to_contain_text(english(joined, name="Sam"))
-    expect(page.locator("#messages")).to_contain_text("before the switch")
+    expect(page.locator("#messages")).to_contain_text(marker)
     # Notices sent from now on come in Spanish too, though the mentor reads English.
     mentor.on("dialog", lambda dialog: dialog.accept())
     mentor.get_by_role("button", name=english("End chat")).click()
