@@ -123,13 +123,8 @@ def identity_counts(actor_key: str) -> tuple[int | None, int | None]:
     return cache.get(f"rl:frames:{subject}:28333333"), cache.get(f"rl:messages:{subject}:28333333")
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_a_message_refused_by_the_frame_limit_costs_no_send_token(
-    ws_connect, session_for, make_participant, make_group_room, settings
-):
-    settings.WS_IDENTITY_FRAMES_PER_MINUTE = 1
-    settings.MESSAGE_RATE_BURST = 2  # two tokens on the socket, three for the identity
-    settings.MESSAGE_RATE_PER_MINUTE = 1
+async def participant_in_a_group_room(ws_connect, session_for, make_participant, make_group_room):
+    """A new participant connected to a new group room, past its hello."""
     participant = await sync_to_async(make_participant)()
     room = await sync_to_async(make_group_room)()
     connected, _, socket = await ws_connect(
@@ -137,6 +132,19 @@ async def test_a_message_refused_by_the_frame_limit_costs_no_send_token(
     )
     assert connected
     await socket.receive_type("hello")
+    return participant, socket
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_message_refused_by_the_frame_limit_costs_no_send_token(
+    ws_connect, session_for, make_participant, make_group_room, settings
+):
+    settings.WS_IDENTITY_FRAMES_PER_MINUTE = 1
+    settings.MESSAGE_RATE_BURST = 2  # two tokens on the socket, three for the identity
+    settings.MESSAGE_RATE_PER_MINUTE = 1
+    participant, socket = await participant_in_a_group_room(
+        ws_connect, session_for, make_participant, make_group_room
+    )
 
     def message(ref):
         return {"type": "message.send", "client_id": str(uuid.uuid4()), "ref": ref, "body": "hi"}
@@ -164,13 +172,9 @@ async def test_a_message_frame_that_fails_to_parse_still_counts_as_a_frame(
     ws_connect, session_for, make_participant, make_group_room, settings
 ):
     settings.WS_IDENTITY_FRAMES_PER_MINUTE = 2
-    participant = await sync_to_async(make_participant)()
-    room = await sync_to_async(make_group_room)()
-    connected, _, socket = await ws_connect(
-        f"/ws/rooms/{room.pk}/", await sync_to_async(session_for)(participant)
+    participant, socket = await participant_in_a_group_room(
+        ws_connect, session_for, make_participant, make_group_room
     )
-    assert connected
-    await socket.receive_type("hello")
     too_long = {"type": "message.send", "client_id": str(uuid.uuid4()), "ref": "x"}
     too_long["body"] = "y" * (settings.MESSAGE_MAX_LENGTH + 1)
     await socket.send(too_long)
