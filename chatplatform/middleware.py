@@ -110,7 +110,7 @@ def _exempt(path: str) -> bool:
 
 
 def _refuse(request: HttpRequest, target: str) -> HttpResponse:
-    if request.method == "GET" and not request.path.startswith("/api/"):
+    if request.method in ("GET", "HEAD") and not request.path.startswith("/api/"):
         return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
     return JsonResponse(
         {"code": "mfa_required", "detail": _("Two-factor sign-in is required for your role.")},

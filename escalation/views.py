@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from chatplatform import roles
 from chatplatform.errors import ServiceError
@@ -46,7 +46,7 @@ def _rota_context() -> dict[str, object]:
 
 
 @login_required
-@require_GET
+@require_safe
 def supervisor_console(request: HttpRequest) -> HttpResponse:
     _check_supervising(request)
     return render(
@@ -57,14 +57,14 @@ def supervisor_console(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def oncall_rota(request: HttpRequest) -> HttpResponse:
     """Who is on call now and next, and the first hole in the primary rota ahead."""
     _check_supervising(request)
     return render(request, "escalation/oncall.html", _rota_context())
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def urgent_help(request: HttpRequest) -> HttpResponse:
     """POST asks for help, then redirects here: reload, Back or a restored tab is a GET.
 
@@ -138,13 +138,13 @@ def _plan_page(
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def my_safety_plan(request: HttpRequest) -> HttpResponse:
     """View and edit one's own plan (it is first made with a mentor in a chat)."""
     if request.user.is_authenticated:
         return redirect("staff-console")
     participant = _plan_owner(request)
-    if request.method == "GET" or participant is None:
+    if request.method != "POST" or participant is None:
         return _plan_page(request, participant)
     sections = {code: request.POST.get(code, "") for code in safety_plan.SECTION_CODES}
     try:
@@ -165,7 +165,7 @@ def my_safety_plan(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def safety_plan_download(request: HttpRequest) -> HttpResponse:
     participant = _plan_owner(request)
     if participant is None or request.user.is_authenticated:
@@ -180,7 +180,7 @@ def safety_plan_download(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def safety_plan_print(request: HttpRequest) -> HttpResponse:
     participant = _plan_owner(request)
     plan = safety_plan.plan_of(participant) if participant is not None else None
@@ -206,12 +206,12 @@ def safety_plan_code(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def safety_plan_retrieve(request: HttpRequest) -> HttpResponse:
     """Bring a plan to this device with its one-time code."""
     if request.user.is_authenticated:
         return redirect("staff-console")
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "escalation/safety_plan_retrieve.html")
     try:
         participant = do_get_or_create_participant(

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from chatplatform.errors import ServiceError
 from chatplatform.services.participants import participant_for_session
@@ -111,7 +111,7 @@ def _safe_next(request: HttpRequest, target: str | None) -> str:
 # Participants ---------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @participant_view
 def consent(request: HttpRequest, participant: Any) -> HttpResponse:
     target = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
@@ -157,7 +157,7 @@ def _survey(request: HttpRequest, participant: Any, wave: str, room_id: int | No
     return survey_response(request, page)
 
 
-@require_GET
+@require_safe
 @participant_view
 def survey_pre(request: HttpRequest, participant: Any) -> HttpResponse:
     # The page is sent to the chat request (frontend.views.request_chat), which stores
@@ -165,19 +165,19 @@ def survey_pre(request: HttpRequest, participant: Any) -> HttpResponse:
     return _survey(request, participant, "pre", None)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @participant_view
 def survey_post(request: HttpRequest, participant: Any, room_id: int) -> HttpResponse:
     return _survey(request, participant, "post", room_id)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @participant_view
 def survey_followup(request: HttpRequest, participant: Any) -> HttpResponse:
     return _survey(request, participant, "followup", None)
 
 
-@require_GET
+@require_safe
 @participant_view
 def participation(request: HttpRequest, participant: Any) -> HttpResponse:
     identity = surveys.identity_for(participant)
@@ -241,7 +241,7 @@ def dismiss_followup(request: HttpRequest, participant: Any) -> HttpResponse:
 # Evaluators -----------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @evaluator_view
 def dashboard(request: HttpRequest) -> HttpResponse:
     payload = report.release(Release.Channel.DASHBOARD, request.user)
@@ -264,7 +264,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @evaluator_view
 def chart(request: HttpRequest, name: str) -> HttpResponse:
     draw = charts.CHARTS.get(name)
@@ -288,7 +288,7 @@ def _export(payload: dict[str, Any], fmt: str, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @evaluator_view
 def export(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "json")
@@ -298,7 +298,7 @@ def export(request: HttpRequest) -> HttpResponse:
     return _export(payload, fmt, f"evaluation-{payload['release']['generated_on']}")
 
 
-@require_GET
+@require_safe
 @evaluator_view
 def rows_export(request: HttpRequest) -> HttpResponse:
     """The row-level export (audited): see evaluation.rows and docs/evaluation.md."""
@@ -310,7 +310,7 @@ def rows_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @evaluator_view
 def codebook_export(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
@@ -320,7 +320,7 @@ def codebook_export(request: HttpRequest) -> HttpResponse:
     return JsonResponse(codebook.codebook(providers.specs()))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @evaluator_view
 def tokens(request: HttpRequest) -> HttpResponse:
     new_token = None
@@ -351,7 +351,7 @@ def record_referral(request: HttpRequest, room_id: int) -> HttpResponse:
     return redirect("room", room_id=room_id)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @evaluator_view
 def study_list(request: HttpRequest) -> HttpResponse:
     """Randomised studies: define one (YAML), see each one's registration and state."""
@@ -394,7 +394,7 @@ def study_close(request: HttpRequest, study_id: int) -> HttpResponse:
 # API ------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @token_view
 def api_report(request: HttpRequest, user: Any) -> HttpResponse:
     fmt = request.GET.get("format", "json")
@@ -404,12 +404,12 @@ def api_report(request: HttpRequest, user: Any) -> HttpResponse:
     return _export(payload, fmt, f"evaluation-{payload['release']['generated_on']}")
 
 
-@require_GET
+@require_safe
 @token_view
 def api_codebook(request: HttpRequest, user: Any) -> HttpResponse:
     return JsonResponse(codebook.codebook(providers.specs()))
 
 
-@require_GET
+@require_safe
 def api_schema(request: HttpRequest) -> HttpResponse:
     return JsonResponse(openapi.schema(providers.specs()))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import get_language
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from chatplatform import roles
 from chatplatform.actors import participant_actor
@@ -59,7 +59,7 @@ def _back(request: HttpRequest, fallback: str = "/") -> str:
     return fallback
 
 
-@require_GET
+@require_safe
 def landing(request: HttpRequest) -> HttpResponse:
     # The session cookie is set here; the participant identity only when first needed.
     request.session.setdefault("visited", True)
@@ -77,7 +77,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def crisis_page(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/crisis.html")
 
@@ -132,7 +132,7 @@ def request_chat(request: HttpRequest) -> HttpResponse:
     return redirect("queue")
 
 
-@require_GET
+@require_safe
 def queue_page(request: HttpRequest) -> HttpResponse:
     participant = participant_for_session(request.session)
     if participant is None:
@@ -148,7 +148,7 @@ def leave_queue(request: HttpRequest) -> HttpResponse:
     return redirect("landing")
 
 
-@require_GET
+@require_safe
 def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
     if request.user.is_authenticated:
         actor = access_service.resolve_actor(request.user, request.session)
@@ -219,13 +219,13 @@ def leave_room(request: HttpRequest, room_id: int) -> HttpResponse:
     return redirect("landing")
 
 
-@require_GET
+@require_safe
 def chat_ended(request: HttpRequest, room_id: int) -> HttpResponse:
     return render(request, "frontend/ended.html", {"room_id": room_id})
 
 
 @login_required
-@require_GET
+@require_safe
 def staff_console(request: HttpRequest) -> HttpResponse:
     role = roles.role_of(request.user)
     if role not in queue_service.MENTORING_ROLES:
@@ -248,13 +248,13 @@ def _privacy_page(request: HttpRequest, status: int = 200, **extra: object) -> H
     )
 
 
-@require_GET
+@require_safe
 def privacy_page(request: HttpRequest) -> HttpResponse:
     """What is kept, for how long, who can see it; and the participant's own controls."""
     return _privacy_page(request)
 
 
-@require_GET
+@require_safe
 def download_my_data(request: HttpRequest) -> HttpResponse:
     participant = participant_for_session(request.session)
     if participant is None:

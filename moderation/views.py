@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from chatplatform.actors import Actor, staff_actor
 from chatplatform.errors import ServiceError
@@ -45,7 +45,7 @@ def _date(value: str | None) -> datetime.date | None:
 
 
 @login_required
-@require_GET
+@require_safe
 def queue_page(request: HttpRequest) -> HttpResponse:
     room_id = _int(request.GET.get("room"))
     try:
@@ -97,7 +97,7 @@ def resolve_item(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
     filters = auditlog.AuditFilter(
         room_id=_int(request.GET.get("room")),

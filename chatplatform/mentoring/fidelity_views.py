@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
@@ -77,7 +77,7 @@ def remove_weekly_shift(request: HttpRequest, actor: Actor, shift_id: int) -> Ht
     return redirect("my-programme")
 
 
-@require_GET
+@require_safe
 @staff_view
 def mentor_page(request: HttpRequest, actor: Actor, mentor_id: int) -> HttpResponse:
     """A supervisor's view of one of their mentors: records, shifts, feedback."""
@@ -106,7 +106,7 @@ def check_in(request: HttpRequest, actor: Actor) -> HttpResponse:
     return redirect("my-programme")
 
 
-@require_GET
+@require_safe
 @staff_view
 def my_programme(request: HttpRequest, actor: Actor) -> HttpResponse:
     """A mentor's own page: training, chats to rate, debriefs owed to them."""
@@ -132,7 +132,7 @@ def my_programme(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_view
 def rate_chat(request: HttpRequest, actor: Actor, room_id: int) -> HttpResponse:
     fidelity.check_self_rating(actor, room_id)
@@ -147,7 +147,7 @@ def rate_chat(request: HttpRequest, actor: Actor, room_id: int) -> HttpResponse:
     return render(request, "mentoring/fidelity.html", {"items": _items(), "room_id": room_id})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_view
 def review_chat(request: HttpRequest, actor: Actor, rating_id: int) -> HttpResponse:
     scope = supervision.check_supervisor(actor)

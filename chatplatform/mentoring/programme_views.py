@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
@@ -38,7 +38,7 @@ def _session_input(form: dict) -> supervision.SessionInput:
     )
 
 
-@require_GET
+@require_safe
 @staff_view
 def programme(request: HttpRequest, actor: Actor) -> HttpResponse:
     scope = supervision.check_supervisor(actor)

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from chatplatform.actors import Actor
 from chatplatform.mentoring import certification, markdown
@@ -30,7 +30,7 @@ def _answers(module: Module, form: dict[str, str]) -> dict[int, int | None]:
     return answers
 
 
-@require_GET
+@require_safe
 @staff_view
 def training(request: HttpRequest, actor: Actor) -> HttpResponse:
     user = certification.check_trainee(actor)
@@ -54,7 +54,7 @@ def training(request: HttpRequest, actor: Actor) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_view
 def module_page(request: HttpRequest, actor: Actor, module_id: str) -> HttpResponse:
     user = certification.check_trainee(actor)

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from chatplatform.actors import Actor
 from chatplatform.errors import ServiceError
@@ -55,7 +55,7 @@ def _reviewer(request: HttpRequest) -> Actor:
 
 
 @login_required
-@require_GET
+@require_safe
 def review_list(request: HttpRequest) -> HttpResponse:
     _reviewer(request)
     return render(
