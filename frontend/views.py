@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from chatplatform import roles
 from chatplatform.actors import participant_actor
 from chatplatform.errors import ServiceError
+from chatplatform.mentoring import fidelity
 from chatplatform.models import Participant, Room
 from chatplatform.services import access as access_service
 from chatplatform.services import crisis, participant_data
@@ -187,6 +188,17 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
                 else ""
             ),
             "ended_url": reverse("chat-ended", args=[room_id]),
+            # The chat's mentor is asked, when it ends, to rate it and to look after themselves.
+            "after_chat": (
+                {
+                    "checklist": reverse("fidelity-rate", args=[room_id]),
+                    "programme": reverse("my-programme"),
+                }
+                if actor.is_staff
+                and room_access.kind == Room.Kind.DIRECT
+                and fidelity.mentored(actor, room_id)
+                else None
+            ),
             "max_length": settings.MESSAGE_MAX_LENGTH,
             # You count as in a group room from the moment you open it.
             "people_here": (

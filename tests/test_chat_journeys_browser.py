@@ -206,6 +206,12 @@ def test_survey_chat_moderation_transfer_end_after_survey_and_privacy(
     expect(page.locator("#notice")).to_be_in_viewport()
     expect(page.locator("#composer")).to_be_hidden()
     check_page(page, f"{shot}-chat-ended-participant")
+    # The chat's mentor is asked to rate it against the checklist and to look after themselves.
+    rate = words.js("Rate this chat against the checklist")
+    expect(other_mentor.get_by_role("link", name=rate)).to_be_visible()
+    expect(
+        other_mentor.get_by_role("link", name=words.js("Check in or ask for a debrief"))
+    ).to_be_visible()
     check_page(other_mentor, f"{shot}-chat-ended-mentor")
 
     # The chat-ended page, the after-chat survey.

@@ -10,6 +10,7 @@ from chatplatform import roles
 from chatplatform.mentoring import fidelity_rules, overview
 from chatplatform.mentoring.models import FidelityRating
 from chatplatform.services import queue as queue_service
+from tests.conftest import participant_session
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,27 @@ def test_mentors_cannot_review(ended_chat, make_staff, settings):
         f"/staff/programme/fidelity/{sampled.pk}/", ALL_YES
     ).status_code == (403)
     assert FidelityRating.objects.count() == 1
+
+
+def test_the_chats_mentor_is_asked_to_rate_it_when_it_ends(make_direct_chat, make_staff):
+    """The room page carries the checklist and check-in links for the chat's mentor
+    only (room.js shows them when the chat ends); no one else is offered them."""
+    room, participant, mentor = make_direct_chat()
+    checklist = f'data-checklist-url="/staff/fidelity/{room.pk}/"'
+    page = signed_in(mentor).get(f"/chat/{room.pk}/")
+    assert page.status_code == 200
+    assert checklist in page.content.decode()
+    assert 'data-programme-url="/staff/me/"' in page.content.decode()
+    # A supervisor reading the chat, and the participant, are not offered it.
+    supervisor = make_staff(roles.SUPERVISOR)
+    read = signed_in(supervisor).get(f"/chat/{room.pk}/?reason=shadowing")
+    assert read.status_code == 200
+    assert "data-checklist-url" not in read.content.decode()
+    other_mentor = signed_in(make_staff(roles.MENTOR)).get(f"/chat/{room.pk}/")
+    assert "data-checklist-url" not in other_mentor.content.decode()
+    browser = Client()
+    browser.cookies["sessionid"] = participant_session(participant)
+    own = browser.get(f"/chat/{room.pk}/")
+    assert own.status_code == 200
+    assert "data-checklist-url" not in own.content.decode()
+    assert not FidelityRating.objects.exists()

@@ -54,13 +54,17 @@ def chats_to_rate(user: User, now: datetime) -> list[Room]:
     )
 
 
+def mentored(actor: Actor, room_id: int) -> bool:
+    """Whether this staff member was a mentor of the chat (the one who may rate it)."""
+    return RoomMembership.objects.filter(
+        room_id=room_id, user_id=actor.id, role=RoomMembership.Role.MENTOR
+    ).exists()
+
+
 def check_self_rating(actor: Actor, room_id: int) -> tuple[User, Room]:
     user = User.objects.get(pk=actor.id)
     room = Room.objects.filter(pk=room_id, kind=Room.Kind.DIRECT).first()
-    mentored = RoomMembership.objects.filter(
-        room_id=room_id, user=user, role=RoomMembership.Role.MENTOR
-    ).exists()
-    if room is None or not mentored:
+    if room is None or not mentored(actor, room_id):
         raise ServiceError("not_found", _("You did not mentor that chat."))
     if room.closed_at is None:
         raise ServiceError("invalid", _("Rate the chat once it has ended."))

@@ -222,6 +222,15 @@ function chatEnded() {
     link.href = root.dataset.endedUrl;
     link.textContent = t("Continue");
     notice.append(link);
+  } else if (root.dataset.checklistUrl) {
+    // The chat's mentor: rate it while it is fresh, and look after yourself.
+    const rate = document.createElement("a");
+    rate.href = root.dataset.checklistUrl;
+    rate.textContent = t("Rate this chat against the checklist");
+    const care = document.createElement("a");
+    care.href = root.dataset.programmeUrl;
+    care.textContent = t("Check in or ask for a debrief");
+    notice.append(rate, document.createTextNode(" · "), care);
   }
   notice.hidden = false;
   notice.scrollIntoView({ block: "nearest" });
