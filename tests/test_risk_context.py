@@ -163,8 +163,7 @@ class TestTheShippedPolicyOnFixedMessages:
     @pytest.mark.parametrize(
         "text",
         [
-            "I'm on the bridge now so I might lose signal for a bit",
-            "estoy en la azotea tendiendo la ropa y hay unas vistas increíbles del atardecer",
+            "my dentist said I'd taken too many ibuprofen for my toothache today",
         ],
     )
     def test_the_rules_imminent_pages_even_when_the_model_reads_it_as_harmless(
