@@ -2,7 +2,8 @@
 
 Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/``,
 ``dev3/``, the retired blind splits ``blind3/``, ``blind4/`` and ``blind5/``,
-``dev4/`` and the older ``labelled.jsonl``; never ``blind/`` or ``blind6/``), fits the three
+``dev4/``, ``dev5/`` and the older ``labelled.jsonl``; never ``blind/`` or ``blind6/``),
+fits the three
 heads described in ``escalation.risk_model`` with scikit-learn (over word and
 character n-grams; with ``RULE_FEATURES``, also the rules' context features),
 chooses the

@@ -145,7 +145,7 @@ class TestTheShippedPolicyOnFixedMessages:
         "text",
         [
             "standing on the overpass right now. thanks for listening all these months",
-            "swallowed a handful of my mum's sleeping tablets, feeling dizzy",
+            "swallowed a handful of my dad's painkillers, feeling sick",
         ],
     )
     def test_the_rules_imminent_stands_when_the_model_alone_would_not_alert(

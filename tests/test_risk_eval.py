@@ -23,6 +23,7 @@ from escalation.risk_eval.corpus import (
     DEV2_DIR,
     DEV3_DIR,
     DEV4_DIR,
+    DEV5_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -129,6 +130,8 @@ class TestCorpusFiles:
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
         assert len(dev4) == 1000 and {e.language for e in dev4} == {"en", "es"}
+        dev5 = load_corpus_tree(DEV5_DIR, "dev5")
+        assert len(dev5) == 600 and {e.language for e in dev5} == {"en", "es"}
 
     def test_a_tree_names_each_line_by_its_path_and_a_malformed_line_by_path(
         self, tmp_path: Path
@@ -156,6 +159,7 @@ class TestCorpusFiles:
             ("blind4", BLIND4_DIR),
             ("dev4", DEV4_DIR),
             ("blind5", BLIND5_DIR),
+            ("dev5", DEV5_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             assert len(files) == len(list(directory.rglob("*.jsonl"))) > 0, name
@@ -171,11 +175,11 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "BLIND6_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
-        assert {"blind3", "blind4", "dev4", "blind5"} <= splits
+        assert {"blind3", "blind4", "dev4", "blind5", "dev5"} <= splits
         assert not splits & {"blind", "blind6"}
         assert "a fresh blind v6 message" not in {e.text for e in examples}
 
-    @pytest.mark.parametrize("split", ["dev3", "blind3", "blind4", "dev4", "blind5"])
+    @pytest.mark.parametrize("split", ["dev3", "blind3", "blind4", "dev4", "blind5", "dev5"])
     def test_a_file_of_a_batch_written_split_is_its_own_group(
         self, tmp_path: Path, split: str
     ) -> None:

@@ -51,6 +51,7 @@ from escalation.risk_eval.corpus import (
     DEV2_DIR,
     DEV3_DIR,
     DEV4_DIR,
+    DEV5_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -108,6 +109,7 @@ _TRAINING_PARTS = (
     ("blind v4, retired (another writer)", lambda o: group_of(o.example).startswith("blind4/")),
     ("dev4 (weak spots, another writer)", lambda o: group_of(o.example).startswith("dev4/")),
     ("blind v5, retired (another writer)", lambda o: group_of(o.example).startswith("blind5/")),
+    ("dev5 (false alarms, another writer)", lambda o: group_of(o.example).startswith("dev5/")),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -160,6 +162,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (BLIND4_DIR, "blind4", "blind v4, retired"),
         (DEV4_DIR, "dev4", "dev4 (weak spots)"),
         (BLIND5_DIR, "blind5", "blind v5, retired"),
+        (DEV5_DIR, "dev5", "dev5 (false alarms)"),
     ):
         part = load_corpus_tree(directory, name)
         if part:

@@ -85,10 +85,13 @@ BLIND5_DIR = CORPUS_DIR / "blind5"
 # Dev data by a further independent writer (literal uses, idioms, third-party worry,
 # passive ideation, preparatory acts); one group per file.
 DEV4_DIR = CORPUS_DIR / "dev4"
+# Dev data by a further independent writer, aimed at false alarms (short everyday messages,
+# third-party worry, work talk, games, idioms); one group per file.
+DEV5_DIR = CORPUS_DIR / "dev5"
 # The blind corpus v6, by another independent writer, added once the detector is final.
 BLIND6_DIR = CORPUS_DIR / "blind6"
 # Training parts written as one batch per file: each file is its own cross-validation group.
-GROUPED_BY_FILE = ("dev2", "dev3", "blind3", "blind4", "dev4", "blind5")
+GROUPED_BY_FILE = ("dev2", "dev3", "blind3", "blind4", "dev4", "blind5", "dev5")
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
 CONVERSATIONS = DEV_DIR / "conversations.jsonl"
@@ -213,8 +216,8 @@ def group_of(example: Example) -> str:
     """The cross-validation group of a training message: who wrote it, as far as known.
 
     The first dev corpus and the older labelled set each came from one writer, so each is
-    one group; each file of dev2, dev3, dev4 and the retired blind splits v3, v4 and v5
-    is a batch by another writer, so each file is a group.
+    one group; each file of dev2, dev3, dev4, dev5 and the retired blind splits v3, v4
+    and v5 is a batch by another writer, so each file is a group.
     """
     file = example.source.rsplit(":", 1)[0]
     if example.split in GROUPED_BY_FILE:
@@ -254,8 +257,8 @@ def load_legacy(path: Path) -> list[Example]:
 def training_examples() -> list[Example]:
     """What the model may learn from: the dev corpus, the older labelled set, the dev
     data of other writers (``dev2``, ``dev3``), the retired blind splits v3 and v4,
-    ``dev4`` and the retired blind split v5, in that order. Never ``blind6`` (nor v2,
-    ``blind/``)."""
+    ``dev4``, the retired blind split v5 and ``dev5``, in that order. Never ``blind6``
+    (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
@@ -265,6 +268,7 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(BLIND4_DIR, "blind4")
         + load_corpus_tree(DEV4_DIR, "dev4")
         + load_corpus_tree(BLIND5_DIR, "blind5")
+        + load_corpus_tree(DEV5_DIR, "dev5")
     )
 
 
