@@ -145,7 +145,7 @@ class TestTheShippedPolicyOnFixedMessages:
         "text",
         [
             "standing on the overpass right now. thanks for listening all these months",
-            "swallowed a handful of my mum's sleeping tablets, feeling dizzy",
+            "swallowed a handful of my dad's painkillers, feeling sick",
         ],
     )
     def test_the_rules_imminent_stands_when_the_model_alone_would_not_alert(
@@ -163,8 +163,7 @@ class TestTheShippedPolicyOnFixedMessages:
     @pytest.mark.parametrize(
         "text",
         [
-            "I'm on the bridge now so I might lose signal for a bit",
-            "estoy en la azotea tendiendo la ropa y hay unas vistas increíbles del atardecer",
+            "my dentist said I'd taken too many ibuprofen for my toothache today",
         ],
     )
     def test_the_rules_imminent_pages_even_when_the_model_reads_it_as_harmless(

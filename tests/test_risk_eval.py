@@ -18,10 +18,12 @@ from escalation.risk_eval.corpus import (
     BLIND3_DIR,
     BLIND4_DIR,
     BLIND5_DIR,
+    BLIND6_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
     DEV4_DIR,
+    DEV5_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -123,10 +125,13 @@ class TestCorpusFiles:
         assert (len(dev2), kinds) == (4000, {"everyday", "negatives", "positives"})
         assert len(load_corpus_tree(BLIND3_DIR, "blind3")) == 800
         assert len(load_corpus_tree(BLIND4_DIR, "blind4")) == 800
+        assert len(load_corpus_tree(BLIND5_DIR, "blind5")) == 800
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
         assert len(dev4) == 1000 and {e.language for e in dev4} == {"en", "es"}
+        dev5 = load_corpus_tree(DEV5_DIR, "dev5")
+        assert len(dev5) == 600 and {e.language for e in dev5} == {"en", "es"}
 
     def test_a_tree_names_each_line_by_its_path_and_a_malformed_line_by_path(
         self, tmp_path: Path
@@ -153,26 +158,28 @@ class TestCorpusFiles:
             ("blind3", BLIND3_DIR),
             ("blind4", BLIND4_DIR),
             ("dev4", DEV4_DIR),
+            ("blind5", BLIND5_DIR),
+            ("dev5", DEV5_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             assert len(files) == len(list(directory.rglob("*.jsonl"))) > 0, name
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v5_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v6_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v5 message"})
-        monkeypatch.setattr(corpus, "BLIND5_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v6 message"})
+        monkeypatch.setattr(corpus, "BLIND6_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
-        assert {"blind3", "blind4", "dev4"} <= splits
-        assert not splits & {"blind", "blind5"}
-        assert "a fresh blind v5 message" not in {e.text for e in examples}
+        assert {"blind3", "blind4", "dev4", "blind5", "dev5"} <= splits
+        assert not splits & {"blind", "blind6"}
+        assert "a fresh blind v6 message" not in {e.text for e in examples}
 
-    @pytest.mark.parametrize("split", ["dev3", "blind3", "blind4", "dev4"])
+    @pytest.mark.parametrize("split", ["dev3", "blind3", "blind4", "dev4", "blind5", "dev5"])
     def test_a_file_of_a_batch_written_split_is_its_own_group(
         self, tmp_path: Path, split: str
     ) -> None:
@@ -254,7 +261,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v5_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v6_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -264,11 +271,11 @@ def test_blind_v5_is_reported_per_language_and_family_and_never_printed(
     write_rows(tmp_path / "en-01.jsonl", secret, {**secret, "level": "none", "family": "smalltalk"})
     write_rows(tmp_path / "es-01.jsonl", spanish)
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND5_DIR", tmp_path)
-    assert main(["--split", "blind5"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND6_DIR", tmp_path)
+    assert main(["--split", "blind6"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v5 (fresh, run once" in printed
-    assert "BLIND corpus v5, ablation" in printed
+    assert "BLIND corpus v6 (fresh, run once" in printed
+    assert "BLIND corpus v6, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
@@ -276,19 +283,24 @@ def test_blind_v5_is_reported_per_language_and_family_and_never_printed(
     assert secret["text"] not in printed and spanish["text"] not in printed
 
 
-def test_without_a_blind_v5_directory_the_split_is_skipped(
+def test_without_a_blind_v6_directory_the_split_is_skipped(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND5_DIR", tmp_path / "missing")
-    assert main(["--split", "blind5"]) == 0
-    assert "BLIND corpus v5" not in capsys.readouterr().out
+    monkeypatch.setattr(evaluator, "BLIND6_DIR", tmp_path / "missing")
+    assert main(["--split", "blind6"]) == 0
+    assert "BLIND corpus v6" not in capsys.readouterr().out
 
 
-def test_the_shipped_blind5_directory_is_never_training_data() -> None:
-    assert BLIND5_DIR.name == "blind5"
-    assert all(e.split != "blind5" for e in training_examples())
+def test_the_shipped_blind6_directory_is_never_training_data() -> None:
+    assert BLIND6_DIR.name == "blind6"
+    assert all(e.split != "blind6" for e in training_examples())
+
+
+def test_blind_v5_is_no_longer_a_split_of_its_own() -> None:
+    with pytest.raises(SystemExit):
+        main(["--split", "blind5"])
 
 
 def test_errors_are_listed_for_dev_only(capsys) -> None:

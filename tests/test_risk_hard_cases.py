@@ -229,6 +229,59 @@ class TestEverydayTalkIsNone:
         assert level_of(text) == "none"
 
 
+class TestWhatTheClauseSaysTheyAreDoingThere:
+    """A bridge, a roof or a bleeding cut with the reason in the same clause: a lift, the
+    washing, a parade, a kitchen knife. Found by the rules audit on training data."""
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I'm on the bridge by the station waiting for my mum to pick me up",
+            "standing on the roof helping my uncle clear the leaves out",
+            "im at the train tracks with my little brother watching the trains",
+            "estoy en el puente esperando a mi hermana que sale de clase",
+            "estoy en la azotea colgando la ropa antes de que llueva",
+            "estoy en el borde de la piscina con los pies en el agua",
+            "cut my finger opening a tin and it won't stop bleeding",
+            "my nose won't stop bleeding after the match",
+            "me corté el dedo pelando papas y no para de sangrar",
+            "wrote a goodbye card for my team, last day at work tomorrow",
+            "le hice una carta de despedida para mi jefa que se jubila",
+            "got a water gun for the kids this weekend",
+            "mañana vamos al campo de tiro con mi tío",
+        ),
+    )
+    def test_is_not_an_alert(self, text: str) -> None:
+        assert level_of(text) not in ("high", "imminent")
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I'm standing on the bridge waiting for the courage",
+            "im on the roof and i want to jump",
+            "estoy en el puente esperando a que se haga de noche para saltar",
+            "I cut my wrist and it won't stop bleeding",
+        ),
+    )
+    def test_the_same_places_without_a_reason_stay_imminent(self, text: str) -> None:
+        assert level_of(text) == "imminent"
+
+    @pytest.mark.parametrize(
+        "text",
+        cases("mi prima me escribió que está en la azotea y que se va a tirar"),
+    )
+    def test_someone_else_on_a_roof_is_not_the_writers_act(self, text: str) -> None:
+        found = assess(text)
+        assert found.who == "other" or found.level not in ("high", "imminent")
+
+    @pytest.mark.parametrize(
+        "text",
+        cases("lo quiero matar, se comió mi sándwich", "quería matar al protagonista"),
+    )
+    def test_wanting_to_kill_him_is_not_the_writers_wish_to_die(self, text: str) -> None:
+        assert "ideation" not in assess(text).reasons
+
+
 class TestParaphrases:
     """A second batch of new sentences; 16 of 30 risk ones were missed before the rules
     were generalised for them, so they now guard against regressions."""

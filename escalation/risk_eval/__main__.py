@@ -9,13 +9,14 @@ Splits, each reported on its own:
   without it (needs scikit-learn), two ways: random folds, and grouped folds that
   hold out a writer's batch whole (``escalation.risk_train.folds_of``). The
   thresholds are chosen on the grouped scores; random folds flatter a corpus
-  written by few people. The retired blind splits v3 and v4 are training data now,
-  reported among its parts (cross-validated).
+  written by few people. The retired blind splits v3, v4 and v5 are training data
+  now, reported among its parts (cross-validated); their blind figures are history,
+  kept in docs/risk-detection.md.
 - ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
   only: its messages are never printed. With the ablation (rules only, model
   only, both).
-- ``blind5``: the blind corpus v5 (``corpus/blind5/``, when present), written by
+- ``blind6``: the blind corpus v6 (``corpus/blind6/``, when present), written by
   another independent writer and added after the detector was final, evaluated once.
   Figures only, with the ablation.
 - ``older-blind``: the first blind set (``blind.jsonl``), its ``blind_dev`` split
@@ -44,11 +45,13 @@ from escalation.risk_eval.corpus import (
     BLIND3_DIR,
     BLIND4_DIR,
     BLIND5_DIR,
+    BLIND6_DIR,
     BLIND_DIR,
     CONVERSATIONS,
     DEV2_DIR,
     DEV3_DIR,
     DEV4_DIR,
+    DEV5_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -72,7 +75,7 @@ from escalation.risk_eval.evaluate import (
     report,
 )
 
-SPLITS = ("dev", "blind", "blind5", "older-blind")
+SPLITS = ("dev", "blind", "blind6", "older-blind")
 
 
 def detector_factory(dotted_path: str) -> Callable[[], Detector]:
@@ -105,6 +108,8 @@ _TRAINING_PARTS = (
     ("blind v3, retired (another writer)", lambda o: group_of(o.example).startswith("blind3/")),
     ("blind v4, retired (another writer)", lambda o: group_of(o.example).startswith("blind4/")),
     ("dev4 (weak spots, another writer)", lambda o: group_of(o.example).startswith("dev4/")),
+    ("blind v5, retired (another writer)", lambda o: group_of(o.example).startswith("blind5/")),
+    ("dev5 (false alarms, another writer)", lambda o: group_of(o.example).startswith("dev5/")),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -156,6 +161,8 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (BLIND3_DIR, "blind3", "blind v3, retired"),
         (BLIND4_DIR, "blind4", "blind v4, retired"),
         (DEV4_DIR, "dev4", "dev4 (weak spots)"),
+        (BLIND5_DIR, "blind5", "blind v5, retired"),
+        (DEV5_DIR, "dev5", "dev5 (false alarms)"),
     ):
         part = load_corpus_tree(directory, name)
         if part:
@@ -180,9 +187,9 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
 
 
 def blind_section(detector: Detector, *, ablation: bool, families: bool, version: int = 2) -> str:
-    if version == 5:
-        blind = load_corpus_tree(BLIND5_DIR, "blind5")
-        title = "BLIND corpus v5 (fresh, run once; figures only)"
+    if version == 6:
+        blind = load_corpus_tree(BLIND6_DIR, "blind6")
+        title = "BLIND corpus v6 (fresh, run once; figures only)"
     else:
         blind = load_corpus(BLIND_DIR, "blind")
         title = "BLIND corpus v2 (never tuned on, looked at three times; figures only)"
@@ -247,9 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "blind" in splits:
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
         out.write(blind_section(detector, ablation=ablation, families=families) + "\n")
-    if "blind5" in splits and BLIND5_DIR.is_dir():
+    if "blind6" in splits and BLIND6_DIR.is_dir():
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
-        out.write(blind_section(detector, ablation=ablation, families=families, version=5) + "\n")
+        out.write(blind_section(detector, ablation=ablation, families=families, version=6) + "\n")
     if "older-blind" in splits:
         out.write(older_blind_section(detector))
     return 0

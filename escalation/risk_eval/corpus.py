@@ -76,18 +76,22 @@ DEV2_DIR = CORPUS_DIR / "dev2"
 # Dev data by a further independent writer, aimed at known weak spots; one group per file.
 DEV3_DIR = CORPUS_DIR / "dev3"
 BLIND_DIR = CORPUS_DIR / "blind"
-# The blind corpora v3 and v4, each by an independent writer, added once a detector was
-# final and evaluated (v3 three times, v4 once); no longer blind, so now training data,
-# one group per file.
+# The blind corpora v3, v4 and v5, each by an independent writer, added once a detector
+# was final and evaluated (v3 three times, v4 and v5 once); no longer blind, so now
+# training data, one group per file.
 BLIND3_DIR = CORPUS_DIR / "blind3"
 BLIND4_DIR = CORPUS_DIR / "blind4"
+BLIND5_DIR = CORPUS_DIR / "blind5"
 # Dev data by a further independent writer (literal uses, idioms, third-party worry,
 # passive ideation, preparatory acts); one group per file.
 DEV4_DIR = CORPUS_DIR / "dev4"
-# The blind corpus v5, by another independent writer, added once the detector is final.
-BLIND5_DIR = CORPUS_DIR / "blind5"
+# Dev data by a further independent writer, aimed at false alarms (short everyday messages,
+# third-party worry, work talk, games, idioms); one group per file.
+DEV5_DIR = CORPUS_DIR / "dev5"
+# The blind corpus v6, by another independent writer, added once the detector is final.
+BLIND6_DIR = CORPUS_DIR / "blind6"
 # Training parts written as one batch per file: each file is its own cross-validation group.
-GROUPED_BY_FILE = ("dev2", "dev3", "blind3", "blind4", "dev4")
+GROUPED_BY_FILE = ("dev2", "dev3", "blind3", "blind4", "dev4", "blind5", "dev5")
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
 CONVERSATIONS = DEV_DIR / "conversations.jsonl"
@@ -212,8 +216,8 @@ def group_of(example: Example) -> str:
     """The cross-validation group of a training message: who wrote it, as far as known.
 
     The first dev corpus and the older labelled set each came from one writer, so each is
-    one group; each file of dev2, dev3, dev4 and the retired blind splits v3 and v4 is a
-    batch by another writer, so each file is a group.
+    one group; each file of dev2, dev3, dev4, dev5 and the retired blind splits v3, v4
+    and v5 is a batch by another writer, so each file is a group.
     """
     file = example.source.rsplit(":", 1)[0]
     if example.split in GROUPED_BY_FILE:
@@ -252,8 +256,9 @@ def load_legacy(path: Path) -> list[Example]:
 
 def training_examples() -> list[Example]:
     """What the model may learn from: the dev corpus, the older labelled set, the dev
-    data of other writers (``dev2``, ``dev3``), the retired blind splits v3 and v4, and
-    ``dev4`` when present, in that order. Never ``blind5`` (nor v2, ``blind/``)."""
+    data of other writers (``dev2``, ``dev3``), the retired blind splits v3 and v4,
+    ``dev4``, the retired blind split v5 and ``dev5``, in that order. Never ``blind6``
+    (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
@@ -262,6 +267,8 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(BLIND3_DIR, "blind3")
         + load_corpus_tree(BLIND4_DIR, "blind4")
         + load_corpus_tree(DEV4_DIR, "dev4")
+        + load_corpus_tree(BLIND5_DIR, "blind5")
+        + load_corpus_tree(DEV5_DIR, "dev5")
     )
 
 
