@@ -152,6 +152,26 @@ class VersionData:
         return Pairs(people, before, after, paired)
 
 
+@dataclass(frozen=True)
+class Answered:
+    """The people who answered one item (sorted, each once) and their answers as text."""
+
+    people: np.ndarray
+    texts: np.ndarray
+
+    @classmethod
+    def first_of(cls, parts: list[Answered]) -> Answered:
+        """Each person's answer in the first of ``parts`` that has one."""
+        if len(parts) == 1:
+            return parts[0]
+        if not parts:
+            return cls(np.array([], dtype=np.int64), np.array([], dtype=object))
+        people = np.concatenate([part.people for part in parts])
+        # np.unique gives each value's first position: the earliest part wins.
+        who, first = np.unique(people, return_index=True)
+        return cls(who, np.concatenate([part.texts for part in parts])[first])
+
+
 @dataclass
 class Demographics:
     """Each person's answer to each breakdown item, integer-coded for fast grouping."""
@@ -160,9 +180,13 @@ class Demographics:
     answers: dict[str, Groups]
 
     @classmethod
-    def from_answers(cls, given: dict[str, dict[int, str]]) -> Demographics:
-        people = np.array(sorted({i for item in given.values() for i in item}), dtype=np.int64)
-        return cls(people, {item: _coded(values, people) for item, values in given.items()})
+    def from_answers(cls, given: dict[str, list[Answered]]) -> Demographics:
+        """``given``: per item, the answers read from each version, in version order (the
+        first version a person answered the item in gives their answer)."""
+        firsts = {item: Answered.first_of(parts) for item, parts in given.items()}
+        every = [answered.people for answered in firsts.values()]
+        people = np.unique(np.concatenate(every)) if every else np.array([], dtype=np.int64)
+        return cls(people, {item: _coded(answered, people) for item, answered in firsts.items()})
 
     def groups(self, item: str, people: np.ndarray) -> Groups:
         """The groups of these people for one item; no answer is ``not_answered``."""
@@ -398,7 +422,7 @@ def load() -> Responses:
         return Responses([], Demographics.from_answers({}), np.array([], dtype=np.int64), empty)
     people = rows["person"].astype(np.int64)
     months = periods(rows["day"], month_of)
-    given: dict[str, dict[int, str]] = defaultdict(dict)
+    given: dict[str, list[Answered]] = defaultdict(list)
     versions: list[VersionData] = []
     for version_id in np.unique(rows["version"]):
         at = np.flatnonzero(rows["version"] == version_id)
@@ -409,7 +433,7 @@ def load() -> Responses:
         has_text = answers is not None and answers.shape[0] > 0
         for position, item in enumerate(instrument.items if has_text else ()):
             if item.breakdown:
-                _keep_first_answers(given[item.id], people[at], answers, position)
+                given[item.id].append(_first_answers(people[at], answers, position))
         versions.append(
             VersionData(
                 instrument,
@@ -429,31 +453,31 @@ def load() -> Responses:
     )
 
 
-def _coded(values: dict[int, str], people: np.ndarray) -> Groups:
-    """Each of ``people`` (sorted) coded by their answer, ``NOT_ANSWERED`` for none: the
-    groups evaluation.arrays.categories makes of everyone's answer, from the answers
-    given alone (no list of every person's answer to code one by one)."""
-    missing = [NOT_ANSWERED] if len(values) < people.size else []
-    names = sorted({*values.values(), *missing})
+def _coded(answered: Answered, people: np.ndarray) -> Groups:
+    """Each of ``people`` (sorted; ``answered.people`` among them) coded by their answer,
+    ``NOT_ANSWERED`` for none: the groups evaluation.arrays.categories makes of everyone's
+    answer, from the answers given alone (no list of every person's answer to code one by
+    one)."""
+    texts = answered.texts.tolist()
+    missing = [NOT_ANSWERED] if len(texts) < people.size else []
+    names = sorted({*texts, *missing})
     code_of = {name: code for code, name in enumerate(names)}
     codes = np.full(people.size, code_of.get(NOT_ANSWERED, 0), dtype=np.int64)
-    answered = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
-    codes[np.searchsorted(people, answered)] = np.fromiter(
-        (code_of[value] for value in values.values()), dtype=np.int64, count=len(values)
+    # map() with a dict's own look-up: no Python-level step per answer.
+    codes[np.searchsorted(people, answered.people)] = np.fromiter(
+        map(code_of.__getitem__, texts), dtype=np.int64, count=len(texts)
     )
     return Groups(names, codes)
 
 
-def _keep_first_answers(
-    given: dict[int, str], people: np.ndarray, answers: np.ndarray, position: int
-) -> None:
-    """Each person's first answer at ``position`` (rows in id order), unless ``given``
-    holds one already; a skipped item is no answer."""
+def _first_answers(people: np.ndarray, answers: np.ndarray, position: int) -> Answered:
+    """Each person's first answer at ``position`` (rows in id order) as text; a skipped item
+    is no answer."""
     column = answers[:, position]
     answered = np.flatnonzero(column != None)  # noqa: E711 (element-wise comparison)
     who, first = np.unique(people[answered], return_index=True)
-    for person, value in zip(who.tolist(), column[answered[first]].tolist(), strict=True):
-        given.setdefault(person, str(value))
+    values = column[answered[first]].tolist()
+    return Answered(who, np.fromiter(map(str, values), dtype=object, count=len(values)))
 
 
 def breakdown_items(versions: Iterable[VersionData]) -> list[str]:
@@ -597,6 +621,9 @@ class _Builder:
             if baseline not in waves or later not in waves:
                 continue
             pairs = data.pairs(baseline, later)
+            # Each baseline person's group in every breakdown: the attrition model's
+            # covariates and the group rows use the same ones.
+            labels = self._labels_of(pairs.people[pairs.before != MISSING])
             rows = self._add_change_rows(data, comparison, pairs)
             first = rows[0]
             if baseline_cell is None:
@@ -604,8 +631,8 @@ class _Builder:
             else:
                 self.relations.same(self.change.cell(first, "n_baseline"), baseline_cell)
             later_cells[later] = self.change.cell(first, "n_later")
-            self._add_attrition_rows(data, comparison, pairs, rows)
-            self._add_group_rows(data, comparison, pairs, rows)
+            self._add_attrition_rows(data, comparison, pairs, rows, labels)
+            self._add_group_rows(data, comparison, pairs, rows, labels)
         self._add_distribution_rows(data, baseline_cell, later_cells)
 
     def _add_change_rows(self, data: VersionData, comparison: str, pairs: Pairs) -> list[int]:
@@ -710,30 +737,43 @@ class _Builder:
 
     # Attrition ----------------------------------------------------------------------------
 
-    def _covariates(self, data: VersionData, pairs: Pairs, people: np.ndarray) -> np.ndarray:
-        """Baseline scores (standardised) and one-hot breakdown groups of these people."""
-        rows = pairs.before[np.isin(pairs.people, people)]
+    def _labels_of(self, people: np.ndarray) -> dict[str, np.ndarray]:
+        """Each person's position in every breakdown's domain."""
+        return {
+            breakdown: _labels(self._groups_of(breakdown, people), domain)
+            for breakdown, domain in self.domains.items()
+        }
+
+    def _covariates(
+        self, data: VersionData, pairs: Pairs, labels: dict[str, np.ndarray]
+    ) -> np.ndarray:
+        """Baseline scores (standardised) and one-hot breakdown groups of the people with a
+        baseline (``labels``: their groups, from _labels_of)."""
+        rows = pairs.before[pairs.before != MISSING]
         blocks = []
         for subscale in data.instrument.subscales:
             values = data.scores[subscale.id][rows]
             spread = values.std() or 1.0
             blocks.append(((values - values.mean()) / spread)[:, None])
         for breakdown, domain in self.domains.items():
-            codes = _labels(self._groups_of(breakdown, people), domain)
-            one_hot = np.zeros((people.size, len(domain)))
-            one_hot[np.arange(people.size), codes] = 1.0
+            codes = labels[breakdown]
+            one_hot = np.zeros((rows.size, len(domain)))
+            one_hot[np.arange(rows.size), codes] = 1.0
             # One level is the reference; keep the rest.
             blocks.append(one_hot[:, 1:])
-        return np.hstack(blocks) if blocks else np.zeros((people.size, 0))
+        return np.hstack(blocks) if blocks else np.zeros((rows.size, 0))
 
     def _add_attrition_rows(
-        self, data: VersionData, comparison: str, pairs: Pairs, change_rows: list[int]
+        self,
+        data: VersionData,
+        comparison: str,
+        pairs: Pairs,
+        change_rows: list[int],
+        labels: dict[str, np.ndarray],
     ) -> None:
         has_before = pairs.before != MISSING
         completed = pairs.paired[has_before]
-        weights = adjusted.completion_weights(
-            completed, self._covariates(data, pairs, pairs.people[has_before])
-        )
+        weights = adjusted.completion_weights(completed, self._covariates(data, pairs, labels))
         for subscale, change_row in zip(data.instrument.subscales, change_rows, strict=True):
             before, after = pairs.values(data.scores[subscale.id])
             kept, dropped = before[pairs.paired], before[has_before & ~pairs.paired]
@@ -772,25 +812,31 @@ class _Builder:
     # Groups -------------------------------------------------------------------------------
 
     def _add_group_rows(
-        self, data: VersionData, comparison: str, pairs: Pairs, change_rows: list[int]
+        self,
+        data: VersionData,
+        comparison: str,
+        pairs: Pairs,
+        change_rows: list[int],
+        labels: dict[str, np.ndarray],
     ) -> None:
         has_before = pairs.before != MISSING
-        people = pairs.people[has_before]
         paired = pairs.paired[has_before]
         baseline_rows = pairs.before[has_before]
-        labels = {
-            breakdown: _labels(self._groups_of(breakdown, people), domain)
-            for breakdown, domain in self.domains.items()
-        }
+        labels = dict(labels)
         domains = dict(self.domains)
         if self.months:
             domains["month"] = self.months
             labels["month"] = _labels(data.months.take(baseline_rows), self.months)
+        # Each group's people, the same for every subscale: sorted once per breakdown.
+        members_of = {
+            breakdown: _members(codes, len(domains[breakdown]))
+            for breakdown, codes in labels.items()
+        }
         first_rows: dict[tuple[str, str], int] = {}
         for subscale, change_row in zip(data.instrument.subscales, change_rows, strict=True):
             before, after = pairs.values(data.scores[subscale.id])
             change = (after - before)[has_before]
-            for breakdown, codes in labels.items():
+            for breakdown in labels:
                 domain = domains[breakdown]
                 base = {
                     "breakdown": breakdown,
@@ -799,11 +845,8 @@ class _Builder:
                     "subscale": subscale.id,
                     "comparison": comparison,
                 }
-                order = np.argsort(codes, kind="stable")
-                bounds = np.searchsorted(codes[order], np.arange(len(domain) + 1))
                 members = []
-                for position, group in enumerate(domain):
-                    at = order[bounds[position] : bounds[position + 1]]
+                for group, at in zip(domain, members_of[breakdown], strict=True):
                     index = self.groups.add(
                         **base, group=group, **_group_cells(change[at], paired[at])
                     )
@@ -946,6 +989,13 @@ class _Builder:
 
 
 GROUP_COUNTS = ("n_baseline", "n_paired", "n_baseline_only")
+
+
+def _members(codes: np.ndarray, groups: int) -> list[np.ndarray]:
+    """The positions coded 0, 1, ... ``groups - 1``, each in ascending order."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(groups + 1))
+    return [order[bounds[code] : bounds[code + 1]] for code in range(groups)]
 
 
 def _proportion_cells(n_yes: int, n_no: int) -> dict[str, Any]:
