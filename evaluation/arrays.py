@@ -164,17 +164,6 @@ class Groups:
         return Groups(self.names, self.codes[rows])
 
 
-def categories(values: np.ndarray) -> Groups:
-    """Groups of text values (languages, topics, answers)."""
-    if not values.size:
-        return Groups([], np.array([], dtype=np.int64))
-    first_seen: dict[str, int] = {}
-    codes = np.array([first_seen.setdefault(v, len(first_seen)) for v in values.tolist()])
-    names = sorted(first_seen)
-    in_name_order = np.array([names.index(v) for v in first_seen], dtype=np.int64)
-    return Groups(names, in_name_order[codes])
-
-
 def day_numbers(seconds: np.ndarray) -> np.ndarray:
     return np.floor(seconds / DAY).astype(np.int64)
 

@@ -139,6 +139,26 @@ def test_kept_rows_take_in_a_new_response_and_only_it_is_read(person):
     kept_then_fresh()
 
 
+def test_a_new_response_in_a_language_no_version_offers_makes_the_report_read_everything(
+    person,
+):
+    first, second = person(), person()
+    answer(first, "distress", "pre", 1, 8)
+    answer(second, "distress", "pre", 1, 6)
+    outcomes.load()
+    assert outcomes._KEPT[DEFAULT_DB_ALIAS].languages == ("en", "es")
+    SurveyResponse.objects.filter(identity=second).update(language="pt-BR")
+    # Ids, count and data version as they were: only the language changed (by hand).
+    first_again = person()
+    answer(first_again, "distress", "pre", 1, 4)
+    SurveyResponse.objects.filter(identity=first_again).update(language="fr")
+    responses = kept_then_fresh()
+    assert outcomes._KEPT[DEFAULT_DB_ALIAS].languages == ("en", "es", "fr", "pt-BR")
+    assert responses.languages.names == ["en", "fr", "pt-BR"]
+    groups = responses.language_of(np.array([first.pk, second.pk, first_again.pk]))
+    assert [groups.names[code] for code in groups.codes.tolist()] == ["en", "pt-BR", "fr"]
+
+
 @pytest.mark.parametrize("change", ["withdrawal", "declined", "erasure"])
 def test_withdrawal_declined_consent_or_erasure_makes_the_next_report_read_everything(
     person, make_participant, change

@@ -26,6 +26,13 @@ from evaluation.models import ChatRecord, SurveyIdentity, SurveyResponse
 from evaluation.synthetic import seed
 
 
+def categories(values: np.ndarray) -> tuple[list[str], list[int]]:
+    """Groups of texts as a pass over every value makes them: the distinct texts in order,
+    and each value's position among them."""
+    names = sorted(set(values.tolist()))
+    return names, [names.index(value) for value in values.tolist()]
+
+
 def test_whole_numbers_floats_and_nulls_read_the_same_on_either_parser():
     null = str(np.iinfo(np.int64).min)
     whole = arrays.numbers(f"3,-7,{null},1700000000")
@@ -139,13 +146,12 @@ def test_breakdown_answers_are_coded_as_categories_codes_everyone(db):
             int(p): str(rng.choice(choices)) for p, a in zip(people, answered, strict=True) if a
         }
         everyone = np.array([values.get(int(p), outcomes.NOT_ANSWERED) for p in people], object)
-        expected = arrays.categories(everyone)
+        expected = categories(everyone)
         answered = outcomes.Answered(
             np.array(list(values), dtype=np.int64), np.array(list(values.values()), dtype=object)
         )
         coded = outcomes._coded(answered, people)
-        assert coded.names == expected.names
-        assert coded.codes.tolist() == expected.codes.tolist()
+        assert (coded.names, coded.codes.tolist()) == expected
 
 
 def test_each_persons_breakdown_answer_is_their_first_in_the_first_version_they_gave_one():
@@ -253,7 +259,7 @@ def test_a_constant_text_refuses_what_could_break_out_of_its_quotes():
 
 def test_survey_rows_come_in_id_order_whatever_order_sql_gives(db, monkeypatch):
     seed(40, seed=2, days=60, messages=False)
-    read = outcomes._read(outcomes._consented())
+    read = outcomes._read(outcomes._consented(), ("en", "es"))
     ids = SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN).values_list(
         "pk", flat=True
     )
@@ -266,7 +272,7 @@ def test_survey_rows_come_in_id_order_whatever_order_sql_gives(db, monkeypatch):
         "columns",
         lambda *a, **kw: {name: values[shuffle] for name, values in plain(*a, **kw).items()},
     )
-    shuffled = outcomes._read(outcomes._consented())
+    shuffled = outcomes._read(outcomes._consented(), ("en", "es"))
     assert shuffled["id"].tolist() == sorted(ids)
     for name, values in read.items():
         assert shuffled[name].tolist() == values.tolist(), name
@@ -276,9 +282,30 @@ def test_waves_are_read_as_the_codes_of_their_texts(db):
     seed(40, seed=2, days=60, messages=False)
     odd = SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN).first()
     SurveyResponse.objects.filter(pk=odd.pk).update(wave="later")
-    read = outcomes._read(outcomes._consented())
+    read = outcomes._read(outcomes._consented(), ("en", "es"))
     texts = dict(outcomes._consented().values_list("pk", "wave"))
     codes = read["wave"].astype(int).tolist()
     assert codes == [outcomes.wave_code(texts[int(i)]) for i in read["id"].tolist()]
     assert {"pre", "post", "followup", "later"} <= set(texts.values())
     assert [outcomes.wave_code(w) for w in ("pre", "post", "followup", "later")] == [0, 1, 2, 3]
+
+
+def test_languages_are_read_as_codes_that_stand_for_their_texts(db):
+    seed(40, seed=2, days=60, messages=False)
+    responses = outcomes._consented()
+    odd = responses.order_by("pk")[3]
+    # A language no instrument version offers (stored by hand): read as well.
+    SurveyResponse.objects.filter(pk=odd.pk).update(language="pt-BR")
+    rows, languages = outcomes._read_all(responses, ("en", "es"))
+    assert languages == ("en", "es", "pt-BR")
+    texts = dict(responses.values_list("pk", "language"))
+    read = [languages[int(code)] for code in rows["language"].tolist()]
+    assert read == [texts[int(i)] for i in rows["id"].tolist()]
+    assert {"en", "es", "pt-BR"} == set(texts.values())
+    codes = rows["language"].astype(np.int64)
+    groups = outcomes._language_groups(codes, languages)
+    assert (groups.names, groups.codes.tolist()) == categories(np.array(read, dtype=object))
+    # Only the versions' languages: read once, nothing else to look up.
+    SurveyResponse.objects.filter(pk=odd.pk).update(language="es")
+    rows, languages = outcomes._read_all(responses, ("en", "es"))
+    assert languages == ("en", "es") and set(rows["language"].tolist()) == {0.0, 1.0}
