@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from django.db import connection
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from scipy import stats as sps
 
@@ -267,11 +268,14 @@ def test_survey_rows_come_in_id_order_whatever_order_sql_gives(db, monkeypatch):
     # Rows SQL hands back in another order are sorted, every column alike.
     plain = outcomes.columns
     shuffle = np.random.default_rng(3).permutation(len(ids))
-    monkeypatch.setattr(
-        outcomes,
-        "columns",
-        lambda *a, **kw: {name: values[shuffle] for name, values in plain(*a, **kw).items()},
-    )
+
+    def shuffled_responses(queryset, *args, **kwargs):
+        read = plain(queryset, *args, **kwargs)
+        if queryset.model is not SurveyResponse:
+            return read
+        return {name: values[shuffle] for name, values in read.items()}
+
+    monkeypatch.setattr(outcomes, "columns", shuffled_responses)
     shuffled = outcomes._read(outcomes._consented(), ("en", "es"))
     assert shuffled["id"].tolist() == sorted(ids)
     for name, values in read.items():
@@ -309,3 +313,19 @@ def test_languages_are_read_as_codes_that_stand_for_their_texts(db):
     SurveyResponse.objects.filter(pk=odd.pk).update(language="es")
     rows, languages = outcomes._read_all(responses, ("en", "es"))
     assert languages == ("en", "es") and set(rows["language"].tolist()) == {0.0, 1.0}
+
+
+def test_each_response_is_its_devices_person_as_the_joined_read_gives(db):
+    seed(40, seed=2, days=60, messages=False)
+    devices = list(SurveyIdentity.objects.order_by("pk"))
+    # Two devices linked to a third: their answers count as the third's.
+    for device in devices[1:3]:
+        device.linked_to = devices[0]
+        device.save(update_fields=["linked_to"])
+    read = outcomes._read(outcomes._consented(), ("en", "es"))
+    joined = dict(
+        outcomes._consented().values_list("pk", Coalesce("identity__linked_to_id", "identity_id"))
+    )
+    assert read["person"].tolist() == [joined[int(i)] for i in read["id"].tolist()]
+    assert set(read["person"].tolist()) != set(read["device"].tolist())
+    assert outcomes._people_of(np.array([], dtype=float)).size == 0
