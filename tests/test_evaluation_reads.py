@@ -329,3 +329,20 @@ def test_each_response_is_its_devices_person_as_the_joined_read_gives(db):
     assert read["person"].tolist() == [joined[int(i)] for i in read["id"].tolist()]
     assert set(read["person"].tolist()) != set(read["device"].tolist())
     assert outcomes._people_of(np.array([], dtype=float)).size == 0
+
+
+def test_distinct_days_are_what_sorting_every_day_finds():
+    rng = np.random.default_rng(11)
+    cases = [
+        np.array([20000]),
+        rng.integers(19000, 19400, 5000),
+        rng.integers(-400, 400, 300),
+        # Too far apart for a table of the range: sorted instead.
+        np.array([-(2**62), 0, 19000, 2**40, 19000]),
+    ]
+    for days in cases:
+        found, codes = arrays.distinct_days(days.astype(np.int64))
+        expected, expected_codes = np.unique(days, return_inverse=True)
+        assert found.tolist() == expected.tolist()
+        assert codes.tolist() == expected_codes.tolist()
+        assert found.dtype == np.int64 and codes.dtype.kind == "i"
