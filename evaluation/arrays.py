@@ -144,6 +144,18 @@ def _whole(text: str) -> bool:
     return not data.translate(None, _INTEGER_BYTES)
 
 
+def stable_order(codes: np.ndarray) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")`` for group codes (small whole numbers).
+
+    As 16-bit integers numpy sorts them by radix: the same order, about ten times as fast
+    as a merge sort of 64-bit integers. Codes outside that range are sorted as they are.
+    """
+    small = codes.dtype.kind in "iu" and codes.size > 0
+    if small and codes.min() >= 0 and codes.max() < 1 << 16:
+        return np.argsort(codes.astype(np.uint16), kind="stable")
+    return np.argsort(codes, kind="stable")
+
+
 @dataclass(frozen=True)
 class Groups:
     """Group names and each row's group as an integer code (cheap to sort and count)."""
@@ -155,7 +167,7 @@ class Groups:
         """(name, row positions) per group, in name order, skipping empty groups."""
         if not self.codes.size:
             return []
-        order = np.argsort(self.codes, kind="stable")
+        order = stable_order(self.codes)
         counts = np.bincount(self.codes, minlength=len(self.names))
         parts = np.split(order, np.cumsum(counts)[:-1])
         return [(name, rows) for name, rows in zip(self.names, parts, strict=True) if rows.size]

@@ -31,7 +31,7 @@ from django.db.models import Case, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from evaluation import adjusted, arrays, codebook, registry, state, stats
-from evaluation.arrays import DAY, NULL_TEXT, Groups, columns, month_of, periods
+from evaluation.arrays import DAY, NULL_TEXT, Groups, columns, month_of, periods, stable_order
 from evaluation.dbfunctions import IsoDay
 from evaluation.instruments import DONT_KNOW, WAVES, Instrument, instrument_from_definition
 from evaluation.models import InstrumentVersion, SurveyIdentity, SurveyResponse
@@ -1056,7 +1056,7 @@ GROUP_COUNTS = ("n_baseline", "n_paired", "n_baseline_only")
 
 def _members(codes: np.ndarray, groups: int) -> list[np.ndarray]:
     """The positions coded 0, 1, ... ``groups - 1``, each in ascending order."""
-    order = np.argsort(codes, kind="stable")
+    order = stable_order(codes)
     bounds = np.searchsorted(codes[order], np.arange(groups + 1))
     return [order[bounds[code] : bounds[code + 1]] for code in range(groups)]
 

@@ -346,3 +346,17 @@ def test_distinct_days_are_what_sorting_every_day_finds():
         assert found.tolist() == expected.tolist()
         assert codes.tolist() == expected_codes.tolist()
         assert found.dtype == np.int64 and codes.dtype.kind == "i"
+
+
+def test_group_codes_are_ordered_as_a_stable_sort_orders_them():
+    rng = np.random.default_rng(12)
+    cases = [
+        rng.integers(0, 12, 5000),
+        rng.integers(0, 70000, 3000),
+        rng.integers(-3, 5, 400),
+        np.array([], dtype=np.int64),
+        np.array([2.0, 1.0, 2.0, 0.5]),
+    ]
+    for codes in cases:
+        expected = np.argsort(codes, kind="stable").tolist()
+        assert arrays.stable_order(codes).tolist() == expected
