@@ -31,7 +31,16 @@ from django.db.models import Case, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from evaluation import adjusted, arrays, codebook, registry, state, stats
-from evaluation.arrays import DAY, NULL_TEXT, Groups, columns, month_of, periods, stable_order
+from evaluation.arrays import (
+    DAY,
+    NULL_TEXT,
+    Groups,
+    columns,
+    distinct,
+    month_of,
+    periods,
+    stable_order,
+)
 from evaluation.dbfunctions import IsoDay
 from evaluation.instruments import DONT_KNOW, WAVES, Instrument, instrument_from_definition
 from evaluation.models import InstrumentVersion, SurveyIdentity, SurveyResponse
@@ -114,7 +123,7 @@ class VersionData:
 
     def pairs(self, baseline: str, later: str) -> Pairs:
         before_rows, after_rows = self.rows(baseline), self.rows(later)
-        people = np.union1d(self.people[before_rows], self.people[after_rows])
+        people = distinct(np.concatenate([self.people[before_rows], self.people[after_rows]]))
         before = np.full(people.size, MISSING, dtype=np.int64)
         after = np.full(people.size, MISSING, dtype=np.int64)
         who, first = _first_per_person(before_rows, self.people)
@@ -184,7 +193,7 @@ class Demographics:
         first version a person answered the item in gives their answer)."""
         firsts = {item: Answered.first_of(parts) for item, parts in given.items()}
         every = [answered.people for answered in firsts.values()]
-        people = np.unique(np.concatenate(every)) if every else np.array([], dtype=np.int64)
+        people = distinct(np.concatenate(every)) if every else np.array([], dtype=np.int64)
         return cls(people, {item: _coded(answered, people) for item, answered in firsts.items()})
 
     def groups(self, item: str, people: np.ndarray) -> Groups:
@@ -644,7 +653,7 @@ class _Builder:
     # Reach ----------------------------------------------------------------------------
 
     def _add_reach_rows(self) -> dict[tuple[str, str], int]:
-        people = np.unique(
+        people = distinct(
             columns(
                 SurveyIdentity.objects.filter(consent=SurveyIdentity.Consent.GIVEN),
                 person=Coalesce("linked_to_id", "pk"),

@@ -360,3 +360,19 @@ def test_group_codes_are_ordered_as_a_stable_sort_orders_them():
     for codes in cases:
         expected = np.argsort(codes, kind="stable").tolist()
         assert arrays.stable_order(codes).tolist() == expected
+
+
+def test_distinct_ids_are_what_np_unique_finds():
+    rng = np.random.default_rng(13)
+    cases = [
+        rng.integers(0, 3000, 5000),
+        rng.integers(0, 50, 3).astype(np.int32),
+        # Spread far wider than their count, negative or not whole: np.unique itself.
+        np.array([3, 2**40, 3]),
+        np.array([-1, 4, 4]),
+        np.array([2.0, 1.0, 2.0]),
+        np.array([], dtype=np.int64),
+    ]
+    for values in cases:
+        found, expected = arrays.distinct(values), np.unique(values)
+        assert found.tolist() == expected.tolist() and found.dtype == expected.dtype
