@@ -822,18 +822,22 @@ class _Builder:
         """Baseline scores (standardised) and one-hot breakdown groups of the people with a
         baseline (``labels``: their groups, from _labels_of)."""
         rows = pairs.before[pairs.before != MISSING]
-        blocks = []
-        for subscale in data.instrument.subscales:
+        subscales = data.instrument.subscales
+        # One matrix filled in place (no block per covariate to stack).
+        width = len(subscales) + sum(len(domain) - 1 for domain in self.domains.values())
+        covariates = np.zeros((rows.size, width))
+        for column, subscale in enumerate(subscales):
             values = data.scores[subscale.id][rows]
             spread = values.std() or 1.0
-            blocks.append(((values - values.mean()) / spread)[:, None])
+            covariates[:, column] = (values - values.mean()) / spread
+        start, everyone = len(subscales), np.arange(rows.size)
         for breakdown, domain in self.domains.items():
             codes = labels[breakdown]
-            one_hot = np.zeros((rows.size, len(domain)))
-            one_hot[np.arange(rows.size), codes] = 1.0
-            # One level is the reference; keep the rest.
-            blocks.append(one_hot[:, 1:])
-        return np.hstack(blocks) if blocks else np.zeros((rows.size, 0))
+            # One-hot groups; the first level is the reference and has no column.
+            others = codes > 0
+            covariates[everyone[others], start + codes[others] - 1] = 1.0
+            start += len(domain) - 1
+        return covariates
 
     def _add_attrition_rows(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from django.db import DEFAULT_DB_ALIAS
@@ -206,3 +208,27 @@ def test_another_database_series_never_uses_kept_rows(person):
     assert data.ids.tolist() == [first.pk]
     assert data.numbers.tolist() == [[2.0] * len(data.instrument.items)]
     kept_then_fresh()
+
+
+def test_attrition_covariates_are_the_standardised_scores_and_one_hot_groups_stacked():
+    rng = np.random.default_rng(4)
+    people = 300
+    subscales = [SimpleNamespace(id="a"), SimpleNamespace(id="b")]
+    scores = {s.id: rng.normal(size=people + 20) for s in subscales}
+    domains = {"age": ["18-24", "25-34", "not_answered"], "language": ["en"], "gender": ["x", "y"]}
+    labels = {name: rng.integers(0, len(domain), people) for name, domain in domains.items()}
+    before = rng.permutation(people + 20)[:people]
+    pairs = outcomes.Pairs(np.arange(people), before, before, np.ones(people, dtype=bool))
+    data = SimpleNamespace(instrument=SimpleNamespace(subscales=subscales), scores=scores)
+    found = outcomes._Builder._covariates(SimpleNamespace(domains=domains), data, pairs, labels)
+    blocks = []
+    for s in subscales:
+        values = scores[s.id][before]
+        blocks.append(((values - values.mean()) / (values.std() or 1.0))[:, None])
+    for name, domain in domains.items():
+        one_hot = np.zeros((people, len(domain)))
+        one_hot[np.arange(people), labels[name]] = 1.0
+        blocks.append(one_hot[:, 1:])
+    expected = np.hstack(blocks)
+    assert found.shape == (people, 2 + 2 + 0 + 1)
+    assert found.tobytes() == expected.tobytes()
