@@ -148,6 +148,14 @@ def _whole(text: str) -> bool:
 _ID_TABLE = 1 << 24
 
 
+def _fits_a_table(values: np.ndarray) -> bool:
+    """Whole numbers of 0 and more, not spread much wider than their count."""
+    if values.dtype.kind not in "iu" or not values.size:
+        return False
+    low, high = int(values.min()), int(values.max())
+    return low >= 0 and high < min(_ID_TABLE, max(64 * values.size, 1 << 16))
+
+
 def distinct(values: np.ndarray) -> np.ndarray:
     """``np.unique(values)`` for ids and other whole numbers of 0 and more.
 
@@ -155,13 +163,27 @@ def distinct(values: np.ndarray) -> np.ndarray:
     reading the table back in order gives the same sorted values faster than hashing or
     sorting them all (as for the people in a survey pair, or each month's distinct chats).
     """
-    if values.dtype.kind in "iu" and values.size:
-        low, high = int(values.min()), int(values.max())
-        if low >= 0 and high < min(_ID_TABLE, max(64 * values.size, 1 << 16)):
-            seen = np.zeros(high + 1, dtype=bool)
-            seen[values] = True
-            return np.flatnonzero(seen).astype(values.dtype, copy=False)
-    return np.unique(values)
+    if not _fits_a_table(values):
+        return np.unique(values)
+    seen = np.zeros(int(values.max()) + 1, dtype=bool)
+    seen[values] = True
+    return np.flatnonzero(seen).astype(values.dtype, copy=False)
+
+
+def first_of_each(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_index=True)`` for ids: each distinct value, in order, and
+    the position where it first occurs.
+
+    As distinct(), in a table of their range (the least position of each, by
+    ``np.minimum.at``), when they fit one: at 50,000 participants 0.001 s of CPU rather than
+    0.02 for every survey response's person.
+    """
+    if not _fits_a_table(values):
+        return np.unique(values, return_index=True)
+    first = np.full(int(values.max()) + 1, values.size, dtype=np.intp)
+    np.minimum.at(first, values, np.arange(values.size, dtype=np.intp))
+    present = np.flatnonzero(first < values.size)
+    return present.astype(values.dtype, copy=False), first[present]
 
 
 def stable_order(codes: np.ndarray) -> np.ndarray:

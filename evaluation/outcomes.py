@@ -37,6 +37,7 @@ from evaluation.arrays import (
     Groups,
     columns,
     distinct,
+    first_of_each,
     month_of,
     periods,
     stable_order,
@@ -83,7 +84,7 @@ class Pairs:
 
 def _first_per_person(rows: np.ndarray, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each person among ``rows`` (which are in time order) and their first row."""
-    who, first = np.unique(people[rows], return_index=True)
+    who, first = first_of_each(people[rows])
     return who, rows[first]
 
 
@@ -143,7 +144,7 @@ class VersionData:
             pre, post = pre[keep], post[keep]
             order = np.argsort(pre, kind="stable")
             pre, post = pre[order], post[order]
-            who, first = np.unique(self.people[pre], return_index=True)
+            who, first = first_of_each(self.people[pre])
             slots = np.searchsorted(people, who)
             before[slots] = pre[first]
             after[slots] = post[first]
@@ -176,7 +177,7 @@ class Answered:
             return cls(np.array([], dtype=np.int64), np.array([], dtype=object))
         people = np.concatenate([part.people for part in parts])
         # np.unique gives each value's first position: the earliest part wins.
-        who, first = np.unique(people, return_index=True)
+        who, first = first_of_each(people)
         return cls(who, np.concatenate([part.texts for part in parts])[first])
 
 
@@ -512,7 +513,7 @@ def load() -> Responses:
                 numbers,
             )
         )
-    who, first = np.unique(people, return_index=True)
+    who, first = first_of_each(people)
     languages = _language_groups(rows["language"][first].astype(np.int64), kept.languages)
     return Responses(versions, Demographics.from_answers(given), who, languages)
 
@@ -547,7 +548,7 @@ def _first_answers(people: np.ndarray, answers: np.ndarray, position: int) -> An
     is no answer."""
     column = answers[:, position]
     answered = np.flatnonzero(column != None)  # noqa: E711 (element-wise comparison)
-    who, first = np.unique(people[answered], return_index=True)
+    who, first = first_of_each(people[answered])
     values = column[answered[first]].tolist()
     return Answered(who, np.fromiter(map(str, values), dtype=object, count=len(values)))
 

@@ -376,3 +376,22 @@ def test_distinct_ids_are_what_np_unique_finds():
     for values in cases:
         found, expected = arrays.distinct(values), np.unique(values)
         assert found.tolist() == expected.tolist() and found.dtype == expected.dtype
+
+
+def test_each_ids_first_position_is_what_np_unique_finds():
+    rng = np.random.default_rng(14)
+    cases = [
+        rng.integers(0, 3000, 5000),
+        rng.integers(0, 50, 3).astype(np.int32),
+        np.array([7]),
+        # Spread far wider than their count, negative or not whole: np.unique itself.
+        np.array([3, 2**40, 3]),
+        np.array([-1, 4, 4, -1]),
+        np.array([2.0, 1.0, 2.0]),
+        np.array([], dtype=np.int64),
+    ]
+    for values in cases:
+        found, first = arrays.first_of_each(values)
+        expected, expected_first = np.unique(values, return_index=True)
+        assert found.tolist() == expected.tolist() and found.dtype == expected.dtype
+        assert first.tolist() == expected_first.tolist()
