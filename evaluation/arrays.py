@@ -170,6 +170,17 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return np.flatnonzero(seen).astype(values.dtype, copy=False)
 
 
+def codes_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for ids: each distinct value, in order,
+    and each value's position among them (as distinct(), in a table when they fit one)."""
+    if not _fits_a_table(values):
+        return np.unique(values, return_inverse=True)
+    seen = np.zeros(int(values.max()) + 1, dtype=bool)
+    seen[values] = True
+    code_of = np.cumsum(seen) - 1
+    return np.flatnonzero(seen).astype(values.dtype, copy=False), code_of[values]
+
+
 def first_of_each(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_index=True)`` for ids: each distinct value, in order, and
     the position where it first occurs.

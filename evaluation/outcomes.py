@@ -176,7 +176,7 @@ class Answered:
         if not parts:
             return cls(np.array([], dtype=np.int64), np.array([], dtype=object))
         people = np.concatenate([part.people for part in parts])
-        # np.unique gives each value's first position: the earliest part wins.
+        # Each person's first position: the earliest part wins.
         who, first = first_of_each(people)
         return cls(who, np.concatenate([part.texts for part in parts])[first])
 

@@ -395,3 +395,18 @@ def test_each_ids_first_position_is_what_np_unique_finds():
         expected, expected_first = np.unique(values, return_index=True)
         assert found.tolist() == expected.tolist() and found.dtype == expected.dtype
         assert first.tolist() == expected_first.tolist()
+
+
+def test_ids_coded_in_a_table_are_what_np_unique_codes():
+    rng = np.random.default_rng(15)
+    cases = [
+        rng.integers(0, 3000, 5000),
+        np.array([7, 7]),
+        np.array([3, 2**40, 3]),
+        np.array([-1, 4, 4, -1]),
+        np.array([], dtype=np.int64),
+    ]
+    for values in cases:
+        found, codes = arrays.codes_of(values)
+        expected, expected_codes = np.unique(values, return_inverse=True)
+        assert found.tolist() == expected.tolist() and codes.tolist() == expected_codes.tolist()
