@@ -170,6 +170,19 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return np.flatnonzero(seen).astype(values.dtype, copy=False)
 
 
+def common_firsts(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The indices ``np.intersect1d(left, right, return_indices=True)`` gives: for each value
+    in both (in order), its first position in each; found as first_of_each() finds them."""
+    left_values, left_first = first_of_each(left)
+    right_values, right_first = first_of_each(right)
+    if not left_values.size or not right_values.size:
+        empty = np.array([], dtype=np.intp)
+        return empty, empty
+    at = np.minimum(np.searchsorted(right_values, left_values), right_values.size - 1)
+    both = right_values[at] == left_values
+    return left_first[both], right_first[at[both]]
+
+
 def codes_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True)`` for ids: each distinct value, in order,
     and each value's position among them (as distinct(), in a table when they fit one)."""

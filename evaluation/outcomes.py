@@ -36,6 +36,7 @@ from evaluation.arrays import (
     NULL_TEXT,
     Groups,
     columns,
+    common_firsts,
     distinct,
     first_of_each,
     month_of,
@@ -138,7 +139,7 @@ class VersionData:
             # Same chat of the same device, the later answer after the baseline one.
             width = int(self.chats.max()) + 1
             keys = [self.devices[r] * width + self.chats[r] for r in (before_rows, after_rows)]
-            _, at_before, at_after = np.intersect1d(*keys, return_indices=True)
+            at_before, at_after = common_firsts(*keys)
             pre, post = before_rows[at_before], after_rows[at_after]
             keep = post > pre
             pre, post = pre[keep], post[keep]

@@ -410,3 +410,20 @@ def test_ids_coded_in_a_table_are_what_np_unique_codes():
         found, codes = arrays.codes_of(values)
         expected, expected_codes = np.unique(values, return_inverse=True)
         assert found.tolist() == expected.tolist() and codes.tolist() == expected_codes.tolist()
+
+
+def test_common_values_first_positions_are_what_intersect1d_finds():
+    rng = np.random.default_rng(16)
+    cases = [
+        (rng.integers(0, 400, 300), rng.integers(0, 400, 500)),
+        (np.array([5, 5, 1]), np.array([1, 5, 5, 9])),
+        (np.array([3, 2**40]), np.array([2**40, 3, 3])),
+        (np.array([-2, 4]), np.array([4, -2])),
+        (np.array([], dtype=np.int64), np.array([1])),
+        (np.array([1, 2]), np.array([3, 4])),
+    ]
+    for left, right in cases:
+        _, expected_left, expected_right = np.intersect1d(left, right, return_indices=True)
+        found_left, found_right = arrays.common_firsts(left, right)
+        assert found_left.tolist() == expected_left.tolist()
+        assert found_right.tolist() == expected_right.tolist()
