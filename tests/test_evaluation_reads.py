@@ -23,7 +23,7 @@ from chatplatform.mentoring import queries
 from evaluation import arrays, outcomes, programme, stats
 from evaluation.dbfunctions import Constant, EpochSeconds, IsoDay, Joined, Unindexed
 from evaluation.metrics import Period
-from evaluation.models import ChatRecord, SurveyIdentity, SurveyResponse
+from evaluation.models import ChatRecord, InstrumentVersion, SurveyIdentity, SurveyResponse
 from evaluation.synthetic import seed
 
 
@@ -427,3 +427,26 @@ def test_common_values_first_positions_are_what_intersect1d_finds():
         found_left, found_right = arrays.common_firsts(left, right)
         assert found_left.tolist() == expected_left.tolist()
         assert found_right.tolist() == expected_right.tolist()
+
+
+def test_version_wave_and_language_read_as_one_number_are_each_responses_own(db):
+    seed(40, seed=2, days=60, messages=False)
+    responses = outcomes._consented()
+    read = outcomes._read(responses, ("en", "es"))
+    stored = {
+        pk: (version, outcomes.wave_code(wave), ("en", "es").index(language))
+        for pk, version, wave, language in responses.values_list(
+            "pk", "instrument_version_id", "wave", "language"
+        )
+    }
+    codes = ("version", "wave", "language")
+    decoded = zip(*(read[name].tolist() for name in codes), strict=True)
+    assert [stored[int(i)] for i in read["id"].tolist()] == list(decoded)
+    assert len({version for version, _, _ in stored.values()}) > 1
+    # A version id no float holds exactly once packed: refused, never read wrong.
+    huge = InstrumentVersion.objects.first()
+    huge.pk, huge.version = 2**52, 999
+    huge.save(force_insert=True)
+    responses.filter(pk=responses.order_by("pk").first().pk).update(instrument_version=huge)
+    with pytest.raises(ValueError):
+        outcomes._read(responses, ("en", "es"))
