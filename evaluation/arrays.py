@@ -144,6 +144,84 @@ def _whole(text: str) -> bool:
     return not data.translate(None, _INTEGER_BYTES)
 
 
+# The largest table of ids distinct() marks (one byte per possible id).
+_ID_TABLE = 1 << 24
+
+
+def _fits_a_table(values: np.ndarray) -> bool:
+    """Whole numbers of 0 and more, not spread much wider than their count."""
+    if values.dtype.kind not in "iu" or not values.size:
+        return False
+    low, high = int(values.min()), int(values.max())
+    return low >= 0 and high < min(_ID_TABLE, max(64 * values.size, 1 << 16))
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` for ids and other whole numbers of 0 and more.
+
+    When they are not spread much wider than their count, marking each in a table and
+    reading the table back in order gives the same sorted values faster than hashing or
+    sorting them all (as for the people in a survey pair, or each month's distinct chats).
+    """
+    if not _fits_a_table(values):
+        return np.unique(values)
+    seen = np.zeros(int(values.max()) + 1, dtype=bool)
+    seen[values] = True
+    return np.flatnonzero(seen).astype(values.dtype, copy=False)
+
+
+def common_firsts(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The indices ``np.intersect1d(left, right, return_indices=True)`` gives: for each value
+    in both (in order), its first position in each; found as first_of_each() finds them."""
+    left_values, left_first = first_of_each(left)
+    right_values, right_first = first_of_each(right)
+    if not left_values.size or not right_values.size:
+        empty = np.array([], dtype=np.intp)
+        return empty, empty
+    at = np.minimum(np.searchsorted(right_values, left_values), right_values.size - 1)
+    both = right_values[at] == left_values
+    return left_first[both], right_first[at[both]]
+
+
+def codes_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for ids: each distinct value, in order,
+    and each value's position among them (as distinct(), in a table when they fit one)."""
+    if not _fits_a_table(values):
+        return np.unique(values, return_inverse=True)
+    seen = np.zeros(int(values.max()) + 1, dtype=bool)
+    seen[values] = True
+    code_of = np.cumsum(seen) - 1
+    return np.flatnonzero(seen).astype(values.dtype, copy=False), code_of[values]
+
+
+def first_of_each(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_index=True)`` for ids: each distinct value, in order, and
+    the position where it first occurs.
+
+    As distinct(), in a table of their range (the least position of each, by
+    ``np.minimum.at``), when they fit one: at 50,000 participants 0.001 s of CPU rather than
+    0.02 for every survey response's person.
+    """
+    if not _fits_a_table(values):
+        return np.unique(values, return_index=True)
+    first = np.full(int(values.max()) + 1, values.size, dtype=np.intp)
+    np.minimum.at(first, values, np.arange(values.size, dtype=np.intp))
+    present = np.flatnonzero(first < values.size)
+    return present.astype(values.dtype, copy=False), first[present]
+
+
+def stable_order(codes: np.ndarray) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")`` for group codes (small whole numbers).
+
+    As 16-bit integers numpy sorts them by radix: the same order, about ten times as fast
+    as a merge sort of 64-bit integers. Codes outside that range are sorted as they are.
+    """
+    small = codes.dtype.kind in "iu" and codes.size > 0
+    if small and codes.min() >= 0 and codes.max() < 1 << 16:
+        return np.argsort(codes.astype(np.uint16), kind="stable")
+    return np.argsort(codes, kind="stable")
+
+
 @dataclass(frozen=True)
 class Groups:
     """Group names and each row's group as an integer code (cheap to sort and count)."""
@@ -155,7 +233,7 @@ class Groups:
         """(name, row positions) per group, in name order, skipping empty groups."""
         if not self.codes.size:
             return []
-        order = np.argsort(self.codes, kind="stable")
+        order = stable_order(self.codes)
         counts = np.bincount(self.codes, minlength=len(self.names))
         parts = np.split(order, np.cumsum(counts)[:-1])
         return [(name, rows) for name, rows in zip(self.names, parts, strict=True) if rows.size]
@@ -164,26 +242,36 @@ class Groups:
         return Groups(self.names, self.codes[rows])
 
 
-def categories(values: np.ndarray) -> Groups:
-    """Groups of text values (languages, topics, answers)."""
-    if not values.size:
-        return Groups([], np.array([], dtype=np.int64))
-    first_seen: dict[str, int] = {}
-    codes = np.array([first_seen.setdefault(v, len(first_seen)) for v in values.tolist()])
-    names = sorted(first_seen)
-    in_name_order = np.array([names.index(v) for v in first_seen], dtype=np.int64)
-    return Groups(names, in_name_order[codes])
-
-
 def day_numbers(seconds: np.ndarray) -> np.ndarray:
     return np.floor(seconds / DAY).astype(np.int64)
+
+
+# Days spanning more than this (about 2,700 years) are told apart by sorting instead.
+_DAY_SPAN = 1 << 20
+
+
+def distinct_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(days, return_inverse=True)`` for day numbers.
+
+    Days fall in a short range: marking each in a table of that range and counting finds
+    the same distinct days and codes without sorting every row (at 50,000 participants,
+    0.02 s of CPU less per report built from nothing).
+    """
+    low, high = int(days.min()), int(days.max())
+    if high - low >= _DAY_SPAN:
+        return np.unique(days, return_inverse=True)
+    offsets = days - low
+    seen = np.zeros(high - low + 1, dtype=bool)
+    seen[offsets] = True
+    code_of = np.cumsum(seen) - 1
+    return np.flatnonzero(seen) + low, code_of[offsets]
 
 
 def periods(seconds: np.ndarray, name: Callable[[date], str]) -> Groups:
     """Weeks or months of epoch seconds, naming each distinct day once."""
     if not seconds.size:
         return Groups([], np.array([], dtype=np.int64))
-    days, day_codes = np.unique(day_numbers(seconds), return_inverse=True)
+    days, day_codes = distinct_days(day_numbers(seconds))
     day_names = np.array([name(date.fromordinal(int(d) + EPOCH_ORDINAL)) for d in days])
     names, name_codes = np.unique(day_names, return_inverse=True)
     return Groups(names.tolist(), name_codes.astype(np.int64)[day_codes])

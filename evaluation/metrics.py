@@ -22,6 +22,7 @@ from evaluation.arrays import (
     DAY,
     EPOCH_ORDINAL,
     Groups,
+    codes_of,
     columns,
     day_numbers,
     month_of,
@@ -226,7 +227,7 @@ def _topics_monthly(period: Period) -> Table:
 def _return_rate(period: Period, visits: dict[str, np.ndarray]) -> Table:
     """Of participants first seen at least N days ago, who came back within N days."""
     table = Table(codebook.RETURN_RATE)
-    people, inverse = np.unique(visits["participant"], return_inverse=True)
+    people, inverse = codes_of(visits["participant"].astype(np.int64))
     days = day_numbers(visits["day"])
     first = np.full(people.size, np.iinfo(np.int64).max)
     np.minimum.at(first, inverse, days)

@@ -16,7 +16,7 @@ from chatplatform.mentoring import queries
 from chatplatform.mentoring.fidelity_rules import NA, YES, kappa
 from chatplatform.models import Room, RoomMembership
 from evaluation import codebook, kept
-from evaluation.arrays import columns, month_of
+from evaluation.arrays import columns, distinct, month_of
 from evaluation.metrics import Period
 from evaluation.tables import Bundle, Table
 
@@ -112,7 +112,7 @@ def _direct_chats_by_month(
     # Each (month, mentor) once: a mentor takes many chats a month.
     users = mentored["user"][mentor_in].astype(np.int64)
     width = int(users.max()) + 1 if users.size else 1
-    for pair in np.unique(mentor_month * width + users).tolist():
+    for pair in distinct(mentor_month * width + users).tolist():
         mentors[months[pair // width][0]].add(pair % width)
     return queries.ChatMonths(
         dict(mentors),
@@ -139,7 +139,7 @@ def _distinct_per_month(
     ids = values.astype(np.int64)
     # One whole number per (month, value): a flat unique is far cheaper than unique rows.
     width = int(ids.max()) + 1 if ids.size else 1
-    pairs = np.unique(month * width + ids)
+    pairs = distinct(month * width + ids)
     counts = np.bincount(pairs // width, minlength=len(months))
     return {months[at][0]: int(n) for at, n in enumerate(counts.tolist()) if n}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from django.db import DEFAULT_DB_ALIAS
@@ -139,6 +141,26 @@ def test_kept_rows_take_in_a_new_response_and_only_it_is_read(person):
     kept_then_fresh()
 
 
+def test_a_new_response_in_a_language_no_version_offers_makes_the_report_read_everything(
+    person,
+):
+    first, second = person(), person()
+    answer(first, "distress", "pre", 1, 8)
+    answer(second, "distress", "pre", 1, 6)
+    outcomes.load()
+    assert outcomes._KEPT[DEFAULT_DB_ALIAS].languages == ("en", "es")
+    SurveyResponse.objects.filter(identity=second).update(language="pt-BR")
+    # Ids, count and data version as they were: only the language changed (by hand).
+    first_again = person()
+    answer(first_again, "distress", "pre", 1, 4)
+    SurveyResponse.objects.filter(identity=first_again).update(language="fr")
+    responses = kept_then_fresh()
+    assert outcomes._KEPT[DEFAULT_DB_ALIAS].languages == ("en", "es", "fr", "pt-BR")
+    assert responses.languages.names == ["en", "fr", "pt-BR"]
+    groups = responses.language_of(np.array([first.pk, second.pk, first_again.pk]))
+    assert [groups.names[code] for code in groups.codes.tolist()] == ["en", "pt-BR", "fr"]
+
+
 @pytest.mark.parametrize("change", ["withdrawal", "declined", "erasure"])
 def test_withdrawal_declined_consent_or_erasure_makes_the_next_report_read_everything(
     person, make_participant, change
@@ -186,3 +208,27 @@ def test_another_database_series_never_uses_kept_rows(person):
     assert data.ids.tolist() == [first.pk]
     assert data.numbers.tolist() == [[2.0] * len(data.instrument.items)]
     kept_then_fresh()
+
+
+def test_attrition_covariates_are_the_standardised_scores_and_one_hot_groups_stacked():
+    rng = np.random.default_rng(4)
+    people = 300
+    subscales = [SimpleNamespace(id="a"), SimpleNamespace(id="b")]
+    scores = {s.id: rng.normal(size=people + 20) for s in subscales}
+    domains = {"age": ["18-24", "25-34", "not_answered"], "language": ["en"], "gender": ["x", "y"]}
+    labels = {name: rng.integers(0, len(domain), people) for name, domain in domains.items()}
+    before = rng.permutation(people + 20)[:people]
+    pairs = outcomes.Pairs(np.arange(people), before, before, np.ones(people, dtype=bool))
+    data = SimpleNamespace(instrument=SimpleNamespace(subscales=subscales), scores=scores)
+    found = outcomes._Builder._covariates(SimpleNamespace(domains=domains), data, pairs, labels)
+    blocks = []
+    for s in subscales:
+        values = scores[s.id][before]
+        blocks.append(((values - values.mean()) / (values.std() or 1.0))[:, None])
+    for name, domain in domains.items():
+        one_hot = np.zeros((people, len(domain)))
+        one_hot[np.arange(people), labels[name]] = 1.0
+        blocks.append(one_hot[:, 1:])
+    expected = np.hstack(blocks)
+    assert found.shape == (people, 2 + 2 + 0 + 1)
+    assert found.tobytes() == expected.tobytes()
