@@ -77,7 +77,7 @@ def _preparer(field: models.Field) -> Prepare:
 
 @cache
 def _insert_statement(
-    model: type[models.Model],
+    model: type[models.Model], skip_duplicate: bool
 ) -> tuple[str, tuple[models.Field, ...], tuple[Prepare, ...]]:
     fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
     quote = connection.ops.quote_name
@@ -86,24 +86,32 @@ def _insert_statement(
         f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
         f"({', '.join(quote(field.column) for field in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"{'ON CONFLICT DO NOTHING ' if skip_duplicate else ''}"
         f"RETURNING {quote(model._meta.pk.column)}"
     )
     return sql, fields, tuple(_preparer(field) for field in fields)
 
 
-def insert(instance: models.Model) -> None:
+def insert(instance: models.Model, *, skip_duplicate: bool = False) -> bool:
     """INSERT one new row for ``instance`` and set its primary key, as ``save()`` would.
 
     Field defaults and ``auto_now_add`` apply as in ``save()``; model signals are not
-    sent (nothing listens to them for these models).
+    sent (nothing listens to them for these models). With ``skip_duplicate``, a row
+    that would break a unique constraint is not inserted and False is returned
+    (``ON CONFLICT DO NOTHING``, on SQLite and PostgreSQL): no error, so the
+    transaction goes on without a savepoint around the statement.
     """
-    sql, fields, preparers = _insert_statement(type(instance))
+    sql, fields, preparers = _insert_statement(type(instance), skip_duplicate)
     values = [
         prepare(field.pre_save(instance, True), connection)
         for field, prepare in zip(fields, preparers, strict=True)
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0]
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
     instance._state.adding = False
     instance._state.db = connection.alias
+    return True
