@@ -207,8 +207,14 @@ class Message(models.Model):
     seq = models.PositiveBigIntegerField(null=True, blank=True)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client_id = models.UUIDField(null=True, blank=True)
+    # Indexed by the unique (sender, room, client_id) constraint, which leads with it.
     sender_participant = models.ForeignKey(
-        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+        Participant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        db_index=False,
     )
     # Indexed only where set (Meta.indexes): a participant's message, most of the
     # table, then writes no entry for the staff sender or the recipient it lacks.
@@ -247,10 +253,11 @@ class Message(models.Model):
             # Unconditional, so that it is also the index of every lookup by room (a
             # held message's NULL seq never collides: NULLs are distinct in it).
             models.UniqueConstraint(fields=["room", "seq"], name="message_seq_unique"),
+            # Unconditional (a NULL sender or client_id never collides) and led by the
+            # sender, so that it is also the index of every lookup by participant.
             models.UniqueConstraint(
-                fields=["room", "sender_participant", "client_id"],
+                fields=["sender_participant", "room", "client_id"],
                 name="participant_client_id_unique",
-                condition=Q(sender_participant__isnull=False, client_id__isnull=False),
             ),
             models.UniqueConstraint(
                 fields=["room", "sender_user", "client_id"],

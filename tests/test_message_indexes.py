@@ -2,9 +2,10 @@
 
 The message table has no index on ``room_id`` by itself (one B-tree fewer per
 INSERT on the send path): the unique ``(room, seq)`` index leads with the room,
-and the unique ``(room, sender, client_id)`` constraints serve the dedup lookup.
-The staff sender and the recipient are indexed only where set, so a
-participant's message writes no entry for either. Each
+the unique ``(participant, room, client_id)`` constraint serves the dedup lookup
+and every lookup by participant (it leads with the sender), and the staff
+sender and the recipient are indexed only where set, so a participant's
+message writes no entry for either. Each
 query below asks the database for its plan; a full scan of the table fails.
 On PostgreSQL, sequential scans are switched off for the question, so the plan
 shows whether an index can serve the query at all, not only whether the
@@ -75,8 +76,12 @@ QUERIES: dict[str, Callable[[int, int], QuerySet]] = {
 
 
 # Lookups by person: deleting a staff member (their messages' sender set to NULL),
-# deleting a participant (messages sent only to them go too) and an erasure.
+# deleting a participant (their messages' sender set to NULL, messages sent only to
+# them go too), a participant's export and an erasure.
 BY_PERSON: dict[str, Callable[[int, int], QuerySet]] = {
+    "a participant's messages (export, deletion, erasure)": lambda room, sender: (
+        Message.objects.filter(sender_participant_id=sender).order_by("created_at", "pk")
+    ),
     "a deleted staff member's messages": lambda room, sender: Message.objects.filter(
         sender_user_id__in=[sender]
     ),
@@ -95,6 +100,7 @@ def test_there_is_no_index_on_room_alone_and_one_unique_index_on_room_and_id(db)
     indexed = [c["columns"] for c in constraints.values() if c["index"] or c["unique"]]
     assert ["room_id"] not in indexed
     assert indexed.count(["room_id", "seq"]) == 1
+    assert ["sender_participant_id"] not in indexed
 
 
 def test_a_held_message_without_an_id_never_collides_but_two_ids_do(
