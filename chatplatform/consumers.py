@@ -6,7 +6,6 @@ No ORM queries and no business rules live here.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -67,10 +66,6 @@ TYPING_INTERVAL_SECONDS = 2.0
 SNAPSHOT_DEBOUNCE_SECONDS = 0.25
 STAFF_SESSION_TOUCH_SECONDS = 60.0
 IN_PROCESS_CACHE = "django.core.cache.backends.locmem.LocMemCache"
-# One encoder for every frame: ``json.dumps`` with separators builds a new encoder
-# per call, a fifth of the cost of encoding a chat message's frame. The output is
-# byte for byte the same.
-FRAME_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 async def _cache_call(function: Callable[..., Any], *args: Any) -> Any:
@@ -264,7 +259,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
         raise NotImplementedError
 
     async def send_json(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=FRAME_ENCODER.encode(frame))
+        await self.send(text_data=frames.encode(frame))
 
     async def send_error(self, error: ServiceError, ref: str | None) -> None:
         await self.send_json(error.as_frame(ref))
