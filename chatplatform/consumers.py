@@ -6,7 +6,6 @@ No ORM queries and no business rules live here.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -260,7 +259,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
         raise NotImplementedError
 
     async def send_json(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+        await self.send(text_data=frames.encode(frame))
 
     async def send_error(self, error: ServiceError, ref: str | None) -> None:
         await self.send_json(error.as_frame(ref))

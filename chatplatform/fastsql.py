@@ -8,12 +8,13 @@ that cost was most of the server's time (see benchmarks/README.md).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 # Field classes whose database value is the Python value itself when it is a plain
 # int or str (exact classes: a subclass may convert). Anything else, and any other
@@ -36,7 +37,8 @@ def _preparer(field: models.Field) -> Prepare:
     """How one field's value becomes its database value, as get_db_prep_save would do it.
 
     Plain values skip Django's layers of conversion; NULL stays NULL for every field
-    but JSONField (which may store JSON null); an aware datetime is adapted directly.
+    but JSONField (which may store JSON null); an aware datetime and a uuid.UUID are
+    adapted directly.
     """
     general = field.get_db_prep_save
     plain = _PLAIN.get(type(field))
@@ -56,6 +58,14 @@ def _preparer(field: models.Field) -> Prepare:
             return general(value, db)
 
         return prepare
+    if type(field) is models.UUIDField:
+
+        def prepare_uuid(value: Any, db: Any) -> Any:
+            if type(value) is uuid.UUID:
+                return value if db.features.has_native_uuid_field else value.hex
+            return None if value is None else general(value, db)
+
+        return prepare_uuid
     if type(field) is models.DateTimeField:
 
         def prepare_datetime(value: Any, db: Any) -> Any:
@@ -77,7 +87,7 @@ def _preparer(field: models.Field) -> Prepare:
 
 @cache
 def _insert_statement(
-    model: type[models.Model],
+    model: type[models.Model], skip_duplicate: bool
 ) -> tuple[str, tuple[models.Field, ...], tuple[Prepare, ...]]:
     fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
     quote = connection.ops.quote_name
@@ -86,24 +96,35 @@ def _insert_statement(
         f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
         f"({', '.join(quote(field.column) for field in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"{'ON CONFLICT DO NOTHING ' if skip_duplicate else ''}"
         f"RETURNING {quote(model._meta.pk.column)}"
     )
     return sql, fields, tuple(_preparer(field) for field in fields)
 
 
-def insert(instance: models.Model) -> None:
+def insert(instance: models.Model, *, skip_duplicate: bool = False) -> bool:
     """INSERT one new row for ``instance`` and set its primary key, as ``save()`` would.
 
     Field defaults and ``auto_now_add`` apply as in ``save()``; model signals are not
-    sent (nothing listens to them for these models).
+    sent (nothing listens to them for these models). With ``skip_duplicate``, a row
+    that would break a unique constraint is not inserted and False is returned
+    (``ON CONFLICT DO NOTHING``, on SQLite and PostgreSQL): no error, so the
+    transaction goes on without a savepoint around the statement.
     """
-    sql, fields, preparers = _insert_statement(type(instance))
+    sql, fields, preparers = _insert_statement(type(instance), skip_duplicate)
+    # The connection itself, not the ``connection`` proxy: each attribute read through
+    # the proxy is a thread-local lookup, and preparing the values reads several.
+    db = connections[DEFAULT_DB_ALIAS]
     values = [
-        prepare(field.pre_save(instance, True), connection)
+        prepare(field.pre_save(instance, True), db)
         for field, prepare in zip(fields, preparers, strict=True)
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0]
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = db.alias
+    return True

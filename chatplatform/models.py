@@ -199,26 +199,44 @@ class Message(models.Model):
         HELD = "held", _("Held for review")
         REJECTED = "rejected", _("Rejected after review")
 
-    # No index of its own: the (room, seq) index below serves every lookup by room
-    # (its leading column), and one index fewer is one B-tree fewer per INSERT.
+    # No index of its own: the unique (room, seq) index below serves every lookup by
+    # room (its leading column), and one index fewer is one B-tree fewer per INSERT.
     room = models.ForeignKey(
         Room, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
     seq = models.PositiveBigIntegerField(null=True, blank=True)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client_id = models.UUIDField(null=True, blank=True)
+    # Indexed by the unique (sender, room, client_id) constraint, which leads with it.
     sender_participant = models.ForeignKey(
-        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+        Participant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        db_index=False,
     )
+    # Indexed only where set (Meta.indexes): a participant's message, most of the
+    # table, then writes no entry for the staff sender or the recipient it lacks.
     sender_user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        db_index=False,
     )
     sender_role = models.CharField(max_length=12)
     sender_handle = models.CharField(max_length=40)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CHAT)
     audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.ROOM)
     recipient_participant = models.ForeignKey(
-        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Participant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     body_ciphertext = models.BinaryField(null=True)
     key_version = models.PositiveIntegerField(null=True)
@@ -232,13 +250,14 @@ class Message(models.Model):
 
     class Meta:
         constraints = [
+            # Unconditional, so that it is also the index of every lookup by room (a
+            # held message's NULL seq never collides: NULLs are distinct in it).
+            models.UniqueConstraint(fields=["room", "seq"], name="message_seq_unique"),
+            # Unconditional (a NULL sender or client_id never collides) and led by the
+            # sender, so that it is also the index of every lookup by participant.
             models.UniqueConstraint(
-                fields=["room", "seq"], name="message_seq_unique", condition=Q(seq__isnull=False)
-            ),
-            models.UniqueConstraint(
-                fields=["room", "sender_participant", "client_id"],
+                fields=["sender_participant", "room", "client_id"],
                 name="participant_client_id_unique",
-                condition=Q(sender_participant__isnull=False, client_id__isnull=False),
             ),
             models.UniqueConstraint(
                 fields=["room", "sender_user", "client_id"],
@@ -246,7 +265,19 @@ class Message(models.Model):
                 condition=Q(sender_user__isnull=False, client_id__isnull=False),
             ),
         ]
-        indexes = [models.Index(fields=["room", "seq"]), models.Index(fields=["created_at"])]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(
+                fields=["sender_user"],
+                name="message_sender_user_idx",
+                condition=Q(sender_user__isnull=False),
+            ),
+            models.Index(
+                fields=["recipient_participant"],
+                name="message_recipient_idx",
+                condition=Q(recipient_participant__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"message {self.seq} in room {self.room_id}"

@@ -66,6 +66,15 @@ def test_the_decoder_returns_a_typed_frame_or_a_frame_error(raw):
     assert isinstance(data, dict) and isinstance(data["type"], str)
 
 
+@settings(max_examples=200, deadline=None)
+@given(typed_frames)
+def test_frames_sent_are_compact_ascii_json_that_decodes_to_the_same_frame(frame):
+    text = frames.encode(frame)
+    assert text == json.dumps(frame, separators=(",", ":"))
+    assert text.isascii()
+    assert json.loads(text) == frame
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=200))
 def test_binary_frames_are_refused_as_bad_json(raw):

@@ -167,6 +167,48 @@ class TestBatch:
         assert Room.objects.get(pk=room.pk).last_seq == 0
         assert sent_events == []
 
+    def test_a_receiver_refusing_a_stored_message_fails_the_whole_batch(
+        self, make_participant, make_group_room, access_for, sent_events
+    ):
+        # A message is stored without a savepoint: a refusal after the INSERT cannot
+        # take back that one message and its id, so nothing of the batch is kept.
+        def refuse(**kwargs) -> None:
+            if kwargs["body"] == "two":
+                raise ServiceError("blocked", "refused after storing")
+
+        room = make_group_room()
+        access = access_for(make_participant(), room)
+        message_stored.connect(refuse, dispatch_uid="test-refusing-receiver")
+        try:
+            with pytest.raises(RuntimeError):
+                message_service.do_send_messages(
+                    [request(access, "one"), request(access, "two"), request(access, "three")]
+                )
+        finally:
+            message_stored.disconnect(dispatch_uid="test-refusing-receiver")
+        assert Message.objects.filter(room=room).count() == 0
+        assert Room.objects.get(pk=room.pk).last_seq == 0
+        assert sent_events == []
+
+    def test_a_re_sent_client_id_in_a_later_batch_gives_its_id_back(
+        self, make_participant, make_group_room, access_for, sent_events
+    ):
+        room = make_group_room()
+        access = access_for(make_participant(), room)
+        client_id = new_id()
+        message_service.do_send_messages([request(access, "hello", client_id)])
+        sent_events.clear()
+        outcomes = message_service.do_send_messages(
+            [request(access, "hello", client_id), request(access, "next")]
+        )
+        assert [(o.id, o.duplicate) for o in outcomes] == [(1, True), (2, False)]
+        assert Room.objects.get(pk=room.pk).last_seq == 2
+        assert list(
+            Message.objects.filter(room=room).order_by("seq").values_list("seq", flat=True)
+        ) == [1, 2]
+        # Only the new message is published.
+        assert [e["message"]["id"] for _g, e in sent_events] == [2]
+
     def test_each_senders_events_go_to_that_senders_holder(
         self, make_participant, make_group_room, access_for, sent_events
     ):

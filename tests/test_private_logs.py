@@ -102,6 +102,19 @@ def test_formatter_redacts_message_exception_and_extra_fields():
     assert "ValueError" in line["exc_info"]
 
 
+def test_contexts_nest_and_end_when_their_block_ends_even_on_an_error():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "echo %s", (SENTENCE,), None)
+    with logs.request_context("outer"), logs.private_context({"body": SENTENCE}):
+        with pytest.raises(RuntimeError), logs.request_context("inner"):
+            assert formatted(record)["request_id"] == "inner"
+            raise RuntimeError("handler failed")
+        line = formatted(record)
+        assert line["request_id"] == "outer" and SENTINEL not in json.dumps(line)
+    line = formatted(record)
+    # Outside every context: no request id, and nothing is private any more.
+    assert line.get("request_id", "") == "" and SENTINEL in json.dumps(line)
+
+
 def test_a_server_event_keeps_its_text_private_but_not_its_vocabulary():
     """A message event's body and nested strings are redacted; its type, kind, audience
     and sender role are the server's own words and must not blank out "room" or "chat"

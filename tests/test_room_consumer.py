@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -103,6 +104,21 @@ class TestHandshake:
 
 
 class TestMessages:
+    async def test_frames_are_compact_json_with_non_ascii_text_escaped(
+        self, ws_connect, session_for, make_participant, group_room
+    ):
+        room, _ = group_room
+        sender = await sync_to_async(make_participant)()
+        socket, _ = await open_room(ws_connect, session_for, sender, room)
+        await socket.send(send_frame("¿qué tal? 🙂"))
+        await socket.receive_type("message.ack")
+        raw = await socket.communicator.receive_from()
+        frame = json.loads(raw)
+        assert frame["type"] == "message"
+        assert frame["body"] == "¿qué tal? 🙂"
+        assert raw == json.dumps(frame, separators=(",", ":"))
+        assert raw.isascii() and ": " not in raw and ", " not in raw
+
     async def test_message_is_acked_then_broadcast_to_everyone_including_the_sender(
         self, ws_connect, session_for, make_participant, group_room
     ):

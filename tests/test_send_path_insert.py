@@ -109,3 +109,22 @@ def test_only_plain_values_skip_the_field_and_json_keeps_its_null():
         ours, its = prepare_data(value, connection), data.get_db_prep_save(value, connection)
         assert type(ours) is type(its)
         assert getattr(ours, "obj", ours) == getattr(its, "obj", its)
+
+
+def test_a_row_breaking_a_unique_constraint_is_skipped_without_an_error(
+    make_group_room, make_participant
+):
+    room, sender = make_group_room(), make_participant()
+    first = message(room, sender, seq=1)
+    assert fastsql.insert(first, skip_duplicate=True) is True
+    again = message(room, sender, seq=2)
+    again.client_id = first.client_id  # the same sender's client_id in the same room
+    assert fastsql.insert(again, skip_duplicate=True) is False
+    assert again.pk is None and again._state.adding
+    # The transaction goes on: the next statement works.
+    third = message(room, sender, seq=2)
+    assert fastsql.insert(third, skip_duplicate=True) is True
+    assert list(Message.objects.filter(room=room).order_by("seq").values_list("pk", flat=True)) == [
+        first.pk,
+        third.pk,
+    ]

@@ -124,11 +124,11 @@ def do_send_messages(requests: Sequence[SendRequest]) -> list[SendResult | Servi
     """Store a batch of messages in one transaction (group commit).
 
     Preconditions: as for do_send_message, for each request. Each message is
-    checked and stored in order inside its own savepoint, so one refusal, or one
-    re-sent ``client_id``, leaves the others alone; ids are taken in order under
-    each room's row lock. Returns one result or refusal per request once the
-    transaction has committed. Any other error fails the whole batch: nothing of
-    it is stored, and the caller must tell every sender.
+    checked and stored in order, so one refusal, or one re-sent ``client_id``,
+    leaves the others alone; ids are taken in order under each room's row lock.
+    Returns one result or refusal per request once the transaction has committed.
+    Any other error fails the whole batch: nothing of it is stored, and the caller
+    must tell every sender.
     """
     outcomes: list[SendResult | ServiceError] = []
     with transaction.atomic():
@@ -173,10 +173,13 @@ def draft_for(access: RoomAccess, body: str) -> pipeline.Draft:
 
 
 def _send(access: RoomAccess, client_id: str, body: str) -> SendResult:
-    """Check and store one message in a savepoint of the batch's transaction.
+    """Check and store one message in the batch's transaction, without a savepoint.
 
-    Checks run before the savepoint, so what they record (an automatic block's
-    audit entry) stays when the message is refused.
+    Every refusal comes before the first write of the message (what the checks
+    record, an automatic block's audit entry, stays). A re-sent ``client_id`` is
+    caught by the INSERT itself (``ON CONFLICT DO NOTHING``), which gives its id
+    back; ``message_stored`` receivers may not refuse a stored message, so an
+    error from one fails the batch.
     """
     check_can_post(access)
     body = normalise_body(body)
@@ -204,22 +207,19 @@ def _send(access: RoomAccess, client_id: str, body: str) -> SendResult:
         sender_handle=access.actor.handle,
         status=Message.Status.HELD if held else Message.Status.DELIVERED,
     )
-    try:
-        with transaction.atomic(savepoint=True):
-            _store(message, outcome.body, deliver=not held)
-            message_stored.send(
-                sender=Message,
-                message=message,
-                body=outcome.body,
-                outcome=outcome,
-                actor=access.actor,
-            )
-    except IntegrityError:
+    if not _store(message, outcome.body, deliver=not held, skip_duplicate=True):
         # The unique (room, sender, client_id) constraint caught a re-send; nothing was kept.
         duplicate = _existing_send(access.room_id, access.actor, client_id)
         if duplicate is None:
-            raise
+            raise IntegrityError("a new message collided with a row that is not its original")
         return duplicate
+    try:
+        message_stored.send(
+            sender=Message, message=message, body=outcome.body, outcome=outcome, actor=access.actor
+        )
+    except ServiceError as refusal:
+        # Without a savepoint the stored row and its id cannot be taken back alone.
+        raise RuntimeError("a message_stored receiver refused a stored message") from refusal
     return SendResult(
         client_id=client_id,
         id=message.seq,
@@ -265,11 +265,20 @@ def _check_open(room_id: int) -> None:
         raise ServiceError("room_closed", _("This chat has ended. You can start a new one."))
 
 
-def _store(message: Message, body: str, *, deliver: bool, allow_closed: bool = False) -> None:
+def _store(
+    message: Message,
+    body: str,
+    *,
+    deliver: bool,
+    allow_closed: bool = False,
+    skip_duplicate: bool = False,
+) -> bool:
     """Encrypt and save; when delivering, take the next id and broadcast after commit.
 
     Call inside a transaction. ``allow_closed`` lets the core post its own notice
-    ("the chat has ended") into a room it has just closed.
+    ("the chat has ended") into a room it has just closed. With ``skip_duplicate``,
+    a message that breaks a unique constraint (a re-sent ``client_id``) is not
+    stored, gives back the id it took, and False is returned.
     """
     versions = None
     if deliver:
@@ -281,9 +290,26 @@ def _store(message: Message, body: str, *, deliver: bool, allow_closed: bool = F
         message.room_id, str(message.uid), body, versions
     )
     message.body_length = len(body)
-    fastsql.insert(message)
+    if not fastsql.insert(message, skip_duplicate=skip_duplicate):
+        if deliver:
+            _give_back_seq(message.room_id)
+        return False
     if deliver:
         notify_message(message, body)
+    return True
+
+
+_GIVE_BACK_SEQ_SQL = f"UPDATE {Room._meta.db_table} SET last_seq = last_seq - 1 WHERE id = %s"  # noqa: S608
+
+
+def _give_back_seq(room_id: int) -> None:
+    """Return the id just taken by a message that was not stored.
+
+    Safe only right after ``_take_next_seq`` in the same transaction: the room's
+    row lock is still held and no later id was taken, so ids stay gap-free.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_GIVE_BACK_SEQ_SQL, [room_id])
 
 
 def notify_message(message: Message, body: str | None) -> None:
