@@ -20,9 +20,10 @@ from tests.servers import REPO_ROOT, manage, server_env
 pytestmark = pytest.mark.integration
 
 SCRIPT = r"""
-import os, threading, time, uuid
+import os, uuid
 import django
 django.setup()
+from tests.pg_locks import run_while_blocked
 import psycopg
 from django.conf import settings
 from chatplatform import crypto
@@ -49,35 +50,11 @@ other.execute(
     [room.pk, kek_id, wrapped],
 )
 
-outcome = {}
 def send():
-    try:
-        outcome["result"] = messages.do_send_message(access, str(uuid.uuid4()), "hello there")
-    except Exception as error:
-        outcome["error"] = repr(error)
-    finally:
-        from django.db import connection
-        connection.close()
+    return messages.do_send_message(access, str(uuid.uuid4()), "hello there")
 
-sender = threading.Thread(target=send)
-sender.start()
-with psycopg.connect(url, autocommit=True) as watcher:
-    for _ in range(600):  # until this node's send waits for the row lock
-        waiting = watcher.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND datname = current_database()"
-        ).fetchone()[0]
-        if waiting:
-            break
-        time.sleep(0.05)
-    assert waiting, "the send never waited for the room's row lock"
-other.commit()
-other.close()
-sender.join(60)
-
-print("OUTCOME", outcome)
-assert "error" not in outcome, outcome
-assert outcome["result"].id == 2, outcome
+result = run_while_blocked(url, other, send, "the send")
+assert result.id == 2, result
 message = Message.objects.get(room=room, seq=2)
 assert message.key_version == 1
 assert messages.decrypt_message(message) == "hello there"

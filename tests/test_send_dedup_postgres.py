@@ -19,9 +19,10 @@ from tests.servers import REPO_ROOT, manage, server_env
 pytestmark = pytest.mark.integration
 
 SCRIPT = r"""
-import contextvars, os, threading, time, uuid
+import contextvars, os, uuid
 import django
 django.setup()
+from tests.pg_locks import run_while_blocked
 import psycopg
 from chatplatform.actors import participant_actor
 from chatplatform.models import Message, Participant, Room
@@ -68,35 +69,8 @@ other.execute(
     [room.pk, uuid.uuid4(), third, alice.pk],
 )
 
-outcome = {}
-def resend():
-    try:
-        [outcome["result"]] = send([(as_alice, third, "four")])
-    except Exception as error:
-        outcome["error"] = repr(error)
-    finally:
-        from django.db import connection
-        connection.close()
-
-sender = threading.Thread(target=resend)
-sender.start()
-with psycopg.connect(url, autocommit=True) as watcher:
-    for _ in range(600):  # until this node's send waits for the row lock
-        waiting = watcher.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND datname = current_database()"
-        ).fetchone()[0]
-        if waiting:
-            break
-        time.sleep(0.05)
-    assert waiting, "the re-send never waited for the room's row lock"
-other.commit()
-other.close()
-sender.join(60)
-
-print("OUTCOME", outcome)
-assert "error" not in outcome, outcome
-assert (outcome["result"].id, outcome["result"].duplicate) == (4, True), outcome
+result = run_while_blocked(url, other, lambda: send([(as_alice, third, "four")])[0], "the re-send")
+assert (result.id, result.duplicate) == (4, True), result
 assert last_seq() == 4
 
 [after] = send([(as_bob, str(uuid.uuid4()), "five")])
