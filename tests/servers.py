@@ -252,6 +252,21 @@ def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
     )
 
 
+def run_script_on_database(database_url: str, script: str) -> None:
+    """Migrate the database, run ``script`` (Django set up by the script) against it in a
+    subprocess from the repository root, and fail unless it exits 0 and prints OK last."""
+    env = server_env(
+        {"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "chatplatform.settings"}
+    )
+    manage(env, "migrate", "--noinput", "-v0")
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    assert run.stdout.strip().endswith("OK")
+
+
 @dataclass
 class Node:
     """One Daphne process. ``stop()`` and ``start()`` restart it on the same port."""

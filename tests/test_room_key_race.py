@@ -10,12 +10,9 @@ version again (an IntegrityError that failed the whole batch; the soak found it)
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from tests.servers import REPO_ROOT, manage, server_env
+from tests.servers import run_script_on_database
 
 pytestmark = pytest.mark.integration
 
@@ -64,13 +61,4 @@ print("OK")
 
 
 def test_a_send_that_waited_for_the_room_lock_uses_the_key_created_meanwhile(postgres_database):
-    env = server_env(
-        {"DATABASE_URL": postgres_database(), "DJANGO_SETTINGS_MODULE": "chatplatform.settings"}
-    )
-    manage(env, "migrate", "--noinput", "-v0")
-    run = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
-    assert run.stdout.strip().endswith("OK")
+    run_script_on_database(postgres_database(), SCRIPT)

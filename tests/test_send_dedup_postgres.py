@@ -9,12 +9,9 @@ for the room's row lock while another node stored the original.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from tests.servers import REPO_ROOT, manage, server_env
+from tests.servers import run_script_on_database
 
 pytestmark = pytest.mark.integration
 
@@ -84,13 +81,4 @@ print("OK")
 
 
 def test_a_re_sent_client_id_is_stored_once_with_its_original_id_and_no_gap(postgres_database):
-    env = server_env(
-        {"DATABASE_URL": postgres_database(), "DJANGO_SETTINGS_MODULE": "chatplatform.settings"}
-    )
-    manage(env, "migrate", "--noinput", "-v0")
-    run = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
-    assert run.stdout.strip().endswith("OK")
+    run_script_on_database(postgres_database(), SCRIPT)
