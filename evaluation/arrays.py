@@ -188,10 +188,16 @@ def codes_of(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     and each value's position among them (as distinct(), in a table when they fit one)."""
     if not _fits_a_table(values):
         return np.unique(values, return_inverse=True)
-    seen = np.zeros(int(values.max()) + 1, dtype=bool)
-    seen[values] = True
-    code_of = np.cumsum(seen) - 1
-    return np.flatnonzero(seen).astype(values.dtype, copy=False), code_of[values]
+    found, codes = _codes_in_table(values, int(values.max()) + 1)
+    return found.astype(values.dtype, copy=False), codes
+
+
+def _codes_in_table(offsets: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct offset (0 <= offset < size), in order, and each offset's position
+    among them: marked in a table of ``size`` and counted, with no sort."""
+    seen = np.zeros(size, dtype=bool)
+    seen[offsets] = True
+    return np.flatnonzero(seen), (np.cumsum(seen) - 1)[offsets]
 
 
 def first_of_each(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -260,11 +266,8 @@ def distinct_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     low, high = int(days.min()), int(days.max())
     if high - low >= _DAY_SPAN:
         return np.unique(days, return_inverse=True)
-    offsets = days - low
-    seen = np.zeros(high - low + 1, dtype=bool)
-    seen[offsets] = True
-    code_of = np.cumsum(seen) - 1
-    return np.flatnonzero(seen) + low, code_of[offsets]
+    found, codes = _codes_in_table(days - low, high - low + 1)
+    return found + low, codes
 
 
 def periods(seconds: np.ndarray, name: Callable[[date], str]) -> Groups:
