@@ -190,3 +190,23 @@ def test_a_participant_who_wrote_in_spanish_is_asked_on_the_pages_too(make_parti
     assert not re.search(r"\b988\b", page)
     # Another visitor with the same browser, who wrote nothing flagged, gets the default.
     assert "988" in help_page(Client(), "en")
+
+
+def test_the_refusal_page_claims_nothing_the_lines_do_not_establish(make_participant):
+    """Teléfono de la Esperanza is listed without "free": the page must not call every line free."""
+    from chatplatform.models import QueueTicket
+    from moderation.models import Sanction
+
+    banned = make_participant()
+    Sanction.objects.create(kind=Sanction.Kind.BAN, participant=banned)
+    client = Client()
+    session = client.session
+    session[SESSION_KEY] = banned.pk
+    session.save()
+    response = client.post("/chat/request/", HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9")
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "717 003 717" in page or "717003717" in page
+    assert "puedes contactar con las líneas de abajo" in page
+    assert "gratuitas y están abiertas" not in page
+    assert not QueueTicket.objects.exists()
