@@ -245,6 +245,8 @@ def do_request_urgent_help(
     room_id = room_access.room_id if room_access is not None else None
     if room_id is None:
         active_room = queue_service.active_direct_room(participant)
+        if active_room is not None and active_room.supervisors_only:
+            return _request_while_banned(participant, active_room.pk)
         if active_room is None:
             try:
                 queue_service.do_request_chat(participant)
@@ -254,6 +256,9 @@ def do_request_urgent_help(
                 return _request_while_banned(participant)
         else:
             room_id = active_room.pk
+    elif Room.objects.filter(pk=room_id, supervisors_only=True).exists():
+        # Pressed inside their supervisors-only chat: the same case and the same limit.
+        return _request_while_banned(participant, room_id)
     with transaction.atomic():
         opened = do_open_escalation(
             source=Escalation.Source.PARTICIPANT,
@@ -265,10 +270,12 @@ def do_request_urgent_help(
     return opened.escalation
 
 
-def _request_while_banned(participant: Participant) -> Escalation:
+def _request_while_banned(participant: Participant, room_id: int | None = None) -> Escalation:
     """A banned participant's press: a case only supervisors handle, a few a day at most.
 
-    A press while their case is unresolved folds into it (no new page). A new case
+    ``room_id`` is their supervisors-only chat, when the press came from it (or while
+    it is still open). A press while their case is unresolved folds into it (no new
+    page). A new case
     counts against ``URGENT_HELP_BANNED_CASES_PER_DAY`` for this identity; beyond it
     the press is counted in an alert every supervisor console shows, and
     ServiceError("unreached") tells the caller so.
@@ -294,7 +301,7 @@ def _request_while_banned(participant: Participant) -> Escalation:
             source=Escalation.Source.PARTICIPANT,
             level=Escalation.Level.IMMINENT,
             reasons=[PARTICIPANT_REQUEST, BANNED_PARTICIPANT],
-            room_id=active.room_id if active is not None else None,
+            room_id=active.room_id if active is not None and active.room_id else room_id,
             participant=participant,
             sanction_kind=BANNED_SANCTION_KIND,
         )

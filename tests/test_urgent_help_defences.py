@@ -20,7 +20,7 @@ from chatplatform.services import queue as queue_service
 from chatplatform.services.access import check_room_access
 from chatplatform.services.messages import do_send_message
 from chatplatform.services.participants import SESSION_KEY
-from escalation import handling, paging, publishing, queries
+from escalation import handling, opening, paging, publishing, queries
 from escalation.models import Escalation, UnreachedAlert
 from moderation.models import Sanction
 
@@ -46,7 +46,9 @@ def banned(make_participant) -> Participant:
 
 def resolve(escalation: Escalation, supervisor) -> None:
     actor = staff_actor(supervisor)
-    handling.do_acknowledge(actor, escalation.pk)
+    escalation.refresh_from_db()
+    if escalation.state == Escalation.State.OPEN:
+        handling.do_acknowledge(actor, escalation.pk)
     handling.do_resolve(actor, escalation.pk, "de_escalated")
 
 
@@ -154,6 +156,27 @@ class TestBannedParticipant:
             ("banned", 2, banned.handle)
         ]
         assert BAN_REASON not in audit_text()
+
+    def test_a_press_in_the_supervisors_only_chat_keeps_the_mark_and_the_limit(
+        self, banned, make_staff, settings
+    ):
+        settings.URGENT_HELP_BANNED_CASES_PER_DAY = 2
+        supervisor = make_staff(roles.SUPERVISOR)
+        participant_client(banned).post("/help/urgent/")
+        first = Escalation.objects.get()
+        room = handling.do_take_over(staff_actor(supervisor), first.pk)
+        access = check_room_access(participant_actor(banned), room.pk)
+        assert opening.do_urgent_help_in_room(access) == first  # folds while unresolved
+        resolve(first, supervisor)
+        second = opening.do_urgent_help_in_room(access)  # the chat is still open
+        assert second != first
+        assert (second.room, second.sanction_kind) == (room, "ban")
+        resolve(second, supervisor)
+        with pytest.raises(ServiceError) as refused:
+            opening.do_urgent_help_in_room(access)
+        assert refused.value.code == "unreached"
+        assert Escalation.objects.count() == 2
+        assert UnreachedAlert.objects.get().count == 1
 
     def test_the_page_is_in_spanish_for_a_spanish_reader(self, banned):
         client = participant_client(banned, HTTP_ACCEPT_LANGUAGE="es-ES")
