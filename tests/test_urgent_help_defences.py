@@ -95,6 +95,7 @@ class TestBannedParticipant:
             RoomMembership.objects.filter(room=room).values_list("role", "participant", "user")
         ) == {("participant", banned.pk, None), ("supervisor", None, supervisor.pk)}
         assert f'href="/chat/{room.pk}/"' in client.get("/help/urgent/").content.decode()
+        assert client.get(f"/chat/{room.pk}/").status_code == 200
         # The participant, still banned, may enter and write in that chat ...
         access = check_room_access(participant_actor(banned), room.pk)
         sent = do_send_message(access, str(uuid.uuid4()), "I am still here")
@@ -124,6 +125,9 @@ class TestBannedParticipant:
         with pytest.raises(ServiceError) as refused:
             check_room_access(staff_actor(mentor), room.pk)
         assert refused.value.code == "forbidden"
+        mentor_client = Client()
+        mentor_client.force_login(mentor, backend="django.contrib.auth.backends.ModelBackend")
+        assert mentor_client.get(f"/chat/{room.pk}/").status_code == 403
         queue_service.do_set_availability(staff_actor(mentor), "available")
         with pytest.raises(ServiceError) as refused:
             queue_service.do_transfer_chat(
@@ -260,3 +264,44 @@ class TestNetworkLimit:
         assert "Muchas personas de tu red" in page
         assert 'href="tel:112"' in page
         assert UnreachedAlert.objects.get().count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_banned_participant_talks_with_the_supervisor_over_the_room_socket(
+    ws_connect, session_for, make_participant, make_staff, make_group_room
+):
+    """The handshake and a message, end to end: the ban lets them into this room only."""
+    from asgiref.sync import sync_to_async
+
+    participant = await sync_to_async(make_participant)()
+    await sync_to_async(Sanction.objects.create)(
+        kind=Sanction.Kind.BAN, participant=participant, reason=BAN_REASON
+    )
+    supervisor = await sync_to_async(make_staff)(roles.SUPERVISOR)
+    mentor = await sync_to_async(make_staff)(roles.MENTOR)
+    await sync_to_async(opening.do_request_urgent_help)(participant)
+    escalation = await sync_to_async(Escalation.objects.get)()
+    room = await sync_to_async(handling.do_take_over)(staff_actor(supervisor), escalation.pk)
+    participant_key = await sync_to_async(session_for)(participant)
+    connected, _, socket = await ws_connect(f"/ws/rooms/{room.pk}/", participant_key)
+    assert connected
+    supervisor_key = await sync_to_async(session_for)(supervisor)
+    connected, _, supervisor_socket = await ws_connect(f"/ws/rooms/{room.pk}/", supervisor_key)
+    assert connected
+    await socket.send(
+        {"type": "message.send", "client_id": str(uuid.uuid4()), "body": "still here"}
+    )
+    heard = await supervisor_socket.receive_type("message")
+    assert heard["body"] == "still here"
+    mentor_key = await sync_to_async(session_for)(mentor)
+    connected, code, _ = await ws_connect(f"/ws/rooms/{room.pk}/", mentor_key)
+    assert (connected, code) == (False, 4403)
+    group = await sync_to_async(make_group_room)()
+    connected, code, _ = await ws_connect(f"/ws/rooms/{group.pk}/", participant_key)
+    assert (connected, code) == (False, 4403)
+    assert (
+        await sync_to_async(
+            Message.objects.filter(room=room, sender_participant=participant).count
+        )()
+        == 1
+    )
