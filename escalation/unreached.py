@@ -6,21 +6,24 @@ a banned identity past ``URGENT_HELP_BANNED_CASES_PER_DAY``. Their presses are
 folded into one ``UnreachedAlert`` per kind, subject and hour, with a count. The
 first press of the hour reaches every supervisor console at once; the consoles
 list the last hour's alerts on connect, and every page that goes out carries
-the count (``queries.recent_unreached_counts``). The audit log gets the kind and the count only.
+the count (``queries.recent_unreached_counts``), and the hour's first press
+triggers the pager once. The audit log gets the kind and the count only.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from chatplatform import audit
 from chatplatform.events import publish_on_commit
 from chatplatform.models import Participant
-from escalation import queries
+from escalation import queries, webhook
 from escalation.models import UnreachedAlert
 from escalation.publishing import CONSOLE_GROUP
 
@@ -60,6 +63,8 @@ def do_count(
             target=f"unreached:{alert.pk}",
             data={"kind": kind, "count": alert.count},
         )
+        if created:
+            _write_pager_alarm(alert, now)
         publish_on_commit(
             CONSOLE_GROUP,
             {
@@ -69,3 +74,25 @@ def do_count(
             },
         )
     return alert
+
+
+def _write_pager_alarm(alert: UnreachedAlert, now: datetime) -> None:
+    """The hour's first press of this kind and subject also triggers the pager, once.
+
+    The incident is left for a person to resolve: it says someone may be in crisis.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = (
+            _("Urgent help: a banned participant asked again past the daily limit of cases")
+            if alert.kind == UnreachedAlert.Kind.BANNED
+            else _("Urgent help: presses from one network opened no case (its hourly limit)")
+        )
+    webhook.write_alarm(
+        f"unreached:{alert.pk}",
+        f"urgent-help-unreached-{alert.pk}",
+        summary,
+        {"kind": alert.kind, "alert": alert.pk},
+        now,
+        component="urgent-help",
+        alarm_class="urgent_help_unreached",
+    )

@@ -21,7 +21,7 @@ from chatplatform.services.access import check_room_access
 from chatplatform.services.messages import do_send_message
 from chatplatform.services.participants import SESSION_KEY
 from escalation import handling, opening, paging, publishing, queries
-from escalation.models import Escalation, UnreachedAlert
+from escalation.models import Escalation, OutboundAlert, UnreachedAlert
 from moderation.models import Sanction
 
 pytestmark = pytest.mark.django_db
@@ -235,6 +235,30 @@ class TestNetworkLimit:
         pages = [e for g, e in sent_events if g == f"escalation.pager.s{supervisor.pk}"]
         assert [page["unreached"] for page in pages] == [{"network": 1, "banned": 0}]
         assert paging.page_event(1, {})["unreached"] == {"network": 1, "banned": 0}
+
+    def test_the_pager_hears_once_per_alert_and_every_trigger_carries_the_counts(
+        self, settings, banned
+    ):
+        settings.PAGER_WEBHOOK_URL = "http://127.0.0.1:9/hook"
+        settings.NEW_IDENTITIES_PER_HOUR = 1
+        settings.URGENT_HELP_IDENTITIES_PER_HOUR = 0
+        Client().post("/help/urgent/")
+        for _ in range(3):
+            assert Client().post("/help/urgent/").status_code == 429
+        alert = UnreachedAlert.objects.get()
+        alarms = OutboundAlert.objects.filter(dedup_key=f"urgent-help-unreached-{alert.pk}")
+        assert alarms.count() == 1
+        payload = alarms.get().body["payload"]
+        assert (payload["severity"], payload["class"]) == ("critical", "urgent_help_unreached")
+        assert payload["custom_details"]["kind"] == "network"
+        assert alert.subject not in json.dumps(payload)  # not even the pseudonym
+        participant_client(banned).post("/help/urgent/")
+        case = Escalation.objects.get(participant=banned)
+        trigger = OutboundAlert.objects.get(escalation=case, action="trigger")
+        details = trigger.body["payload"]["custom_details"]
+        assert details["sanction_kind"] == "ban"
+        assert details["unreached_last_hour"] == {"network": 3, "banned": 0}
+        assert BAN_REASON not in json.dumps(trigger.body)
 
     def test_the_console_refuses_a_mentor(self, settings, make_staff):
         settings.NEW_IDENTITIES_PER_HOUR = 1
