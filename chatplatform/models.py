@@ -101,6 +101,9 @@ class Room(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by_role = models.CharField(max_length=12, blank=True)
+    # A 1:1 crisis chat a supervisor opened for a banned participant who asked for
+    # urgent help: only supervisors take part, and the ban does not keep them out of it.
+    supervisors_only = models.BooleanField(default=False)
     # The protocol's message id: a per-room counter taken under a row lock, so ids
     # are gap-free and commit in the order they are handed out.
     last_seq = models.PositiveBigIntegerField(default=0)

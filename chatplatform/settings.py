@@ -83,6 +83,17 @@ try:
     ROOM_KEY_BUCKET_DAYS = env_int("ROOM_KEY_BUCKET_DAYS", 1, minimum=1, maximum=30)
     ESCALATION_HOLD_DAYS = env_int("ESCALATION_HOLD_DAYS", 30, minimum=0)
     NEW_IDENTITIES_PER_HOUR = env_int("NEW_IDENTITIES_PER_HOUR", 30, minimum=1)
+    # Urgent help beyond NEW_IDENTITIES_PER_HOUR: identities one network may still create
+    # per hour by pressing "I need urgent help now" (each opens a case supervisors see);
+    # presses beyond it are counted in one console alert (docs/escalation.md).
+    URGENT_HELP_IDENTITIES_PER_HOUR = env_int(
+        "URGENT_HELP_IDENTITIES_PER_HOUR", 10, minimum=0, maximum=1000
+    )
+    # Cases a banned identity may open by pressing urgent help per day (folding into an
+    # open case costs nothing); presses beyond it are counted in one console alert.
+    URGENT_HELP_BANNED_CASES_PER_DAY = env_int(
+        "URGENT_HELP_BANNED_CASES_PER_DAY", 2, minimum=1, maximum=24
+    )
     WS_MAX_CONNECTIONS_PER_IDENTITY = env_int("WS_MAX_CONNECTIONS_PER_IDENTITY", 12, minimum=1)
     WS_IDENTITY_FRAMES_PER_MINUTE = env_int("WS_IDENTITY_FRAMES_PER_MINUTE", 600, minimum=10)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SECURE_COOKIES)

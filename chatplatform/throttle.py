@@ -164,6 +164,25 @@ def check_new_identity(network_key: str) -> None:
         )
 
 
+def urgent_identity_allowed(network_key: str) -> bool:
+    """May this network, over its new-identity limit, still create one for an urgent press?
+
+    Counted per network per hour, apart from ``check_new_identity``'s window.
+    """
+    limit = settings.URGENT_HELP_IDENTITIES_PER_HOUR
+    return limit > 0 and not window_hit("urgent-identity", network_key, limit, HOUR)
+
+
+def banned_urgent_case_allowed(actor_key: str) -> bool:
+    """May this banned identity open another urgent-help case today (fixed daily window)?"""
+    return not window_hit(
+        "urgent-banned",
+        pseudonyms.of_actor_key(actor_key),
+        settings.URGENT_HELP_BANNED_CASES_PER_DAY,
+        DAY,
+    )
+
+
 def identity_frame_wait(actor_key: str) -> float:
     """Frames of one identity across all its connections, per minute."""
     return window_hit(

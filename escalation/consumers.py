@@ -192,5 +192,12 @@ class SupervisorConsumer(FrameConsumer):
                 "step": event["step"],
                 "repeat": event["repeat"],
                 "escalation": event["escalation"],
+                "unreached": event.get("unreached", {}),
             }
+        )
+
+    async def escalation_unreached(self, event: dict[str, Any]) -> None:
+        """Urgent-help presses a defence kept from opening a case (escalation.unreached)."""
+        await self.send_json(
+            {"type": "escalation.unreached", "new": event["new"], "alert": event["alert"]}
         )

@@ -211,6 +211,8 @@ def do_take_over(actor: Actor, escalation_id: int, now: datetime | None = None) 
     escalation = access.check_escalation(actor, escalation_id)
     if escalation.state == Escalation.State.RESOLVED:
         raise ServiceError("already_resolved", _("This escalation is already resolved."))
+    if escalation.room_id is None and escalation.sanction_kind:
+        return _open_supervisors_only_chat(actor, escalation.pk, now)
     if escalation.room_id is None:
         return _open_chat_with_waiting_participant(actor, escalation, now)
     with transaction.atomic():
@@ -247,6 +249,48 @@ def do_take_over(actor: Actor, escalation_id: int, now: datetime | None = None) 
         _audit(actor, "escalation.taken_over", escalation, data={"from": len(previous)})
         publishing.notify_changed(escalation, "taken_over")
         queue_service.notify_queue_changed()
+    return room
+
+
+def _open_supervisors_only_chat(actor: Actor, escalation_id: int, now: datetime) -> Room:
+    """A banned participant asked for urgent help: a 1:1 chat with this supervisor.
+
+    The ban keeps them away from mentors, so they never queue: the room is marked
+    ``supervisors_only`` (no mentor is ever a member; it can't be transferred to
+    one) and the ban does not keep them out of it (moderation.checks).
+    """
+    with transaction.atomic():
+        escalation = access.check_escalation(actor, escalation_id, lock=True)
+        if escalation.room_id is not None:  # Another supervisor opened it meanwhile.
+            return Room.objects.get(pk=escalation.room_id)
+        if escalation.participant_id is None:
+            raise ServiceError("gone", _("This person is no longer here."))
+        room = Room.objects.create(
+            kind=Room.Kind.DIRECT, title=_("1:1 chat"), supervisors_only=True
+        )
+        RoomMembership.objects.create(
+            room=room,
+            participant_id=escalation.participant_id,
+            role=RoomMembership.Role.PARTICIPANT,
+        )
+        RoomMembership.objects.create(
+            room=room, user_id=actor.id, role=RoomMembership.Role.SUPERVISOR
+        )
+        message_service.do_post_notice(
+            room,
+            notice(gettext_noop("%(name)s, a supervisor, has joined the chat."), name=actor.handle),
+        )
+        escalation.room = room
+        escalation.save(update_fields=["room"])
+        _acknowledge_if_open(escalation, actor, now)
+        _audit(
+            actor, "escalation.taken_over", escalation, data={"from": 0, "supervisors_only": True}
+        )
+        publish_on_commit(
+            actor_group(f"p{escalation.participant_id}"),
+            {"type": "queue.matched", "room": room.pk},
+        )
+        publishing.notify_changed(escalation, "taken_over")
     return room
 
 

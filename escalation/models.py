@@ -58,6 +58,9 @@ class Escalation(models.Model):
     # Signal names that matched (e.g. "ideation", "means"), never message text.
     reasons = models.JSONField(default=list, blank=True)
     third_party = models.BooleanField(default=False)
+    # The kind of sanction in force when a banned participant asked for urgent help
+    # ("ban"), else empty. Never the sanction's free-text reason.
+    sanction_kind = models.CharField(max_length=8, blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     first_alerted_at = models.DateTimeField(null=True, blank=True)
@@ -88,6 +91,44 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"escalation {self.pk} ({self.level}, {self.state})"
+
+
+class UnreachedAlert(models.Model):
+    """Urgent-help presses that a defence kept from opening a case, counted per hour.
+
+    One row per (kind, subject, hour): the first press of the hour creates it and
+    every supervisor console shows it; later ones add to ``count``. ``subject`` is a
+    pseudonym (the network's daily keyed hash, or the identity's), never an address.
+    """
+
+    class Kind(models.TextChoices):
+        NETWORK = "network", _("Too many urgent-help presses from one network")
+        BANNED = "banned", _("A banned participant asked again")
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    subject = models.CharField(max_length=64)
+    participant = models.ForeignKey(
+        "chatplatform.Participant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField(default=timezone.now)
+    last_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject", "window_start"], name="one_unreached_alert_per_hour"
+            )
+        ]
+        indexes = [models.Index(fields=["last_at"])]
+
+    def __str__(self) -> str:
+        return f"unreached {self.kind} x{self.count}"
 
 
 class Tier(models.TextChoices):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -16,21 +17,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chatplatform import audit
-from chatplatform.actors import Actor
+from chatplatform import audit, pseudonyms, throttle
+from chatplatform.actors import Actor, participant_actor
 from chatplatform.errors import ServiceError
 from chatplatform.models import Message, Participant, QueueTicket, Room, RoomMembership
-from chatplatform.services import crisis
+from chatplatform.services import crisis, participants
 from chatplatform.services import messages as message_service
 from chatplatform.services import queue as queue_service
 from chatplatform.services.access import RoomAccess
-from escalation import access, lifecycle, paging, publishing
-from escalation.models import Escalation
+from escalation import access, lifecycle, paging, publishing, queries, unreached
+from escalation.models import Escalation, UnreachedAlert
 from escalation.queries import ACTIVE_STATES
 
 # Queue priority for a participant with an open escalation: imminent is served first.
 QUEUE_PRIORITY = {Escalation.Level.HIGH: 50, Escalation.Level.IMMINENT: 100}
 PARTICIPANT_REQUEST = "participant_request"
+# A banned participant asked for urgent help: the reason code on their case, and the
+# kind of sanction shown with it (the ban's error code from the queue's entry checks).
+BANNED_PARTICIPANT = "banned_participant"
+BANNED = "banned"
+BANNED_SANCTION_KIND = "ban"
 # Why a mentor escalates; stored as reasons, so they are codes, not free text.
 MENTOR_REASONS = {
     "suicidal_thoughts": gettext_lazy("They talk about suicide or wanting to die"),
@@ -74,6 +80,7 @@ def do_open_escalation(
     raised_by: Actor | None = None,
     show_participant_support: bool = False,
     written_language: str = "",
+    sanction_kind: str = "",
     now: datetime | None = None,
 ) -> Opened:
     """Open an escalation, or fold a new signal into the one already open for this person.
@@ -96,9 +103,12 @@ def do_open_escalation(
             escalation.level = lifecycle.higher_level(previous, level)
             escalation.reasons = list(dict.fromkeys([*escalation.reasons, *reasons]))
             escalation.third_party = escalation.third_party or third_party
+            escalation.sanction_kind = escalation.sanction_kind or sanction_kind
             if escalation.room_id is None and room_id is not None:
                 escalation.room_id = room_id
-            escalation.save(update_fields=["level", "reasons", "third_party", "room"])
+            escalation.save(
+                update_fields=["level", "reasons", "third_party", "sanction_kind", "room"]
+            )
             opened = Opened(escalation, created=False, level_raised=escalation.level != previous)
         else:
             escalation = Escalation.objects.create(
@@ -109,6 +119,7 @@ def do_open_escalation(
                 level=level,
                 reasons=list(dict.fromkeys(reasons)),
                 third_party=third_party,
+                sanction_kind=sanction_kind,
                 raised_by_id=raised_by.id if raised_by is not None and raised_by.is_staff else None,
                 created_at=now,
                 next_page_at=now,
@@ -119,7 +130,12 @@ def do_open_escalation(
             "escalation.opened" if opened.created else "escalation.updated",
             target=f"escalation:{escalation.pk}",
             room_id=escalation.room_id,
-            data={"source": source, "level": escalation.level, "reasons": list(reasons)},
+            data={
+                "source": source,
+                "level": escalation.level,
+                "reasons": list(reasons),
+                **({"sanction": sanction_kind} if sanction_kind else {}),
+            },
         )
         if opened.level_raised:
             _raise_queue_priority(participant_id, escalation.level)
@@ -184,6 +200,34 @@ def do_open_from_risk(
     )
 
 
+def do_get_urgent_identity(session: Any, network_key: str) -> Participant | None:
+    """The participant behind an urgent-help press, created if need be.
+
+    A network over ``NEW_IDENTITIES_PER_HOUR`` still gets a new identity for an urgent
+    press, within ``URGENT_HELP_IDENTITIES_PER_HOUR`` more per hour: without one there
+    is no case to page about and no chat to reach the person in. Beyond that the press
+    is counted in the network's alert (every supervisor console sees it) and None is
+    returned: the caller shows the lines.
+    """
+    try:
+        return participants.do_get_or_create_participant(session, network_key)
+    except ServiceError as error:
+        if error.code != "rate_limited":
+            raise
+    if throttle.urgent_identity_allowed(network_key):
+        with transaction.atomic():
+            participant = participants.do_create_participant(session)
+            audit.record(
+                audit.SYSTEM,
+                "escalation.urgent_identity",
+                target=f"participant:{participant.pk}",
+                data={"over": "new_identities_per_hour"},
+            )
+        return participant
+    unreached.do_count(UnreachedAlert.Kind.NETWORK, network_key[:64])
+    return None
+
+
 def do_request_urgent_help(
     participant: Participant, room_access: RoomAccess | None = None
 ) -> Escalation:
@@ -193,14 +237,28 @@ def do_request_urgent_help(
     open 1:1 chat if they have one; otherwise they join the queue at the front and
     the escalation waits for the chat that matching opens. Pressing again, or
     reloading the page, folds into the same unresolved escalation: never a second one.
+
+    A banned participant never joins the queue (the ban keeps them from mentors):
+    their case waits for a supervisor, who opens a supervisors-only chat with them
+    (``handling.do_take_over``). See ``_request_while_banned`` for its limit.
     """
     room_id = room_access.room_id if room_access is not None else None
     if room_id is None:
         active_room = queue_service.active_direct_room(participant)
+        if active_room is not None and active_room.supervisors_only:
+            return _request_while_banned(participant, active_room.pk)
         if active_room is None:
-            queue_service.do_request_chat(participant)
+            try:
+                queue_service.do_request_chat(participant)
+            except ServiceError as error:
+                if error.code != BANNED:
+                    raise
+                return _request_while_banned(participant)
         else:
             room_id = active_room.pk
+    elif Room.objects.filter(pk=room_id, supervisors_only=True).exists():
+        # Pressed inside their supervisors-only chat: the same case and the same limit.
+        return _request_while_banned(participant, room_id)
     with transaction.atomic():
         opened = do_open_escalation(
             source=Escalation.Source.PARTICIPANT,
@@ -208,6 +266,44 @@ def do_request_urgent_help(
             reasons=[PARTICIPANT_REQUEST],
             room_id=room_id,
             participant=participant,
+        )
+    return opened.escalation
+
+
+def _request_while_banned(participant: Participant, room_id: int | None = None) -> Escalation:
+    """A banned participant's press: a case only supervisors handle, a few a day at most.
+
+    ``room_id`` is their supervisors-only chat, when the press came from it (or while
+    it is still open). A press while their case is unresolved folds into it (no new
+    page). A new case
+    counts against ``URGENT_HELP_BANNED_CASES_PER_DAY`` for this identity; beyond it
+    the press is counted in an alert every supervisor console shows, and
+    ServiceError("unreached") tells the caller so.
+    """
+    if queries.active_for_participant(participant.pk) is None and not (
+        throttle.banned_urgent_case_allowed(participant_actor(participant).key)
+    ):
+        unreached.do_count(
+            UnreachedAlert.Kind.BANNED,
+            pseudonyms.of_actor_key(participant_actor(participant).key)[:64],
+            participant=participant,
+        )
+        raise ServiceError(
+            "unreached",
+            _(
+                "You have asked for urgent help several times today. The supervisors on "
+                "duty can see that you asked again, but a new chat can't be opened now."
+            ),
+        )
+    with transaction.atomic():
+        active = queries.active_for_participant(participant.pk)
+        opened = do_open_escalation(
+            source=Escalation.Source.PARTICIPANT,
+            level=Escalation.Level.IMMINENT,
+            reasons=[PARTICIPANT_REQUEST, BANNED_PARTICIPANT],
+            room_id=active.room_id if active is not None and active.room_id else room_id,
+            participant=participant,
+            sanction_kind=BANNED_SANCTION_KIND,
         )
     return opened.escalation
 

@@ -38,7 +38,7 @@ from chatplatform.models import User
 from escalation import console_watch, oncall, policy, webhook
 from escalation.models import Escalation, OutboundAlert, Page
 from escalation.publishing import pager_group
-from escalation.queries import summary
+from escalation.queries import recent_unreached_counts, summary
 
 logger = logging.getLogger(__name__)
 
@@ -158,11 +158,14 @@ def _pending(escalation_id: int | None) -> QuerySet[Page]:
 
 
 def page_event(step: int, escalation_summary: dict[str, Any]) -> dict[str, Any]:
+    """A console page. ``unreached``: urgent-help presses that opened no case in the last
+    hour, by kind, so whoever is paged also hears of the ones a defence held back."""
     return {
         "type": "escalation.page",
         "step": step,
         "repeat": step > 0,
         "escalation": escalation_summary,
+        "unreached": recent_unreached_counts(),
     }
 
 

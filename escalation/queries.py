@@ -5,16 +5,16 @@ Reads only, never message text. Permission checks are in ``escalation.access``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from chatplatform.actors import Actor
 from chatplatform.services.access import RoomAccess
 from escalation import access
-from escalation.models import Escalation
+from escalation.models import Escalation, UnreachedAlert
 
 LEVEL_RANK = {Escalation.Level.LOW: 0, Escalation.Level.HIGH: 1, Escalation.Level.IMMINENT: 2}
 ACTIVE_STATES = (Escalation.State.OPEN, Escalation.State.ACKNOWLEDGED)
@@ -30,6 +30,9 @@ def summary(escalation: Escalation, now: datetime | None = None) -> dict[str, An
         "level": escalation.level,
         "reasons": list(escalation.reasons),
         "third_party": escalation.third_party,
+        # "ban" when a banned participant asked for urgent help (their chat is supervisors'
+        # only); never the sanction's reason.
+        "sanction_kind": escalation.sanction_kind or None,
         "source": escalation.source,
         "state": escalation.state,
         "room": escalation.room_id,
@@ -87,4 +90,45 @@ def console_snapshot(actor: Actor) -> dict[str, Any]:
     return {
         "type": "escalations",
         "escalations": [summary(e, now) for e in active_escalations()],
+        "unreached": recent_unreached(now),
     }
+
+
+# Urgent-help presses a defence kept from opening a case (escalation.unreached).
+UNREACHED_WINDOW = timedelta(hours=1)
+
+
+def unreached_summary(alert: UnreachedAlert) -> dict[str, Any]:
+    """An alert as the console shows it: its kind, count and times. No address, no text."""
+    return {
+        "id": alert.pk,
+        "kind": alert.kind,
+        "count": alert.count,
+        "handle": alert.participant.handle if alert.participant_id else None,
+        "first_at": alert.first_at.isoformat(),
+        "last_at": alert.last_at.isoformat(),
+    }
+
+
+def recent_unreached(now: datetime | None = None) -> list[dict[str, Any]]:
+    """The alerts with a press in the last hour, newest first."""
+    now = now or timezone.now()
+    alerts = (
+        UnreachedAlert.objects.filter(last_at__gte=now - UNREACHED_WINDOW)
+        .select_related("participant")
+        .order_by("-last_at", "-pk")
+    )
+    return [unreached_summary(alert) for alert in alerts]
+
+
+def recent_unreached_counts(now: datetime | None = None) -> dict[str, int]:
+    """Presses that opened no case in the last hour, by kind (what every page carries)."""
+    now = now or timezone.now()
+    rows = (
+        UnreachedAlert.objects.filter(last_at__gte=now - UNREACHED_WINDOW)
+        .values("kind")
+        .annotate(total=Sum("count"))
+    )
+    counts = dict.fromkeys(UnreachedAlert.Kind.values, 0)
+    counts.update({row["kind"]: row["total"] for row in rows})
+    return counts

@@ -35,7 +35,20 @@ AUTOMATIC_IMMINENT = "automatic_imminent"
 URGENT_HELP = "urgent_help"
 MENTOR = "mentor"
 THIRD_PARTY = "third_party"
-KINDS = (AUTOMATIC_HIGH, AUTOMATIC_IMMINENT, URGENT_HELP, MENTOR, THIRD_PARTY)
+# The urgent-help press of a banned participant: a supervisor, not the queue, comes.
+URGENT_HELP_BANNED = "urgent_help_banned"
+# An urgent-help press a defence kept from opening a case: nobody is coming, so the
+# words say so and point to the lines and the emergency number.
+URGENT_HELP_UNREACHED = "urgent_help_unreached"
+KINDS = (
+    AUTOMATIC_HIGH,
+    AUTOMATIC_IMMINENT,
+    URGENT_HELP,
+    URGENT_HELP_BANNED,
+    URGENT_HELP_UNREACHED,
+    MENTOR,
+    THIRD_PARTY,
+)
 
 
 def kind_for(source: str, level: str, third_party: bool = False) -> str:
@@ -114,6 +127,32 @@ def _words(kind: str, in_chat: bool) -> dict[str, Any]:
             "danger_at": 1,
             "question": "",
         }
+    if kind == URGENT_HELP_BANNED:
+        return {
+            "heading": _("We're getting someone for you now"),
+            "paragraphs": [
+                _(
+                    "A supervisor has been alerted and will open a private chat with you as "
+                    "soon as they can. You can't use the peer chat at the moment, but this "
+                    "chat is with a supervisor only."
+                ),
+                _("Please keep this page open and reload it to see when the chat is ready."),
+                _("While you wait, you can also talk to someone at one of the lines below."),
+                _stay_safer(),
+            ],
+            "danger_at": 2,
+            "question": "",
+        }
+    if kind == URGENT_HELP_UNREACHED:
+        return {
+            "heading": _("Please reach one of these lines now"),
+            "paragraphs": [
+                _("You can talk to someone at one of the lines below."),
+                _stay_safer(),
+            ],
+            "danger_at": 0,
+            "question": "",
+        }
     if kind == MENTOR:
         return {
             "heading": _("Your mentor has asked a colleague to help"),
@@ -161,16 +200,21 @@ def crisis_support(
     level: str,
     third_party: bool = False,
     in_chat: bool,
+    kind: str = "",
 ) -> dict[str, Any]:
     """The crisis panel, as a ``crisis.support`` frame and as the urgent-help page's content.
 
-    Preconditions: the caller has activated the participant's language.
+    ``kind`` overrides the one ``source`` and ``level`` give (URGENT_HELP_BANNED,
+    URGENT_HELP_UNREACHED). Preconditions: the caller has activated the participant's
+    language.
     """
-    kind = kind_for(source, level, third_party)
+    kind = kind or kind_for(source, level, third_party)
     imminent = level == Escalation.Level.IMMINENT
     lines = crisis.panel(choice)
     danger = crisis.emergency_sentence(
-        lines["regions"], about_someone_else=kind == THIRD_PARTY, direct=kind == URGENT_HELP
+        lines["regions"],
+        about_someone_else=kind == THIRD_PARTY,
+        direct=kind in (URGENT_HELP, URGENT_HELP_BANNED, URGENT_HELP_UNREACHED),
     )
     words = _words(kind, in_chat)
     # Only imminent risk puts the emergency number first.

@@ -74,25 +74,42 @@ def urgent_help(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("staff-console")
     if request.method == "POST":
-        try:
-            participant = do_get_or_create_participant(
-                request.session, client_network_key(request.META)
-            )
-        except ServiceError as error:
-            # Too many new identities from this network: no page goes out, the lines still show.
-            return render(
-                request, "frontend/unavailable.html", {"detail": error.detail}, status=429
+        participant = opening.do_get_urgent_identity(
+            request.session, client_network_key(request.META)
+        )
+        if participant is None:
+            # Past the network's urgent-help bound too: counted in an alert every
+            # supervisor console shows; the lines still show.
+            return _unreached(
+                request,
+                _(
+                    "Many people on your network have asked for help in the last hour. "
+                    "The supervisors on duty can see that you asked, but we can't open a "
+                    "chat for you from this network right now."
+                ),
             )
         crisis.do_note_locale(participant, request)
         try:
             opening.do_request_urgent_help(participant)
         except ServiceError as error:
-            # Someone who may not queue (a ban) is told so; the page still shows the lines.
-            return render(
-                request, "frontend/unavailable.html", {"detail": error.detail}, status=403
-            )
+            if error.code != "unreached":
+                raise
+            return _unreached(request, error.detail)
         return redirect("urgent-help")
     return render(request, "escalation/urgent.html", _urgent_page(request))
+
+
+def _unreached(request: HttpRequest, detail: str) -> HttpResponse:
+    """A press a defence kept from opening a case: honest words, the lines, the number."""
+    words = support.crisis_support(
+        crisis.choice_for_request(request),
+        source=Escalation.Source.PARTICIPANT,
+        level=Escalation.Level.IMMINENT,
+        in_chat=False,
+        kind=support.URGENT_HELP_UNREACHED,
+    )
+    words["paragraphs"].insert(1, detail)
+    return render(request, "escalation/urgent.html", {"asked": True, "support": words}, status=429)
 
 
 def _urgent_page(request: HttpRequest) -> dict[str, object]:
@@ -109,9 +126,12 @@ def _urgent_page(request: HttpRequest) -> dict[str, object]:
             source=Escalation.Source.PARTICIPANT,
             level=escalation.level,
             in_chat=room is not None,
+            kind=support.URGENT_HELP_BANNED if escalation.sanction_kind and room is None else "",
         ),
         "room_id": room.pk if room is not None and room.is_open else None,
-        "waiting": room is None,
+        "waiting": room is None and not escalation.sanction_kind,
+        # A banned participant waits for a supervisor, not in the queue (no queue socket).
+        "supervisor_coming": room is None and bool(escalation.sanction_kind),
     }
 
 

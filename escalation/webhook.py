@@ -39,6 +39,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from escalation.models import Escalation, OutboundAlert
+from escalation.queries import recent_unreached_counts
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +125,8 @@ def trigger_event(escalation: Escalation, step: int, now: datetime) -> dict[str,
                 "state": escalation.state,
                 "step": step,
                 "waited_seconds": waited,
+                "sanction_kind": escalation.sanction_kind or None,
+                "unreached_last_hour": recent_unreached_counts(now),
                 "console": settings.ESCALATION_CONSOLE_URL,
             },
         },
@@ -192,7 +195,14 @@ def _incident_exists(dedup_key: str, now: datetime) -> bool:
 
 
 def write_alarm(
-    key: str, dedup_key: str, summary: str, details: dict[str, Any], now: datetime
+    key: str,
+    dedup_key: str,
+    summary: str,
+    details: dict[str, Any],
+    now: datetime,
+    *,
+    component: str = "supervisor-console",
+    alarm_class: str = "no_console",
 ) -> None:
     """A critical ``trigger`` about the platform itself (not one escalation)."""
     if not enabled():
@@ -210,9 +220,9 @@ def write_alarm(
                 "source": _source(),
                 "severity": "critical",
                 "timestamp": now.isoformat(),
-                "component": "supervisor-console",
+                "component": component,
                 "group": "crisis-escalations",
-                "class": "no_console",
+                "class": alarm_class,
                 "custom_details": {**details, "console": settings.ESCALATION_CONSOLE_URL},
             },
             "client": CLIENT,

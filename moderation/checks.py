@@ -54,11 +54,14 @@ def _participant_state_sql() -> str:
     sanctions = quote(Sanction._meta.db_table)
     memberships = quote(RoomMembership._meta.db_table)
     states = quote(RoomState._meta.db_table)
+    rooms = quote(Room._meta.db_table)
     # Only quoted identifiers from the models are formatted in; values are parameters.
     # One row whatever exists: the room's state columns are NULL when it has none.
     return (
         f"SELECT EXISTS (SELECT 1 FROM {sanctions} WHERE participant_id = %s "  # noqa: S608
-        "AND kind = %s AND lifted_at IS NULL AND (ends_at IS NULL OR ends_at > %s)), "
+        "AND kind = %s AND lifted_at IS NULL AND (ends_at IS NULL OR ends_at > %s) "
+        # A ban does not stop a participant in a supervisors-only crisis chat.
+        f"AND NOT EXISTS (SELECT 1 FROM {rooms} WHERE id = %s AND supervisors_only)), "
         f"EXISTS (SELECT 1 FROM {memberships} WHERE room_id = %s AND participant_id = %s "
         "AND left_at IS NULL AND removed_at IS NOT NULL), "
         "rs.locked, rs.rules_message_id, rs.slow_mode_seconds, "
@@ -85,8 +88,8 @@ def _participant_state(draft: pipeline.Draft, now: datetime) -> ParticipantState
     with connection.cursor() as cursor:
         cursor.execute(
             _participant_state_sql(),
-            [draft.sender_id, Sanction.Kind.BAN, at, draft.room_id, draft.sender_id, at,
-             draft.room_id],
+            [draft.sender_id, Sanction.Kind.BAN, at, draft.room_id, draft.room_id,
+             draft.sender_id, at, draft.room_id],
         )  # fmt: skip
         banned, removed, locked, rules_message_id, slow_mode_seconds, mute_possible = (
             cursor.fetchone()
@@ -238,8 +241,11 @@ def _sender_handle(draft: pipeline.Draft) -> str:
 
 
 def not_banned(actor: Actor, room: Room | None) -> None:
-    """A banned participant is refused in every room and in the 1:1 queue."""
+    """A banned participant is refused in every room and in the 1:1 queue, except the
+    supervisors-only crisis chat a supervisor opened after they asked for urgent help."""
     if actor.is_staff:
+        return
+    if room is not None and room.supervisors_only:
         return
     if Sanction.in_force(Sanction.Kind.BAN, actor.id) is not None:
         raise ServiceError("banned", _("You can't use this service at the moment."))

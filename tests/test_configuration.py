@@ -116,6 +116,22 @@ def start_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
         ),
         ({"ESCALATION_REPEAT_SECONDS": "1"}, "ESCALATION_REPEAT_SECONDS"),
         ({"ESCALATION_NO_CONSOLE_SECONDS": "5"}, "ESCALATION_NO_CONSOLE_SECONDS"),
+        (
+            {"URGENT_HELP_IDENTITIES_PER_HOUR": "-1"},
+            "URGENT_HELP_IDENTITIES_PER_HOUR must be at least 0",
+        ),
+        (
+            {"URGENT_HELP_IDENTITIES_PER_HOUR": "ten"},
+            "URGENT_HELP_IDENTITIES_PER_HOUR must be a whole number",
+        ),
+        (
+            {"URGENT_HELP_BANNED_CASES_PER_DAY": "0"},
+            "URGENT_HELP_BANNED_CASES_PER_DAY must be at least 1",
+        ),
+        (
+            {"URGENT_HELP_BANNED_CASES_PER_DAY": "25"},
+            "URGENT_HELP_BANNED_CASES_PER_DAY must be at most 24",
+        ),
     ],
 )
 def test_bad_environment_stops_the_site_at_start_with_a_clear_sentence(env, message):

@@ -120,17 +120,26 @@ class TestUrgentHelpEndpoint:
         assert "call 999 now" in page
         assert "988 Suicide" not in page
 
-    def test_a_banned_participant_is_told_so_and_still_shows_the_lines(self, make_participant):
+    def test_a_banned_participant_gets_a_supervisors_only_case_and_an_honest_page(
+        self, make_participant
+    ):
         from moderation.models import Sanction
 
         banned = make_participant()
-        Sanction.objects.create(kind=Sanction.Kind.BAN, participant=banned)
-        response = participant_client(banned).post("/help/urgent/")
-        page = response.content.decode()
-        assert response.status_code == 403
-        assert "You can&#x27;t use this service at the moment." in page
-        assert 'href="tel:988"' in page
-        assert not Escalation.objects.exists()
+        Sanction.objects.create(kind=Sanction.Kind.BAN, participant=banned, reason="typed by staff")
+        client = participant_client(banned)
+        response = client.post("/help/urgent/")
+        assert response.status_code == 302
+        page = client.get("/help/urgent/").content.decode()
+        assert "will open a private chat with you" in page
+        assert "this chat is with a supervisor only" in page
+        assert 'href="tel:911"' in page
+        assert 'data-ws-path="/ws/queue/"' not in page  # the ban still keeps them off the queue
+        assert "typed by staff" not in page
+        escalation = Escalation.objects.get()
+        assert escalation.sanction_kind == "ban"
+        assert "banned_participant" in escalation.reasons
+        assert (escalation.participant, escalation.room) == (banned, None)
         assert not QueueTicket.objects.exists()
 
     def test_a_participant_in_a_chat_is_sent_back_to_it(self, make_direct_chat):
@@ -142,15 +151,21 @@ class TestUrgentHelpEndpoint:
         assert "will join your chat" in page
         assert Escalation.objects.get().room == room
 
-    def test_a_network_over_the_identity_limit_still_sees_the_lines_but_pages_nobody(
+    def test_a_network_over_the_identity_limit_still_opens_a_case_within_its_urgent_bound(
         self, settings
     ):
         settings.NEW_IDENTITIES_PER_HOUR = 1
+        settings.URGENT_HELP_IDENTITIES_PER_HOUR = 1
         Client().post("/help/urgent/")
-        response = Client().post("/help/urgent/")
-        assert response.status_code == 429
-        assert "988" in response.content.decode()
-        assert Escalation.objects.count() == 1
+        second = Client()
+        response = second.post("/help/urgent/")
+        assert response.status_code == 302
+        assert (
+            "We&#x27;re getting someone for you now" in second.get("/help/urgent/").content.decode()
+        )
+        assert Escalation.objects.count() == 2
+        assert Participant.objects.count() == 2
+        assert QueueTicket.objects.count() == 2
 
     def test_staff_are_not_participants(self, make_staff):
         response = staff_client(make_staff(roles.MENTOR)).post("/help/urgent/")

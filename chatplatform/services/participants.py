@@ -32,13 +32,17 @@ def do_get_or_create_participant(session: Any, network_key: str) -> Participant:
     participant = participant_for_session(session)
     if participant is None:
         throttle.check_new_identity(network_key)
-        participant = Participant.objects.create(handle=generate_handle())
-        session[SESSION_KEY] = participant.pk
-        participant_seen.send(
-            sender=Participant, participant=participant, day=participant.last_seen_on
-        )
+        participant = do_create_participant(session)
     else:
         do_touch_participant(participant)
+    return participant
+
+
+def do_create_participant(session: Any) -> Participant:
+    """A new identity for this session, with no rate limit: the caller has applied one."""
+    participant = Participant.objects.create(handle=generate_handle())
+    session[SESSION_KEY] = participant.pk
+    participant_seen.send(sender=Participant, participant=participant, day=participant.last_seen_on)
     return participant
 
 

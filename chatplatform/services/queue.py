@@ -26,7 +26,7 @@ from chatplatform.models import (
     User,
 )
 from chatplatform.notices import notice
-from chatplatform.services.access import RoomAccess
+from chatplatform.services.access import SUPERVISING_ROLES, RoomAccess
 from chatplatform.services.messages import do_post_notice, room_group
 from chatplatform.signals import chat_ended, chat_matched, mentor_presence
 
@@ -345,6 +345,11 @@ def do_transfer_chat(access: RoomAccess, to_user_id: int) -> User:
     target = User.objects.filter(pk=to_user_id, is_active=True).first()
     if target is None or roles.role_of(target) not in MENTORING_ROLES:
         raise ServiceError("invalid", _("That person can't take chats."))
+    if (
+        Room.objects.filter(pk=access.room_id, supervisors_only=True).exists()
+        and roles.role_of(target) not in SUPERVISING_ROLES
+    ):
+        raise ServiceError("forbidden", _("Only a supervisor can take this chat."))
     if target.pk == access.actor.id:
         raise ServiceError("invalid", _("You already have this chat."))
     duties.check_duty(target, duties.RECEIVE_TRANSFER)

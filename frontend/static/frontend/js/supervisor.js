@@ -10,6 +10,9 @@ const notice = document.getElementById("notice");
 const statusLine = document.getElementById("conn-status");
 const template = document.getElementById("escalation-card");
 const enableButton = document.getElementById("enable-alerts");
+const unreachedList = document.getElementById("unreached-list");
+const unreachedSection = document.getElementById("unreached");
+const unreached = new Map(); // alert id -> alert
 const LEVEL_ORDER = { imminent: 0, high: 1, low: 2 };
 const cards = new Map(); // escalation id -> { element, data, receivedAt }
 let audio = null;
@@ -26,6 +29,32 @@ function levelLabel(level) {
 
 function reasonLabel(reason) {
   return reason.replace(/^mentor:/, "").replaceAll("_", " ");
+}
+
+function unreachedText(alert) {
+  if (alert.kind === "banned") {
+    return interpolate(
+      t("%(handle)s, a banned participant, pressed urgent help %(count)s times after today's limit of new cases. No new case was opened."),
+      { handle: alert.handle || t("Someone"), count: alert.count },
+    );
+  }
+  return interpolate(
+    t("%(count)s urgent-help presses from one network could not open a case: it reached its limit for the hour. These people saw the crisis lines only."),
+    { count: alert.count },
+  );
+}
+
+function renderUnreached() {
+  const alerts = [...unreached.values()].sort((a, b) => b.last_at.localeCompare(a.last_at));
+  unreachedList.replaceChildren(
+    ...alerts.map((alert) => {
+      const li = document.createElement("li");
+      li.className = "card unreached";
+      li.textContent = unreachedText(alert);
+      return li;
+    }),
+  );
+  unreachedSection.hidden = alerts.length === 0;
 }
 
 function sourceLabel(source) {
@@ -136,7 +165,11 @@ function render(entry) {
     ? interpolate(t("in %(room)s"), { room: data.room_kind === "direct" ? t("a 1:1 chat") : data.room_title })
     : t("waiting in the queue, not in a chat yet");
   const reasons = data.reasons.map(reasonLabel).join(", ");
-  element.querySelector(".escalation-meta").textContent = [sourceLabel(data.source), where, reasons]
+  // A banned participant's case: only supervisors take part in their chat.
+  const sanction = data.sanction_kind
+    ? interpolate(t("banned participant (%(kind)s): supervisors only"), { kind: data.sanction_kind })
+    : "";
+  element.querySelector(".escalation-meta").textContent = [sanction, sourceLabel(data.source), where, reasons]
     .filter(Boolean)
     .join(" · ");
   element.querySelector(".escalation-state").textContent = stateText(data);
@@ -206,6 +239,14 @@ const socket = new LiveSocket(root.dataset.wsPath, {
         cards.clear();
         for (const data of frame.escalations) upsert(data);
         sortCards();
+        unreached.clear();
+        for (const alert of frame.unreached || []) unreached.set(alert.id, alert);
+        renderUnreached();
+        break;
+      case "escalation.unreached":
+        unreached.set(frame.alert.id, frame.alert);
+        renderUnreached();
+        if (frame.new) beep(true);
         break;
       case "escalation.changed":
         upsert(frame.escalation);

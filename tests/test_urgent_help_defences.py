@@ -1,0 +1,331 @@
+"""Urgent help past the abuse defences: a ban and a network's new-identity limit.
+
+Every press either opens (or folds into) a case a supervisor can act on and reach
+the person through, or is counted in an alert every supervisor console shows.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from django.test import Client
+
+from chatplatform import roles
+from chatplatform.actors import participant_actor, staff_actor
+from chatplatform.errors import ServiceError
+from chatplatform.models import AuditEntry, Message, Participant, QueueTicket, RoomMembership
+from chatplatform.services import queue as queue_service
+from chatplatform.services.access import check_room_access
+from chatplatform.services.messages import do_send_message
+from chatplatform.services.participants import SESSION_KEY
+from escalation import handling, opening, paging, publishing, queries
+from escalation.models import Escalation, OutboundAlert, UnreachedAlert
+from moderation.models import Sanction
+
+pytestmark = pytest.mark.django_db
+
+BAN_REASON = "free text a moderator typed about them"
+
+
+def participant_client(participant: Participant, **extra: str) -> Client:
+    client = Client(**extra)
+    session = client.session
+    session[SESSION_KEY] = participant.pk
+    session.save()
+    return client
+
+
+@pytest.fixture
+def banned(make_participant) -> Participant:
+    participant = make_participant()
+    Sanction.objects.create(kind=Sanction.Kind.BAN, participant=participant, reason=BAN_REASON)
+    return participant
+
+
+def resolve(escalation: Escalation, supervisor) -> None:
+    actor = staff_actor(supervisor)
+    escalation.refresh_from_db()
+    if escalation.state == Escalation.State.OPEN:
+        handling.do_acknowledge(actor, escalation.pk)
+    handling.do_resolve(actor, escalation.pk, "de_escalated")
+
+
+def audit_text() -> str:
+    return json.dumps(list(AuditEntry.objects.values("target", "reason", "data")))
+
+
+class TestBannedParticipant:
+    def test_presses_fold_into_one_case_that_pages_and_names_the_sanction_kind_only(
+        self, banned, make_staff, sent_events, django_capture_on_commit_callbacks
+    ):
+        supervisor = make_staff(roles.SUPERVISOR)
+        client = participant_client(banned)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post("/help/urgent/").status_code == 302
+            assert client.post("/help/urgent/").status_code == 302  # a second press
+        escalation = Escalation.objects.get()
+        assert escalation.sanction_kind == "ban"
+        assert escalation.level == Escalation.Level.IMMINENT
+        assert escalation.reasons == ["participant_request", "banned_participant"]
+        assert not QueueTicket.objects.exists()
+        pages = [
+            event for group, event in sent_events if group == f"escalation.pager.s{supervisor.pk}"
+        ]
+        assert len(pages) == 1
+        assert pages[0]["escalation"]["sanction_kind"] == "ban"
+        assert BAN_REASON not in json.dumps(pages[0])
+        assert BAN_REASON not in audit_text()
+        assert '"sanction": "ban"' in audit_text()
+
+    def test_a_supervisor_takes_over_into_a_supervisors_only_chat_the_ban_lets_them_into(
+        self, banned, make_staff, make_group_room
+    ):
+        supervisor = make_staff(roles.SUPERVISOR)
+        client = participant_client(banned)
+        client.post("/help/urgent/")
+        escalation = Escalation.objects.get()
+        room = handling.do_take_over(staff_actor(supervisor), escalation.pk)
+        escalation.refresh_from_db()
+        assert room.supervisors_only
+        assert escalation.room == room
+        assert escalation.state == Escalation.State.ACKNOWLEDGED
+        assert set(
+            RoomMembership.objects.filter(room=room).values_list("role", "participant", "user")
+        ) == {("participant", banned.pk, None), ("supervisor", None, supervisor.pk)}
+        assert f'href="/chat/{room.pk}/"' in client.get("/help/urgent/").content.decode()
+        assert client.get(f"/chat/{room.pk}/").status_code == 200
+        # The participant, still banned, may enter and write in that chat ...
+        access = check_room_access(participant_actor(banned), room.pk)
+        sent = do_send_message(access, str(uuid.uuid4()), "I am still here")
+        assert sent.status == Message.Status.DELIVERED
+        assert Message.objects.filter(room=room, sender_participant=banned).count() == 1
+        # ... and nowhere else: group rooms and the queue still refuse them.
+        with pytest.raises(ServiceError) as refused:
+            check_room_access(participant_actor(banned), make_group_room().pk)
+        assert refused.value.code == "banned"
+        with pytest.raises(ServiceError):
+            queue_service.do_request_chat(banned)
+        assert not QueueTicket.objects.exists()
+
+    def test_a_mentor_can_neither_take_over_nor_enter_nor_receive_the_chat(
+        self, banned, make_staff
+    ):
+        supervisor = make_staff(roles.SUPERVISOR)
+        mentor = make_staff(roles.MENTOR)
+        participant_client(banned).post("/help/urgent/")
+        escalation = Escalation.objects.get()
+        with pytest.raises(ServiceError) as refused:
+            handling.do_take_over(staff_actor(mentor), escalation.pk)
+        assert refused.value.code == "forbidden"
+        escalation.refresh_from_db()
+        assert escalation.room is None
+        room = handling.do_take_over(staff_actor(supervisor), escalation.pk)
+        with pytest.raises(ServiceError) as refused:
+            check_room_access(staff_actor(mentor), room.pk)
+        assert refused.value.code == "forbidden"
+        mentor_client = Client()
+        mentor_client.force_login(mentor, backend="django.contrib.auth.backends.ModelBackend")
+        assert mentor_client.get(f"/chat/{room.pk}/").status_code == 403
+        queue_service.do_set_availability(staff_actor(mentor), "available")
+        with pytest.raises(ServiceError) as refused:
+            queue_service.do_transfer_chat(
+                check_room_access(staff_actor(supervisor), room.pk), mentor.pk
+            )
+        assert refused.value.code == "forbidden"
+        assert not RoomMembership.objects.filter(room=room, user=mentor).exists()
+
+    def test_past_the_daily_limit_a_press_is_counted_on_the_console_not_paged(
+        self, banned, make_staff, settings
+    ):
+        settings.URGENT_HELP_BANNED_CASES_PER_DAY = 1
+        supervisor = make_staff(roles.SUPERVISOR)
+        client = participant_client(banned)
+        client.post("/help/urgent/")
+        resolve(Escalation.objects.get(), supervisor)
+        response = client.post("/help/urgent/")
+        again = client.post("/help/urgent/")
+        assert response.status_code == again.status_code == 429
+        page = response.content.decode()
+        assert "several times today" in page
+        assert "The supervisors on duty can see that you asked again" in page
+        assert 'href="tel:911"' in page
+        assert "We&#x27;re getting someone for you now" not in page
+        assert Escalation.objects.count() == 1
+        alert = UnreachedAlert.objects.get()
+        assert (alert.kind, alert.count, alert.participant) == ("banned", 2, banned)
+        snapshot = queries.console_snapshot(staff_actor(supervisor))
+        assert [(a["kind"], a["count"], a["handle"]) for a in snapshot["unreached"]] == [
+            ("banned", 2, banned.handle)
+        ]
+        assert BAN_REASON not in audit_text()
+
+    def test_a_press_in_the_supervisors_only_chat_keeps_the_mark_and_the_limit(
+        self, banned, make_staff, settings
+    ):
+        settings.URGENT_HELP_BANNED_CASES_PER_DAY = 2
+        supervisor = make_staff(roles.SUPERVISOR)
+        participant_client(banned).post("/help/urgent/")
+        first = Escalation.objects.get()
+        room = handling.do_take_over(staff_actor(supervisor), first.pk)
+        access = check_room_access(participant_actor(banned), room.pk)
+        assert opening.do_urgent_help_in_room(access) == first  # folds while unresolved
+        resolve(first, supervisor)
+        second = opening.do_urgent_help_in_room(access)  # the chat is still open
+        assert second != first
+        assert (second.room, second.sanction_kind) == (room, "ban")
+        resolve(second, supervisor)
+        with pytest.raises(ServiceError) as refused:
+            opening.do_urgent_help_in_room(access)
+        assert refused.value.code == "unreached"
+        assert Escalation.objects.count() == 2
+        assert UnreachedAlert.objects.get().count == 1
+
+    def test_the_page_is_in_spanish_for_a_spanish_reader(self, banned):
+        client = participant_client(banned, HTTP_ACCEPT_LANGUAGE="es-ES")
+        client.post("/help/urgent/")
+        page = client.get("/help/urgent/").content.decode()
+        assert "un chat privado" in page
+        assert "solo con una persona supervisora" in page
+        assert 'href="tel:112"' in page
+
+
+class TestNetworkLimit:
+    def test_past_the_urgent_bound_presses_fold_into_one_alert_with_a_count(
+        self, settings, make_staff, sent_events, django_capture_on_commit_callbacks
+    ):
+        settings.NEW_IDENTITIES_PER_HOUR = 1
+        settings.URGENT_HELP_IDENTITIES_PER_HOUR = 1
+        supervisor = make_staff(roles.SUPERVISOR)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert Client().post("/help/urgent/").status_code == 302
+            assert Client().post("/help/urgent/").status_code == 302  # within the urgent bound
+            third = Client().post("/help/urgent/")
+            fourth = Client().post("/help/urgent/")
+        assert third.status_code == fourth.status_code == 429
+        page = third.content.decode()
+        assert "Many people on your network have asked for help" in page
+        assert 'href="tel:911"' in page
+        assert "We&#x27;re getting someone for you now" not in page
+        assert Escalation.objects.count() == Participant.objects.count() == 2
+        alert = UnreachedAlert.objects.get()
+        assert (alert.kind, alert.count, alert.participant) == ("network", 2, None)
+        alerts = [
+            e
+            for g, e in sent_events
+            if g == publishing.CONSOLE_GROUP and e["type"] == "escalation.unreached"
+        ]
+        assert [(e["new"], e["alert"]["count"]) for e in alerts] == [(True, 1), (False, 2)]
+        snapshot = queries.console_snapshot(staff_actor(supervisor))
+        assert [(a["kind"], a["count"]) for a in snapshot["unreached"]] == [("network", 2)]
+        assert "127.0.0.1" not in audit_text() + json.dumps(snapshot)
+
+    def test_the_pages_that_go_out_carry_the_count(
+        self, settings, make_staff, sent_events, django_capture_on_commit_callbacks
+    ):
+        settings.NEW_IDENTITIES_PER_HOUR = 1
+        settings.URGENT_HELP_IDENTITIES_PER_HOUR = 0
+        supervisor = make_staff(roles.SUPERVISOR)
+        with django_capture_on_commit_callbacks(execute=True):
+            Client().post("/chat/request/")
+            assert Client().post("/help/urgent/").status_code == 429
+            # The first identity asks for urgent help after the refused press.
+            participant_client(Participant.objects.get()).post("/help/urgent/")
+        pages = [e for g, e in sent_events if g == f"escalation.pager.s{supervisor.pk}"]
+        assert [page["unreached"] for page in pages] == [{"network": 1, "banned": 0}]
+        assert paging.page_event(1, {})["unreached"] == {"network": 1, "banned": 0}
+
+    def test_the_pager_hears_once_per_alert_and_every_trigger_carries_the_counts(
+        self, settings, banned
+    ):
+        settings.PAGER_WEBHOOK_URL = "http://127.0.0.1:9/hook"
+        settings.NEW_IDENTITIES_PER_HOUR = 1
+        settings.URGENT_HELP_IDENTITIES_PER_HOUR = 0
+        Client().post("/help/urgent/")
+        for _ in range(3):
+            assert Client().post("/help/urgent/").status_code == 429
+        alert = UnreachedAlert.objects.get()
+        alarms = OutboundAlert.objects.filter(dedup_key=f"urgent-help-unreached-{alert.pk}")
+        assert alarms.count() == 1
+        payload = alarms.get().body["payload"]
+        assert (payload["severity"], payload["class"]) == ("critical", "urgent_help_unreached")
+        assert payload["custom_details"]["kind"] == "network"
+        assert alert.subject not in json.dumps(payload)  # not even the pseudonym
+        participant_client(banned).post("/help/urgent/")
+        case = Escalation.objects.get(participant=banned)
+        trigger = OutboundAlert.objects.get(escalation=case, action="trigger")
+        details = trigger.body["payload"]["custom_details"]
+        assert details["sanction_kind"] == "ban"
+        assert details["unreached_last_hour"] == {"network": 3, "banned": 0}
+        assert BAN_REASON not in json.dumps(trigger.body)
+
+    def test_the_console_refuses_a_mentor(self, settings, make_staff):
+        settings.NEW_IDENTITIES_PER_HOUR = 1
+        settings.URGENT_HELP_IDENTITIES_PER_HOUR = 0
+        Client().post("/help/urgent/")
+        Client().post("/help/urgent/")
+        with pytest.raises(ServiceError) as refused:
+            queries.console_snapshot(staff_actor(make_staff(roles.MENTOR)))
+        assert refused.value.code == "forbidden"
+        assert UnreachedAlert.objects.get().count == 1
+
+    def test_the_urgent_bound_never_lets_ordinary_new_identities_through(self, settings):
+        settings.NEW_IDENTITIES_PER_HOUR = 1
+        settings.URGENT_HELP_IDENTITIES_PER_HOUR = 5
+        assert Client().post("/chat/request/").status_code == 302
+        assert Client().post("/help/urgent/").status_code == 302
+        refused = Client().post("/chat/request/")
+        assert refused.status_code == 429
+        assert Participant.objects.count() == 2
+        assert Escalation.objects.count() == 1
+
+    def test_the_page_is_in_spanish_for_a_spanish_reader(self, settings):
+        settings.NEW_IDENTITIES_PER_HOUR = 1
+        settings.URGENT_HELP_IDENTITIES_PER_HOUR = 0
+        Client().post("/help/urgent/")
+        page = Client(HTTP_ACCEPT_LANGUAGE="es-ES").post("/help/urgent/").content.decode()
+        assert "Muchas personas de tu red" in page
+        assert 'href="tel:112"' in page
+        assert UnreachedAlert.objects.get().count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_banned_participant_talks_with_the_supervisor_over_the_room_socket(
+    ws_connect, session_for, make_participant, make_staff, make_group_room
+):
+    """The handshake and a message, end to end: the ban lets them into this room only."""
+    from asgiref.sync import sync_to_async
+
+    participant = await sync_to_async(make_participant)()
+    await sync_to_async(Sanction.objects.create)(
+        kind=Sanction.Kind.BAN, participant=participant, reason=BAN_REASON
+    )
+    supervisor = await sync_to_async(make_staff)(roles.SUPERVISOR)
+    mentor = await sync_to_async(make_staff)(roles.MENTOR)
+    await sync_to_async(opening.do_request_urgent_help)(participant)
+    escalation = await sync_to_async(Escalation.objects.get)()
+    room = await sync_to_async(handling.do_take_over)(staff_actor(supervisor), escalation.pk)
+    participant_key = await sync_to_async(session_for)(participant)
+    connected, _, socket = await ws_connect(f"/ws/rooms/{room.pk}/", participant_key)
+    assert connected
+    supervisor_key = await sync_to_async(session_for)(supervisor)
+    connected, _, supervisor_socket = await ws_connect(f"/ws/rooms/{room.pk}/", supervisor_key)
+    assert connected
+    await socket.send(
+        {"type": "message.send", "client_id": str(uuid.uuid4()), "body": "still here"}
+    )
+    heard = await supervisor_socket.receive_type("message")
+    assert heard["body"] == "still here"
+    mentor_key = await sync_to_async(session_for)(mentor)
+    connected, code, _ = await ws_connect(f"/ws/rooms/{room.pk}/", mentor_key)
+    assert (connected, code) == (False, 4403)
+    group = await sync_to_async(make_group_room)()
+    connected, code, _ = await ws_connect(f"/ws/rooms/{group.pk}/", participant_key)
+    assert (connected, code) == (False, 4403)
+    assert (
+        await sync_to_async(
+            Message.objects.filter(room=room, sender_participant=participant).count
+        )()
+        == 1
+    )
