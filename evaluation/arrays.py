@@ -170,6 +170,29 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return np.flatnonzero(seen).astype(values.dtype, copy=False)
 
 
+def positions(present: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each of ``values``' position in ``present`` (sorted, each once), -1 where it is not
+    there: ``np.searchsorted`` and a check that the value is found there.
+
+    For ids that fit a table (as distinct()), each is looked up in a table of positions
+    rather than searched for: at 50,000 participants, a tenth of the CPU for each look-up of
+    a wave's people among everyone's breakdown answers.
+    """
+    found = np.full(values.size, -1, dtype=np.intp)
+    if not present.size or not values.size:
+        return found
+    if _fits_a_table(present) and values.dtype.kind in "iu":
+        table = np.full(int(present[-1]) + 1, -1, dtype=np.intp)
+        table[present] = np.arange(present.size, dtype=np.intp)
+        inside = (values >= 0) & (values < table.size)
+        found[inside] = table[values[inside]]
+        return found
+    at = np.minimum(np.searchsorted(present, values), present.size - 1)
+    hit = present[at] == values
+    found[hit] = at[hit]
+    return found
+
+
 def common_firsts(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The indices ``np.intersect1d(left, right, return_indices=True)`` gives: for each value
     in both (in order), its first position in each; found as first_of_each() finds them."""

@@ -42,6 +42,7 @@ from evaluation.arrays import (
     first_of_each,
     month_of,
     periods,
+    positions,
     stable_order,
 )
 from evaluation.dbfunctions import IsoDay
@@ -130,9 +131,9 @@ class VersionData:
         before = np.full(people.size, MISSING, dtype=np.int64)
         after = np.full(people.size, MISSING, dtype=np.int64)
         who, first = _first_per_person(before_rows, self.people)
-        before[np.searchsorted(people, who)] = first
+        before[positions(people, who)] = first
         who, first = _first_per_person(after_rows, self.people)
-        after[np.searchsorted(people, who)] = first
+        after[positions(people, who)] = first
         paired = np.zeros(people.size, dtype=bool)
         if not before_rows.size or not after_rows.size:
             return Pairs(people, before, after, paired)
@@ -147,17 +148,17 @@ class VersionData:
             order = np.argsort(pre, kind="stable")
             pre, post = pre[order], post[order]
             who, first = first_of_each(self.people[pre])
-            slots = np.searchsorted(people, who)
+            slots = positions(people, who)
             before[slots] = pre[first]
             after[slots] = post[first]
             paired[slots] = True
         else:
             # The first later answer given after the person's first baseline answer.
-            slot_of = np.searchsorted(people, self.people[after_rows])
+            slot_of = positions(people, self.people[after_rows])
             start = before[slot_of]
             eligible = after_rows[(start != MISSING) & (after_rows > start)]
             who, first = _first_per_person(eligible, self.people)
-            slots = np.searchsorted(people, who)
+            slots = positions(people, who)
             after[slots] = first
             paired[slots] = True
         return Pairs(people, before, after, paired)
@@ -207,9 +208,8 @@ class Demographics:
         names = list(coded.names)
         if NOT_ANSWERED not in names:
             names.append(NOT_ANSWERED)
-        at = np.clip(np.searchsorted(self.people, people), 0, self.people.size - 1)
-        known = self.people[at] == people
-        codes = np.where(known, coded.codes[at], names.index(NOT_ANSWERED))
+        at = positions(self.people, people)
+        codes = np.where(at >= 0, coded.codes[at], names.index(NOT_ANSWERED))
         return Groups(names, codes)
 
 
@@ -229,9 +229,8 @@ class Responses:
         names = list(self.languages.names)
         if NOT_ANSWERED not in names:
             names.append(NOT_ANSWERED)
-        at = np.clip(np.searchsorted(self.people, people), 0, self.people.size - 1)
-        known = self.people[at] == people
-        return Groups(names, np.where(known, self.languages.codes[at], names.index(NOT_ANSWERED)))
+        at = positions(self.people, people)
+        return Groups(names, np.where(at >= 0, self.languages.codes[at], names.index(NOT_ANSWERED)))
 
 
 @dataclass(frozen=True)
@@ -553,7 +552,7 @@ def _coded(answered: Answered, people: np.ndarray) -> Groups:
     code_of = {name: code for code, name in enumerate(names)}
     codes = np.full(people.size, code_of.get(NOT_ANSWERED, 0), dtype=np.int64)
     # map() with a dict's own look-up: no Python-level step per answer.
-    codes[np.searchsorted(people, answered.people)] = np.fromiter(
+    codes[positions(people, answered.people)] = np.fromiter(
         map(code_of.__getitem__, texts), dtype=np.int64, count=len(texts)
     )
     return Groups(names, codes)

@@ -412,6 +412,26 @@ def test_ids_coded_in_a_table_are_what_np_unique_codes():
         assert found.tolist() == expected.tolist() and codes.tolist() == expected_codes.tolist()
 
 
+def test_positions_among_sorted_ids_are_what_searching_them_finds():
+    rng = np.random.default_rng(17)
+    cases = [
+        (np.unique(rng.integers(0, 60000, 5000)), rng.integers(-5, 61000, 8000)),
+        (np.array([0, 3, 9]), np.array([9, 0, 3, 3, 4, 10, -1])),
+        (np.array([4], dtype=np.int32), np.array([4, 5, 3], dtype=np.int32)),
+        # Spread far wider than their count, negative or not whole: searched for.
+        (np.array([3, 2**40]), np.array([2**40, 3, 4])),
+        (np.array([-1, 4]), np.array([4, -1, 0])),
+        (np.array([0.5, 2.0]), np.array([2.0, 1.0])),
+        (np.array([], dtype=np.int64), np.array([1, 2])),
+        (np.array([1, 2]), np.array([], dtype=np.int64)),
+    ]
+    for present, values in cases:
+        found = arrays.positions(present, values)
+        at = np.minimum(np.searchsorted(present, values), max(present.size - 1, 0))
+        hit = present[at] == values if present.size else np.zeros(values.size, dtype=bool)
+        assert found.tolist() == np.where(hit, at, -1).tolist()
+
+
 def test_common_values_first_positions_are_what_intersect1d_finds():
     rng = np.random.default_rng(16)
     cases = [
