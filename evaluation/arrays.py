@@ -58,6 +58,18 @@ def columns(
     arrays of strings; those named in ``dates`` (``YYYY-MM-DD`` texts, never NULL:
     evaluation.dbfunctions.IsoDay) as ``datetime64[D]`` arrays.
     """
+    return columns_and_joined(queryset, {}, texts, dates, **selected)[0]
+
+
+def columns_and_joined(
+    queryset: QuerySet[Any],
+    joined: dict[str, Joined],
+    texts: tuple[str, ...] = (),
+    dates: tuple[str, ...] = (),
+    **selected: Any,
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """columns(), and the texts of the ``joined`` aggregates read by the same query (the
+    same rows, in the same order) as they come: "" where they join no row."""
     texts = (*texts, *dates)
     aggregates = {
         name: Joined(
@@ -68,9 +80,10 @@ def columns(
         )
         for name, expr in selected.items()
     }
-    joined = queryset.order_by().aggregate(**aggregates)
+    read = queryset.order_by().aggregate(**aggregates, **joined)
+    whole = {name: read.pop(name) or "" for name in joined}
     result: dict[str, np.ndarray] = {}
-    for name, text in joined.items():
+    for name, text in read.items():
         if name in dates:
             result[name] = iso_days(text or "")
         elif not text:
@@ -79,7 +92,7 @@ def columns(
             result[name] = np.array(text.split(TEXT_SEPARATOR), dtype=object)
         else:
             result[name] = numbers(text)
-    return result
+    return result, whole
 
 
 _ISO_DAY = len("2024-01-31")
