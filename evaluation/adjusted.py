@@ -1,7 +1,8 @@
 """Regression-based analyses: inverse probability weighting for attrition, and ANCOVA for
 randomised comparisons. No Django here.
 
-- Attrition sensitivity (IPW): a logistic regression (statsmodels) predicts, from the
+- Attrition sensitivity (IPW): a logistic regression (fitted by statsmodels' Newton-Raphson
+  steps, written out in numpy: _logistic_fit) predicts, from the
   baseline score and the covariates, whether a participant with a baseline completed the
   later wave. Completers are weighted by the inverse of that probability (stabilised by
   the overall completion rate), so completers who resemble the people who dropped out
@@ -17,7 +18,6 @@ randomised comparisons. No Django here.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,8 +45,6 @@ def completion_weights(completed: np.ndarray, covariates: np.ndarray) -> np.ndar
     ``covariates``: one row per participant with a baseline (no intercept column).
     None when completion cannot be modelled (too few in a group, or no convergence).
     """
-    import statsmodels.api as sm  # imported when first needed: it brings pandas with it
-
     completed = completed.astype(float)
     done = int(completed.sum())
     if done < MIN_GROUP or completed.size - done < MIN_GROUP:
@@ -54,17 +52,59 @@ def completion_weights(completed: np.ndarray, covariates: np.ndarray) -> np.ndar
     # Constant columns (a category nobody chose) carry no information and break the fit.
     varying = covariates[:, covariates.std(axis=0) > 0] if covariates.size else covariates
     design = np.column_stack([np.ones(completed.size), varying])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with np.errstate(all="ignore"):
         try:
-            fit = sm.Logit(completed, design, check_rank=False).fit(disp=0, maxiter=100)
-        except (np.linalg.LinAlgError, ValueError):
+            probability = _logistic_fit(completed, design)
+        except np.linalg.LinAlgError:
             return None
-    if not fit.mle_retvals.get("converged", False):
+    if probability is None:
         return None
-    probability = np.clip(fit.predict(design), 1e-3, 1.0)
+    probability = np.clip(probability, 1e-3, 1.0)
     rate = done / completed.size
     return rate / probability[completed.astype(bool)]
+
+
+# statsmodels' Newton-Raphson for Logit (statsmodels.base.optimizer._fit_newton): steps
+# until no parameter moves more than the tolerance, each on the Hessian plus a small ridge.
+_NEWTON_TOLERANCE = 1e-8
+_NEWTON_RIDGE = 1e-10
+_NEWTON_STEPS = 100
+
+
+def _logistic_fit(completed: np.ndarray, design: np.ndarray) -> np.ndarray | None:
+    """Each row's fitted probability of ``completed`` (0 or 1) under a logistic model of
+    ``design``; None when the steps do not converge.
+
+    statsmodels' ``Logit(...).fit(maxiter=100)`` computed with the same numpy operations in
+    the same order, so the probabilities are the same to the last bit (a test holds them to
+    it), without the model, results and wrapper objects it builds around each fit and the
+    log-likelihood and score it evaluates but this does not read: at 50,000 participants
+    0.02 s of CPU less per report built from nothing. Like statsmodels, it raises
+    LinAlgError when the Hessian at the estimate cannot be inverted.
+    """
+    n, width = design.shape
+
+    def fitted(params: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-np.dot(design, params)))
+
+    def information(probability: np.ndarray) -> np.ndarray:
+        # The negative Hessian of the mean log-likelihood.
+        return np.dot(probability * (1 - probability) * design.T, design) / n
+
+    params, previous, steps = np.zeros(width), np.inf, 0
+    while steps < _NEWTON_STEPS and np.any(np.abs(params - previous) > _NEWTON_TOLERANCE):
+        probability = fitted(params)
+        hessian = information(probability)
+        hessian[np.diag_indices(width)] += _NEWTON_RIDGE
+        gradient = -np.dot(completed - probability, design) / n
+        previous, params = params, params - np.linalg.solve(hessian, gradient)
+        steps += 1
+    if steps == _NEWTON_STEPS:
+        return None
+    probability = fitted(params)
+    # statsmodels inverts the Hessian at the estimate for the standard errors.
+    np.linalg.inv(information(probability))
+    return probability
 
 
 def weighted_mean(values: np.ndarray, weights: np.ndarray) -> Weighted | None:

@@ -58,6 +58,18 @@ def columns(
     arrays of strings; those named in ``dates`` (``YYYY-MM-DD`` texts, never NULL:
     evaluation.dbfunctions.IsoDay) as ``datetime64[D]`` arrays.
     """
+    return columns_and_joined(queryset, {}, texts, dates, **selected)[0]
+
+
+def columns_and_joined(
+    queryset: QuerySet[Any],
+    joined: dict[str, Joined],
+    texts: tuple[str, ...] = (),
+    dates: tuple[str, ...] = (),
+    **selected: Any,
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """columns(), and the texts of the ``joined`` aggregates read by the same query (the
+    same rows, in the same order) as they come: "" where they join no row."""
     texts = (*texts, *dates)
     aggregates = {
         name: Joined(
@@ -68,9 +80,10 @@ def columns(
         )
         for name, expr in selected.items()
     }
-    joined = queryset.order_by().aggregate(**aggregates)
+    read = queryset.order_by().aggregate(**aggregates, **joined)
+    whole = {name: read.pop(name) or "" for name in joined}
     result: dict[str, np.ndarray] = {}
-    for name, text in joined.items():
+    for name, text in read.items():
         if name in dates:
             result[name] = iso_days(text or "")
         elif not text:
@@ -79,7 +92,7 @@ def columns(
             result[name] = np.array(text.split(TEXT_SEPARATOR), dtype=object)
         else:
             result[name] = numbers(text)
-    return result
+    return result, whole
 
 
 _ISO_DAY = len("2024-01-31")
@@ -168,6 +181,29 @@ def distinct(values: np.ndarray) -> np.ndarray:
     seen = np.zeros(int(values.max()) + 1, dtype=bool)
     seen[values] = True
     return np.flatnonzero(seen).astype(values.dtype, copy=False)
+
+
+def positions(present: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each of ``values``' position in ``present`` (sorted, each once), -1 where it is not
+    there: ``np.searchsorted`` and a check that the value is found there.
+
+    For ids that fit a table (as distinct()), each is looked up in a table of positions
+    rather than searched for: at 50,000 participants, a tenth of the CPU for each look-up of
+    a wave's people among everyone's breakdown answers.
+    """
+    found = np.full(values.size, -1, dtype=np.intp)
+    if not present.size or not values.size:
+        return found
+    if _fits_a_table(present) and values.dtype.kind in "iu":
+        table = np.full(int(present[-1]) + 1, -1, dtype=np.intp)
+        table[present] = np.arange(present.size, dtype=np.intp)
+        inside = (values >= 0) & (values < table.size)
+        found[inside] = table[values[inside]]
+        return found
+    at = np.minimum(np.searchsorted(present, values), present.size - 1)
+    hit = present[at] == values
+    found[hit] = at[hit]
+    return found
 
 
 def common_firsts(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Aggregate, Func, IntegerField, TextField, Value
+from django.db.models import Aggregate, Func, IntegerField, Q, TextField, Value
 from django.db.models.functions import Cast, Coalesce
 
 
@@ -73,21 +73,28 @@ class Joined(Aggregate):
     one Python object per row. All Joined columns of one query see the rows in the same
     order, so their positions line up. ``nullable=False`` for a column that cannot hold
     NULL: SQLite then joins the values as they are, without a conversion and a NULL
-    check on every row (the same text: SQLite turns a value into text one way).
+    check on every row (the same text: SQLite turns a value into text one way). With
+    ``filter``, only the rows it holds, in that same order.
     """
 
     function = "GROUP_CONCAT"
     output_field = TextField()
 
     def __init__(
-        self, expression: Any, separator: str, null: str, *, nullable: bool = True
+        self,
+        expression: Any,
+        separator: str,
+        null: str,
+        *,
+        nullable: bool = True,
+        filter: Q | None = None,
     ) -> None:
         value = (
             Coalesce(Cast(expression, TextField()), Constant(null))
             if nullable
             else AsText(expression)
         )
-        super().__init__(value, Constant(separator))
+        super().__init__(value, Constant(separator), filter=filter)
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         return self.as_sql(compiler, connection, function="STRING_AGG", **extra)

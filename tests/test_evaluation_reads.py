@@ -258,35 +258,69 @@ def test_a_constant_text_refuses_what_could_break_out_of_its_quotes():
             Constant(text)
 
 
+def _versions() -> tuple[int, ...]:
+    return tuple(InstrumentVersion.objects.values_list("pk", flat=True))
+
+
+def test_each_versions_answers_are_its_rows_answers_in_row_order(db):
+    seed(40, seed=2, days=60, messages=False)
+    read, answers = outcomes._read(outcomes._consented(), ("en", "es"), _versions())
+    stored = dict(outcomes._consented().values_list("pk", "answers"))
+    assert set(answers) == set(_versions()) and len(stored) > 1
+    for version, text in answers.items():
+        ids = read["id"][read["version"] == version].astype(int).tolist()
+        assert [json.loads(t) for t in text.split(arrays.TEXT_SEPARATOR)[:-1]] == [
+            stored[i] for i in ids
+        ]
+    assert {version for version, text in answers.items() if text} == set(
+        read["version"].astype(int).tolist()
+    )
+    # A row of a version the read was not told of: refused, never answers out of line.
+    answered = sorted(read["version"].astype(int).tolist())[0]
+    with pytest.raises(ValueError):
+        outcomes._read(
+            outcomes._consented(), ("en", "es"), tuple(v for v in _versions() if v != answered)
+        )
+
+
 def test_survey_rows_come_in_id_order_whatever_order_sql_gives(db, monkeypatch):
     seed(40, seed=2, days=60, messages=False)
-    read = outcomes._read(outcomes._consented(), ("en", "es"))
+    read, answers = outcomes._read(outcomes._consented(), ("en", "es"), _versions())
     ids = SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN).values_list(
         "pk", flat=True
     )
     assert read["id"].tolist() == sorted(ids) and len(ids) > 1
-    # Rows SQL hands back in another order are sorted, every column alike.
-    plain = outcomes.columns
+    # Rows SQL hands back in another order are sorted, every column alike, and each
+    # version's answers with them.
+    plain = outcomes.columns_and_joined
     shuffle = np.random.default_rng(3).permutation(len(ids))
+    version_of = dict(SurveyResponse.objects.values_list("pk", "instrument_version_id"))
 
-    def shuffled_responses(queryset, *args, **kwargs):
-        read = plain(queryset, *args, **kwargs)
+    def shuffled_responses(queryset, joined, *args, **kwargs):
+        read, texts = plain(queryset, joined, *args, **kwargs)
         if queryset.model is not SurveyResponse:
-            return read
-        return {name: values[shuffle] for name, values in read.items()}
+            return read, texts
+        versions = np.array([version_of[int(i)] for i in read["id"].tolist()])
+        for name in texts:
+            mine = versions == int(name.removeprefix("answers_"))
+            pieces = np.array(texts[name].split(arrays.TEXT_SEPARATOR), dtype=object)
+            rank = np.cumsum(mine) - 1
+            texts[name] = arrays.TEXT_SEPARATOR.join(pieces[rank[shuffle[mine[shuffle]]]])
+        return {name: values[shuffle] for name, values in read.items()}, texts
 
-    monkeypatch.setattr(outcomes, "columns", shuffled_responses)
-    shuffled = outcomes._read(outcomes._consented(), ("en", "es"))
+    monkeypatch.setattr(outcomes, "columns_and_joined", shuffled_responses)
+    shuffled, shuffled_answers = outcomes._read(outcomes._consented(), ("en", "es"), _versions())
     assert shuffled["id"].tolist() == sorted(ids)
     for name, values in read.items():
         assert shuffled[name].tolist() == values.tolist(), name
+    assert shuffled_answers == answers and any(answers.values())
 
 
 def test_waves_are_read_as_the_codes_of_their_texts(db):
     seed(40, seed=2, days=60, messages=False)
     odd = SurveyResponse.objects.filter(identity__consent=SurveyIdentity.Consent.GIVEN).first()
     SurveyResponse.objects.filter(pk=odd.pk).update(wave="later")
-    read = outcomes._read(outcomes._consented(), ("en", "es"))
+    read, _ = outcomes._read(outcomes._consented(), ("en", "es"), _versions())
     texts = dict(outcomes._consented().values_list("pk", "wave"))
     codes = read["wave"].astype(int).tolist()
     assert codes == [outcomes.wave_code(texts[int(i)]) for i in read["id"].tolist()]
@@ -300,7 +334,7 @@ def test_languages_are_read_as_codes_that_stand_for_their_texts(db):
     odd = responses.order_by("pk")[3]
     # A language no instrument version offers (stored by hand): read as well.
     SurveyResponse.objects.filter(pk=odd.pk).update(language="pt-BR")
-    rows, languages = outcomes._read_all(responses, ("en", "es"))
+    rows, _, languages = outcomes._read_all(responses, ("en", "es"), _versions())
     assert languages == ("en", "es", "pt-BR")
     texts = dict(responses.values_list("pk", "language"))
     read = [languages[int(code)] for code in rows["language"].tolist()]
@@ -311,7 +345,7 @@ def test_languages_are_read_as_codes_that_stand_for_their_texts(db):
     assert (groups.names, groups.codes.tolist()) == categories(np.array(read, dtype=object))
     # Only the versions' languages: read once, nothing else to look up.
     SurveyResponse.objects.filter(pk=odd.pk).update(language="es")
-    rows, languages = outcomes._read_all(responses, ("en", "es"))
+    rows, _, languages = outcomes._read_all(responses, ("en", "es"), _versions())
     assert languages == ("en", "es") and set(rows["language"].tolist()) == {0.0, 1.0}
 
 
@@ -322,7 +356,7 @@ def test_each_response_is_its_devices_person_as_the_joined_read_gives(db):
     for device in devices[1:3]:
         device.linked_to = devices[0]
         device.save(update_fields=["linked_to"])
-    read = outcomes._read(outcomes._consented(), ("en", "es"))
+    read, _ = outcomes._read(outcomes._consented(), ("en", "es"), _versions())
     joined = dict(
         outcomes._consented().values_list("pk", Coalesce("identity__linked_to_id", "identity_id"))
     )
@@ -412,6 +446,26 @@ def test_ids_coded_in_a_table_are_what_np_unique_codes():
         assert found.tolist() == expected.tolist() and codes.tolist() == expected_codes.tolist()
 
 
+def test_positions_among_sorted_ids_are_what_searching_them_finds():
+    rng = np.random.default_rng(17)
+    cases = [
+        (np.unique(rng.integers(0, 60000, 5000)), rng.integers(-5, 61000, 8000)),
+        (np.array([0, 3, 9]), np.array([9, 0, 3, 3, 4, 10, -1])),
+        (np.array([4], dtype=np.int32), np.array([4, 5, 3], dtype=np.int32)),
+        # Spread far wider than their count, negative or not whole: searched for.
+        (np.array([3, 2**40]), np.array([2**40, 3, 4])),
+        (np.array([-1, 4]), np.array([4, -1, 0])),
+        (np.array([0.5, 2.0]), np.array([2.0, 1.0])),
+        (np.array([], dtype=np.int64), np.array([1, 2])),
+        (np.array([1, 2]), np.array([], dtype=np.int64)),
+    ]
+    for present, values in cases:
+        found = arrays.positions(present, values)
+        at = np.minimum(np.searchsorted(present, values), max(present.size - 1, 0))
+        hit = present[at] == values if present.size else np.zeros(values.size, dtype=bool)
+        assert found.tolist() == np.where(hit, at, -1).tolist()
+
+
 def test_common_values_first_positions_are_what_intersect1d_finds():
     rng = np.random.default_rng(16)
     cases = [
@@ -432,7 +486,7 @@ def test_common_values_first_positions_are_what_intersect1d_finds():
 def test_version_wave_and_language_read_as_one_number_are_each_responses_own(db):
     seed(40, seed=2, days=60, messages=False)
     responses = outcomes._consented()
-    read = outcomes._read(responses, ("en", "es"))
+    read = outcomes._read(responses, ("en", "es"), _versions())[0]
     stored = {
         pk: (version, outcomes.wave_code(wave), ("en", "es").index(language))
         for pk, version, wave, language in responses.values_list(
@@ -449,4 +503,4 @@ def test_version_wave_and_language_read_as_one_number_are_each_responses_own(db)
     huge.save(force_insert=True)
     responses.filter(pk=responses.order_by("pk").first().pk).update(instrument_version=huge)
     with pytest.raises(ValueError):
-        outcomes._read(responses, ("en", "es"))
+        outcomes._read(responses, ("en", "es"), _versions())
