@@ -103,6 +103,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its live descendants (a chat node's writer process)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            with suppress(OSError):
+                pending.extend(int(child) for child in task.read_text().split())
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU time so far of a node's process and each of its live child processes."""
+    times = {}
+    for each in process_tree(pid):
+        with suppress(OSError):
+            times[each] = cpu_seconds(each)
+    return times
+
+
 def load_average() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
@@ -349,15 +370,20 @@ class Server:
         self.stats.latencies = []
         self.stats.sent = []
         errors_before, gaps_before = self.stats.errors, self.stats.gaps
-        cpu_before = [cpu_seconds(n.process.pid) for n in self.nodes]  # type: ignore[union-attr]
-        wall_before = time.perf_counter()
+        cpu_before = [tree_cpu_seconds(n.process.pid) for n in self.nodes]  # type: ignore[union-attr]
+        wall_before, client_before = time.perf_counter(), time.process_time()
         achieved = await paced(self.clients, self.stats, rate, seconds, self.frame)
         await drain(self.stats, 10)
-        cpu = sum(
-            cpu_seconds(n.process.pid) - before  # type: ignore[union-attr]
-            for n, before in zip(self.nodes, cpu_before, strict=True)
-        )
+        cpu = children = 0.0
+        for node, before in zip(self.nodes, cpu_before, strict=True):
+            for pid, used_so_far in tree_cpu_seconds(node.process.pid).items():  # type: ignore[union-attr]
+                # A child that started during the step counts from zero.
+                used = used_so_far - before.get(pid, 0.0)
+                cpu += used
+                if pid != node.process.pid:  # type: ignore[union-attr]
+                    children += used
         wall = time.perf_counter() - wall_before
+        client = time.process_time() - client_before
         lost = len(self.stats.undelivered)
         self.stats.undelivered.clear()
         result = {
@@ -374,6 +400,9 @@ class Server:
             ),
             "server_cpu_ms_per_message": round(cpu * 1000 / (achieved * seconds), 3),
             "server_cpu_share": round(cpu / wall, 2),
+            "child_cpu_ms_per_message": round(children * 1000 / (achieved * seconds), 3),
+            # This load client's own CPU: on two cores it competes with the servers.
+            "client_cpu_ms_per_message": round(client * 1000 / (achieved * seconds), 3),
             "load_average": load_average(),
         }
         self.steps.append(result)
@@ -408,7 +437,9 @@ def print_step(name: str, step: dict[str, Any]) -> None:
         f"  {name:5} {step['rate']:>6.0f}/s (sent {step['achieved']}/s): p50 {latency['p50']} "
         f"p95 {latency['p95']} p99 {latency['p99']} max {latency['max']} ms, "
         f"errors {step['errors']}, lost {step['lost']}, unacked {step['unacked']}, "
-        f"server CPU {step['server_cpu_ms_per_message']} ms/msg ({step['server_cpu_share']} core), "
+        f"server CPU {step['server_cpu_ms_per_message']} ms/msg ({step['server_cpu_share']} core; "
+        f"child processes {step['child_cpu_ms_per_message']} ms/msg; "
+        f"load client {step['client_cpu_ms_per_message']} ms/msg), "
         f"load {step['load_average']}\n"
     )
     sys.stdout.flush()
