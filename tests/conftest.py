@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
@@ -41,6 +42,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 # tests.moderation_helpers: the moderation tests' hosted group room, fresh compiled rules per test.
 # tests.escalation_fakes: a phrase-based stand-in risk detector for the escalation unit tests.
 pytest_plugins = ["tests.servers", "tests.moderation_helpers", "tests.escalation_fakes"]
+
+
+class CheapPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """Django's own PBKDF2 hasher (same salt, format and checks) at a thousandth of its
+    work factor: a million iterations take 0.5-1.5 s a password here, and the suite hashes
+    one for nearly every staff member it makes and every sign-in. No test is about that
+    cost. The Daphne nodes the integration tests start keep the production hasher."""
+
+    iterations = 1_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.PASSWORD_HASHERS = ["tests.conftest.CheapPBKDF2PasswordHasher"]
+
 
 ORIGIN = "http://testserver"
 STAFF_PASSWORD = "correct-horse-battery-staple"
