@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from chatplatform import events, roles
 from chatplatform.models import Participant, Room, User
@@ -55,6 +57,15 @@ class CheapPBKDF2PasswordHasher(PBKDF2PasswordHasher):
 
 def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["tests.conftest.CheapPBKDF2PasswordHasher"]
+
+
+# Hypothesis: `make test` runs the bounded "suite" profile, 100 examples a property (a
+# property may ask for a multiple of it, see tests/test_frame_properties.py); the
+# "thorough" profile runs ten times as many: `make test HYPOTHESIS_PROFILE=thorough`.
+# Deadlines are off: on a shared machine an example's time says nothing about the code.
+hypothesis_settings.register_profile("suite", max_examples=100, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=1000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 ORIGIN = "http://testserver"
