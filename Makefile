@@ -49,6 +49,8 @@ run: setup
 system-deps:
 	@scripts/ensure-system-packages redis-server postgresql chromium gettext
 
+# Property tests run Hypothesis' bounded "suite" profile (tests/conftest.py);
+# `make test HYPOTHESIS_PROFILE=thorough` runs ten times as many examples.
 test: setup system-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -17,8 +18,10 @@ from typing import Any
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from chatplatform import events, roles
 from chatplatform.models import Participant, Room, User
@@ -41,6 +44,29 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 # tests.moderation_helpers: the moderation tests' hosted group room, fresh compiled rules per test.
 # tests.escalation_fakes: a phrase-based stand-in risk detector for the escalation unit tests.
 pytest_plugins = ["tests.servers", "tests.moderation_helpers", "tests.escalation_fakes"]
+
+
+class CheapPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """Django's own PBKDF2 hasher (same salt, format and checks) at a thousandth of its
+    work factor: a million iterations take 0.5-1.5 s a password here, and the suite hashes
+    one for nearly every staff member it makes and every sign-in. No test is about that
+    cost. The Daphne nodes the integration tests start keep the production hasher."""
+
+    iterations = 1_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.PASSWORD_HASHERS = ["tests.conftest.CheapPBKDF2PasswordHasher"]
+
+
+# Hypothesis: `make test` runs the bounded "suite" profile, 100 examples a property (a
+# property may ask for a multiple of it, see tests/test_frame_properties.py); the
+# "thorough" profile runs ten times as many: `make test HYPOTHESIS_PROFILE=thorough`.
+# Deadlines are off: on a shared machine an example's time says nothing about the code.
+hypothesis_settings.register_profile("suite", max_examples=100, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=1000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
 
 ORIGIN = "http://testserver"
 STAFF_PASSWORD = "correct-horse-battery-staple"

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.accessibility import check_page
-from tests.servers import REPO_ROOT, Node, free_port, manage, server_env, totp_code
+from tests.servers import REPO_ROOT, Node, SeededDatabases, free_port, server_env, totp_code
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
 
 DEMO_PASSWORD = "demo-password-123"
@@ -33,13 +33,12 @@ def node_fixture(prefix: str, **env: str) -> Callable[[], Iterator[Node]]:
     """A module-scoped fixture: one Daphne node with the demo data, on SQLite in a temp dir."""
 
     @pytest.fixture(scope="module")
-    def node() -> Iterator[Node]:
+    def node(seeded_databases: SeededDatabases) -> Iterator[Node]:
         directory = Path(tempfile.mkdtemp(prefix=prefix))
         node_env = server_env(
             {"VAR_DIR": str(directory), "DATABASE_URL": f"sqlite:///{directory}/db.sqlite3", **env}
         )
-        manage(node_env, "migrate", "--noinput")
-        manage(node_env, "seed_demo", "--quiet-logins")
+        seeded_databases.fill(node_env)
         server = Node(env=node_env, port=free_port(), log_path=directory / "daphne.log")
         server.start()
         yield server

@@ -21,6 +21,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -30,7 +31,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -319,12 +320,95 @@ class Node:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+class SeededDatabases:
+    """Fill a node's new, empty database with the migrated schema and the demo data.
+
+    ``manage.py migrate`` and ``seed_demo`` (five staff passwords at the production work
+    factor) take 15 s of a core or more per node; the suite starts dozens of nodes. They
+    run once per node environment, into a template, and each node gets its own copy: a
+    file copy for SQLite, ``CREATE DATABASE ... TEMPLATE`` for PostgreSQL. The copy holds
+    exactly what running both commands would have left, and no node sees another's data.
+    """
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="test-seeded-"))
+        self.templates: dict[tuple[Any, ...], str] = {}
+
+    def fill(self, node_env: dict[str, str]) -> None:
+        """Give ``node_env["DATABASE_URL"]`` (new and empty) the migrated, seeded contents."""
+        target = node_env["DATABASE_URL"]
+        # One template per database server and node settings: the environment but for
+        # where this node keeps its files and data, and pytest's note of the running test.
+        server = target.rsplit("/", 1)[0] if _is_postgres(target) else "sqlite"
+        node_settings = (
+            (name, value)
+            for name, value in node_env.items()
+            if name not in {"VAR_DIR", "DATABASE_URL"} and not name.startswith("PYTEST_")
+        )
+        key = (server, *sorted(node_settings))
+        if key not in self.templates:
+            self.templates[key] = self._seed_template(node_env, len(self.templates) + 1)
+        template = self.templates[key]
+        if _is_postgres(target):
+            _recreate_from_template(target, template)
+        else:
+            with (
+                closing(sqlite3.connect(template)) as source,
+                closing(sqlite3.connect(_sqlite_path(target))) as copy,
+            ):
+                source.backup(copy)
+
+    def _seed_template(self, node_env: dict[str, str], number: int) -> str:
+        target = node_env["DATABASE_URL"]
+        if _is_postgres(target):
+            url = f"{target.rsplit('/', 1)[0]}/seed_template_{os.getpid()}_{number}"
+            _recreate_from_template(url, None)
+            template = url.rsplit("/", 1)[1]
+        else:
+            url = f"sqlite:///{self.directory}/template-{number}.sqlite3"
+            template = _sqlite_path(url)
+        env = {**node_env, "VAR_DIR": str(self.directory), "DATABASE_URL": url}
+        manage(env, "migrate", "--noinput")
+        manage(env, "seed_demo", "--quiet-logins")
+        return template
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://"))
+
+
+def _sqlite_path(url: str) -> str:
+    return url.removeprefix("sqlite:///")
+
+
+def _recreate_from_template(url: str, template: str | None) -> None:
+    """Drop the database at ``url`` if it exists and create it again, empty or as a copy
+    of ``template`` (a database on the same server that nothing is connected to)."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+@pytest.fixture(scope="session")
+def seeded_databases() -> Iterator[SeededDatabases]:
+    databases = SeededDatabases()
+    yield databases
+    databases.remove()
+
+
 @pytest.fixture
-def start_nodes() -> Iterator[Callable[..., list[Node]]]:
+def start_nodes(seeded_databases: SeededDatabases) -> Iterator[Callable[..., list[Node]]]:
     """Start real Daphne nodes sharing one database (SQLite in a temp dir unless given).
 
-    ``start_nodes(count=1, database_url=None, redis_url=None, env=None)`` migrates,
-    seeds the demo data, and returns the running nodes.
+    ``start_nodes(count=1, database_url=None, redis_url=None, env=None)`` gives the
+    database the migrated schema and the demo data (``SeededDatabases``), and returns
+    the running nodes.
     """
     started: list[Node] = []
     directories: list[Path] = []
@@ -343,8 +427,7 @@ def start_nodes() -> Iterator[Callable[..., list[Node]]]:
             extra["REDIS_URL"] = redis_url
         extra.update(env or {})
         node_env = server_env(extra)
-        manage(node_env, "migrate", "--noinput")
-        manage(node_env, "seed_demo", "--quiet-logins")
+        seeded_databases.fill(node_env)
         nodes = []
         for index in range(count):
             node = Node(env=node_env, port=free_port(), log_path=directory / f"daphne-{index}.log")

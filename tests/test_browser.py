@@ -27,8 +27,9 @@ SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 TIMEOUT_MS = 15000
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium for the module; each test opens its own contexts (cookies, storage)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

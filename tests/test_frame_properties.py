@@ -2,7 +2,9 @@
 
 Arbitrary JSON, nesting, sizes, unicode edge cases (lone surrogates included),
 wrong types, binary frames and every frame type of the room protocol with
-arbitrary fields. Example counts are bounded so that the suite stays fast.
+arbitrary fields. Example counts are bounded so that the suite stays fast: each
+property runs a multiple of the Hypothesis profile's count (tests/conftest.py: 100 in
+`make test`, 1,000 with HYPOTHESIS_PROFILE=thorough).
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ json_values = st.recursive(
     ),
     max_leaves=20,
 )
+
+
+def examples(share: float) -> int:
+    """This property's example count: ``share`` times the loaded profile's."""
+    return round(share * settings.default.max_examples)
+
+
 FRAME_TYPES = sorted({*ROOM_SPECS, *ROOM_FRAMES})
 FIELD_NAMES = sorted(
     {spec.name for specs in ROOM_SPECS.values() for spec in specs}
@@ -54,7 +63,7 @@ raw_text_frames = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(3))
 @given(raw_text_frames)
 def test_the_decoder_returns_a_typed_frame_or_a_frame_error(raw):
     try:
@@ -66,7 +75,7 @@ def test_the_decoder_returns_a_typed_frame_or_a_frame_error(raw):
     assert isinstance(data, dict) and isinstance(data["type"], str)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(2))
 @given(typed_frames)
 def test_frames_sent_are_compact_ascii_json_that_decodes_to_the_same_frame(frame):
     text = frames.encode(frame)
@@ -75,7 +84,7 @@ def test_frames_sent_are_compact_ascii_json_that_decodes_to_the_same_frame(frame
     assert json.loads(text) == frame
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(1))
 @given(st.binary(max_size=200))
 def test_binary_frames_are_refused_as_bad_json(raw):
     with pytest.raises(frames.FrameError) as refused:
@@ -120,8 +129,7 @@ async def replies_until_marker(socket) -> list[dict]:
 
 @pytest.mark.django_db(transaction=True)
 @settings(
-    max_examples=60,
-    deadline=None,
+    max_examples=examples(0.6),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 # (The test client cannot send an empty frame; the decoder test above covers it.)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.accessibility import check_page
-from tests.servers import Node, free_port, manage, server_env
+from tests.servers import Node, SeededDatabases, free_port, server_env
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
 
 pytestmark = pytest.mark.integration
@@ -22,7 +22,7 @@ DEMO_PASSWORD = "demo-password-123"
 
 
 @pytest.fixture(scope="module")
-def node():
+def node(seeded_databases: SeededDatabases):
     directory = Path(tempfile.mkdtemp(prefix="test-participant-"))
     env = server_env(
         {
@@ -31,8 +31,7 @@ def node():
             "QUICK_EXIT_URL": "about:blank",
         }
     )
-    manage(env, "migrate", "--noinput")
-    manage(env, "seed_demo", "--quiet-logins")
+    seeded_databases.fill(env)
     server = Node(env=env, port=free_port(), log_path=directory / "daphne.log")
     server.start()
     yield server
