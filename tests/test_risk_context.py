@@ -184,7 +184,7 @@ class TestTheShippedPolicyOnFixedMessages:
     @pytest.mark.parametrize(
         "text",
         [
-            "the view from the top of the bridge was amazing, I want to jump off it with a bungee",
+            "my grandad keeps his shotgun in a locked cabinet for clay shooting on sundays",
             "cortando cebolla con el cuchillo nuevo, qué filo tiene",
         ],
     )

@@ -8,6 +8,7 @@ test invites tuning on it).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from escalation.risk_eval.corpus import (
     BLIND4_DIR,
     BLIND5_DIR,
     BLIND6_DIR,
+    BLIND7_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -46,6 +48,14 @@ VALID = {
     "when": "now",
     "family": "attempt_in_progress",
     "style": "plain",
+}
+
+
+CONVERSATION = {
+    "language": "en",
+    "messages": ["I have the pills here", "tonight"],
+    "levels": ["high", "none"],
+    "combined_level": "imminent",
 }
 
 
@@ -126,6 +136,7 @@ class TestCorpusFiles:
         assert len(load_corpus_tree(BLIND3_DIR, "blind3")) == 800
         assert len(load_corpus_tree(BLIND4_DIR, "blind4")) == 800
         assert len(load_corpus_tree(BLIND5_DIR, "blind5")) == 800
+        assert len(load_corpus_tree(BLIND6_DIR, "blind6")) == 800
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -160,26 +171,36 @@ class TestCorpusFiles:
             ("dev4", DEV4_DIR),
             ("blind5", BLIND5_DIR),
             ("dev5", DEV5_DIR),
+            ("blind6", BLIND6_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             assert len(files) == len(list(directory.rglob("*.jsonl"))) > 0, name
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v6_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v7_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v6 message"})
-        monkeypatch.setattr(corpus, "BLIND6_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v7 message"})
+        monkeypatch.setattr(corpus, "BLIND7_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
-        assert {"blind3", "blind4", "dev4", "blind5", "dev5"} <= splits
-        assert not splits & {"blind", "blind6"}
-        assert "a fresh blind v6 message" not in {e.text for e in examples}
+        assert {"blind3", "blind4", "dev4", "blind5", "dev5", "blind6"} <= splits
+        assert not splits & {"blind", "blind7"}
+        assert "a fresh blind v7 message" not in {e.text for e in examples}
 
-    @pytest.mark.parametrize("split", ["dev3", "blind3", "blind4", "dev4", "blind5", "dev5"])
+    def test_a_trees_conversations_file_is_not_read_as_single_messages(
+        self, tmp_path: Path
+    ) -> None:
+        write_rows(tmp_path / "en-01.jsonl", VALID)
+        write_rows(tmp_path / "conversations.jsonl", CONVERSATION)
+        assert [e.source for e in load_corpus_tree(tmp_path, "blind7")] == ["en-01.jsonl:1"]
+
+    @pytest.mark.parametrize(
+        "split", ["dev3", "blind3", "blind4", "dev4", "blind5", "dev5", "blind6"]
+    )
     def test_a_file_of_a_batch_written_split_is_its_own_group(
         self, tmp_path: Path, split: str
     ) -> None:
@@ -261,7 +282,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v6_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v7_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -271,36 +292,74 @@ def test_blind_v6_is_reported_per_language_and_family_and_never_printed(
     write_rows(tmp_path / "en-01.jsonl", secret, {**secret, "level": "none", "family": "smalltalk"})
     write_rows(tmp_path / "es-01.jsonl", spanish)
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND6_DIR", tmp_path)
-    assert main(["--split", "blind6"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND7_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND7_CONVERSATIONS", tmp_path / "conversations.jsonl")
+    assert main(["--split", "blind7"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v6 (fresh, run once" in printed
-    assert "BLIND corpus v6, ablation" in printed
+    assert "BLIND corpus v7 (fresh, run once" in printed
+    assert "BLIND corpus v7, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
     assert "language en" in printed and "language es" in printed
     assert secret["text"] not in printed and spanish["text"] not in printed
+    assert "conversations" not in printed  # none in this directory
 
 
-def test_without_a_blind_v6_directory_the_split_is_skipped(
+def test_blind_v7_conversations_are_reported_memory_off_and_on_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND6_DIR", tmp_path / "missing")
-    assert main(["--split", "blind6"]) == 0
-    assert "BLIND corpus v6" not in capsys.readouterr().out
+    write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind message"})
+    harmless = {
+        "language": "es",
+        "messages": ["nos vemos mañana", "un abrazo"],
+        "levels": ["none", "none"],
+        "combined_level": "none",
+    }
+    conversations = write_rows(tmp_path / "conversations.jsonl", CONVERSATION, harmless)
+    monkeypatch.setattr(evaluator, "BLIND7_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND7_CONVERSATIONS", conversations)
+    rules_only = "escalation.risk.rules_only_detector"
+    assert main(["--split", "blind7", "--no-families", "--detector", rules_only]) == 0
+    printed = capsys.readouterr().out
+    section = printed[printed.index("BLIND corpus v7, conversations (2)") :]
+    # Each row: recall, imminent recall, false alarms, as hits/total where there is a total.
+    rows = {
+        line.split("  ")[0]: re.findall(r"\d+/\d+", line)
+        for line in section.splitlines()[3:]
+        if line
+    }
+    assert set(rows) == {"off", "on", "off, en", "on, en", "off, es", "on, es"}
+    # The pills, then "tonight": imminent only once memory reads them together.
+    assert (rows["off, en"], rows["on, en"]) == (["1/1", "0/1"], ["1/1", "1/1"])
+    # The harmless Spanish conversation raises no alarm, with memory or without.
+    assert rows["off, es"] == rows["on, es"] == ["0/1"]
+    assert (rows["off"], rows["on"]) == (["1/1", "0/1", "0/1"], ["1/1", "1/1", "0/1"])
+    for message in (*CONVERSATION["messages"], *harmless["messages"]):
+        assert message not in printed
 
 
-def test_the_shipped_blind6_directory_is_never_training_data() -> None:
-    assert BLIND6_DIR.name == "blind6"
-    assert all(e.split != "blind6" for e in training_examples())
+def test_without_a_blind_v7_directory_the_split_is_skipped(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from escalation.risk_eval import __main__ as evaluator
+
+    monkeypatch.setattr(evaluator, "BLIND7_DIR", tmp_path / "missing")
+    assert main(["--split", "blind7"]) == 0
+    assert "BLIND corpus v7" not in capsys.readouterr().out
 
 
-def test_blind_v5_is_no_longer_a_split_of_its_own() -> None:
+def test_the_shipped_blind7_directory_is_never_training_data() -> None:
+    assert BLIND7_DIR.name == "blind7"
+    assert all(e.split != "blind7" for e in training_examples())
+
+
+@pytest.mark.parametrize("retired", ["blind5", "blind6"])
+def test_a_retired_blind_split_is_no_longer_a_split_of_its_own(retired: str) -> None:
     with pytest.raises(SystemExit):
-        main(["--split", "blind5"])
+        main(["--split", retired])
 
 
 def test_errors_are_listed_for_dev_only(capsys) -> None:

@@ -438,3 +438,48 @@ def test_language_restricts_the_rules_used() -> None:
 
 def test_unknown_language_checks_every_language() -> None:
     assert assess("me quiero morir", language="fr").level == "high"
+
+
+class TestMeansAndActsToldWithoutTheUsualWords:
+    """English means, acts and times told as blind v6's writers told them: where the
+    means is, what was taken, what comes first; with the time, imminent."""
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "shotgun's in the boot. tonight",
+            "sitting here with my dad's rifle, it ends tonight",
+            "the rope's in the car and I'm driving out there now",
+            "stool's under the beam, once the kids are asleep",
+            "tablets in my hand, 4am, nobody up",
+            "I swallowed what was left of my prescription",
+            "the meds are kicking in, everything's going soft",
+            "I'm on the other side of the railing",
+            "I drank weed killer",
+        ),
+    )
+    def test_is_imminent(self, text: str) -> None:
+        assert level_of(text) == "imminent"
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "I don't think I'll see christmas, honestly",
+            "wish the crash had taken me instead of him",
+            "they'd get more from the payout than from me",
+        ),
+    )
+    def test_passive_wishes_are_high(self, text: str) -> None:
+        assert level_of(text) == "high"
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "the rifle's in the truck, going hunting with my uncle at the weekend",
+            "rope's in the car for the camping trip",
+            "after this cig I'm going to bed",
+            "my morphine dose went up after the surgery",
+        ),
+    )
+    def test_the_same_words_without_risk_do_not_alert(self, text: str) -> None:
+        assert level_of(text) in ("none", "low")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from escalation import risk_model, risk_train
-from escalation.risk_eval.corpus import group_of, training_examples
+from escalation.risk_eval.corpus import Example, group_of, training_examples
 from escalation.risk_text import normalise
 
 
@@ -239,3 +239,36 @@ def test_with_rule_features_the_model_reads_the_rules_context(monkeypatch) -> No
             ]
         )
         assert np.max(np.abs(ours - reference[head])) < 1e-4, head
+
+
+def _message(text: str, level: str) -> Example:
+    return Example(text, "en", level, "self", None, "now", "-", "plain", "dev", "x:1")
+
+
+def test_the_audit_counts_each_rules_fires_and_the_catches_only_it_makes() -> None:
+    calm, sure = risk_model.Scores(0.2, 0.0, 0.0), risk_model.Scores(0.995, 0.0, 0.0)
+    examples = [
+        _message("I want to kill myself", "none"),  # a rule false alarm, the rule's alone
+        _message("I want to kill myself", "high"),  # caught by the rule alone
+        _message("I want to kill myself so much", "high"),  # the model would alert anyway
+        _message("I drank bleach", "imminent"),  # imminent by the rule alone
+        _message("nice weather today", "none"),  # nothing fires
+    ]
+    thresholds = {"alert": 0.99, "imminent": 0.99, "other": 0.5, "dismiss": 0.0}
+    rows = {
+        row.rule: row
+        for row in risk_train.audit(examples, [calm, calm, sure, calm, calm], thresholds)
+    }
+    assert rows["en ideation"] == risk_train.AuditRow(
+        "en ideation", harmless=1, harmless_unique=1, at_risk=2, unique=1, imminent_unique=0
+    )
+    assert rows["en in_progress"] == risk_train.AuditRow(
+        "en in_progress", at_risk=1, unique=1, imminent_unique=1
+    )
+    assert set(rows) <= {"en ideation", "en in_progress", "en means", "en timeframe"}
+    table = risk_train.format_audit(list(rows.values()))
+    assert table.splitlines()[0].split()[:3] == ["rule", "harmless", "fires"]
+    assert "kill" not in table and "bleach" not in table  # signal names, never text
+    # With a floor the model's calm reading dismisses the rule's high: no fire at all.
+    floored = risk_train.audit(examples[:1], [calm], {**thresholds, "dismiss": 0.3})
+    assert floored == []

@@ -9,16 +9,17 @@ Splits, each reported on its own:
   without it (needs scikit-learn), two ways: random folds, and grouped folds that
   hold out a writer's batch whole (``escalation.risk_train.folds_of``). The
   thresholds are chosen on the grouped scores; random folds flatter a corpus
-  written by few people. The retired blind splits v3, v4 and v5 are training data
-  now, reported among its parts (cross-validated); their blind figures are history,
-  kept in docs/risk-detection.md.
+  written by few people. The retired blind splits v3 to v6 are training data now,
+  reported among its parts (cross-validated); their blind figures are history, kept
+  in docs/risk-detection.md.
 - ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
   only: its messages are never printed. With the ablation (rules only, model
   only, both).
-- ``blind6``: the blind corpus v6 (``corpus/blind6/``, when present), written by
+- ``blind7``: the blind corpus v7 (``corpus/blind7/``, when present), written by
   another independent writer and added after the detector was final, evaluated once.
-  Figures only, with the ablation.
+  Figures only, with the ablation; and its conversations
+  (``corpus/blind7/conversations.jsonl``, when present), memory off and on.
 - ``older-blind``: the first blind set (``blind.jsonl``), its ``blind_dev`` split
   (once used to tune the rules) and ``blind_test`` split reported apart.
 
@@ -46,6 +47,8 @@ from escalation.risk_eval.corpus import (
     BLIND4_DIR,
     BLIND5_DIR,
     BLIND6_DIR,
+    BLIND7_CONVERSATIONS,
+    BLIND7_DIR,
     BLIND_DIR,
     CONVERSATIONS,
     DEV2_DIR,
@@ -53,8 +56,10 @@ from escalation.risk_eval.corpus import (
     DEV4_DIR,
     DEV5_DIR,
     DEV_DIR,
+    LANGUAGES,
     LEGACY_BLIND,
     LEGACY_LABELLED,
+    Conversation,
     group_of,
     load_conversations,
     load_corpus,
@@ -66,6 +71,7 @@ from escalation.risk_eval.evaluate import (
     FALSE_ALARM_AIM,
     IMMINENT_RECALL_AIM,
     RECALL_AIM,
+    ConversationFigures,
     Outcome,
     conversation_figures,
     evaluate,
@@ -75,7 +81,7 @@ from escalation.risk_eval.evaluate import (
     report,
 )
 
-SPLITS = ("dev", "blind", "blind6", "older-blind")
+SPLITS = ("dev", "blind", "blind7", "older-blind")
 
 
 def detector_factory(dotted_path: str) -> Callable[[], Detector]:
@@ -110,6 +116,7 @@ _TRAINING_PARTS = (
     ("dev4 (weak spots, another writer)", lambda o: group_of(o.example).startswith("dev4/")),
     ("blind v5, retired (another writer)", lambda o: group_of(o.example).startswith("blind5/")),
     ("dev5 (false alarms, another writer)", lambda o: group_of(o.example).startswith("dev5/")),
+    ("blind v6, retired (another writer)", lambda o: group_of(o.example).startswith("blind6/")),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -163,6 +170,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (DEV4_DIR, "dev4", "dev4 (weak spots)"),
         (BLIND5_DIR, "blind5", "blind v5, retired"),
         (DEV5_DIR, "dev5", "dev5 (false alarms)"),
+        (BLIND6_DIR, "blind6", "blind v6, retired"),
     ):
         part = load_corpus_tree(directory, name)
         if part:
@@ -178,18 +186,30 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         conversations = load_conversations()
         text += "\n" + format_conversations(
             f"dev conversations ({len(conversations)}), highest level reached, shipped detector",
-            {
-                "off": conversation_figures(detector, conversations, memory=False),
-                "on": conversation_figures(detector, conversations, memory=True),
-            },
+            memory_off_and_on(detector, conversations),
         )
     return text
 
 
+def memory_off_and_on(
+    detector: Detector, conversations: Sequence[Conversation], by_language: bool = False
+) -> dict[str, ConversationFigures]:
+    """Conversation figures with memory off and on (and per language, ``by_language``)."""
+    found = {}
+    for language in ("", *LANGUAGES) if by_language else ("",):
+        part = [c for c in conversations if c.language == language or not language]
+        if not part:
+            continue
+        for memory in (False, True):
+            name = ("on" if memory else "off") + (f", {language}" if language else "")
+            found[name] = conversation_figures(detector, part, memory=memory)
+    return found
+
+
 def blind_section(detector: Detector, *, ablation: bool, families: bool, version: int = 2) -> str:
-    if version == 6:
-        blind = load_corpus_tree(BLIND6_DIR, "blind6")
-        title = "BLIND corpus v6 (fresh, run once; figures only)"
+    if version == 7:
+        blind = load_corpus_tree(BLIND7_DIR, "blind7")
+        title = "BLIND corpus v7 (fresh, run once; figures only)"
     else:
         blind = load_corpus(BLIND_DIR, "blind")
         title = "BLIND corpus v2 (never tuned on, looked at three times; figures only)"
@@ -201,6 +221,13 @@ def blind_section(detector: Detector, *, ablation: bool, families: bool, version
             "both": evaluate("both", detector, blind),
         }
         text += "\n" + format_ablation(f"BLIND corpus v{version}, ablation", reports)
+    if version == 7 and BLIND7_CONVERSATIONS.exists():
+        conversations = load_conversations(BLIND7_CONVERSATIONS)
+        text += "\n" + format_conversations(
+            f"BLIND corpus v7, conversations ({len(conversations)}), highest level reached, "
+            "memory off and on (figures only)",
+            memory_off_and_on(detector, conversations, by_language=True),
+        )
     return text
 
 
@@ -254,9 +281,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "blind" in splits:
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
         out.write(blind_section(detector, ablation=ablation, families=families) + "\n")
-    if "blind6" in splits and BLIND6_DIR.is_dir():
+    if "blind7" in splits and BLIND7_DIR.is_dir():
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
-        out.write(blind_section(detector, ablation=ablation, families=families, version=6) + "\n")
+        out.write(blind_section(detector, ablation=ablation, families=families, version=7) + "\n")
     if "older-blind" in splits:
         out.write(older_blind_section(detector))
     return 0

@@ -76,22 +76,26 @@ DEV2_DIR = CORPUS_DIR / "dev2"
 # Dev data by a further independent writer, aimed at known weak spots; one group per file.
 DEV3_DIR = CORPUS_DIR / "dev3"
 BLIND_DIR = CORPUS_DIR / "blind"
-# The blind corpora v3, v4 and v5, each by an independent writer, added once a detector
-# was final and evaluated (v3 three times, v4 and v5 once); no longer blind, so now
+# The blind corpora v3 to v6, each by an independent writer, added once a detector was
+# final and evaluated (v3 three times, v4, v5 and v6 once); no longer blind, so now
 # training data, one group per file.
 BLIND3_DIR = CORPUS_DIR / "blind3"
 BLIND4_DIR = CORPUS_DIR / "blind4"
 BLIND5_DIR = CORPUS_DIR / "blind5"
+BLIND6_DIR = CORPUS_DIR / "blind6"
 # Dev data by a further independent writer (literal uses, idioms, third-party worry,
 # passive ideation, preparatory acts); one group per file.
 DEV4_DIR = CORPUS_DIR / "dev4"
 # Dev data by a further independent writer, aimed at false alarms (short everyday messages,
 # third-party worry, work talk, games, idioms); one group per file.
 DEV5_DIR = CORPUS_DIR / "dev5"
-# The blind corpus v6, by another independent writer, added once the detector is final.
-BLIND6_DIR = CORPUS_DIR / "blind6"
+# The blind corpus v7, by another independent writer, added once the detector is final:
+# single messages, and conversations (the format of ``CONVERSATIONS``) in
+# ``conversations.jsonl``.
+BLIND7_DIR = CORPUS_DIR / "blind7"
+BLIND7_CONVERSATIONS = BLIND7_DIR / "conversations.jsonl"
 # Training parts written as one batch per file: each file is its own cross-validation group.
-GROUPED_BY_FILE = ("dev2", "dev3", "blind3", "blind4", "dev4", "blind5", "dev5")
+GROUPED_BY_FILE = ("dev2", "dev3", "blind3", "blind4", "dev4", "blind5", "dev5", "blind6")
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
 CONVERSATIONS = DEV_DIR / "conversations.jsonl"
@@ -203,11 +207,13 @@ def load_corpus(directory: Path, split: str) -> list[Example]:
 
 
 def load_corpus_tree(directory: Path, split: str) -> list[Example]:
-    """Every ``*.jsonl`` file under a directory, in path order; each line's ``source`` is
-    the path below the directory ("negatives/en-01.jsonl:3"), so the file is its group."""
+    """Every ``*.jsonl`` file under a directory but ``conversations.jsonl`` (conversations,
+    read by ``load_conversations``), in path order; each line's ``source`` is the path
+    below the directory ("negatives/en-01.jsonl:3"), so the file is its group."""
     return [
         example
         for path in sorted(directory.rglob("*.jsonl"))
+        if path.name != CONVERSATIONS.name
         for example in load_corpus_file(path, split, path.relative_to(directory).as_posix())
     ]
 
@@ -216,8 +222,8 @@ def group_of(example: Example) -> str:
     """The cross-validation group of a training message: who wrote it, as far as known.
 
     The first dev corpus and the older labelled set each came from one writer, so each is
-    one group; each file of dev2, dev3, dev4, dev5 and the retired blind splits v3, v4
-    and v5 is a batch by another writer, so each file is a group.
+    one group; each file of dev2, dev3, dev4, dev5 and the retired blind splits v3 to v6
+    is a batch by another writer, so each file is a group.
     """
     file = example.source.rsplit(":", 1)[0]
     if example.split in GROUPED_BY_FILE:
@@ -257,8 +263,8 @@ def load_legacy(path: Path) -> list[Example]:
 def training_examples() -> list[Example]:
     """What the model may learn from: the dev corpus, the older labelled set, the dev
     data of other writers (``dev2``, ``dev3``), the retired blind splits v3 and v4,
-    ``dev4``, the retired blind split v5 and ``dev5``, in that order. Never ``blind6``
-    (nor v2, ``blind/``)."""
+    ``dev4``, the retired blind split v5, ``dev5`` and the retired blind split v6, in that
+    order. Never ``blind7`` (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
@@ -269,6 +275,7 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(DEV4_DIR, "dev4")
         + load_corpus_tree(BLIND5_DIR, "blind5")
         + load_corpus_tree(DEV5_DIR, "dev5")
+        + load_corpus_tree(BLIND6_DIR, "blind6")
     )
 
 
