@@ -507,6 +507,9 @@ MENTOR_DUTY_CHECKS: list[str] = [
 ]
 # Functions f(now) -> set of room ids whose content must outlive retention (on hold).
 ROOM_HOLD_CHECKS: list[str] = ["escalation.retention.rooms_on_hold"]
+# Other apps' rows the daily purge deletes: functions f(now) -> rows deleted, reported
+# (and audited) under the function's name.
+RETENTION_PURGES: list[str] = ["escalation.retention.purge_unreached_alerts"]
 # The builders of the evaluation report's tables (evaluation.providers): each module has
 # SPECS and build(period). Every table of every provider is published under the same k
 # and privacy budget, with one disclosure audit across all of them.

@@ -107,3 +107,25 @@ def test_compose_runs_the_purge_every_day():
     command = " ".join(services["purge"]["command"])
     assert "manage.py purge_expired" in command and "sleep 86400" in command
     assert services["purge"]["environment"] == services["web1"]["environment"]
+
+
+def test_unreached_urgent_help_alerts_are_deleted_after_the_hold(db, settings, capsys):
+    """The alerts a defence raised (a pseudonym, counts) go once ESCALATION_HOLD_DAYS pass."""
+    from escalation import unreached
+    from escalation.models import UnreachedAlert
+
+    settings.ESCALATION_HOLD_DAYS = 30
+    now = timezone.now()
+    old = unreached.do_count(UnreachedAlert.Kind.NETWORK, "net-old", now=now - timedelta(days=31))
+    recent = unreached.do_count(UnreachedAlert.Kind.NETWORK, "net-new", now=now - timedelta(days=2))
+
+    report = do_purge_expired(now)
+
+    assert report.other_rows_deleted == {"purge_unreached_alerts": 1}
+    assert list(UnreachedAlert.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not UnreachedAlert.objects.filter(pk=old.pk).exists()
+    entry = AuditEntry.objects.filter(action="retention.purge").latest("pk")
+    assert entry.data["other_rows_deleted"] == {"purge_unreached_alerts": 1}
+    call_command("purge_expired")
+    assert "purge_unreached_alerts: deleted 0." in capsys.readouterr().out
+    assert UnreachedAlert.objects.count() == 1

@@ -12,7 +12,7 @@ ciphertext (backups included) depends on.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -35,6 +35,8 @@ class PurgeReport:
     rooms_on_hold: int = 0
     messages_kept_on_hold: int = 0
     sessions_deleted: int = 0
+    # Other apps' rows deleted (RETENTION_PURGES), by the purge function's name.
+    other_rows_deleted: dict[str, int] = field(default_factory=dict)
 
 
 def rooms_on_hold(now: datetime) -> set[int]:
@@ -106,5 +108,7 @@ def do_purge_expired(now: datetime | None = None) -> PurgeReport:
         )
         report.keys_shredded = keys.do_shred_keys(old_keys, now)
         report.sessions_deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
+        for path in settings.RETENTION_PURGES:
+            report.other_rows_deleted[path.rsplit(".", 1)[-1]] = import_string(path)(now)
         audit.record(audit.SYSTEM, "retention.purge", data=asdict(report))
     return report

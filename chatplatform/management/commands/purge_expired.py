@@ -23,4 +23,7 @@ class Command(BaseCommand):
             f"kept {report.messages_kept_on_hold} expired messages in "
             f"{report.rooms_on_hold} rooms on hold; deleted {report.sessions_deleted} "
             "expired sessions."
+            + "".join(
+                f" {name}: deleted {count}." for name, count in report.other_rows_deleted.items()
+            )
         )
