@@ -280,12 +280,13 @@ def _request_while_banned(participant: Participant, room_id: int | None = None) 
     the press is counted in an alert every supervisor console shows, and
     ServiceError("unreached") tells the caller so.
     """
+    actor_key = participant_actor(participant).key
     if queries.active_for_participant(participant.pk) is None and not (
-        throttle.banned_urgent_case_allowed(participant_actor(participant).key)
+        throttle.banned_urgent_case_allowed(actor_key)
     ):
         unreached.do_count(
             UnreachedAlert.Kind.BANNED,
-            pseudonyms.of_actor_key(participant_actor(participant).key)[:64],
+            pseudonyms.of_actor_key(actor_key)[:64],
             participant=participant,
         )
         raise ServiceError(
