@@ -1,4 +1,5 @@
 """``/ws/supervisor/``: the supervisor console's live escalations and actions.
+``/ws/help/urgent/``: a banned participant waiting for a supervisor on their case.
 
 Thin, like the core's consumers: authenticate at connect, validate each frame
 against its spec, call one service function, send the result or an error.
@@ -201,3 +202,45 @@ class SupervisorConsumer(FrameConsumer):
         await self.send_json(
             {"type": "escalation.unreached", "new": event["new"], "alert": event["alert"]}
         )
+
+
+class BannedWaitConsumer(FrameConsumer):
+    """``/ws/help/urgent/``: a banned participant's urgent-help page, told when the chat opens.
+
+    The queue's socket refuses a banned identity, and their actor group carries more than
+    this page should hear. This socket joins one group, that of the person's own case
+    (``publishing.case_group``), and says one thing: ``urgent.status`` with the chat's
+    room once a supervisor has opened it (``null`` until then). Staff, and participants
+    with no such case, are refused.
+    """
+
+    specs: frames.FrameSpecs = {"ping": ()}
+
+    async def on_connect(self) -> None:
+        assert self.actor is not None
+        if self.actor.is_staff:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        case = await database_sync_to_async(queries.banned_wait)(self.actor.id)
+        if case is None:
+            await self.refuse(
+                CLOSE_FORBIDDEN, "no_case", _("You have no request for urgent help waiting.")
+            )
+            return
+        self.case_group = publishing.case_group(case[0])
+        await self.channel_layer.group_add(self.case_group, self.channel_name)
+        await self.accept()
+        # Read again once in the group: a chat opened between the two reads is in this one.
+        case = await database_sync_to_async(queries.banned_wait)(self.actor.id)
+        await self.send_json({"type": "urgent.status", "room": case[1] if case else None})
+
+    async def disconnect(self, code: int) -> None:
+        group = getattr(self, "case_group", None)
+        if group is not None:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def handle(self, frame_type: str, clean: dict[str, Any], ref: str | None) -> None:
+        await self.send_json({"type": "pong"})
+
+    async def urgent_status(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "urgent.status", "room": event["room"]})

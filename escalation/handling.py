@@ -286,10 +286,7 @@ def _open_supervisors_only_chat(actor: Actor, escalation_id: int, now: datetime)
         _audit(
             actor, "escalation.taken_over", escalation, data={"from": 0, "supervisors_only": True}
         )
-        publish_on_commit(
-            actor_group(f"p{escalation.participant_id}"),
-            {"type": "queue.matched", "room": room.pk},
-        )
+        publishing.notify_chat_opened(escalation)
         publishing.notify_changed(escalation, "taken_over")
     return room
 

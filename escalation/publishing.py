@@ -3,7 +3,8 @@
 * every supervisor console (``CONSOLE_GROUP``): an escalation changed;
 * the staff in the escalation's room: its live status;
 * the participant's own sockets: the crisis panel, in their language and region;
-* one supervisor's console (``pager_group``): a page (see escalation.paging).
+* one supervisor's console (``pager_group``): a page (see escalation.paging);
+* one banned participant's urgent-help page (``case_group``): their chat is open.
 """
 
 from __future__ import annotations
@@ -25,6 +26,18 @@ CONSOLE_GROUP = "escalation.console"
 def pager_group(user_id: int) -> str:
     """The channel group of one supervisor's console sockets (pages go there)."""
     return f"escalation.pager.s{user_id}"
+
+
+def case_group(escalation_id: int) -> str:
+    """The sockets of the one participant waiting on this urgent-help case."""
+    return f"escalation.case.{escalation_id}"
+
+
+def notify_chat_opened(escalation: Escalation) -> None:
+    """After commit: the participant waiting on this case learns the chat is open."""
+    publish_on_commit(
+        case_group(escalation.pk), {"type": "urgent.status", "room": escalation.room_id}
+    )
 
 
 def notify_changed(escalation: Escalation, event: str) -> dict[str, Any]:

@@ -73,6 +73,24 @@ def active_for_participant(participant_id: int) -> Escalation | None:
     )
 
 
+def banned_wait(participant_id: int) -> tuple[int, int | None] | None:
+    """The urgent-help case a banned participant waits on: its id and its chat, if open.
+
+    ``None`` when they have none (no case, an ordinary one, or it is resolved): the
+    only live news their page gets is a supervisor opening the chat.
+    """
+    escalation = (
+        Escalation.objects.filter(participant_id=participant_id, state__in=ACTIVE_STATES)
+        .exclude(sanction_kind="")
+        .order_by("-created_at")
+        .only("pk", "room_id")
+        .first()
+    )
+    if escalation is None:
+        return None
+    return escalation.pk, escalation.room_id
+
+
 def room_status(room_access: RoomAccess) -> dict[str, Any]:
     """The live escalation status a mentor sees in a room (``escalation`` is None if none)."""
     access.check_staff_in_room(room_access)

@@ -4,4 +4,5 @@ from escalation import consumers
 
 websocket_urlpatterns = [
     path("ws/supervisor/", consumers.SupervisorConsumer.as_asgi()),
+    path("ws/help/urgent/", consumers.BannedWaitConsumer.as_asgi()),
 ]

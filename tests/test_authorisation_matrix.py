@@ -3,8 +3,8 @@
 Rows come from the websocket URL configuration and from every registered room
 frame (core and feature apps), so a new socket route or frame type without an
 entry here fails the test instead of going unchecked. Columns are the nine kinds
-of people: anonymous, participant, other participant, banned participant, mentor
-not assigned, mentor assigned, supervisor, evaluator, admin.
+of people: anonymous, participant, other participant, banned participant (who has
+asked for urgent help), mentor not assigned, mentor assigned, supervisor, evaluator, admin.
 
 The room is a 1:1 chat between the participant and the assigned mentor.
 """
@@ -76,6 +76,18 @@ SOCKETS: dict[str, dict[str, int | None]] = {
         "evaluator": 4403,
         "admin": None,
     },
+    # Only a banned participant waiting on their own urgent-help case (they have one here).
+    "ws/help/urgent/": {
+        "anonymous": 4401,
+        "participant": 4403,
+        "other participant": 4403,
+        "banned participant": None,
+        "mentor not assigned": 4403,
+        "mentor assigned": 4403,
+        "supervisor": 4403,
+        "evaluator": 4403,
+        "admin": 4403,
+    },
     "ws/supervisor/": {
         "anonymous": 4401,
         "participant": 4403,
@@ -134,11 +146,13 @@ def cast(make_participant, make_staff, make_direct_chat, session_for):
     """The nine kinds of people, each with a session key (None: anonymous), and the chat."""
 
     def build():
+        from escalation import opening
         from moderation.models import Sanction
 
         room, participant, mentor = make_direct_chat()
         banned = make_participant()
         Sanction.objects.create(kind=Sanction.Kind.BAN, participant=banned)
+        opening.do_request_urgent_help(banned)  # a case they wait on, supervisors only
         people = {
             "participant": participant,
             "other participant": make_participant(),

@@ -135,6 +135,12 @@ class TestUrgentHelpEndpoint:
         assert "this chat is with a supervisor only" in page
         assert 'href="tel:911"' in page
         assert 'data-ws-path="/ws/queue/"' not in page  # the ban still keeps them off the queue
+        # Their own case's socket tells the page when the chat opens; without scripts, the
+        # link reloads it. The live region starts with what is true without a socket.
+        assert 'data-ws-path="/ws/help/urgent/"' in page
+        assert "frontend/js/urgent-wait.js" in page
+        assert 'aria-live="polite">No supervisor has opened the chat yet.' in page
+        assert "Check whether the chat is ready" in page
         assert "typed by staff" not in page
         escalation = Escalation.objects.get()
         assert escalation.sanction_kind == "ban"

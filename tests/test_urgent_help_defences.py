@@ -329,3 +329,103 @@ async def test_the_banned_participant_talks_with_the_supervisor_over_the_room_so
         )()
         == 1
     )
+
+
+class TestBannedParticipantWaitsLive:
+    """``/ws/help/urgent/``: the banned person's page hears that the chat is open, and
+    nothing else; nobody else hears it."""
+
+    def test_taking_over_tells_that_case_alone(
+        self, banned, make_staff, sent_events, django_capture_on_commit_callbacks
+    ):
+        supervisor = make_staff(roles.SUPERVISOR)
+        participant_client(banned).post("/help/urgent/")
+        escalation = Escalation.objects.get()
+        sent_events.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            room = handling.do_take_over(staff_actor(supervisor), escalation.pk)
+        told = [(group, event) for group, event in sent_events if event["type"] == "urgent.status"]
+        assert told == [
+            (publishing.case_group(escalation.pk), {"type": "urgent.status", "room": room.pk})
+        ]
+        # Not their actor group: that reaches every socket they have open.
+        assert not [group for group, _ in sent_events if group == f"actor.p{banned.pk}"]
+        assert queries.banned_wait(banned.pk) == (escalation.pk, room.pk)
+
+    def test_only_a_banned_participant_with_an_unresolved_case_has_one_to_wait_on(
+        self, banned, make_participant, make_staff
+    ):
+        supervisor = make_staff(roles.SUPERVISOR)
+        ordinary = make_participant()
+        opening.do_request_urgent_help(ordinary)  # an ordinary case: they wait in the queue
+        assert queries.banned_wait(ordinary.pk) is None
+        assert queries.banned_wait(banned.pk) is None  # banned, but has not asked
+        participant_client(banned).post("/help/urgent/")
+        case = Escalation.objects.get(participant=banned)
+        assert queries.banned_wait(banned.pk) == (case.pk, None)
+        resolve(case, supervisor)
+        assert queries.banned_wait(banned.pk) is None
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_banned_participants_page_socket_hears_the_chat_open_and_refuses_the_rest(
+    ws_connect, session_for, make_participant, make_staff
+):
+    from asgiref.sync import sync_to_async
+
+    async def banned_with_a_case() -> tuple[Participant, Escalation]:
+        person = await sync_to_async(make_participant)()
+        await sync_to_async(Sanction.objects.create)(
+            kind=Sanction.Kind.BAN, participant=person, reason=BAN_REASON
+        )
+        await sync_to_async(opening.do_request_urgent_help)(person)
+        case = await sync_to_async(Escalation.objects.get)(participant=person)
+        return person, case
+
+    first, first_case = await banned_with_a_case()
+    second, second_case = await banned_with_a_case()
+    ordinary = await sync_to_async(make_participant)()
+    await sync_to_async(opening.do_request_urgent_help)(ordinary)
+    supervisor = await sync_to_async(make_staff)(roles.SUPERVISOR)
+    mentor = await sync_to_async(make_staff)(roles.MENTOR)
+
+    connected, _, socket = await ws_connect(
+        "/ws/help/urgent/", await sync_to_async(session_for)(first)
+    )
+    assert connected
+    assert await socket.receive() == {"type": "urgent.status", "room": None}
+    connected, _, other = await ws_connect(
+        "/ws/help/urgent/", await sync_to_async(session_for)(second)
+    )
+    assert connected
+    assert await other.receive() == {"type": "urgent.status", "room": None}
+
+    room = await sync_to_async(handling.do_take_over)(staff_actor(supervisor), first_case.pk)
+    assert await socket.receive() == {"type": "urgent.status", "room": room.pk}
+    # The other banned person's socket: the first frame after connecting is their own chat's.
+    second_room = await sync_to_async(handling.do_take_over)(
+        staff_actor(supervisor), second_case.pk
+    )
+    assert await other.receive() == {"type": "urgent.status", "room": second_room.pk}
+    assert second_room.pk != room.pk
+
+    # A page opened after the chat was: told at once.
+    connected, _, late = await ws_connect(
+        "/ws/help/urgent/", await sync_to_async(session_for)(first)
+    )
+    assert connected
+    assert await late.receive() == {"type": "urgent.status", "room": room.pk}
+
+    # Refused: staff (the supervisor who took it over too), a participant whose case is an
+    # ordinary one (the queue's socket is theirs), and a visitor without an identity.
+    for person in (supervisor, mentor, ordinary):
+        connected, code, _ = await ws_connect(
+            "/ws/help/urgent/", await sync_to_async(session_for)(person)
+        )
+        assert (connected, code) == (False, 4403)
+    connected, code, _ = await ws_connect("/ws/help/urgent/")
+    assert (connected, code) == (False, 4401)
+    # The queue's socket still refuses the banned person.
+    connected, code, _ = await ws_connect("/ws/queue/", await sync_to_async(session_for)(first))
+    assert (connected, code) == (False, 4403)
+    assert await sync_to_async(queries.banned_wait)(first.pk) == (first_case.pk, room.pk)
