@@ -136,7 +136,10 @@ def _words(kind: str, in_chat: bool) -> dict[str, Any]:
                     "soon as they can. You can't use the peer chat at the moment, but this "
                     "chat is with a supervisor only."
                 ),
-                _("Please keep this page open and reload it to see when the chat is ready."),
+                _(
+                    "Please keep this page open: it takes you to the chat when it is ready. "
+                    "You can also reload it to check."
+                ),
                 _("While you wait, you can also talk to someone at one of the lines below."),
                 _stay_safer(),
             ],
