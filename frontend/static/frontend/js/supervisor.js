@@ -246,6 +246,7 @@ const socket = new LiveSocket(root.dataset.wsPath, {
       case "escalation.unreached":
         unreached.set(frame.alert.id, frame.alert);
         renderUnreached();
+        document.getElementById("unreached-news").textContent = unreachedText(frame.alert);
         if (frame.new) beep(true);
         break;
       case "escalation.changed":

@@ -1,0 +1,294 @@
+"""Urgent help past the abuse defences, in real browsers: what a person on a phone at
+night sees when a ban or their network's limit stands in the way, and what the
+supervisor on duty sees.
+
+- A banned participant presses urgent help (es-ES on a phone, en-GB on a desktop): the
+  page shows their country's lines, from the seeded resources, and waits live on its own
+  socket; a supervisor in another browser takes the case over; the page announces it and
+  moves into the chat, where they exchange a message.
+- Past today's limit of cases, a banned person's press opens nothing: an honest 429 page
+  with the lines, and a live alert on the open supervisor console (announced, readable at
+  375 px), still there when the console connects again.
+- Past the network's urgent-help bound: the same honest 429 page, in Spanish.
+
+axe-core at 375 and 1280 px on every page variant. One Chromium and one Daphne node for
+the module; its limits are set low so that a few presses cross them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.accessibility import check_page
+from tests.journeys import (
+    DESKTOP,
+    PHONE,
+    Words,
+    at,
+    browser,  # noqa: F401 (fixture)
+    node_fixture,
+    open_page,  # noqa: F401 (fixture)
+)
+from tests.servers import LiveClient, manage
+from tests.test_browser import TIMEOUT_MS
+from tests.test_escalation_browser import signed_in_context
+
+pytestmark = pytest.mark.integration
+
+node = node_fixture(
+    "test-urgent-help-",
+    QUICK_EXIT_URL="about:blank",
+    # Each banned identity opens one case a day; the journeys' own identities fit in
+    # the network's hour, and no urgent press may add one past it.
+    URGENT_HELP_BANNED_CASES_PER_DAY="1",
+    NEW_IDENTITIES_PER_HOUR="5",
+    URGENT_HELP_IDENTITIES_PER_HOUR="0",
+)
+
+SEED = yaml.safe_load(
+    (Path(__file__).resolve().parent.parent / "chatplatform/data/crisis_resources.yaml").read_text(
+        "utf-8"
+    )
+)
+
+
+def numbers_of(region: str) -> set[str]:
+    """A country's crisis and emergency numbers, as seeded from the checked list."""
+    rows = [row for row in SEED if row["region"] == region]
+    return {row[key] for row in rows for key in ("phone", "emergency_number") if row.get(key)}
+
+
+def assert_lines_of(page: Any, region: str) -> None:
+    """The page shows this country's numbers, the emergency one first, and no other's."""
+    from playwright.sync_api import expect
+
+    (emergency,) = {row["emergency_number"] for row in SEED if row["region"] == region}
+    expect(page.locator("main a.emergency").first).to_have_attribute("href", f"tel:{emergency}")
+    said = page.locator("main").inner_text()
+    for number in numbers_of(region):
+        assert number in said, number
+    others = set().union(*(numbers_of(row["region"]) for row in SEED)) - numbers_of(region)
+    dialled = {link.get_attribute("href") for link in page.locator("main a[href^='tel:']").all()}
+    assert not {f"tel:{number}" for number in others} & dialled, dialled
+
+
+def new_banned_participant(page: Any, node, words: Words) -> str:
+    """A participant with a name, banned by a moderator for an earlier breach: their handle."""
+    page.goto(node.base_url + "/")
+    page.get_by_role("button", name=words("Give me a new name")).click()
+    handle = page.locator("#you-heading + p strong").inner_text()
+    manage(
+        node.env,
+        "shell",
+        "-c",
+        "from chatplatform.models import Participant; from moderation.models import Sanction; "
+        f"who = Participant.objects.get(handle={handle!r}); "
+        "Sanction.objects.create(kind='ban', participant=who, reason='an earlier breach')",
+    )
+    return handle
+
+
+def record_announcements(page: Any, selector: str) -> list[str]:
+    """Every text the live region at ``selector`` is given from now on, kept across the
+    page's own navigation (the page may move on right after saying it)."""
+    heard: list[str] = []
+    page.expose_function("heardAnnouncement", lambda text: heard.append(text))
+    page.evaluate(
+        """(selector) => {
+            const region = document.querySelector(selector);
+            new MutationObserver(() => window.heardAnnouncement(region.textContent)).observe(
+                region, { childList: true, characterData: true, subtree: true });
+        }""",
+        selector,
+    )
+    return heard
+
+
+def open_console(browser, node, viewport: dict[str, int]) -> Any:  # noqa: F811
+    from playwright.sync_api import expect
+
+    context = signed_in_context(browser, node, "supervisor@example.org", viewport=viewport)
+    console = context.new_page()
+    console.set_default_timeout(TIMEOUT_MS)
+    console.goto(node.base_url + "/supervisor/")
+    expect(console.locator("#conn-status")).to_have_text(Words("en").js("Connected"))
+    return console
+
+
+@pytest.mark.parametrize(
+    ("language", "region", "viewport"), [("es-ES", "ES", PHONE), ("en-GB", "GB", DESKTOP)]
+)
+def test_a_banned_participant_waits_live_and_moves_into_the_supervisors_chat(
+    node,
+    browser,  # noqa: F811
+    open_page,  # noqa: F811
+    language,
+    region,
+    viewport,
+):
+    from playwright.sync_api import expect
+
+    words, english = Words(language.split("-")[0]), Words("en")
+    console = open_console(browser, node, DESKTOP)
+    page = open_page(language, viewport)
+    handle = new_banned_participant(page, node, words)
+
+    page.get_by_role("button", name=words("I need urgent help now")).click()
+    page.wait_for_url(at(r"/help/urgent/"))
+    expect(
+        page.get_by_role("heading", name=words("We're getting someone for you now"))
+    ).to_be_visible()
+    expect(page.locator(".crisis-support")).to_contain_text(
+        words(
+            "A supervisor has been alerted and will open a private chat with you as soon as "
+            "they can. You can't use the peer chat at the moment, but this chat is with a "
+            "supervisor only."
+        )
+    )
+    expect(page.locator(".crisis-support")).to_contain_text(
+        words(
+            "Please keep this page open: it takes you to the chat when it is ready. "
+            "You can also reload it to check."
+        )
+    )
+    assert_lines_of(page, region)
+    status = page.locator("#supervisor-wait-status")
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(status).to_have_text(
+        words.js(
+            "Connected. No supervisor has opened the chat yet; this page will move to it "
+            "when one does."
+        )
+    )
+    expect(page.locator("#queue-status")).to_have_count(0)  # the ban keeps them off the queue
+    check_page(page, f"urgent-help-banned-waiting-{language}")
+    heard = record_announcements(page, "#supervisor-wait-status")
+
+    card = console.locator("#escalation-list li.escalation", has_text=handle)
+    expect(card).to_contain_text(
+        english.js("banned participant (%(kind)s): supervisors only", kind="ban")
+    )
+    with console.expect_popup() as popup:
+        card.get_by_role("button", name=english("Take over the chat")).click()
+    chat = popup.value
+    chat.set_default_timeout(TIMEOUT_MS)
+    expect(chat).to_have_url(at(r"/chat/\d+/"))
+
+    # The page moves by itself, having said so in its live region.
+    expect(page).to_have_url(chat.url)
+    assert words.js("A supervisor has joined. Opening your chat…") in heard, heard
+    expect(page.locator("#conn-status")).to_have_text(words.js("Connected"))
+    expect(chat.locator("#conn-status")).to_have_text(english.js("Connected"))
+    page.locator("#body").fill("Sigo aquí" if language == "es-ES" else "I'm still here")
+    page.keyboard.press("Enter")
+    expect(chat.locator("#messages")).to_contain_text(
+        "Sigo aquí" if language == "es-ES" else "I'm still here"
+    )
+    chat.locator("#body").fill("Thank you for telling us. I'm here with you now.")
+    chat.keyboard.press("Enter")
+    expect(page.locator("#messages")).to_contain_text("I'm here with you now.")
+    expect(page.locator("#messages li.pending")).to_have_count(0)
+    check_page(page, f"urgent-help-banned-chat-{language}")
+    expect(card).to_contain_text(english.js("Acknowledged by %(name)s.", name="Jordan"))
+    console.context.close()
+
+
+def test_past_todays_limit_a_banned_press_is_an_honest_429_and_a_live_console_alert(
+    node,
+    browser,  # noqa: F811
+    open_page,  # noqa: F811
+):
+    from playwright.sync_api import expect
+
+    words = Words("en")
+    console = open_console(browser, node, PHONE)
+    page = open_page("en-GB", PHONE)
+    handle = new_banned_participant(page, node, words)
+    page.get_by_role("button", name=words("I need urgent help now")).click()
+    page.wait_for_url(at(r"/help/urgent/"))
+    # The supervisor closes today's case without a chat.
+    card = console.locator("#escalation-list li.escalation", has_text=handle)
+    card.get_by_role("button", name=words("Acknowledge")).click()
+    expect(card).to_contain_text(words.js("Acknowledged by %(name)s.", name="Jordan"))
+    card.get_by_label(words("Outcome")).select_option("de_escalated")
+    card.get_by_role("button", name=words("Resolve")).click()
+    expect(card).to_have_count(0)
+    alerts = console.locator("#unreached-list li")
+    expect(console.locator("#unreached")).to_be_hidden()
+
+    # Pressed again the same day, past the limit of one case: nothing opens, they are told
+    # so, with the emergency number first and the lines; the console hears it at once.
+    page.goto(node.base_url + "/help/urgent/")
+    page.get_by_role("button", name=words("I need urgent help now")).click()
+    heading = page.get_by_role("heading", name=words("Please reach one of these lines now"))
+    expect(heading).to_be_visible()
+    expect(page.locator(".crisis-support")).to_contain_text(
+        words(
+            "You have asked for urgent help several times today. The supervisors on duty can "
+            "see that you asked again, but a new chat can't be opened now."
+        )
+    )
+    assert_lines_of(page, "GB")
+    check_page(page, "urgent-help-banned-past-the-limit-en-GB")
+
+    alert_text = (
+        "%(handle)s, a banned participant, pressed urgent help %(count)s times after today's "
+        "limit of new cases. No new case was opened."
+    )
+    said = words.js(alert_text, handle=handle, count=1)
+    expect(alerts).to_have_count(1)
+    expect(alerts.first).to_have_text(said)
+    # Announced: said in the console's assertive live region as it arrives.
+    expect(console.locator("#unreached-news")).to_have_attribute("aria-live", "assertive")
+    expect(console.locator("#unreached-news")).to_have_text(said)
+    # Readable on a phone: no sideways scrolling, the whole alert within the screen.
+    assert console.evaluate("() => document.documentElement.scrollWidth") <= 375
+    box = alerts.first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    check_page(console, "supervisor-console-unreached-alert")
+
+    # A second press while the console is away: it reads the alert when it connects again.
+    console.goto("about:blank")
+    page.goto(node.base_url + "/help/urgent/")
+    page.get_by_role("button", name=words("I need urgent help now")).click()
+    expect(heading).to_be_visible()
+    console.goto(node.base_url + "/supervisor/")
+    expect(console.locator("#conn-status")).to_have_text(words.js("Connected"))
+    expect(alerts).to_have_count(1)
+    expect(alerts.first).to_have_text(words.js(alert_text, handle=handle, count=2))
+    console.context.close()
+
+
+def test_past_the_networks_urgent_bound_a_press_is_an_honest_429_in_spanish(
+    node,
+    open_page,  # noqa: F811
+):
+    """Last in the module: it uses up the node's new identities for the hour."""
+    from playwright.sync_api import expect
+
+    words = Words("es")
+    # Everyone here comes from one address: use up its ordinary new identities.
+    for _ in range(10):
+        if LiveClient(node).post("/me/handle/").status == 429:
+            break
+    else:
+        pytest.fail("the network's new-identity limit was never reached")
+    page = open_page("es-ES", PHONE)
+    page.goto(node.base_url + "/")
+    page.get_by_role("button", name=words("I need urgent help now")).click()
+    expect(
+        page.get_by_role("heading", name=words("Please reach one of these lines now"))
+    ).to_be_visible()
+    expect(page.locator(".crisis-support")).to_contain_text(
+        words(
+            "Many people on your network have asked for help in the last hour. The supervisors "
+            "on duty can see that you asked, but we can't open a chat for you from this "
+            "network right now."
+        )
+    )
+    assert_lines_of(page, "ES")
+    check_page(page, "urgent-help-network-limit-es-ES")
