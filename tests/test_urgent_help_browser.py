@@ -6,9 +6,12 @@ supervisor on duty sees.
   page shows their country's lines, from the seeded resources, and waits live on its own
   socket; a supervisor in another browser takes the case over; the page announces it and
   moves into the chat, where they exchange a message.
+- Without scripts, the same page reaches the chat by its "Check whether the chat is
+  ready" link.
 - Past today's limit of cases, a banned person's press opens nothing: an honest 429 page
   with the lines, and a live alert on the open supervisor console (announced, readable at
-  375 px), still there when the console connects again.
+  375 px). A press while the console's connection is down shows, with its new count, when
+  the console reconnects by itself (its socket is relayed through the test to drop it).
 - Past the network's urgent-help bound: the same honest 429 page, in Spanish.
 
 axe-core at 375 and 1280 px on every page variant. One Chromium and one Daphne node for
@@ -17,6 +20,7 @@ the module; its limits are set low so that a few presses cross them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,12 +112,55 @@ def record_announcements(page: Any, selector: str) -> list[str]:
     return heard
 
 
-def open_console(browser, node, viewport: dict[str, int]) -> Any:  # noqa: F811
+class RelayedSocket:
+    """The console's socket, relayed through the test: dropped as a network would drop it,
+    and its reconnection held back until the test lets it reach the server."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.held = False
+        self.routes: list[list[Any]] = []  # [the page's side, the server's side or None]
+        page.route_web_socket(re.compile(r"/ws/supervisor/"), self._route)
+
+    def _route(self, route: Any) -> None:
+        self.routes.append([route, None if self.held else route.connect_to_server()])
+
+    def drop_and_hold(self) -> None:
+        self.held = True
+        # The console's own status line notes the drop, however briefly it shows.
+        self.page.evaluate(
+            """() => {
+                const status = document.getElementById("conn-status");
+                new MutationObserver(() => {
+                    if (status.dataset.state !== "open") status.dataset.dropped = "yes";
+                }).observe(status, { attributes: true, attributeFilter: ["data-state"] });
+            }"""
+        )
+        page_side, server_side = self.routes[-1]
+        server_side.close()
+        page_side.close(code=1001)  # going away: not a refusal, so the page tries again
+        # Lost, then open again: the new socket reached the relay, which holds it.
+        self.page.wait_for_function(
+            """() => {
+                const status = document.getElementById("conn-status");
+                return status.dataset.dropped === "yes" && status.dataset.state === "open";
+            }"""
+        )
+
+    def release(self) -> None:
+        assert len(self.routes) == 2 and self.routes[-1][1] is None, self.routes
+        self.held = False
+        self.routes[-1][1] = self.routes[-1][0].connect_to_server()
+
+
+def open_console(browser, node, viewport: dict[str, int], relayed: bool = False) -> Any:  # noqa: F811
     from playwright.sync_api import expect
 
     context = signed_in_context(browser, node, "supervisor@example.org", viewport=viewport)
     console = context.new_page()
     console.set_default_timeout(TIMEOUT_MS)
+    if relayed:
+        console.relay = RelayedSocket(console)
     console.goto(node.base_url + "/supervisor/")
     expect(console.locator("#conn-status")).to_have_text(Words("en").js("Connected"))
     return console
@@ -205,7 +252,7 @@ def test_past_todays_limit_a_banned_press_is_an_honest_429_and_a_live_console_al
     from playwright.sync_api import expect
 
     words = Words("en")
-    console = open_console(browser, node, PHONE)
+    console = open_console(browser, node, PHONE, relayed=True)
     page = open_page("en-GB", PHONE)
     handle = new_banned_participant(page, node, words)
     page.get_by_role("button", name=words("I need urgent help now")).click()
@@ -251,15 +298,53 @@ def test_past_todays_limit_a_banned_press_is_an_honest_429_and_a_live_console_al
     assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
     check_page(console, "supervisor-console-unreached-alert")
 
-    # A second press while the console is away: it reads the alert when it connects again.
-    console.goto("about:blank")
+    # The console's connection drops; a second press comes while it is away. When the
+    # console gets through again, it reads the alert's new count from the server.
+    console.relay.drop_and_hold()
     page.goto(node.base_url + "/help/urgent/")
     page.get_by_role("button", name=words("I need urgent help now")).click()
     expect(heading).to_be_visible()
-    console.goto(node.base_url + "/supervisor/")
-    expect(console.locator("#conn-status")).to_have_text(words.js("Connected"))
+    expect(alerts.first).to_have_text(said)  # nothing reached the console meanwhile
+    console.relay.release()
     expect(alerts).to_have_count(1)
     expect(alerts.first).to_have_text(words.js(alert_text, handle=handle, count=2))
+    expect(console.locator("#conn-status")).to_have_text(words.js("Connected"))
+    console.context.close()
+
+
+def test_without_scripts_the_banned_participants_page_reaches_the_chat_by_its_link(
+    node,
+    browser,  # noqa: F811
+):
+    from playwright.sync_api import expect
+
+    words = Words("en")
+    console = open_console(browser, node, DESKTOP)
+    context = browser.new_context(
+        viewport=PHONE,
+        locale="en-GB",
+        java_script_enabled=False,
+        extra_http_headers={"Accept-Language": "en-GB"},
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    handle = new_banned_participant(page, node, words)
+    page.get_by_role("button", name=words("I need urgent help now")).click()
+    expect(page).to_have_url(at(r"/help/urgent/"))
+    # What the live region says before any socket: true without one.
+    expect(page.locator("#supervisor-wait-status")).to_have_text(
+        words("No supervisor has opened the chat yet.")
+    )
+    card = console.locator("#escalation-list li.escalation", has_text=handle)
+    with console.expect_popup() as popup:
+        card.get_by_role("button", name=words("Take over the chat")).click()
+    chat = popup.value
+    expect(chat).to_have_url(at(r"/chat/\d+/"))
+    page.get_by_role("link", name=words("Check whether the chat is ready")).click()
+    page.get_by_role("link", name=words("Back to my chat")).click()
+    # The chat itself needs scripts (its messages come over its socket), as every chat does.
+    expect(page).to_have_url(chat.url)
+    context.close()
     console.context.close()
 
 
