@@ -13,6 +13,7 @@ const socket = new LiveSocket(document.getElementById("supervisor-wait").dataset
   onFrame: (frame) => {
     if (frame.type !== "urgent.status") return;
     if (frame.room) {
+      // Moving on: a socket closing under the navigation must not say "connection lost".
       socket.stopped = true;
       say(t("A supervisor has joined. Opening your chat…"));
       navigate(`/chat/${frame.room}/`);
