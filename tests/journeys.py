@@ -107,6 +107,11 @@ class Words:
         translated = _javascript_catalogue(self.language).gettext(text)
         return translated % values if values else translated
 
+    def js_count(self, singular: str, plural: str, count: int, **values: object) -> str:
+        """A JavaScript string with plural forms, for ``count``."""
+        translated = _javascript_catalogue(self.language).ngettext(singular, plural, count)
+        return translated % {"count": count, **values}
+
     def js_pattern(self, text: str) -> re.Pattern[str]:
         """The JavaScript string as a pattern in which each ``%(name)s`` matches any value."""
         parts = re.split(r"%\(\w+\)s", _javascript_catalogue(self.language).gettext(text))

@@ -283,10 +283,12 @@ def test_past_todays_limit_a_banned_press_is_an_honest_429_and_a_live_console_al
     check_page(page, "urgent-help-banned-past-the-limit-en-GB")
 
     alert_text = (
+        "%(handle)s, a banned participant, pressed urgent help %(count)s time after today's "
+        "limit of new cases. No new case was opened.",
         "%(handle)s, a banned participant, pressed urgent help %(count)s times after today's "
-        "limit of new cases. No new case was opened."
+        "limit of new cases. No new case was opened.",
     )
-    said = words.js(alert_text, handle=handle, count=1)
+    said = words.js_count(*alert_text, 1, handle=handle)
     expect(alerts).to_have_count(1)
     expect(alerts.first).to_have_text(said)
     # Announced: said in the console's assertive live region as it arrives.
@@ -307,7 +309,7 @@ def test_past_todays_limit_a_banned_press_is_an_honest_429_and_a_live_console_al
     expect(alerts.first).to_have_text(said)  # nothing reached the console meanwhile
     console.relay.release()
     expect(alerts).to_have_count(1)
-    expect(alerts.first).to_have_text(words.js(alert_text, handle=handle, count=2))
+    expect(alerts.first).to_have_text(words.js_count(*alert_text, 2, handle=handle))
     expect(console.locator("#conn-status")).to_have_text(words.js("Connected"))
     console.context.close()
 

@@ -31,8 +31,9 @@ NOT_PART_OF_THE_SITE = [
     "*/migrations/*",
 ]
 
-# The JavaScript modules' gettext alias; ``interpolate`` and ``ngettext`` need nothing extra.
-JAVASCRIPT_KEYWORDS = ["--keyword=t"]
+# The JavaScript modules' gettext and ngettext aliases (``t``, ``tn``); ``interpolate``
+# needs nothing extra.
+JAVASCRIPT_KEYWORDS = ["--keyword=t", "--keyword=tn:1,2"]
 
 TIMESTAMP_LINE = re.compile(r'^"POT-Creation-Date: .*\\n"\n', re.MULTILINE)
 

@@ -137,6 +137,12 @@ export function t(text) {
   return typeof window.gettext === "function" ? window.gettext(text) : text;
 }
 
+// A count's words: "1 time", "2 times" (Spanish and English plural forms from the catalogue).
+export function tn(singular, plural, count) {
+  if (typeof window.ngettext === "function") return window.ngettext(singular, plural, count);
+  return count === 1 ? singular : plural;
+}
+
 export function interpolate(text, values) {
   return typeof window.interpolate === "function"
     ? window.interpolate(text, values, true)

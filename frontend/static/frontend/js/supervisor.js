@@ -1,7 +1,7 @@
 // The supervisor console: open escalations arrive live, with a sound and a browser
 // notification; each card offers acknowledge, transcript, whisper, join, take over, resolve.
 import { outcomeLabel } from "./escalation.js";
-import { LiveSocket, interpolate, statusText, t } from "./socket.js";
+import { LiveSocket, interpolate, statusText, t, tn } from "./socket.js";
 
 const root = document.getElementById("supervisor");
 const list = document.getElementById("escalation-list");
@@ -34,12 +34,20 @@ function reasonLabel(reason) {
 function unreachedText(alert) {
   if (alert.kind === "banned") {
     return interpolate(
-      t("%(handle)s, a banned participant, pressed urgent help %(count)s times after today's limit of new cases. No new case was opened."),
+      tn(
+        "%(handle)s, a banned participant, pressed urgent help %(count)s time after today's limit of new cases. No new case was opened.",
+        "%(handle)s, a banned participant, pressed urgent help %(count)s times after today's limit of new cases. No new case was opened.",
+        alert.count,
+      ),
       { handle: alert.handle || t("Someone"), count: alert.count },
     );
   }
   return interpolate(
-    t("%(count)s urgent-help presses from one network could not open a case: it reached its limit for the hour. These people saw the crisis lines only."),
+    tn(
+      "%(count)s urgent-help press from one network could not open a case: it reached its limit for the hour. This person saw the crisis lines only.",
+      "%(count)s urgent-help presses from one network could not open a case: it reached its limit for the hour. These people saw the crisis lines only.",
+      alert.count,
+    ),
     { count: alert.count },
   );
 }
