@@ -52,6 +52,10 @@ WATCHED: dict[type[Model], tuple[str, ...]] = {
     Room: ("id", "kind", "slug", "created_at"),
 }
 EVENTS = ("insert", "update", "delete")
+# A counter moves to the clock's microseconds since 1970 (or one past its value, if that
+# is higher): a database restored from a backup goes on from today's time, never
+# through the values it had before, so no key kept by a running process meets it again.
+_NEXT = "MAX(changes + 1, CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER))"
 
 
 def table(model: type[Model]) -> str:
@@ -75,7 +79,7 @@ def _trigger_sql(model: type[Model], event: str) -> str:
         f'CREATE TRIGGER IF NOT EXISTS "{trigger_name(model, event)}" {when} ON "{name}" '  # noqa: S608 (names from model metadata)
         f"FOR EACH ROW BEGIN "
         f"INSERT OR IGNORE INTO \"{counts}\" (name, changes) VALUES ('{name}', 0); "
-        f"UPDATE \"{counts}\" SET changes = changes + 1 WHERE name = '{name}'; END"
+        f"UPDATE \"{counts}\" SET changes = {_NEXT} WHERE name = '{name}'; END"
     )
 
 
@@ -98,7 +102,7 @@ def install(using: str = "default") -> None:
                 [table(model)],
             )
             cursor.execute(
-                f'UPDATE "{counts}" SET changes = changes + 1 WHERE name = %s',  # noqa: S608
+                f'UPDATE "{counts}" SET changes = {_NEXT} WHERE name = %s',  # noqa: S608
                 [table(model)],
             )
 
