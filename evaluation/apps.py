@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,3 +21,7 @@ class EvaluationConfig(AppConfig):
         chat_ended.connect(receivers.chat_finished, dispatch_uid="evaluation-chat-end")
         participant_seen.connect(receivers.record_visit, dispatch_uid="evaluation-visit")
         participant_erased.connect(receivers.forget_participant, dispatch_uid="evaluation-erase")
+        # A migration that rebuilds a watched table drops its triggers (evaluation.changes).
+        post_migrate.connect(
+            receivers.install_change_triggers, sender=self, dispatch_uid="evaluation-changes"
+        )

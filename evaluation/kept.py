@@ -38,7 +38,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from chatplatform.models import Participant, Room, RoomMembership
 from escalation.models import Escalation
-from evaluation import state
+from evaluation import changes, state
 from evaluation.models import ChatRecord, ParticipantVisit
 
 T = TypeVar("T")
@@ -59,6 +59,9 @@ def _summary(queryset: QuerySet[Any], **extra: Any) -> tuple[Any, ...]:
 
 def chats_fingerprint() -> tuple[Any, ...]:
     """What the process metrics read from chat records, visits, people and escalations."""
+    counted = changes.counted((ChatRecord, ParticipantVisit, Participant, Escalation))
+    if counted is not None:
+        return ("counted", *counted)
     return (
         _summary(
             ChatRecord.objects.all(),
@@ -118,6 +121,9 @@ def rooms_fingerprint() -> tuple[Any, ...]:
 
 
 def _rooms_fingerprint() -> tuple[Any, ...]:
+    counted = changes.counted((RoomMembership, Room))
+    if counted is not None:
+        return ("counted", *counted)
     return (
         _summary(
             RoomMembership.objects.all(),

@@ -323,3 +323,14 @@ class ReportState(models.Model):
 
     def __str__(self) -> str:
         return f"report state (data version {self.data_version})"
+
+
+class ChangeCount(models.Model):
+    """How many times the rows of one table changed, counted by triggers (SQLite only):
+    the key of the report's kept parts (evaluation.changes)."""
+
+    name = models.CharField(max_length=63, primary_key=True)
+    changes = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.changes} changes"

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from chatplatform.models import Participant, QueueTicket, Room, User
+from evaluation import changes
 from evaluation.chats import do_record_end, do_record_start
 from evaluation.models import ParticipantVisit
 from evaluation.report import forget_cached_reports
@@ -37,3 +38,8 @@ def chat_started(
 
 def chat_finished(sender: Any, room: Room, **kwargs: Any) -> None:
     do_record_end(room)
+
+
+def install_change_triggers(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """After every migrate: the change triggers a rebuilt table lost (evaluation.changes)."""
+    changes.install(using)

@@ -30,3 +30,7 @@ def test_seed_and_report_on_postgresql(postgres_database):
         csv.DictReader(io.StringIO(manage(env, "evaluation_report", "--format", "csv").stdout))
     )
     assert {r["table"] for r in rows} >= {"survey_change", "reach_weekly", "escalations"}
+    # The kept parts are keyed by aggregates here: no change counters (evaluation.changes).
+    keys = "from evaluation import kept; print(kept.chats_fingerprint(), kept.rooms_fingerprint())"
+    printed = manage(env, "shell", "-c", keys).stdout.splitlines()[-1]
+    assert printed.startswith("((") and "'counted'" not in printed

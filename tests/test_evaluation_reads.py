@@ -20,7 +20,9 @@ from django.utils import timezone
 from scipy import stats as sps
 
 from chatplatform.mentoring import queries
-from evaluation import arrays, outcomes, programme, stats
+from chatplatform.models import Room
+from escalation.models import Escalation
+from evaluation import arrays, metrics, outcomes, programme, stats
 from evaluation.dbfunctions import Constant, EpochSeconds, IsoDay, Joined, Unindexed
 from evaluation.metrics import Period
 from evaluation.models import ChatRecord, InstrumentVersion, SurveyIdentity, SurveyResponse
@@ -135,6 +137,19 @@ def test_chat_records_read_without_their_index_are_the_same_records(db):
         indexed.values_list("pk", flat=True)
     )
     assert scanned.count() > 0
+
+
+def test_escalations_that_look_up_their_room_are_those_the_join_finds(db):
+    seed(300, seed=5, days=90, messages=False)
+    since = Period.ending(timezone.localdate()).since
+    group = Room.objects.filter(kind=Room.Kind.GROUP).order_by("pk").first()
+    moved = Escalation.objects.filter(created_at__gte=since).order_by("pk").first()
+    # One escalation raised in a group room: neither read counts it.
+    Escalation.objects.filter(pk=moved.pk).update(room=group)
+    joined = Escalation.objects.filter(room__kind=Room.Kind.DIRECT, created_at__gte=since)
+    found = sorted(metrics.direct_escalations(since).values_list("pk", flat=True))
+    assert found == sorted(joined.values_list("pk", flat=True))
+    assert found and moved.pk not in found
 
 
 def test_breakdown_answers_are_coded_as_categories_codes_everyone(db):
