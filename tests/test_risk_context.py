@@ -144,7 +144,7 @@ class TestTheShippedPolicyOnFixedMessages:
     @pytest.mark.parametrize(
         "text",
         [
-            "standing on the overpass right now. thanks for listening all these months",
+            "standing on the overpass right now, thanks for everything",
             "swallowed a handful of my dad's painkillers, feeling sick",
         ],
     )
