@@ -1,9 +1,9 @@
 """``python -m escalation.risk_train`` (``make train-risk``): retrain the risk model.
 
 Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/``,
-``dev3/``, the retired blind splits ``blind3/``, ``blind4/``, ``blind5/`` and
-``blind6/``, ``dev4/``, ``dev5/`` and the older ``labelled.jsonl``; never ``blind/``
-or ``blind7/``),
+``dev3/``, the retired blind splits ``blind3/``, ``blind4/``, ``blind5/``,
+``blind6/`` and ``blind7/``, ``dev4/``, ``dev5/`` and the older ``labelled.jsonl``;
+never ``blind/`` or ``blind8/``),
 fits the three
 heads described in ``escalation.risk_model`` with scikit-learn (over word and
 character n-grams; with ``RULE_FEATURES``, also the rules' context features),
@@ -18,8 +18,8 @@ as the shipped detector combines them (``own_levels``, ``combine`` vectorised):
 the alert and imminent thresholds with the floors under which the model
 dismisses the rules' high and downgrades their imminent, by an explicit objective
 (``choose_thresholds``: imminent recall and recall no lower than the previous
-policy's, then the fewest false alarms; ``--tradeoff`` prints the table; ``--audit``
-prints each rule's fires and unique catches). Random folds are computed by
+policy's nor the shipped file's, then the fewest false alarms; ``--tradeoff`` prints
+the table; ``--audit`` prints each rule's fires and unique catches). Random folds are computed by
 ``make eval-risk`` only, for the report: they flatter a corpus written by few people.
 Because the rules are features, out-of-fold scores are cached under a digest of the
 signal files too: a rule edit means new scores. One set of thresholds serves both
@@ -50,6 +50,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from escalation import risk_model
+from escalation.risk import NEVER
 from escalation.risk_eval.corpus import RISK_LEVELS, Example, group_of, training_examples
 from escalation.risk_text import normalise
 
@@ -77,8 +78,12 @@ OTHER_THRESHOLD = 0.5
 # processes because the rules' reading did (fixed: rules run in file order).
 RULE_FEATURES = False
 # Floors of the rules' high tried (see escalation.risk.floored); 0 never dismisses.
-# A floor at or over the alert threshold leaves the rules' high no say of its own.
-DISMISS_CANDIDATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+# At most 0.10: with blind v7 in training, grouped CV found 0.15 as good (fewer false
+# alarms, a little less recall), but the model scores plain first-person statements
+# 0.11-0.14 ("I'm going to hang myself", "I'm not okay, I want to die"): a floor over
+# them silences what the rules exist for. (0.2 to 0.9 were tried in earlier rounds and
+# never chosen.)
+DISMISS_CANDIDATES = (0.0, 0.05, 0.1)
 # Floors of the rules' imminent tried (``dismiss_imminent``). Under its floor the rules'
 # imminent reading (an attempt under way, means with a time) is downgraded to high, which
 # still pages, never dismissed (escalation.risk.floored): it costs no recall and adds no
@@ -86,6 +91,15 @@ DISMISS_CANDIDATES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6,
 # low under 0.03 bought 0.005 of false alarms on grouped cross-validation; a missed
 # attempt in progress is the worst miss there is.)
 DISMISS_IMMINENT_CANDIDATES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
+# The model's alert probability at or over which it may raise a message the rules read
+# as a literal use or a negation with no risk of their own (escalation.risk.combine);
+# NEVER keeps the rules' context absolute, as the previous policy did. A mask reads a
+# phrase ("pastillas de la presión", "not ... wake up"), the model the whole message:
+# on blind v7, at-risk messages the masks held back had alert probabilities of 0.77-0.98.
+# Not under 0.99: grouped CV chose 0.95, but the model gives plainly literal messages
+# 0.96-0.98 ("me tomé la pastilla del resfriado y ya estoy mejor", "my nose won't stop
+# bleeding after the match"), which the masks are there to hold back.
+LITERAL_OVERRIDE_CANDIDATES = (NEVER, 0.99)
 # The previous policy's floors of the rules' high (baseline_thresholds).
 BASELINE_DISMISS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
 THRESHOLD_CANDIDATES = tuple(round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01))
@@ -355,8 +369,9 @@ def own_levels(r: Readings, thresholds: dict[str, float]) -> np.ndarray:
     # A downgraded imminent pages as high: never then checked against the high's floor.
     rule_own[(r.rule_own == RANKS["imminent"]) & under_imminent] = RANKS["high"]
     model_alert = r.long & (r.alert >= thresholds["alert"])
+    held_back = r.literal & (rule_own < 2) & (r.alert < thresholds.get("literal_override", NEVER))
     model_own = np.where(model_alert, np.where(r.imminent >= thresholds["imminent"], 3, 2), 0) * ~(
-        r.literal & (rule_own < 2)
+        held_back
     )
     own = np.maximum(rule_own, model_own)
     others = (r.rule_other >= 2) & (r.other >= thresholds["other"]) & (model_own <= r.rule_other)
@@ -430,49 +445,61 @@ def baseline_thresholds(r: Readings) -> dict[str, float]:
 
 def policy_search(r: Readings) -> list[tuple[dict[str, float], dict[str, float]]]:
     """Every policy tried: each floor of the rules' high (``DISMISS_CANDIDATES``) and
-    imminent (``DISMISS_IMMINENT_CANDIDATES``) with each alert threshold, the imminent
+    imminent (``DISMISS_IMMINENT_CANDIDATES``) and each override of the rules' literal
+    context (``LITERAL_OVERRIDE_CANDIDATES``) with each alert threshold, the imminent
     threshold then set by ``_imminent_for``; with their out-of-fold rates."""
     tried = []
-    for dismiss in DISMISS_CANDIDATES:
-        for dismiss_imminent in DISMISS_IMMINENT_CANDIDATES:
-            for alert in THRESHOLD_CANDIDATES:
-                base = {
-                    "alert": alert,
-                    "other": OTHER_THRESHOLD,
-                    "dismiss": dismiss,
-                    "dismiss_imminent": dismiss_imminent,
-                }
-                # Below the floor of the rules' high the alert threshold decides alone.
-                if alert < dismiss:
-                    continue
-                thresholds = {**base, "imminent": _imminent_for(r, base)}
-                tried.append((thresholds, rates(r, own_levels(r, thresholds))))
+    for literal_override in LITERAL_OVERRIDE_CANDIDATES:
+        for dismiss in DISMISS_CANDIDATES:
+            for dismiss_imminent in DISMISS_IMMINENT_CANDIDATES:
+                for alert in THRESHOLD_CANDIDATES:
+                    base = {
+                        "alert": alert,
+                        "other": OTHER_THRESHOLD,
+                        "dismiss": dismiss,
+                        "dismiss_imminent": dismiss_imminent,
+                        "literal_override": literal_override,
+                    }
+                    # Below the floor of the rules' high the alert threshold decides alone.
+                    if alert < dismiss:
+                        continue
+                    thresholds = {**base, "imminent": _imminent_for(r, base)}
+                    tried.append((thresholds, rates(r, own_levels(r, thresholds))))
     return tried
 
 
 def choose_thresholds(
-    examples: Sequence[Example], oof: Sequence[risk_model.Scores]
+    examples: Sequence[Example],
+    oof: Sequence[risk_model.Scores],
+    shipped: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Thresholds and floors for the combined detector, from (grouped) out-of-fold scores.
 
     The objective, in order: imminent recall no lower than the previous policy's
-    (``baseline_thresholds``) on the same scores; recall no lower than it either; then
+    (``baseline_thresholds``) on the same scores, nor than the ``shipped`` file's
+    thresholds' (when given: a retrain never gives up what the shipped policy reaches
+    on the same scores); recall no lower than either; then
     the fewest false alarms on harmless messages; ties go to more imminent recall, then
-    more recall, then the lower floors and thresholds.
+    more recall, then the lower floors, the rules' literal context kept over overridden,
+    then the lower thresholds. (The previous policy never overrides that context.)
     """
     r = readings(examples, oof)
     baseline = baseline_thresholds(r)
-    return best_policy(r, policy_search(r), baseline) or baseline
+    return best_policy(r, policy_search(r), baseline, shipped) or baseline
 
 
 def best_policy(
     r: Readings,
     tried: Sequence[tuple[dict[str, float], dict[str, float]]],
     baseline: dict[str, float],
+    shipped: dict[str, float] | None = None,
 ) -> dict[str, float] | None:
     """The best of ``tried`` by ``choose_thresholds``' objective; None if none keeps the
-    baseline's imminent recall and recall."""
+    baseline's (and the ``shipped`` thresholds') imminent recall and recall."""
     floor = rates(r, own_levels(r, baseline))
+    if shipped is not None:
+        kept = rates(r, own_levels(r, shipped))
+        floor = {name: max(floor[name], kept[name]) for name in ("imminent_recall", "recall")}
     eligible = [
         (thresholds, found)
         for thresholds, found in tried
@@ -490,6 +517,7 @@ def best_policy(
             -found["recall"],
             thresholds["dismiss"],
             thresholds["dismiss_imminent"],
+            -thresholds.get("literal_override", NEVER),
             thresholds["alert"],
         )
 
@@ -718,7 +746,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         r = readings(examples, grouped_oof)
         sys.stdout.write(tradeoff(r, policy_search(r), baseline_thresholds(r)))
         return 0
-    thresholds = choose_thresholds(examples, grouped_oof)
+    # The shipped file (when there is one) sets a floor, wherever the new one is written:
+    # see choose_thresholds.
+    shipped_file = risk_model.MODEL_FILE
+    shipped = risk_model.load(shipped_file).thresholds if shipped_file.exists() else None
+    thresholds = choose_thresholds(examples, grouped_oof, shipped)
     fitted = fit(examples)
     # Grouped figures only: random folds flatter a corpus written by few people, and
     # their scores (a third of a cold retrain) chose nothing; make eval-risk reports them.

@@ -66,13 +66,42 @@ def test_every_assessment_has_a_calibrated_score() -> None:
     assert scores[0] < 0.5 < min(scores[1:])
 
 
-@pytest.mark.parametrize("text", ["bye", "something", "something unkind", "adiós"])
-def test_the_model_alone_does_not_alert_on_one_or_two_words(text: str) -> None:
+@pytest.mark.parametrize(
+    "text", ["bye", "something", "something unkind", "adiós", "at home now", "nos vemos mañana"]
+)
+def test_the_model_alone_does_not_alert_on_three_words_or_fewer(text: str) -> None:
     assert assess(text).level == "none"
 
 
 def test_the_rules_still_alert_on_a_short_message() -> None:
     assert assess("kms").level == "high"
+
+
+class TestTheRulesLiteralContextGivesWayToANearCertainModel:
+    """``literal_override``: a literal use or a negation the rules recognised, with no
+    risk of their own, holds the model back unless its alert probability is at least the
+    override (chosen by grouped cross-validation; absent, never)."""
+
+    NONE = Assessment("none", ())
+    THRESHOLDS = {"alert": 0.5, "imminent": 0.5, "other": 0.5, "literal_override": 0.95}
+
+    @pytest.mark.parametrize(("alert", "level"), [(0.6, "none"), (0.94, "none"), (0.95, "high")])
+    def test_only_a_near_certain_model_raises_a_literal_reading(
+        self, alert: float, level: str
+    ) -> None:
+        found = combine(self.NONE, Scores(alert, 0.0, 0.0), self.THRESHOLDS, literal=True, words=8)
+        assert (found.level, found.who) == (level, "self")
+        if level == "high":
+            assert found.reasons == ("model",)
+
+    def test_without_an_override_the_literal_reading_always_holds(self) -> None:
+        thresholds = {k: v for k, v in self.THRESHOLDS.items() if k != "literal_override"}
+        found = combine(self.NONE, Scores(0.999, 0.9, 0.0), thresholds, literal=True, words=8)
+        assert found.level == "none"
+
+    def test_a_near_certain_model_still_says_nothing_on_three_words(self) -> None:
+        found = combine(self.NONE, Scores(0.99, 0.9, 0.0), self.THRESHOLDS, literal=True, words=3)
+        assert found.level == "none"
 
 
 class TestTheModelDismissesARulesAlertItReadsAsHarmless:
@@ -141,10 +170,20 @@ class TestTheShippedPolicyOnFixedMessages:
     """The shipped model file's floors on messages the rules read as an alert (after a
     retraining, check that these messages still sit where the tests say)."""
 
+    @pytest.mark.parametrize("text", ["I'm going to hang myself", "I'm not okay, I want to die"])
+    def test_a_plain_statement_the_model_doubts_still_pages(self, text: str) -> None:
+        """The model scores these under 0.15; the floor of the rules' high stays under
+        them (``risk_train.DISMISS_CANDIDATES``)."""
+        detector = default_detector()
+        found, evidence = detector.assess_with_evidence(text)
+        scores = detector.model.scores_of_sums(*evidence.sums, (0.0, 0.0, 0.0))
+        assert scores.alert < 0.15
+        assert found.level in ("high", "imminent") and found.who == "self"
+
     @pytest.mark.parametrize(
         "text",
         [
-            "standing on the overpass right now. thanks for listening all these months",
+            "standing on the overpass right now, thanks for everything",
             "swallowed a handful of my dad's painkillers, feeling sick",
         ],
     )

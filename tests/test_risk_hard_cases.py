@@ -483,3 +483,54 @@ class TestMeansAndActsToldWithoutTheUsualWords:
     )
     def test_the_same_words_without_risk_do_not_alert(self, text: str) -> None:
         assert level_of(text) in ("none", "low")
+
+
+class TestSelfHarmAndQuotesToldOtherwise:
+    """Self-harm told with an auxiliary or in the past tense, and a song quoted by what
+    it says (the ways blind v7's writer put them)."""
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "me he cortado otra vez en los brazos y nadie lo sabe",
+            "se ha vuelto a cortado",  # typo'd, still the act
+            "anoche me rasqué con una aguja hasta que sangró",
+            "me arañé hasta que me sangraron los brazos",
+        ),
+    )
+    def test_self_harm_is_high(self, text: str) -> None:
+        found = assess(text)
+        assert (found.level, found.reasons) == ("high", ("self_harm",))
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "me he cortado el pelo y no me gusta nada",
+            "me he cortado con un papel, qué tontería",
+            "me rasqué la picadura del mosquito toda la noche",
+        ),
+    )
+    def test_the_same_words_without_self_harm_do_not_alert(self, text: str) -> None:
+        assert level_of(text) == "none"
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            'cuál es esa canción que dice "me quiero morir", no me la saco de la cabeza',
+            "hay un tema de reggaetón que dice 'me quiero morir' y todos lo bailan",
+            "there's a line in the poem that says he wanted to kill himself",
+        ),
+    )
+    def test_a_song_quoted_by_what_it_says_is_quoted(self, text: str) -> None:
+        found = assess(text)
+        assert (found.level, found.who) == ("none", "quoted")
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "me quiero morir, pon esa canción que me gusta",
+            "i want to die, that song that plays in the shop is driving me mad",
+        ),
+    )
+    def test_own_risk_said_beside_a_song_is_not_a_quote(self, text: str) -> None:
+        assert assess(text).who == "self"

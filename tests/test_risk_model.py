@@ -64,7 +64,15 @@ def test_every_message_is_held_out_once_and_grouped_folds_split_no_batch(grouped
 def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
     assert risk_model.MODEL_FILE.stat().st_size < 5_000_000
     thresholds = shipped["thresholds"]
-    assert set(thresholds) == {"alert", "imminent", "other", "dismiss", "dismiss_imminent"}
+    assert set(thresholds) == {
+        "alert",
+        "imminent",
+        "other",
+        "dismiss",
+        "dismiss_imminent",
+        "literal_override",
+    }
+    assert thresholds["literal_override"] in risk_train.LITERAL_OVERRIDE_CANDIDATES
     assert all(0 < thresholds[name] < 1 for name in ("alert", "imminent", "other"))
     # Under its floor the rules' imminent is downgraded to high (risk.floored), still a page.
     assert thresholds["dismiss_imminent"] in risk_train.DISMISS_IMMINENT_CANDIDATES
@@ -87,6 +95,8 @@ def sample() -> tuple[list, list]:
         {"alert": 0.3, "imminent": 0.6, "other": 0.3, "dismiss": 0.25, "dismiss_imminent": 0.05},
         {"alert": 0.8, "imminent": 0.05, "other": 0.7, "dismiss": 0.0, "dismiss_imminent": 0.5},
         {"alert": 0.6, "imminent": 0.3, "other": 0.5, "dismiss": 0.3, "dismiss_imminent": 0.9},
+        {"alert": 0.5, "imminent": 0.1, "other": 0.5, "dismiss": 0.15, "literal_override": 0.9},
+        {"alert": 0.4, "imminent": 0.2, "other": 0.5, "dismiss": 0.0, "literal_override": 0.6},
     ],
 )
 def test_the_policy_search_reads_each_message_as_combine_does(sample, thresholds) -> None:
@@ -102,13 +112,18 @@ def test_the_policy_search_reads_each_message_as_combine_does(sample, thresholds
         assert (own >= 2, own == 3) == (level >= 2, level == 3), example.source
 
 
-def test_the_chosen_policy_keeps_imminent_recall_and_recall_and_has_the_fewest_false_alarms(
-    sample,
-) -> None:
+@pytest.fixture(scope="module")
+def searched(sample) -> tuple:
+    """The sample's readings, the previous policy and every policy tried on it."""
     examples, scores = sample
     r = risk_train.readings(examples, scores)
-    baseline = risk_train.baseline_thresholds(r)
-    tried = risk_train.policy_search(r)
+    return r, risk_train.baseline_thresholds(r), risk_train.policy_search(r)
+
+
+def test_the_chosen_policy_keeps_imminent_recall_and_recall_and_has_the_fewest_false_alarms(
+    searched,
+) -> None:
+    r, baseline, tried = searched
     chosen = risk_train.best_policy(r, tried, baseline)
     before = risk_train.rates(r, risk_train.own_levels(r, baseline))
     after = risk_train.rates(r, risk_train.own_levels(r, chosen))
@@ -117,6 +132,7 @@ def test_the_chosen_policy_keeps_imminent_recall_and_recall_and_has_the_fewest_f
     assert after["false_alarms"] <= before["false_alarms"]
     assert after["imminent_on_not_at_risk"] <= risk_train.IMMINENT_FALSE_CAP
     assert chosen["dismiss_imminent"] in risk_train.DISMISS_IMMINENT_CANDIDATES
+    assert chosen["literal_override"] in risk_train.LITERAL_OVERRIDE_CANDIDATES
     assert not any(
         found["false_alarms"] < after["false_alarms"]
         for _, found in tried
@@ -272,3 +288,23 @@ def test_the_audit_counts_each_rules_fires_and_the_catches_only_it_makes() -> No
     # With a floor the model's calm reading dismisses the rule's high: no fire at all.
     floored = risk_train.audit(examples[:1], [calm], {**thresholds, "dismiss": 0.3})
     assert floored == []
+
+
+def test_the_shipped_policy_is_a_floor_too(searched) -> None:
+    """A retrain never gives up the imminent recall or recall the shipped file's
+    thresholds reach on the same scores, even where the previous policy reaches less."""
+    r, baseline, tried = searched
+    shipped, kept = max(tried, key=lambda item: (item[1]["imminent_recall"], item[1]["recall"]))
+    chosen = risk_train.best_policy(r, tried, baseline, shipped)
+    found = risk_train.rates(r, risk_train.own_levels(r, chosen))
+    assert found["imminent_recall"] >= kept["imminent_recall"]
+    assert found["recall"] >= kept["recall"]
+    assert not any(
+        other["false_alarms"] < found["false_alarms"]
+        for _, other in tried
+        if other["recall"] >= kept["recall"] and other["imminent_recall"] >= kept["imminent_recall"]
+    )
+    # Without a shipped file the previous policy alone sets the floor.
+    free = risk_train.best_policy(r, tried, baseline)
+    free_found = risk_train.rates(r, risk_train.own_levels(r, free))
+    assert free_found["false_alarms"] <= found["false_alarms"]

@@ -76,26 +76,38 @@ DEV2_DIR = CORPUS_DIR / "dev2"
 # Dev data by a further independent writer, aimed at known weak spots; one group per file.
 DEV3_DIR = CORPUS_DIR / "dev3"
 BLIND_DIR = CORPUS_DIR / "blind"
-# The blind corpora v3 to v6, each by an independent writer, added once a detector was
-# final and evaluated (v3 three times, v4, v5 and v6 once); no longer blind, so now
-# training data, one group per file.
+# The blind corpora v3 to v7, each by an independent writer, added once a detector was
+# final and evaluated (v3 three times, v4 to v7 once); no longer blind, so now
+# training data, one group per file (v7's conversations join the dev conversations).
 BLIND3_DIR = CORPUS_DIR / "blind3"
 BLIND4_DIR = CORPUS_DIR / "blind4"
 BLIND5_DIR = CORPUS_DIR / "blind5"
 BLIND6_DIR = CORPUS_DIR / "blind6"
+BLIND7_DIR = CORPUS_DIR / "blind7"
+BLIND7_CONVERSATIONS = BLIND7_DIR / "conversations.jsonl"
 # Dev data by a further independent writer (literal uses, idioms, third-party worry,
 # passive ideation, preparatory acts); one group per file.
 DEV4_DIR = CORPUS_DIR / "dev4"
 # Dev data by a further independent writer, aimed at false alarms (short everyday messages,
 # third-party worry, work talk, games, idioms); one group per file.
 DEV5_DIR = CORPUS_DIR / "dev5"
-# The blind corpus v7, by another independent writer, added once the detector is final:
+# The blind corpus v8, by another independent writer, added once the detector is final:
 # single messages, and conversations (the format of ``CONVERSATIONS``) in
 # ``conversations.jsonl``.
-BLIND7_DIR = CORPUS_DIR / "blind7"
-BLIND7_CONVERSATIONS = BLIND7_DIR / "conversations.jsonl"
+BLIND8_DIR = CORPUS_DIR / "blind8"
+BLIND8_CONVERSATIONS = BLIND8_DIR / "conversations.jsonl"
 # Training parts written as one batch per file: each file is its own cross-validation group.
-GROUPED_BY_FILE = ("dev2", "dev3", "blind3", "blind4", "dev4", "blind5", "dev5", "blind6")
+GROUPED_BY_FILE = (
+    "dev2",
+    "dev3",
+    "blind3",
+    "blind4",
+    "dev4",
+    "blind5",
+    "dev5",
+    "blind6",
+    "blind7",
+)
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
 CONVERSATIONS = DEV_DIR / "conversations.jsonl"
@@ -222,7 +234,7 @@ def group_of(example: Example) -> str:
     """The cross-validation group of a training message: who wrote it, as far as known.
 
     The first dev corpus and the older labelled set each came from one writer, so each is
-    one group; each file of dev2, dev3, dev4, dev5 and the retired blind splits v3 to v6
+    one group; each file of dev2, dev3, dev4, dev5 and the retired blind splits v3 to v7
     is a batch by another writer, so each file is a group.
     """
     file = example.source.rsplit(":", 1)[0]
@@ -263,8 +275,8 @@ def load_legacy(path: Path) -> list[Example]:
 def training_examples() -> list[Example]:
     """What the model may learn from: the dev corpus, the older labelled set, the dev
     data of other writers (``dev2``, ``dev3``), the retired blind splits v3 and v4,
-    ``dev4``, the retired blind split v5, ``dev5`` and the retired blind split v6, in that
-    order. Never ``blind7`` (nor v2, ``blind/``)."""
+    ``dev4``, the retired blind split v5, ``dev5`` and the retired blind splits v6 and v7,
+    in that order. Never ``blind8`` (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
@@ -276,6 +288,7 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(BLIND5_DIR, "blind5")
         + load_corpus_tree(DEV5_DIR, "dev5")
         + load_corpus_tree(BLIND6_DIR, "blind6")
+        + load_corpus_tree(BLIND7_DIR, "blind7")
     )
 
 
@@ -290,10 +303,11 @@ class Conversation:
     source: str
 
 
-def load_conversations(path: Path = CONVERSATIONS) -> list[Conversation]:
-    """``conversations.jsonl``: ``language``, ``messages``, ``levels``, ``combined_level``."""
+def load_conversations(path: Path = CONVERSATIONS, name: str | None = None) -> list[Conversation]:
+    """``conversations.jsonl``: ``language``, ``messages``, ``levels``, ``combined_level``;
+    each one's ``source`` is ``name`` (else the file's name) and its line."""
     found = []
-    for where, row in _rows(path):
+    for where, row in _rows(path, name):
         messages, levels = row.get("messages"), row.get("levels")
         if (
             not isinstance(messages, list)
@@ -315,3 +329,17 @@ def load_conversations(path: Path = CONVERSATIONS) -> list[Conversation]:
             )
         )
     return found
+
+
+def development_conversations() -> list[Conversation]:
+    """The conversations used in development: the dev corpus's (one writer), then the
+    retired blind split v7's (another writer), each when present. Never ``blind8``'s."""
+    return [
+        conversation
+        for path, name in (
+            (CONVERSATIONS, "dev/conversations.jsonl"),
+            (BLIND7_CONVERSATIONS, "blind7/conversations.jsonl"),
+        )
+        if path.exists()
+        for conversation in load_conversations(path, name)
+    ]
