@@ -205,13 +205,14 @@ class SupervisorConsumer(FrameConsumer):
 
 
 class BannedWaitConsumer(FrameConsumer):
-    """``/ws/help/urgent/``: a banned participant's urgent-help page, told when the chat opens.
+    """``/ws/help/urgent/``: a banned participant's urgent-help page, told where their case is.
 
     The queue's socket refuses a banned identity, and their actor group carries more than
     this page should hear. This socket joins one group, that of the person's own case
-    (``publishing.case_group``), and says one thing: ``urgent.status`` with the chat's
-    room once a supervisor has opened it (``null`` until then). Staff, and participants
-    with no such case, are refused.
+    (``publishing.case_group``), and says one thing: ``urgent.status``, with the case's
+    state (waiting, open with the chat's room, or closed without a chat). A page that
+    connects after the chat opened or the case closed is told at once. Staff, and
+    participants with no such case, are refused.
     """
 
     specs: frames.FrameSpecs = {"ping": ()}
@@ -221,18 +222,19 @@ class BannedWaitConsumer(FrameConsumer):
         if self.actor.is_staff:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        case = await database_sync_to_async(queries.banned_wait)(self.actor.id)
-        if case is None:
+        wait = await database_sync_to_async(queries.banned_wait)(self.actor.id)
+        if wait is None:
             await self.refuse(
                 CLOSE_FORBIDDEN, "no_case", _("You have no request for urgent help waiting.")
             )
             return
-        self.case_group = publishing.case_group(case[0])
+        self.case_group = publishing.case_group(wait.case)
         await self.channel_layer.group_add(self.case_group, self.channel_name)
         await self.accept()
-        # Read again once in the group: a chat opened between the two reads is in this one.
-        case = await database_sync_to_async(queries.banned_wait)(self.actor.id)
-        await self.send_json({"type": "urgent.status", "room": case[1] if case else None})
+        # Read again once in the group: a chat opened (or the case closed) between the two
+        # reads is in this one.
+        wait = await database_sync_to_async(queries.banned_wait)(self.actor.id) or wait
+        await self.send_json(publishing.wait_status(wait))
 
     async def disconnect(self, code: int) -> None:
         group = getattr(self, "case_group", None)
@@ -243,4 +245,6 @@ class BannedWaitConsumer(FrameConsumer):
         await self.send_json({"type": "pong"})
 
     async def urgent_status(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "urgent.status", "room": event["room"]})
+        await self.send_json(
+            {"type": "urgent.status", "state": event["state"], "room": event["room"]}
+        )

@@ -105,6 +105,7 @@ def do_resolve(
         _audit(actor, "escalation.resolved", escalation, data={"outcome": resolution.outcome})
         paging.do_page_resolved(escalation, now)
         publishing.notify_changed(escalation, "resolved")
+        publishing.notify_closed_without_chat(escalation)
     return escalation
 
 

@@ -4,7 +4,8 @@
 * the staff in the escalation's room: its live status;
 * the participant's own sockets: the crisis panel, in their language and region;
 * one supervisor's console (``pager_group``): a page (see escalation.paging);
-* one banned participant's urgent-help page (``case_group``): their chat is open.
+* one banned participant's urgent-help page (``case_group``): their chat is open, or
+  their case was closed without one.
 """
 
 from __future__ import annotations
@@ -33,11 +34,27 @@ def case_group(escalation_id: int) -> str:
     return f"escalation.case.{escalation_id}"
 
 
+def wait_status(wait: queries.BannedWait) -> dict[str, Any]:
+    """The ``urgent.status`` frame of a banned participant's urgent-help page."""
+    return {"type": "urgent.status", "state": wait.state, "room": wait.room}
+
+
 def notify_chat_opened(escalation: Escalation) -> None:
     """After commit: the participant waiting on this case learns the chat is open."""
-    publish_on_commit(
-        case_group(escalation.pk), {"type": "urgent.status", "room": escalation.room_id}
-    )
+    wait = queries.BannedWait(escalation.pk, queries.OPEN, escalation.room_id)
+    publish_on_commit(case_group(escalation.pk), wait_status(wait))
+
+
+def notify_closed_without_chat(escalation: Escalation) -> None:
+    """After commit: the participant waiting on this case learns it was closed, no chat.
+
+    Only a banned person's case has a waiting page of its own (``case_group``); an
+    ordinary case's person waits in the queue, which resolving the case leaves them in.
+    """
+    if not escalation.sanction_kind or escalation.room_id is not None:
+        return
+    wait = queries.BannedWait(escalation.pk, queries.CLOSED, None)
+    publish_on_commit(case_group(escalation.pk), wait_status(wait))
 
 
 def notify_changed(escalation: Escalation, event: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ Reads only, never message text. Permission checks are in ``escalation.access``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
 from django.utils import timezone
@@ -73,22 +73,42 @@ def active_for_participant(participant_id: int) -> Escalation | None:
     )
 
 
-def banned_wait(participant_id: int) -> tuple[int, int | None] | None:
-    """The urgent-help case a banned participant waits on: its id and its chat, if open.
+class BannedWait(NamedTuple):
+    """The urgent-help case a banned participant's page listens to, and where it stands."""
 
-    ``None`` when they have none (no case, an ordinary one, or it is resolved): the
-    only live news their page gets is a supervisor opening the chat.
+    case: int
+    state: str  # WAITING, OPEN (the chat is open) or CLOSED (resolved without a chat)
+    room: int | None
+
+
+WAITING = "waiting"
+OPEN = "open"
+CLOSED = "closed"
+
+
+def banned_wait(participant_id: int) -> BannedWait | None:
+    """The urgent-help case a banned participant's page listens to, if any.
+
+    It is their newest escalation, when that is a banned person's case (it carries the
+    sanction's kind) and it either is unresolved or was resolved without a chat: a
+    person whose request was closed that way is told so. ``None`` otherwise (no case,
+    an ordinary one, or one resolved after the chat it opened).
     """
     escalation = (
-        Escalation.objects.filter(participant_id=participant_id, state__in=ACTIVE_STATES)
-        .exclude(sanction_kind="")
-        .order_by("-created_at")
-        .only("pk", "room_id")
+        Escalation.objects.filter(participant_id=participant_id)
+        .order_by("-created_at", "-pk")
+        .only("pk", "room_id", "state", "sanction_kind")
         .first()
     )
-    if escalation is None:
+    if escalation is None or not escalation.sanction_kind:
         return None
-    return escalation.pk, escalation.room_id
+    if escalation.state in ACTIVE_STATES:
+        state = WAITING if escalation.room_id is None else OPEN
+    elif escalation.room_id is None:
+        state = CLOSED
+    else:
+        return None
+    return BannedWait(escalation.pk, state, escalation.room_id)
 
 
 def room_status(room_access: RoomAccess) -> dict[str, Any]:

@@ -13,6 +13,9 @@ and a clear way to reach a person now. The situations:
   if they are in immediate danger (first, as the press is always imminent).
 * ``mentor``: their mentor asked a supervisor to help. Reassuring: they are not
   in trouble and can keep talking.
+* ``urgent_help_closed``: a banned participant's request, resolved by a supervisor
+  without a chat: it says so, gives the lines again (the emergency number first) and
+  how to ask again.
 * ``third_party``: the risk is to someone they are worried about (the detector
   says ``who`` is ``other``): how to help a friend, and lines for both of them.
 
@@ -40,12 +43,16 @@ URGENT_HELP_BANNED = "urgent_help_banned"
 # An urgent-help press a defence kept from opening a case: nobody is coming, so the
 # words say so and point to the lines and the emergency number.
 URGENT_HELP_UNREACHED = "urgent_help_unreached"
+# A banned participant's urgent-help case a supervisor resolved without opening a chat:
+# nobody is coming on it, so the words say so, give the lines again and the way to ask again.
+URGENT_HELP_CLOSED = "urgent_help_closed"
 KINDS = (
     AUTOMATIC_HIGH,
     AUTOMATIC_IMMINENT,
     URGENT_HELP,
     URGENT_HELP_BANNED,
     URGENT_HELP_UNREACHED,
+    URGENT_HELP_CLOSED,
     MENTOR,
     THIRD_PARTY,
 )
@@ -62,6 +69,11 @@ def kind_for(source: str, level: str, third_party: bool = False) -> str:
     if level == Escalation.Level.IMMINENT:
         return AUTOMATIC_IMMINENT
     return AUTOMATIC_HIGH
+
+
+def closed_without_chat() -> str:
+    """What a banned participant's page says when their case is closed without a chat."""
+    return _("A supervisor closed your request for urgent help without opening a chat.")
 
 
 def _stay_safer() -> str:
@@ -156,6 +168,20 @@ def _words(kind: str, in_chat: bool) -> dict[str, Any]:
             "danger_at": 0,
             "question": "",
         }
+    if kind == URGENT_HELP_CLOSED:
+        return {
+            "heading": _("Your request was closed without a chat"),
+            "paragraphs": [
+                closed_without_chat(),
+                _("You can talk to someone at one of the lines below."),
+                _(
+                    'If you need help again, you can press "I need urgent help now" on this '
+                    "page. The supervisors on duty will see that you asked."
+                ),
+            ],
+            "danger_at": 0,
+            "question": "",
+        }
     if kind == MENTOR:
         return {
             "heading": _("Your mentor has asked a colleague to help"),
@@ -208,8 +234,8 @@ def crisis_support(
     """The crisis panel, as a ``crisis.support`` frame and as the urgent-help page's content.
 
     ``kind`` overrides the one ``source`` and ``level`` give (URGENT_HELP_BANNED,
-    URGENT_HELP_UNREACHED). Preconditions: the caller has activated the participant's
-    language.
+    URGENT_HELP_UNREACHED, URGENT_HELP_CLOSED). Preconditions: the caller has activated
+    the participant's language.
     """
     kind = kind or kind_for(source, level, third_party)
     imminent = level == Escalation.Level.IMMINENT
@@ -217,7 +243,7 @@ def crisis_support(
     danger = crisis.emergency_sentence(
         lines["regions"],
         about_someone_else=kind == THIRD_PARTY,
-        direct=kind in (URGENT_HELP, URGENT_HELP_BANNED, URGENT_HELP_UNREACHED),
+        direct=kind in (URGENT_HELP, URGENT_HELP_BANNED, URGENT_HELP_UNREACHED, URGENT_HELP_CLOSED),
     )
     words = _words(kind, in_chat)
     # Only imminent risk puts the emergency number first.

@@ -116,6 +116,10 @@ def _urgent_page(request: HttpRequest) -> dict[str, object]:
     participant: Participant | None = participant_for_session(request.session)
     escalation = queries.active_for_participant(participant.pk) if participant else None
     asked = escalation is not None and opening.PARTICIPANT_REQUEST in escalation.reasons
+    if participant is not None and escalation is None:
+        wait = queries.banned_wait(participant.pk)
+        if wait is not None and wait.state == queries.CLOSED:
+            return _closed_page(request)
     if escalation is None or not asked:
         return {"support": None, "asked": False}
     room = escalation.room
@@ -132,6 +136,24 @@ def _urgent_page(request: HttpRequest) -> dict[str, object]:
         "waiting": room is None and not escalation.sanction_kind,
         # A banned participant waits for a supervisor, not in the queue (no queue socket).
         "supervisor_coming": room is None and bool(escalation.sanction_kind),
+    }
+
+
+def _closed_page(request: HttpRequest) -> dict[str, object]:
+    """A banned participant's case was resolved without a chat: say so, the lines again
+    (the emergency number first), and the button to ask again."""
+    words = support.crisis_support(
+        crisis.choice_for_request(request),
+        source=Escalation.Source.PARTICIPANT,
+        level=Escalation.Level.IMMINENT,
+        in_chat=False,
+        kind=support.URGENT_HELP_CLOSED,
+    )
+    emergency = crisis.emergency_sentence(words["regions"], direct=True)
+    return {
+        "asked": True,
+        "support": words,
+        "closed_status": f"{support.closed_without_chat()} {emergency}",
     }
 
 

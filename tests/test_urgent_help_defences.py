@@ -332,8 +332,8 @@ async def test_the_banned_participant_talks_with_the_supervisor_over_the_room_so
 
 
 class TestBannedParticipantWaitsLive:
-    """``/ws/help/urgent/``: the banned person's page hears that the chat is open, and
-    nothing else; nobody else hears it."""
+    """``/ws/help/urgent/``: the banned person's page hears that the chat is open, or that
+    their case was closed without one, and nothing else; nobody else hears it."""
 
     def test_taking_over_tells_that_case_alone(
         self, banned, make_staff, sent_events, django_capture_on_commit_callbacks
@@ -346,13 +346,65 @@ class TestBannedParticipantWaitsLive:
             room = handling.do_take_over(staff_actor(supervisor), escalation.pk)
         told = [(group, event) for group, event in sent_events if event["type"] == "urgent.status"]
         assert told == [
-            (publishing.case_group(escalation.pk), {"type": "urgent.status", "room": room.pk})
+            (
+                publishing.case_group(escalation.pk),
+                {"type": "urgent.status", "state": "open", "room": room.pk},
+            )
         ]
         # Not their actor group: that reaches every socket they have open.
         assert not [group for group, _ in sent_events if group == f"actor.p{banned.pk}"]
-        assert queries.banned_wait(banned.pk) == (escalation.pk, room.pk)
+        assert queries.banned_wait(banned.pk) == (escalation.pk, "open", room.pk)
 
-    def test_only_a_banned_participant_with_an_unresolved_case_has_one_to_wait_on(
+    def test_resolving_without_a_chat_tells_that_case_alone_after_commit(
+        self, banned, make_participant, make_staff, sent_events, django_capture_on_commit_callbacks
+    ):
+        supervisor = make_staff(roles.SUPERVISOR)
+        other = make_participant()
+        Sanction.objects.create(kind=Sanction.Kind.BAN, participant=other, reason=BAN_REASON)
+        participant_client(banned).post("/help/urgent/")
+        participant_client(other).post("/help/urgent/")
+        case = Escalation.objects.get(participant=banned)
+        other_case = Escalation.objects.get(participant=other)
+        handling.do_acknowledge(staff_actor(supervisor), case.pk)
+        sent_events.clear()
+        with django_capture_on_commit_callbacks(execute=False) as pending:
+            handling.do_resolve(staff_actor(supervisor), case.pk, "de_escalated")
+        assert not sent_events  # nothing goes out before the commit
+        for callback in pending:
+            callback()
+        told = [(group, event) for group, event in sent_events if event["type"] == "urgent.status"]
+        assert told == [
+            (
+                publishing.case_group(case.pk),
+                {"type": "urgent.status", "state": "closed", "room": None},
+            )
+        ]
+        # The consoles hear the resolution as before, and nothing of the waiting page's;
+        # neither the other banned person's page nor any of this person's other sockets.
+        groups = {group for group, _ in sent_events}
+        assert groups == {publishing.CONSOLE_GROUP, publishing.case_group(case.pk)}
+        assert publishing.case_group(other_case.pk) not in groups
+        # No ban reason and no supervisor on the page's frame.
+        assert BAN_REASON not in json.dumps(told)
+        assert supervisor.email not in json.dumps(told)
+        assert queries.banned_wait(banned.pk) == (case.pk, "closed", None)
+        assert queries.banned_wait(other.pk) == (other_case.pk, "waiting", None)
+
+    def test_an_ordinary_case_resolved_in_the_queue_tells_no_waiting_page(
+        self, make_participant, make_staff, sent_events, django_capture_on_commit_callbacks
+    ):
+        supervisor = make_staff(roles.SUPERVISOR)
+        ordinary = make_participant()
+        case = opening.do_request_urgent_help(ordinary)
+        sent_events.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            resolve(case, supervisor)
+        assert not [event for _, event in sent_events if event["type"] == "urgent.status"]
+        # Resolving the case leaves them in the queue, where a mentor still comes.
+        assert QueueTicket.objects.get(participant=ordinary).status == QueueTicket.Status.WAITING
+        assert queries.banned_wait(ordinary.pk) is None
+
+    def test_only_a_banned_participants_newest_case_unresolved_or_closed_without_chat_counts(
         self, banned, make_participant, make_staff
     ):
         supervisor = make_staff(roles.SUPERVISOR)
@@ -362,13 +414,64 @@ class TestBannedParticipantWaitsLive:
         assert queries.banned_wait(banned.pk) is None  # banned, but has not asked
         participant_client(banned).post("/help/urgent/")
         case = Escalation.objects.get(participant=banned)
-        assert queries.banned_wait(banned.pk) == (case.pk, None)
+        assert queries.banned_wait(banned.pk) == (case.pk, "waiting", None)
         resolve(case, supervisor)
-        assert queries.banned_wait(banned.pk) is None
+        assert queries.banned_wait(banned.pk) == (case.pk, "closed", None)
+        # Resolved after the chat it opened: nothing left to wait on.
+        chatted = make_participant()
+        Sanction.objects.create(kind=Sanction.Kind.BAN, participant=chatted, reason=BAN_REASON)
+        participant_client(chatted).post("/help/urgent/")
+        chatted_case = Escalation.objects.get(participant=chatted)
+        handling.do_take_over(staff_actor(supervisor), chatted_case.pk)
+        resolve(chatted_case, supervisor)
+        assert queries.banned_wait(chatted.pk) is None
+
+    def test_the_page_of_a_case_closed_without_a_chat_says_so_with_the_lines_and_the_button(
+        self, banned, make_staff
+    ):
+        supervisor = make_staff(roles.SUPERVISOR, name="Rosalind Quill")
+        client = participant_client(banned, HTTP_ACCEPT_LANGUAGE="en-GB")
+        client.post("/help/urgent/")
+        resolve(Escalation.objects.get(), supervisor)
+        # The page's "Check whether the chat is ready" link, as without scripts.
+        response = client.get("/help/urgent/")
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert response.context["support"]["kind"] == "urgent_help_closed"
+        assert response.context["support"]["emergency_first"] is True
+        status = response.context["closed_status"]
+        assert status.startswith(
+            "A supervisor closed your request for urgent help without opening a chat. "
+        )
+        assert status.endswith("call 999 now.")  # the UK's, from the checked list
+        assert f'role="status" aria-live="polite">{status}</p>' in page
+        # The emergency number comes before the words and the lines.
+        assert page.index('href="tel:') < page.index("You can talk to someone at one")
+        assert 'action="/help/urgent/"' in page  # the button to ask again
+        assert "urgent-wait.js" not in page  # nothing more to wait for
+        assert "Check whether the chat is ready" not in page
+        assert BAN_REASON not in page
+        assert "Rosalind Quill" not in page and supervisor.email not in page
+        # Asking again is a new press, within the day's limit.
+        assert client.post("/help/urgent/").status_code == 302
+        assert Escalation.objects.filter(participant=banned).count() == 2
+        assert queries.banned_wait(banned.pk).state == "waiting"
+        assert "Check whether the chat is ready" in client.get("/help/urgent/").content.decode()
+
+    def test_the_closed_page_is_in_spanish_for_a_spanish_reader(self, banned, make_staff):
+        client = participant_client(banned, HTTP_ACCEPT_LANGUAGE="es-ES")
+        client.post("/help/urgent/")
+        resolve(Escalation.objects.get(), make_staff(roles.SUPERVISOR))
+        response = client.get("/help/urgent/")
+        page = response.content.decode()
+        assert response.context["support"]["heading"] != "Your request was closed without a chat"
+        assert "A supervisor closed" not in page
+        assert 'href="tel:112"' in page
+        assert "112" in response.context["closed_status"]
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_banned_participants_page_socket_hears_the_chat_open_and_refuses_the_rest(
+async def test_the_banned_participants_page_socket_hears_its_case_open_or_close_alone(
     ws_connect, session_for, make_participant, make_staff
 ):
     from asgiref.sync import sync_to_async
@@ -384,6 +487,7 @@ async def test_the_banned_participants_page_socket_hears_the_chat_open_and_refus
 
     first, first_case = await banned_with_a_case()
     second, second_case = await banned_with_a_case()
+    third, third_case = await banned_with_a_case()
     ordinary = await sync_to_async(make_participant)()
     await sync_to_async(opening.do_request_urgent_help)(ordinary)
     supervisor = await sync_to_async(make_staff)(roles.SUPERVISOR)
@@ -393,20 +497,36 @@ async def test_the_banned_participants_page_socket_hears_the_chat_open_and_refus
         "/ws/help/urgent/", await sync_to_async(session_for)(first)
     )
     assert connected
-    assert await socket.receive() == {"type": "urgent.status", "room": None}
+    waiting = {"type": "urgent.status", "state": "waiting", "room": None}
+    assert await socket.receive() == waiting
     connected, _, other = await ws_connect(
         "/ws/help/urgent/", await sync_to_async(session_for)(second)
     )
     assert connected
-    assert await other.receive() == {"type": "urgent.status", "room": None}
+    assert await other.receive() == waiting
+    connected, _, closing = await ws_connect(
+        "/ws/help/urgent/", await sync_to_async(session_for)(third)
+    )
+    assert connected
+    assert await closing.receive() == waiting
 
     room = await sync_to_async(handling.do_take_over)(staff_actor(supervisor), first_case.pk)
-    assert await socket.receive() == {"type": "urgent.status", "room": room.pk}
-    # The other banned person's socket: the first frame after connecting is their own chat's.
+    assert await socket.receive() == {"type": "urgent.status", "state": "open", "room": room.pk}
+    # The third person's case is resolved without a chat: their page is told.
+    closed = {"type": "urgent.status", "state": "closed", "room": None}
+    await sync_to_async(handling.do_acknowledge)(staff_actor(supervisor), third_case.pk)
+    await sync_to_async(handling.do_resolve)(staff_actor(supervisor), third_case.pk, "referred")
+    assert await closing.receive() == closed
+    # The other banned person's socket: the first frame after connecting is their own chat's
+    # (neither the first chat's opening nor the third case's closing reached it).
     second_room = await sync_to_async(handling.do_take_over)(
         staff_actor(supervisor), second_case.pk
     )
-    assert await other.receive() == {"type": "urgent.status", "room": second_room.pk}
+    assert await other.receive() == {
+        "type": "urgent.status",
+        "state": "open",
+        "room": second_room.pk,
+    }
     assert second_room.pk != room.pk
 
     # A page opened after the chat was: told at once.
@@ -414,7 +534,13 @@ async def test_the_banned_participants_page_socket_hears_the_chat_open_and_refus
         "/ws/help/urgent/", await sync_to_async(session_for)(first)
     )
     assert connected
-    assert await late.receive() == {"type": "urgent.status", "room": room.pk}
+    assert await late.receive() == {"type": "urgent.status", "state": "open", "room": room.pk}
+    # A page that connects after the case was closed without a chat: told at once.
+    connected, _, late_closed = await ws_connect(
+        "/ws/help/urgent/", await sync_to_async(session_for)(third)
+    )
+    assert connected
+    assert await late_closed.receive() == closed
 
     # Refused: staff (the supervisor who took it over too), a participant whose case is an
     # ordinary one (the queue's socket is theirs), and a visitor without an identity.
@@ -428,4 +554,5 @@ async def test_the_banned_participants_page_socket_hears_the_chat_open_and_refus
     # The queue's socket still refuses the banned person.
     connected, code, _ = await ws_connect("/ws/queue/", await sync_to_async(session_for)(first))
     assert (connected, code) == (False, 4403)
-    assert await sync_to_async(queries.banned_wait)(first.pk) == (first_case.pk, room.pk)
+    assert await sync_to_async(queries.banned_wait)(first.pk) == (first_case.pk, "open", room.pk)
+    assert await sync_to_async(queries.banned_wait)(third.pk) == (third_case.pk, "closed", None)
