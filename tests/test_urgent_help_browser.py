@@ -8,6 +8,9 @@ supervisor on duty sees.
   moves into the chat, where they exchange a message.
 - Without scripts, the same page reaches the chat by its "Check whether the chat is
   ready" link.
+- A supervisor resolves a banned person's case without a chat (es-ES on a phone): their
+  waiting page says so in its live region and in place, with Spain's lines again (the
+  emergency number first) and the button to ask again.
 - Past today's limit of cases, a banned person's press opens nothing: an honest 429 page
   with the lines, and a live alert on the open supervisor console (announced, readable at
   375 px). A press while the console's connection is down shows, with its new count, when
@@ -244,33 +247,72 @@ def test_a_banned_participant_waits_live_and_moves_into_the_supervisors_chat(
     console.context.close()
 
 
-def test_past_todays_limit_a_banned_press_is_an_honest_429_and_a_live_console_alert(
+def test_a_case_closed_without_a_chat_tells_the_page_then_past_todays_limit_an_honest_429(
     node,
     browser,  # noqa: F811
     open_page,  # noqa: F811
 ):
     from playwright.sync_api import expect
 
-    words = Words("en")
+    words, english = Words("es"), Words("en")
     console = open_console(browser, node, PHONE, relayed=True)
-    page = open_page("en-GB", PHONE)
+    page = open_page("es-ES", PHONE)
     handle = new_banned_participant(page, node, words)
     page.get_by_role("button", name=words("I need urgent help now")).click()
     page.wait_for_url(at(r"/help/urgent/"))
+    status = page.locator("#supervisor-wait-status")
+    expect(status).to_have_text(
+        words.js(
+            "Connected. No supervisor has opened the chat yet; this page will move to it "
+            "when one does."
+        )
+    )
+    heard = record_announcements(page, "#supervisor-wait-status")
     # The supervisor closes today's case without a chat.
     card = console.locator("#escalation-list li.escalation", has_text=handle)
-    card.get_by_role("button", name=words("Acknowledge")).click()
-    expect(card).to_contain_text(words.js("Acknowledged by %(name)s.", name="Jordan"))
-    card.get_by_label(words("Outcome")).select_option("de_escalated")
-    card.get_by_role("button", name=words("Resolve")).click()
+    card.get_by_role("button", name=english("Acknowledge")).click()
+    expect(card).to_contain_text(english.js("Acknowledged by %(name)s.", name="Jordan"))
+    card.get_by_label(english("Outcome")).select_option("de_escalated")
+    card.get_by_role("button", name=english("Resolve")).click()
     expect(card).to_have_count(0)
     alerts = console.locator("#unreached-list li")
     expect(console.locator("#unreached")).to_be_hidden()
 
-    # Pressed again the same day, past the limit of one case: nothing opens, they are told
-    # so, with the emergency number first and the lines; the console hears it at once.
-    page.goto(node.base_url + "/help/urgent/")
-    page.get_by_role("button", name=words("I need urgent help now")).click()
+    # The waiting page is told, in place: said in its live region, shown on the page with
+    # Spain's lines again, the emergency number first, and the button to ask again.
+    closed = (
+        words("A supervisor closed your request for urgent help without opening a chat.")
+        + " "
+        + words(
+            "If you are in immediate danger, or you have hurt yourself, call %(number)s now.",
+            number="112",
+        )
+    )
+    expect(status).to_have_text(closed)
+    expect(status).to_have_attribute("aria-live", "polite")
+    expect(
+        page.get_by_role("heading", name=words("Your request was closed without a chat"))
+    ).to_be_visible()
+    expect(page.locator(".crisis-support")).to_contain_text(
+        words(
+            'If you need help again, you can press "I need urgent help now" on this page. '
+            "The supervisors on duty will see that you asked."
+        )
+    )
+    assert_lines_of(page, "ES")
+    assert heard == [closed], heard  # said once, and nothing said over it
+    expect(page.locator("#supervisor-wait").get_by_role("link")).to_have_count(0)
+    for private in ("an earlier breach", "Jordan", "supervisor@example.org"):
+        assert private not in page.locator("main").inner_text()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    check_page(page, "urgent-help-banned-closed-without-chat-es-ES")
+
+    # Pressed again the same day from that page, past the limit of one case: nothing
+    # opens, they are told so, with the emergency number first and the lines; the console
+    # hears it at once.
+    page.locator("#supervisor-wait").get_by_role(
+        "button", name=words("I need urgent help now")
+    ).click()
     heading = page.get_by_role("heading", name=words("Please reach one of these lines now"))
     expect(heading).to_be_visible()
     expect(page.locator(".crisis-support")).to_contain_text(
@@ -279,8 +321,8 @@ def test_past_todays_limit_a_banned_press_is_an_honest_429_and_a_live_console_al
             "see that you asked again, but a new chat can't be opened now."
         )
     )
-    assert_lines_of(page, "GB")
-    check_page(page, "urgent-help-banned-past-the-limit-en-GB")
+    assert_lines_of(page, "ES")
+    check_page(page, "urgent-help-banned-past-the-limit-es-ES")
 
     alert_text = (
         "%(handle)s, a banned participant, pressed urgent help %(count)s time after today's "
@@ -288,7 +330,7 @@ def test_past_todays_limit_a_banned_press_is_an_honest_429_and_a_live_console_al
         "%(handle)s, a banned participant, pressed urgent help %(count)s times after today's "
         "limit of new cases. No new case was opened.",
     )
-    said = words.js_count(*alert_text, 1, handle=handle)
+    said = english.js_count(*alert_text, 1, handle=handle)
     expect(alerts).to_have_count(1)
     expect(alerts.first).to_have_text(said)
     # Announced: said in the console's assertive live region as it arrives.
@@ -304,13 +346,15 @@ def test_past_todays_limit_a_banned_press_is_an_honest_429_and_a_live_console_al
     # console gets through again, it reads the alert's new count from the server.
     console.relay.drop_and_hold()
     page.goto(node.base_url + "/help/urgent/")
-    page.get_by_role("button", name=words("I need urgent help now")).click()
+    page.locator("#supervisor-wait").get_by_role(
+        "button", name=words("I need urgent help now")
+    ).click()
     expect(heading).to_be_visible()
     expect(alerts.first).to_have_text(said)  # nothing reached the console meanwhile
     console.relay.release()
     expect(alerts).to_have_count(1)
-    expect(alerts.first).to_have_text(words.js_count(*alert_text, 2, handle=handle))
-    expect(console.locator("#conn-status")).to_have_text(words.js("Connected"))
+    expect(alerts.first).to_have_text(english.js_count(*alert_text, 2, handle=handle))
+    expect(console.locator("#conn-status")).to_have_text(english.js("Connected"))
     console.context.close()
 
 
