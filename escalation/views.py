@@ -5,6 +5,8 @@ Each view parses, checks permission, calls one service function and renders.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -101,15 +103,20 @@ def urgent_help(request: HttpRequest) -> HttpResponse:
 
 def _unreached(request: HttpRequest, detail: str) -> HttpResponse:
     """A press a defence kept from opening a case: honest words, the lines, the number."""
-    words = support.crisis_support(
+    words = _no_chat_support(request, support.URGENT_HELP_UNREACHED)
+    words["paragraphs"].insert(1, detail)
+    return render(request, "escalation/urgent.html", {"asked": True, "support": words}, status=429)
+
+
+def _no_chat_support(request: HttpRequest, kind: str) -> dict[str, Any]:
+    """The crisis words for an urgent-help press that has no chat to go to (``kind``)."""
+    return support.crisis_support(
         crisis.choice_for_request(request),
         source=Escalation.Source.PARTICIPANT,
         level=Escalation.Level.IMMINENT,
         in_chat=False,
-        kind=support.URGENT_HELP_UNREACHED,
+        kind=kind,
     )
-    words["paragraphs"].insert(1, detail)
-    return render(request, "escalation/urgent.html", {"asked": True, "support": words}, status=429)
 
 
 def _urgent_page(request: HttpRequest) -> dict[str, object]:
@@ -142,13 +149,7 @@ def _urgent_page(request: HttpRequest) -> dict[str, object]:
 def _closed_page(request: HttpRequest) -> dict[str, object]:
     """A banned participant's case was resolved without a chat: say so, the lines again
     (the emergency number first), and the button to ask again."""
-    words = support.crisis_support(
-        crisis.choice_for_request(request),
-        source=Escalation.Source.PARTICIPANT,
-        level=Escalation.Level.IMMINENT,
-        in_chat=False,
-        kind=support.URGENT_HELP_CLOSED,
-    )
+    words = _no_chat_support(request, support.URGENT_HELP_CLOSED)
     emergency = crisis.emergency_sentence(words["regions"], direct=True)
     return {
         "asked": True,
