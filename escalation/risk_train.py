@@ -2,8 +2,8 @@
 
 Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/``,
 ``dev3/``, the retired blind splits ``blind3/``, ``blind4/``, ``blind5/``,
-``blind6/`` and ``blind7/``, ``dev4/``, ``dev5/`` and the older ``labelled.jsonl``;
-never ``blind/`` or ``blind8/``),
+``blind6/``, ``blind7/`` and ``blind8/``, ``dev4/``, ``dev5/`` and the older
+``labelled.jsonl``; never ``blind/`` or ``blind9/``),
 fits the three
 heads described in ``escalation.risk_model`` with scikit-learn (over word and
 character n-grams; with ``RULE_FEATURES``, also the rules' context features),
