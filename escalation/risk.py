@@ -278,8 +278,8 @@ class RiskDetector:
             raise ValueError("a detector needs rules, a model or both")
         self.rules = rules
         self.model = model
-        # False for the model-only ablation: the rules' reading is then only the model's
-        # context features (see context_features), never a level of its own.
+        # False for the model-only ablation: the rules' reading is then never a level of
+        # its own, nor context that holds the model back.
         self.rules_decide = rules_decide
         self.thresholds = dict(model.thresholds if model is not None else {})
         self.thresholds.update(thresholds or {})
@@ -314,12 +314,7 @@ class RiskDetector:
         if self.model is None:
             return found, Evidence(own - _CONTEXT_ONLY, None)
         sums = self.model.linear(normalised)
-        context = (
-            self.model.context(context_features(found, own))
-            if self.rules is not None and self.model.context_weights
-            else _NO_CONTEXT
-        )
-        scores = self.model.scores_of_sums(*sums, context)
+        scores = self.model.scores_of_sums(*sums)
         if not self.rules_decide:
             found, own = NO_RISK, frozenset()
         literal = bool(own & _CONTEXT_ONLY)
@@ -329,21 +324,6 @@ class RiskDetector:
 
 # What the rules' reading holds besides signals: literal use, negation.
 _CONTEXT_ONLY = frozenset({LITERAL, NEGATED})
-_NO_CONTEXT = (0.0, 0.0, 0.0)
-
-
-def context_features(found: Assessment, own: Iterable[str]) -> list[str]:
-    """The rules' reading of a message as features of the learned model, so it learns
-    when a rule hit is real: the rules' level and whose risk it is, every signal credited
-    to the writer (with the context markers ``literal`` and ``negated``, a lone
-    time-frame, past ``history``) and the signals of a third-party reading. Names only,
-    never text; the model file weighs them like its n-grams (``risk_model.CONTEXT_PREFIX``).
-    """
-    features = [f"r level {found.level} {found.who}"]
-    features += [f"r own {signal}" for signal in sorted(own)]
-    if found.who != "self":
-        features += [f"r {found.who} {signal}" for signal in found.reasons]
-    return features
 
 
 @dataclass(frozen=True)
@@ -723,11 +703,6 @@ def rules_reading(rules: RuleDetector | None, text: str) -> tuple[Assessment, bo
         return NO_RISK, False
     found, own = rules.read(normalise(text))
     return found, bool(own & _CONTEXT_ONLY)
-
-
-def context_of(rules: RuleDetector, text: str) -> list[str]:
-    """The model's context features of a message (``context_features``), for training."""
-    return context_features(*rules.read(normalise(text)))
 
 
 def word_count(text: str) -> int:

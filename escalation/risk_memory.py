@@ -20,9 +20,7 @@ high is not flagged again for each message that follows):
 - the rules' signals of the remembered messages and this one are read together,
   as if one message had held them all ("means" then "timeframe" is imminent);
 - the model scores the sums of the remembered messages and this one, i.e. their
-  concatenation, with the rules' context features of the signals read together
-  (``escalation.risk.context_features``), against the same thresholds as a single
-  message.
+  concatenation, against the same thresholds as a single message.
 A raised assessment names the signals that led to it and adds ``memory``. Only
 the writer's own risk combines; worry about someone else and quotes never do.
 """
@@ -39,7 +37,6 @@ from escalation.risk import (
     MEMORY_REASON,
     Assessment,
     Evidence,
-    context_features,
     floored,
     level_of_signals,
     model_level,
@@ -130,13 +127,7 @@ class ConversationMemory:
                     b += sums[1]
                     c += sums[2]
                     words += sums[3]
-            # The rules' context of the conversation read as one message: its signals.
-            context = (
-                self.model.context(context_features(Assessment(level_of_signals(signals)), signals))
-                if self.model.context_weights
-                else (0.0, 0.0, 0.0)
-            )
-            scores = self.model.scores_of_sums(a, b, c, words, context)
+            scores = self.model.scores_of_sums(a, b, c, words)
             # As for one message: a high under its floor is kept as low, an imminent
             # under its own is downgraded to high (it still pages).
             if level in ALERT_LEVELS:

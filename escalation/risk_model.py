@@ -14,21 +14,14 @@ words, and the character 2- to 5-grams of each word padded with spaces (which
 catch typos, slang and inflections: "suicid", "pastill"). Counts are weighted
 by inverse document frequency (folded into the exported weights) and divided by
 the square root of the number of words, so a long message does not score high
-just by being long. Trained with ``risk_train.RULE_FEATURES`` (off for the
-shipped file: on grouped cross-validation it made the model alone better but
-rules and model together no better, docs/risk-detection.md), the model also
-reads the rules' reading of the message (``escalation.risk.context_features``:
-the rules' level and whose risk it is, the signals credited to the writer
-with their ``literal``, ``negated``, past
-``history`` and time-frame markers, and a third-party reading's signals), one
-feature each, present or absent, neither length-scaled nor weighted by idf
-(``CONTEXT_PREFIX``; file format 2). So the model learns when a rule hit is real:
-"cutting" beside a literal marker weighs differently from "cutting" beside a
-relapse. Because every word weight is linear in per-word counts, the
-contribution of a word's own features is the same wherever it appears, so it is
-computed once per word and memoised: a message costs one dictionary look-up per
-word and one per pair of words. scikit-learn's ``predict_proba`` costs about a
-millisecond per call; this costs a few microseconds.
+just by being long. The model reads words only, never the rules' reading (the
+rules' reading as features was tried in three rounds of grouped cross-validation,
+and rules and model together gained nothing, docs/risk-detection.md; the file
+format 2 that held such features is no longer read). Because every word weight
+is linear in per-word counts, the contribution of a word's own features is the
+same wherever it appears, so it is computed once per word and memoised: a message
+costs one dictionary look-up per word and one per pair of words. scikit-learn's
+``predict_proba`` costs about a millisecond per call; this costs a few microseconds.
 
 Calibration is Platt scaling (scikit-learn's ``CalibratedClassifierCV``,
 ``method="sigmoid"``, fitted on cross-validated decision values): the
@@ -42,23 +35,17 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-FORMAT = 2
-# Files of format 1 have no rule-context features; they are read as they were.
-READABLE_FORMATS = (1, 2)
+FORMAT = 1
 HEADS = ("alert", "imminent", "other")
 CHAR_NGRAMS = (2, 5)
 # Words whose contributions are memoised; past this the memo is emptied and refilled,
 # which bounds memory whatever people write.
 MEMO_WORDS = 50_000
 MODEL_FILE = Path(__file__).resolve().parent / "risk_model.json.gz"
-# Features that describe the rules' reading of a message rather than its words
-# (``escalation.risk.context_features``): not scaled by length, not memoised per word.
-CONTEXT_PREFIX = "r "
 
 
 def word_features(word: str) -> list[str]:
@@ -106,7 +93,7 @@ class LinearModel:
     """The exported model. Build once per process (``load``); ``scores`` is cheap."""
 
     def __init__(self, data: dict) -> None:
-        if data.get("format") not in READABLE_FORMATS or tuple(data.get("heads", ())) != HEADS:
+        if data.get("format") != FORMAT or tuple(data.get("heads", ())) != HEADS:
             raise ModelFileError(f"model file format must be {FORMAT} with heads {HEADS}")
         self.metadata: dict = data["metadata"]
         self.thresholds: dict[str, float] = data["thresholds"]
@@ -124,12 +111,6 @@ class LinearModel:
             if feature.startswith("b "):
                 first, second = feature[2:].split(" ")
                 self.pairs.setdefault(first, {})[second] = weights
-        # The rules' context features (see CONTEXT_PREFIX); empty in a format 1 file.
-        self.context_weights: dict[str, tuple[float, ...]] = {
-            feature: weights
-            for feature, weights in self.weights.items()
-            if feature.startswith(CONTEXT_PREFIX)
-        }
         self._zero = (0.0,) * len(HEADS)
         self._memo: dict[str, tuple] = {}
 
@@ -175,40 +156,19 @@ class LinearModel:
             following = starts
         return a, b, c, len(words)
 
-    def context(self, features: Iterable[str]) -> tuple[float, float, float]:
-        """The three heads' sums of the rules' context features (each counted once)."""
-        a = b = c = 0.0
-        weights = self.context_weights
-        for feature in set(features):
-            weight = weights.get(feature)
-            if weight is not None:
-                a += weight[0]
-                b += weight[1]
-                c += weight[2]
-        return a, b, c
-
-    def scores_of_sums(
-        self,
-        a: float,
-        b: float,
-        c: float,
-        words: int,
-        context: tuple[float, float, float] = (0.0, 0.0, 0.0),
-    ) -> Scores:
-        """Probabilities from the word sums (``linear``, scaled by length here) and the
-        context sums (``context``, not scaled)."""
+    def scores_of_sums(self, a: float, b: float, c: float, words: int) -> Scores:
+        """Probabilities from the word sums (``linear``, scaled by length here)."""
         scale = 1.0 / math.sqrt(words) if words > 1 else 1.0
         (ia, ib, ic), ((sa, oa), (sb, ob), (sc, oc)) = self.intercepts, self.calibration
-        ca, cb, cc = context
         return Scores(
-            _sigmoid(-(sa * (a * scale + ca + ia) + oa)),
-            _sigmoid(-(sb * (b * scale + cb + ib) + ob)),
-            _sigmoid(-(sc * (c * scale + cc + ic) + oc)),
+            _sigmoid(-(sa * (a * scale + ia) + oa)),
+            _sigmoid(-(sb * (b * scale + ib) + ob)),
+            _sigmoid(-(sc * (c * scale + ic) + oc)),
         )
 
-    def scores(self, normalised: str, context: Iterable[str] = ()) -> Scores:
-        """Scores of a normalised message, with the rules' context features if given."""
-        return self.scores_of_sums(*self.linear(normalised), self.context(context))
+    def scores(self, normalised: str) -> Scores:
+        """Scores of a normalised message."""
+        return self.scores_of_sums(*self.linear(normalised))
 
 
 def _sigmoid(value: float) -> float:

@@ -2,12 +2,11 @@
 
 Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/``,
 ``dev3/``, the retired blind splits ``blind3/``, ``blind4/``, ``blind5/``,
-``blind6/`` and ``blind7/``, ``dev4/``, ``dev5/`` and the older ``labelled.jsonl``;
-never ``blind/`` or ``blind8/``),
+``blind6/``, ``blind7/`` and ``blind8/``, ``dev4/``, ``dev5/`` and the older
+``labelled.jsonl``; never ``blind/`` or ``blind9/``),
 fits the three
 heads described in ``escalation.risk_model`` with scikit-learn (over word and
-character n-grams; with ``RULE_FEATURES``, also the rules' context features),
-chooses the
+character n-grams), chooses the
 thresholds on
 cross-validated scores, and writes ``escalation/risk_model.json.gz``. The same
 corpus and seed give the same file, byte for byte.
@@ -21,8 +20,8 @@ dismisses the rules' high and downgrades their imminent, by an explicit objectiv
 policy's nor the shipped file's, then the fewest false alarms; ``--tradeoff`` prints
 the table; ``--audit`` prints each rule's fires and unique catches). Random folds are computed by
 ``make eval-risk`` only, for the report: they flatter a corpus written by few people.
-Because the rules are features, out-of-fold scores are cached under a digest of the
-signal files too: a rule edit means new scores. One set of thresholds serves both
+Out-of-fold scores are cached under a digest of the corpus and the training settings:
+the model reads words only, so a rule edit needs no new scores. One set of thresholds serves both
 languages: thresholds chosen per language on the same grouped scores gave less
 recall for each language at the same false-alarm rate (docs/risk-detection.md).
 The thresholds are defaults: the ``RISK_ALERT_THRESHOLD`` and
@@ -70,13 +69,6 @@ MIN_DF = 2
 FALSE_ALARM_CAP = 0.075
 IMMINENT_FALSE_CAP = 0.03
 OTHER_THRESHOLD = 0.5
-# The rules' reading of each message as extra features (escalation.risk.context_features).
-# Off: on grouped cross-validation the model alone gained (alert AUC 0.939 -> 0.954) but
-# rules and model together did not (recall 0.875 without, 0.869 with, at 8% false
-# alarms, with dev3); with dev4 and the floors, no clear gain either (0.073 against 0.075
-# false alarms at the same recall, less recall at 5%). Fits with them differed across
-# processes because the rules' reading did (fixed: rules run in file order).
-RULE_FEATURES = False
 # Floors of the rules' high tried (see escalation.risk.floored); 0 never dismisses.
 # At most 0.10: with blind v7 in training, grouped CV found 0.15 as good (fewer false
 # alarms, a little less recall), but the model scores plain first-person statements
@@ -119,48 +111,24 @@ class Fitted:
     vectorizer: CountVectorizer
     idf: np.ndarray
     heads: dict[str, CalibratedClassifierCV]
-    # The rules' context features (None without RULE_FEATURES): present or not, unweighted.
-    context_vectorizer: CountVectorizer | None = None
 
     def matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
         normalised = [normalise(text) for text in texts]
         counts = self.vectorizer.transform(normalised)
-        weighted = _weighted(counts, normalised, self.idf)
-        if self.context_vectorizer is None:
-            return weighted
-        context = self.context_vectorizer.transform(contexts(texts))
-        return sp.csr_matrix(sp.hstack([weighted, context]))
+        return _weighted(counts, normalised, self.idf)
 
     def names(self) -> np.ndarray:
-        names = self.vectorizer.get_feature_names_out()
-        if self.context_vectorizer is None:
-            return names
-        return np.concatenate([names, self.context_vectorizer.get_feature_names_out()])
+        return self.vectorizer.get_feature_names_out()
 
     def column_scale(self) -> np.ndarray:
         """What each column's coefficient is multiplied by in the exported weights: the idf
-        of an n-gram (folded in), 1 for a context feature."""
-        if self.context_vectorizer is None:
-            return self.idf
-        width = len(self.context_vectorizer.get_feature_names_out())
-        return np.concatenate([self.idf, np.ones(width)])
+        of its n-gram (folded in)."""
+        return self.idf
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """scikit-learn's calibrated probabilities (the reference for the exported model)."""
         matrix = self.matrix(texts)
         return {name: head.predict_proba(matrix)[:, 1] for name, head in self.heads.items()}
-
-
-def contexts(texts: Sequence[str]) -> list[list[str]]:
-    """The rules' context features of each message (see escalation.risk.context_features)."""
-    from escalation.risk import context_of, rule_detector
-
-    rules = rule_detector()
-    return [context_of(rules, text) for text in texts]
-
-
-def _identity(features: list[str]) -> list[str]:
-    return features
 
 
 def _weighted(counts: sp.csr_matrix, normalised: Sequence[str], idf: np.ndarray) -> sp.csr_matrix:
@@ -174,13 +142,6 @@ def fit(examples: Sequence[Example], seed: int = SEED) -> Fitted:
     counts = vectorizer.fit_transform(normalised)
     idf = TfidfTransformer(norm=None, smooth_idf=True).fit(counts).idf_
     matrix = _weighted(counts, normalised, idf)
-    context_vectorizer = None
-    if RULE_FEATURES:
-        context_vectorizer = CountVectorizer(
-            analyzer=_identity, min_df=MIN_DF, binary=True, dtype=np.float64
-        )
-        context = context_vectorizer.fit_transform(contexts([e.text for e in examples]))
-        matrix = sp.csr_matrix(sp.hstack([matrix, context]))
     heads = {}
     for name, target in labels(examples).items():
         head = CalibratedClassifierCV(
@@ -198,7 +159,7 @@ def fit(examples: Sequence[Example], seed: int = SEED) -> Fitted:
             ensemble=False,
         )
         heads[name] = head.fit(matrix, target)
-    return Fitted(vectorizer, idf, heads, context_vectorizer)
+    return Fitted(vectorizer, idf, heads)
 
 
 def export(fitted: Fitted, thresholds: dict[str, float], metadata: dict) -> dict:
@@ -221,7 +182,7 @@ def export(fitted: Fitted, thresholds: dict[str, float], metadata: dict) -> dict
     for index in np.argsort(names):
         weights[str(names[index])] = [_round(value) for value in stacked[index]]
     return {
-        "format": risk_model.FORMAT if fitted.context_vectorizer is not None else 1,
+        "format": risk_model.FORMAT,
         "heads": list(risk_model.HEADS),
         "metadata": metadata,
         "thresholds": thresholds,
@@ -296,16 +257,6 @@ def corpus_digest(examples: Sequence[Example]) -> str:
             json.dumps([example.text, example.level, example.who, example.other_level]).encode()
         )
     return digest.hexdigest()[:16]
-
-
-def rules_digest() -> str:
-    """A digest of the signal files, which make the context features."""
-    from escalation.risk_rules import signal_dir
-
-    digest = hashlib.sha256()
-    for path in sorted(signal_dir().glob("*.yaml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -692,18 +643,14 @@ def out_of_fold_scores(
     """
     mode = "grouped" if grouped else "random"
     key = f"{corpus_digest(examples)}-{mode}-{SEED}-{FOLDS}-{CALIBRATION_FOLDS}-{C}-{MIN_DF}"
-    if RULE_FEATURES:
-        # The rules are part of the features: a rule edit means new scores.
-        key += f"-rules-{rules_digest()}"
     if cache is not None and cache.exists():
         stored = json.loads(cache.read_text(encoding="utf-8"))
         if stored.get("key") == key:
             return [risk_model.Scores(*scores) for scores in stored["scores"]]
     found: list[risk_model.Scores | None] = [None] * len(examples)
-    context = contexts([e.text for e in examples]) if RULE_FEATURES else [[]] * len(examples)
     for held_out, model in out_of_fold_models(examples, grouped=grouped):
         for index in held_out:
-            found[index] = model.scores(normalise(examples[index].text), context[index])
+            found[index] = model.scores(normalise(examples[index].text))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         rows = [[s.alert, s.imminent, s.other] for s in found]  # type: ignore[union-attr]
@@ -762,7 +709,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scikit_learn": sklearn.__version__,
         "c": C,
         "min_df": MIN_DF,
-        "rule_features": RULE_FEATURES,
     }
     content = export(fitted, thresholds, metadata)
     write(content, arguments.output)

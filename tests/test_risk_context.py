@@ -176,7 +176,7 @@ class TestTheShippedPolicyOnFixedMessages:
         them (``risk_train.DISMISS_CANDIDATES``)."""
         detector = default_detector()
         found, evidence = detector.assess_with_evidence(text)
-        scores = detector.model.scores_of_sums(*evidence.sums, (0.0, 0.0, 0.0))
+        scores = detector.model.scores_of_sums(*evidence.sums)
         assert scores.alert < 0.15
         assert found.level in ("high", "imminent") and found.who == "self"
 
@@ -193,7 +193,7 @@ class TestTheShippedPolicyOnFixedMessages:
         detector = default_detector()
         found, evidence = detector.assess_with_evidence(text)
         rules_level = detector.rules.assess(text).level
-        scores = detector.model.scores_of_sums(*evidence.sums, (0.0, 0.0, 0.0))
+        scores = detector.model.scores_of_sums(*evidence.sums)
         assert rules_level == "imminent"
         assert scores.alert < detector.thresholds["alert"]
         assert scores.alert >= detector.thresholds.get("dismiss_imminent", 0.0)
@@ -214,7 +214,7 @@ class TestTheShippedPolicyOnFixedMessages:
         floor, as ``imminent`` over it."""
         detector = default_detector()
         found, evidence = detector.assess_with_evidence(text)
-        scores = detector.model.scores_of_sums(*evidence.sums, (0.0, 0.0, 0.0))
+        scores = detector.model.scores_of_sums(*evidence.sums)
         assert detector.rules.assess(text).level == "imminent"
         assert scores.alert < 0.03
         under = scores.alert < detector.thresholds["dismiss_imminent"]
@@ -232,7 +232,7 @@ class TestTheShippedPolicyOnFixedMessages:
     ) -> None:
         detector = default_detector()
         found, evidence = detector.assess_with_evidence(text)
-        scores = detector.model.scores_of_sums(*evidence.sums, (0.0, 0.0, 0.0))
+        scores = detector.model.scores_of_sums(*evidence.sums)
         assert detector.rules.assess(text).level == "high"
         assert scores.alert < detector.thresholds["dismiss"]
         assert (found.level, found.who) == ("low", "self")
@@ -255,38 +255,9 @@ def test_a_negated_phrase_holds_the_model_back_but_not_the_rest_of_the_message(
     assert (found.level, found.who) == (level, "self")
 
 
-class TestTheRulesReadingIsTheModelsContext:
-    """The rules' reading (levels, whose risk, signals, literal and negated markers) as
-    input to a model trained with ``risk_train.RULE_FEATURES`` (``context_features``), so
-    the model can learn when a rule hit is real."""
-
-    @pytest.mark.parametrize(
-        ("text", "expected", "absent"),
-        [
-            ("I want to kill myself", {"r level high self", "r own ideation"}, set()),
-            (
-                "my sister wants to kill herself",
-                {"r level high other", "r other ideation"},
-                {"r own ideation"},
-            ),
-            ("the song is about a girl who wants to kill herself", {"r level none quoted"}, set()),
-            ("I would never kill myself", {"r level none self", "r own negated"}, set()),
-            ("hace años quería matarme, pero ya estoy bien", {"r own history"}, set()),
-            ("tengo las pastillas y esta noche lo hago", {"r own means", "r own timeframe"}, set()),
-        ],
-    )
-    def test_features_name_the_reading_never_the_words(
-        self, text: str, expected: set, absent: set
-    ) -> None:
-        from escalation.risk import context_features, rule_detector
-        from escalation.risk_text import normalise
-
-        features = set(context_features(*rule_detector().read(normalise(text))))
-        assert expected <= features
-        assert not absent & features
-        assert all(f.startswith("r ") for f in features)
-        words = set(normalise(text).split()) - {"self", "other", "none", "high", "low"}
-        assert not any(word in f.split() for f in features for word in words)
+class TestTheModelOnlyAblation:
+    """The model alone (``model_only_detector``): the rules read the message but never
+    decide its level."""
 
     def test_the_model_only_ablation_never_takes_the_rules_level(self) -> None:
         from escalation.risk import model_only_detector

@@ -534,3 +534,63 @@ class TestSelfHarmAndQuotesToldOtherwise:
     )
     def test_own_risk_said_beside_a_song_is_not_a_quote(self, text: str) -> None:
         assert assess(text).who == "self"
+
+
+class TestWhatBlindV8TaughtTheSpanishRules:
+    """A whole box taken is an overdose whatever the pills are for (the literal mask of
+    "pastillas para la presión" hid the pills, and "toda la caja" was not read); "el último
+    día de todo" is a goodbye; "me despidieron" is being fired, not the writer's goodbye."""
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "me tomé toda la caja de pastillas del resfriado hace una hora",
+            "he tomado el bote entero de remedios para la tos",
+            "acabo de tomar toda la caja de la medicación",
+        ),
+    )
+    def test_a_whole_box_taken_is_an_attempt_whatever_the_pills_are_for(self, text: str) -> None:
+        found = assess(text)
+        assert (found.level, found.who) == ("imminent", "self")
+        assert "in_progress" in found.reasons
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "me tomé la pastilla del resfriado y ya estoy mejor",
+            "me tomé toda la caja de jugo de naranja",
+        ),
+    )
+    def test_one_pill_or_a_box_of_juice_is_not(self, text: str) -> None:
+        assert level_of(text) == "none"
+
+    def test_the_last_day_of_everything_is_a_goodbye(self) -> None:
+        found = assess("último día de todo, gracias por escucharme")
+        assert (found.level, found.who) == ("high", "self")
+        assert "goodbye" in found.reasons
+
+    def test_the_last_day_of_work_is_not(self) -> None:
+        assert level_of("mañana es mi último día de trabajo antes de las vacaciones") == "none"
+
+    @pytest.mark.parametrize(
+        "text",
+        cases(
+            "me despidieron del trabajo y no sé cómo voy a pagar el alquiler",
+            "ayer me despidieron de la tienda sin avisar",
+        ),
+    )
+    def test_being_fired_is_not_a_goodbye(self, text: str) -> None:
+        assert level_of(text) == "none"
+
+    def test_someone_elses_goodbye_is_still_read(self) -> None:
+        found = assess("mi hermano se despidió de todos y apagó el celular")
+        assert found.level in ("high", "imminent") and found.who == "other"
+
+
+class TestBenzosAreADrug:
+    def test_a_handful_of_benzos_taken_is_an_attempt(self) -> None:
+        found = assess("took about 20 benzos half an hour ago, feeling slow")
+        assert (found.level, found.who) == ("imminent", "self")
+
+    def test_being_taken_off_benzos_is_not(self) -> None:
+        assert level_of("my doctor took me off benzos last year and I sleep better") == "none"

@@ -209,31 +209,3 @@ class TestSettings:
         settings.RISK_DETECTOR = "tests.escalation_fakes.make_detector"
         settings.RISK_ALERT_THRESHOLD = 0.9
         assert type(checks.detector()).__name__ == "PhraseDetector"
-
-
-def test_memory_gives_the_model_the_rules_context_of_the_whole_conversation() -> None:
-    """Memory scores the conversation's summed word weights with the context features of
-    its signals read together (``context_features``): the remembered means alone are
-    high for the rules; the model's weight on that context makes the conversation
-    imminent."""
-    from escalation.risk_model import HEADS, LinearModel
-
-    model = LinearModel(
-        {
-            "format": 2,
-            "heads": list(HEADS),
-            "metadata": {},
-            "thresholds": {},
-            "intercepts": [-5.0, -5.0, -5.0],
-            "calibration": [[-1.0, 0.0], [-1.0, 0.0], [-1.0, 0.0]],
-            "weights": {"r own means": [10.0, 10.0, 0.0]},
-        }
-    )
-    thresholds = {"alert": 0.5, "imminent": 0.5, "other": 0.5, "dismiss": 0.0}
-    memory = ConversationMemory(model=model, thresholds=thresholds)
-    zero = (0.0, 0.0, 0.0, 3)
-    first = memory.assess(("room", 9), Assessment("none"), Evidence(frozenset({"means"}), zero), 0)
-    assert first.level == "none"
-    raised = memory.assess(("room", 9), Assessment("none"), Evidence(frozenset(), zero), 5)
-    assert raised.level == "imminent"
-    assert raised.score == pytest.approx(1 / (1 + 2.718281828459045**-5.0))

@@ -31,11 +31,7 @@ def test_plain_python_probabilities_match_scikit_learns_on_the_corpus(fitted) ->
     texts += ["", "ok", "I'M FINE lol", "tengo las pastillas aquí y esta noche lo hago"]
     reference = fitted.predict_proba(texts)
     model = risk_train.model_of(risk_train.export(fitted, {}, {}))
-    contexts = risk_train.contexts(texts)
-    found = [
-        model.scores(normalise(text), context)
-        for text, context in zip(texts, contexts, strict=True)
-    ]
+    found = [model.scores(normalise(text)) for text in texts]
     for head in risk_model.HEADS:
         ours = np.array([getattr(scores, head) for scores in found])
         assert np.max(np.abs(ours - reference[head])) < 1e-4, head
@@ -199,62 +195,40 @@ def test_a_broken_model_file_is_refused_with_its_name(
 
 
 def _tiny_model(**extra) -> risk_model.LinearModel:
-    """A hand-made model: one word feature, one context feature, identity calibration."""
+    """A hand-made model: one word feature, identity calibration."""
     return risk_model.LinearModel(
         {
-            "format": 2,
+            "format": 1,
             "heads": list(risk_model.HEADS),
             "metadata": {},
             "thresholds": {"alert": 0.5, "imminent": 0.5, "other": 0.5, "dismiss": 0.0},
             "intercepts": [-2.0, -2.0, -2.0],
             "calibration": [[-1.0, 0.0], [-1.0, 0.0], [-1.0, 0.0]],
-            "weights": {"w knife": [1.0, 0.0, 0.0], "r own timeframe": [3.0, 2.5, 0.0]},
+            "weights": {"w knife": [1.0, 0.0, 0.0]},
             **extra,
         }
     )
 
 
-def test_context_features_add_to_the_heads_unscaled_and_once_each() -> None:
+def test_word_sums_are_scaled_by_the_square_root_of_the_length() -> None:
     model = _tiny_model()
-    assert set(model.context_weights) == {"r own timeframe"}
-    words = normalise("the knife is here")  # 4 words: the word sum is scaled by 1/2
-    without = model.scores(words)
-    assert without.alert == pytest.approx(1 / (1 + np.exp(-(1.0 / 2 - 2.0))))
-    timed = model.scores(words, ["r own timeframe", "r own timeframe", "r own unknown"])
-    assert timed.alert == pytest.approx(1 / (1 + np.exp(-(1.0 / 2 + 3.0 - 2.0))))
-    assert timed.imminent == pytest.approx(1 / (1 + np.exp(-(2.5 - 2.0))))
-    assert timed.other == without.other
+    four = model.scores(normalise("the knife is here"))  # 4 words: the sum is scaled by 1/2
+    assert four.alert == pytest.approx(1 / (1 + np.exp(-(1.0 / 2 - 2.0))))
+    assert four.imminent == pytest.approx(1 / (1 + np.exp(2.0)))
+    assert model.scores("knife").alert == pytest.approx(1 / (1 + np.exp(-(1.0 - 2.0))))
 
 
-def test_a_format_1_file_has_no_context_and_still_scores() -> None:
-    model = _tiny_model(format=1, weights={"w knife": [1.0, 0.0, 0.0]})
-    assert model.context_weights == {}
-    assert model.scores("knife", ["r own timeframe"]) == model.scores("knife")
+def test_a_file_with_the_retired_rule_context_features_is_refused() -> None:
+    """Format 2 held the rules' reading as features (retired: no gain on grouped CV in
+    three rounds); such a file must be retrained, not silently read without them."""
+    with pytest.raises(risk_model.ModelFileError, match="format must be 1"):
+        _tiny_model(format=2, weights={"w knife": [1.0, 0.0, 0.0], "r own means": [3.0] * 3})
 
 
-def test_with_rule_features_the_model_reads_the_rules_context(monkeypatch) -> None:
-    """``RULE_FEATURES`` (off in the shipped file, see docs/risk-detection.md): the rules'
-    reading becomes features, and the plain-Python scores still match scikit-learn's."""
-    monkeypatch.setattr(risk_train, "RULE_FEATURES", True)
-    examples = training_examples()[::6]
-    fitted = risk_train.fit(examples)
-    content = risk_train.export(fitted, {}, {})
-    assert content["format"] == 2
-    model = risk_train.model_of(content)
-    assert {"r own negated", "r level none quoted", "r level high self"} <= set(
-        model.context_weights
-    )
-    texts = [e.text for e in examples[:300]] + ["I would never hurt myself"]
-    reference = fitted.predict_proba(texts)
-    contexts = risk_train.contexts(texts)
-    for head in risk_model.HEADS:
-        ours = np.array(
-            [
-                getattr(model.scores(normalise(text), context), head)
-                for text, context in zip(texts, contexts, strict=True)
-            ]
-        )
-        assert np.max(np.abs(ours - reference[head])) < 1e-4, head
+def test_the_shipped_file_reads_words_only(shipped) -> None:
+    assert shipped["format"] == risk_model.FORMAT == 1
+    assert all(feature[:2] in ("w ", "b ", "c ") for feature in shipped["weights"])
+    assert "rule_features" not in shipped["metadata"]
 
 
 def _message(text: str, level: str) -> Example:

@@ -6,7 +6,8 @@ Two kinds of file, both JSONL (one object per line, UTF-8):
   ``docs/risk-labelling.md`` says: ``text``, ``language``, ``level`` (the
   writer's own risk now), ``who`` (``self``, ``other``, ``quoted``),
   ``other_level`` (only with ``who`` = ``other``), ``when``, ``family``,
-  ``style`` and, for Spanish, an optional ``variety``.
+  ``style`` and, for Spanish, an optional ``variety`` (free text, not checked: writers
+  add varieties beyond the guide's list, such as ``es-PE`` and ``es-VE``).
 - The two older sets (``labelled.jsonl``, ``blind.jsonl``) with ``text``,
   ``language``, ``level``, ``category`` and ``split``. Their third-party
   messages were labelled with the other person's level; they are read here as
@@ -76,26 +77,29 @@ DEV2_DIR = CORPUS_DIR / "dev2"
 # Dev data by a further independent writer, aimed at known weak spots; one group per file.
 DEV3_DIR = CORPUS_DIR / "dev3"
 BLIND_DIR = CORPUS_DIR / "blind"
-# The blind corpora v3 to v7, each by an independent writer, added once a detector was
-# final and evaluated (v3 three times, v4 to v7 once); no longer blind, so now
-# training data, one group per file (v7's conversations join the dev conversations).
+# The blind corpora v3 to v8, each by an independent writer, added once a detector was
+# final and evaluated (v3 three times, v4 to v8 once); no longer blind, so now
+# training data, one group per file (v7's and v8's conversations join the dev
+# conversations).
 BLIND3_DIR = CORPUS_DIR / "blind3"
 BLIND4_DIR = CORPUS_DIR / "blind4"
 BLIND5_DIR = CORPUS_DIR / "blind5"
 BLIND6_DIR = CORPUS_DIR / "blind6"
 BLIND7_DIR = CORPUS_DIR / "blind7"
 BLIND7_CONVERSATIONS = BLIND7_DIR / "conversations.jsonl"
+BLIND8_DIR = CORPUS_DIR / "blind8"
+BLIND8_CONVERSATIONS = BLIND8_DIR / "conversations.jsonl"
 # Dev data by a further independent writer (literal uses, idioms, third-party worry,
 # passive ideation, preparatory acts); one group per file.
 DEV4_DIR = CORPUS_DIR / "dev4"
 # Dev data by a further independent writer, aimed at false alarms (short everyday messages,
 # third-party worry, work talk, games, idioms); one group per file.
 DEV5_DIR = CORPUS_DIR / "dev5"
-# The blind corpus v8, by another independent writer, added once the detector is final:
+# The blind corpus v9, by another independent writer, added once the detector is final:
 # single messages, and conversations (the format of ``CONVERSATIONS``) in
 # ``conversations.jsonl``.
-BLIND8_DIR = CORPUS_DIR / "blind8"
-BLIND8_CONVERSATIONS = BLIND8_DIR / "conversations.jsonl"
+BLIND9_DIR = CORPUS_DIR / "blind9"
+BLIND9_CONVERSATIONS = BLIND9_DIR / "conversations.jsonl"
 # Training parts written as one batch per file: each file is its own cross-validation group.
 GROUPED_BY_FILE = (
     "dev2",
@@ -107,6 +111,7 @@ GROUPED_BY_FILE = (
     "dev5",
     "blind6",
     "blind7",
+    "blind8",
 )
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
@@ -234,7 +239,7 @@ def group_of(example: Example) -> str:
     """The cross-validation group of a training message: who wrote it, as far as known.
 
     The first dev corpus and the older labelled set each came from one writer, so each is
-    one group; each file of dev2, dev3, dev4, dev5 and the retired blind splits v3 to v7
+    one group; each file of dev2, dev3, dev4, dev5 and the retired blind splits v3 to v8
     is a batch by another writer, so each file is a group.
     """
     file = example.source.rsplit(":", 1)[0]
@@ -275,8 +280,8 @@ def load_legacy(path: Path) -> list[Example]:
 def training_examples() -> list[Example]:
     """What the model may learn from: the dev corpus, the older labelled set, the dev
     data of other writers (``dev2``, ``dev3``), the retired blind splits v3 and v4,
-    ``dev4``, the retired blind split v5, ``dev5`` and the retired blind splits v6 and v7,
-    in that order. Never ``blind8`` (nor v2, ``blind/``)."""
+    ``dev4``, the retired blind split v5, ``dev5`` and the retired blind splits v6, v7
+    and v8, in that order. Never ``blind9`` (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
@@ -289,6 +294,7 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(DEV5_DIR, "dev5")
         + load_corpus_tree(BLIND6_DIR, "blind6")
         + load_corpus_tree(BLIND7_DIR, "blind7")
+        + load_corpus_tree(BLIND8_DIR, "blind8")
     )
 
 
@@ -333,12 +339,14 @@ def load_conversations(path: Path = CONVERSATIONS, name: str | None = None) -> l
 
 def development_conversations() -> list[Conversation]:
     """The conversations used in development: the dev corpus's (one writer), then the
-    retired blind split v7's (another writer), each when present. Never ``blind8``'s."""
+    retired blind splits v7's and v8's (two other writers), each when present. Never
+    ``blind9``'s."""
     return [
         conversation
         for path, name in (
             (CONVERSATIONS, "dev/conversations.jsonl"),
             (BLIND7_CONVERSATIONS, "blind7/conversations.jsonl"),
+            (BLIND8_CONVERSATIONS, "blind8/conversations.jsonl"),
         )
         if path.exists()
         for conversation in load_conversations(path, name)
