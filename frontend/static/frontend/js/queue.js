@@ -31,6 +31,32 @@ function describe(frame) {
   return parts.join(" ");
 }
 
+// An urgent-help page whose case a supervisor closed without a chat: the words, lines
+// and button come from this page's own address (in the person's language and region, as
+// without scripts); the queue card and its live region stay in place (a region swapped in
+// is not reliably read out), and the region says the closing, the emergency number and
+// the place. Anything else (offline, or no longer in the queue): the page itself says.
+async function showUrgentClosed() {
+  try {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(`status ${response.status}`);
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.getElementById("queue");
+    const support = page.querySelector(".crisis-support");
+    if (!fresh || fresh.dataset.urgent !== "closed" || !support) throw new Error("not queued");
+    const card = document.getElementById("queue");
+    const status = document.getElementById("queue-status");
+    const freshStatus = page.getElementById("queue-status");
+    document.querySelector(".crisis-support").replaceWith(document.adoptNode(support));
+    while (status.nextSibling) status.nextSibling.remove();
+    while (freshStatus.nextSibling) card.append(document.adoptNode(freshStatus.nextSibling));
+    card.dataset.urgent = "closed";
+    show(`${fresh.dataset.closedStatus} ${freshStatus.textContent}`, true);
+  } catch {
+    window.location.replace(window.location.href);
+  }
+}
+
 function goToRoom(room) {
   navigate(`/chat/${room}/`);
 }
@@ -40,6 +66,11 @@ const socket = new LiveSocket(document.getElementById("queue").dataset.wsPath, {
     if (frame.type === "queue.status") {
       if (frame.state === "matched") return goToRoom(frame.room);
       show(describe(frame), frame.state !== "waiting" || frame.mentors_available > 0);
+    } else if (frame.type === "urgent.status") {
+      // Only the urgent-help page waiting on its case listens; the queue page has no case.
+      if (frame.state === "closed" && document.getElementById("queue").dataset.urgent === "waiting") {
+        showUrgentClosed();
+      }
     } else if (frame.type === "queue.matched") {
       show(t("A mentor is ready. Opening your chat…"));
       goToRoom(frame.room);
