@@ -36,6 +36,7 @@ function describe(frame) {
 // without scripts); the queue card and its live region stay in place (a region swapped in
 // is not reliably read out), and the region says the closing, the emergency number and
 // the place. Anything else (offline, or no longer in the queue): the page itself says.
+// After a reconnection it checks, as the frame may have come while the socket was away.
 async function showUrgentClosed() {
   try {
     const response = await fetch(window.location.href, { credentials: "same-origin" });
@@ -43,6 +44,8 @@ async function showUrgentClosed() {
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const fresh = page.getElementById("queue");
     const support = page.querySelector(".crisis-support");
+    if (fresh && fresh.dataset.urgent === "waiting") return; // still open: nothing to show
+    if (urgentState() !== "waiting") return; // told meanwhile, and shown
     if (!fresh || fresh.dataset.urgent !== "closed" || !support) throw new Error("not queued");
     const card = document.getElementById("queue");
     const status = document.getElementById("queue-status");
@@ -57,9 +60,17 @@ async function showUrgentClosed() {
   }
 }
 
+function urgentState() {
+  const card = document.getElementById("queue");
+  return card ? card.dataset.urgent : undefined;
+}
+
 function goToRoom(room) {
   navigate(`/chat/${room}/`);
 }
+
+// Opens of the socket so far: from the second on, a frame may have been missed.
+let opened = 0;
 
 const socket = new LiveSocket(document.getElementById("queue").dataset.wsPath, {
   onFrame: (frame) => {
@@ -68,13 +79,15 @@ const socket = new LiveSocket(document.getElementById("queue").dataset.wsPath, {
       show(describe(frame), frame.state !== "waiting" || frame.mentors_available > 0);
     } else if (frame.type === "urgent.status") {
       // Only the urgent-help page waiting on its case listens; the queue page has no case.
-      if (frame.state === "closed" && document.getElementById("queue").dataset.urgent === "waiting") {
-        showUrgentClosed();
-      }
+      if (frame.state === "closed" && urgentState() === "waiting") showUrgentClosed();
     } else if (frame.type === "queue.matched") {
       show(t("A mentor is ready. Opening your chat…"));
       goToRoom(frame.room);
     }
+  },
+  onOpen: () => {
+    opened += 1;
+    if (opened > 1 && urgentState() === "waiting") showUrgentClosed();
   },
   onStatus: (status, seconds) => {
     if (status !== "open") show(statusText(status, seconds));
