@@ -119,6 +119,32 @@ def record_announcements(page: Any, selector: str) -> list[str]:
     return heard
 
 
+def resolve_on_console(console: Any, handle: str, name: str) -> None:
+    """The supervisor on duty (``name``) acknowledges this person's case, then resolves it
+    without a chat; its card leaves the console."""
+    from playwright.sync_api import expect
+
+    english = Words("en")
+    card = console.locator("#escalation-list li.escalation", has_text=handle)
+    card.get_by_role("button", name=english("Acknowledge")).click()
+    expect(card).to_contain_text(english.js("Acknowledged by %(name)s.", name=name))
+    card.get_by_label(english("Outcome")).select_option("de_escalated")
+    card.get_by_role("button", name=english("Resolve")).click()
+    expect(card).to_have_count(0)
+
+
+def closed_in_spain(words: Words) -> str:
+    """What a page says of a request closed without a chat, for a reader in Spain."""
+    return (
+        words("A supervisor closed your request for urgent help without opening a chat.")
+        + " "
+        + words(
+            "If you are in immediate danger, or you have hurt yourself, call %(number)s now.",
+            number="112",
+        )
+    )
+
+
 class RelayedSocket:
     """The console's socket, relayed through the test: dropped as a network would drop it,
     and its reconnection held back until the test lets it reach the server."""
@@ -279,25 +305,13 @@ def test_a_case_closed_without_a_chat_tells_the_page_then_past_todays_limit_an_h
     )
     heard = record_announcements(page, "#supervisor-wait-status")
     # The supervisor closes today's case without a chat.
-    card = console.locator("#escalation-list li.escalation", has_text=handle)
-    card.get_by_role("button", name=english("Acknowledge")).click()
-    expect(card).to_contain_text(english.js("Acknowledged by %(name)s.", name="Jordan"))
-    card.get_by_label(english("Outcome")).select_option("de_escalated")
-    card.get_by_role("button", name=english("Resolve")).click()
-    expect(card).to_have_count(0)
+    resolve_on_console(console, handle, "Jordan")
     alerts = console.locator("#unreached-list li")
     expect(console.locator("#unreached")).to_be_hidden()
 
     # The waiting page is told, in place: said in its live region, shown on the page with
     # Spain's lines again, the emergency number first, and the button to ask again.
-    closed = (
-        words("A supervisor closed your request for urgent help without opening a chat.")
-        + " "
-        + words(
-            "If you are in immediate danger, or you have hurt yourself, call %(number)s now.",
-            number="112",
-        )
-    )
+    closed = closed_in_spain(words)
     expect(status).to_have_text(closed)
     expect(status).to_have_attribute("aria-live", "polite")
     expect(
@@ -414,7 +428,7 @@ def test_an_ordinary_request_closed_in_the_queue_keeps_the_page_true_in_spanish(
     the lines, and a reload shows the same, never the start view."""
     from playwright.sync_api import expect
 
-    words, english = Words("es"), Words("en")
+    words = Words("es")
     # An admin on duty (admins supervise too): the supervisor's one-time codes for this
     # half-minute went to the journeys above.
     console = open_console(browser, node, DESKTOP, email="admin@example.org")
@@ -432,24 +446,12 @@ def test_an_ordinary_request_closed_in_the_queue_keeps_the_page_true_in_spanish(
     expect(status).to_contain_text(place)
     heard = record_announcements(page, "#queue-status")
 
-    card = console.locator("#escalation-list li.escalation", has_text=handle)
-    card.get_by_role("button", name=english("Acknowledge")).click()
-    expect(card).to_contain_text(english.js("Acknowledged by %(name)s.", name="Morgan"))
-    card.get_by_label(english("Outcome")).select_option("de_escalated")
-    card.get_by_role("button", name=english("Resolve")).click()
-    expect(card).to_have_count(0)
+    resolve_on_console(console, handle, "Morgan")
 
     # Said in the queue card's live region, and shown in place: the closing, the emergency
     # number first, Spain's lines, their place and the button to ask again.
-    closed = (
-        words("A supervisor closed your request for urgent help without opening a chat.")
-        + " "
-        + words(
-            "If you are in immediate danger, or you have hurt yourself, call %(number)s now.",
-            number="112",
-        )
-    )
-    closing = f"{closed} {words('You are number %(position)s in the queue.', position='1')}"
+    place_now = words("You are number %(position)s in the queue.", position="1")
+    closing = f"{closed_in_spain(words)} {place_now}"
     page.wait_for_function(
         "(said) => document.getElementById('queue-status').textContent === said", arg=closing
     )

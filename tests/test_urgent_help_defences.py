@@ -52,6 +52,20 @@ def resolve(escalation: Escalation, supervisor) -> None:
     handling.do_resolve(actor, escalation.pk, "de_escalated")
 
 
+def resolved_after_commit(
+    supervisor, case: Escalation, sent_events, capture
+) -> list[tuple[str, dict]]:
+    """Resolve an acknowledged case without a chat: nothing is sent before the commit;
+    returns the ``urgent.status`` events sent after it, as (group, event)."""
+    sent_events.clear()
+    with capture(execute=False) as pending:
+        handling.do_resolve(staff_actor(supervisor), case.pk, "de_escalated")
+    assert not sent_events  # nothing goes out before the commit
+    for callback in pending:
+        callback()
+    return [(group, event) for group, event in sent_events if event["type"] == "urgent.status"]
+
+
 def audit_text() -> str:
     return json.dumps(list(AuditEntry.objects.values("target", "reason", "data")))
 
@@ -366,13 +380,9 @@ class TestBannedParticipantWaitsLive:
         case = Escalation.objects.get(participant=banned)
         other_case = Escalation.objects.get(participant=other)
         handling.do_acknowledge(staff_actor(supervisor), case.pk)
-        sent_events.clear()
-        with django_capture_on_commit_callbacks(execute=False) as pending:
-            handling.do_resolve(staff_actor(supervisor), case.pk, "de_escalated")
-        assert not sent_events  # nothing goes out before the commit
-        for callback in pending:
-            callback()
-        told = [(group, event) for group, event in sent_events if event["type"] == "urgent.status"]
+        told = resolved_after_commit(
+            supervisor, case, sent_events, django_capture_on_commit_callbacks
+        )
         assert told == [
             (
                 publishing.case_group(case.pk),
@@ -399,13 +409,9 @@ class TestBannedParticipantWaitsLive:
         queue_service.do_request_chat(other)
         case = opening.do_request_urgent_help(ordinary)
         handling.do_acknowledge(staff_actor(supervisor), case.pk)
-        sent_events.clear()
-        with django_capture_on_commit_callbacks(execute=False) as pending:
-            handling.do_resolve(staff_actor(supervisor), case.pk, "de_escalated")
-        assert not sent_events  # nothing goes out before the commit
-        for callback in pending:
-            callback()
-        told = [(group, event) for group, event in sent_events if event["type"] == "urgent.status"]
+        told = resolved_after_commit(
+            supervisor, case, sent_events, django_capture_on_commit_callbacks
+        )
         # Their own sockets only (the queue's socket answers it), not the queue's group.
         assert told == [
             (f"actor.p{ordinary.pk}", {"type": "urgent.status", "state": "closed", "room": None})

@@ -1,5 +1,5 @@
 // The queue page: live position, honest wait estimate, and the hand-off to the chat.
-import { navigate } from "./quick-exit.js";
+import { fetchOwnPage, navigate, swapAfterStatus } from "./quick-exit.js";
 import { LiveSocket, interpolate, statusText, t } from "./socket.js";
 
 // Elements are looked up when used: a page swapped in place (quick-exit.js) brings its own.
@@ -39,20 +39,16 @@ function describe(frame) {
 // After a reconnection it checks, as the frame may have come while the socket was away.
 async function showUrgentClosed() {
   try {
-    const response = await fetch(window.location.href, { credentials: "same-origin" });
-    if (!response.ok) throw new Error(`status ${response.status}`);
-    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const page = await fetchOwnPage();
     const fresh = page.getElementById("queue");
-    const support = page.querySelector(".crisis-support");
+    const freshStatus = page.getElementById("queue-status");
     if (fresh && fresh.dataset.urgent === "waiting") return; // still open: nothing to show
     if (urgentState() !== "waiting") return; // told meanwhile, and shown
-    if (!fresh || fresh.dataset.urgent !== "closed" || !support) throw new Error("not queued");
+    if (!fresh || fresh.dataset.urgent !== "closed" || !freshStatus || !page.querySelector(".crisis-support")) {
+      throw new Error("not queued");
+    }
     const card = document.getElementById("queue");
-    const status = document.getElementById("queue-status");
-    const freshStatus = page.getElementById("queue-status");
-    document.querySelector(".crisis-support").replaceWith(document.adoptNode(support));
-    while (status.nextSibling) status.nextSibling.remove();
-    while (freshStatus.nextSibling) card.append(document.adoptNode(freshStatus.nextSibling));
+    swapAfterStatus(page, card, document.getElementById("queue-status"), freshStatus);
     card.dataset.urgent = "closed";
     show(`${fresh.dataset.closedStatus} ${freshStatus.textContent}`, true);
   } catch {
