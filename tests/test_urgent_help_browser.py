@@ -18,7 +18,8 @@ supervisor on duty sees.
 - A participant who is not banned presses urgent help and waits at the front of the queue
   (es-ES on a phone); a supervisor closes the case before a mentor picks them up: the
   page says so live, with Spain's lines, their place and the button to ask again, and a
-  reload shows the same, not the start view.
+  reload shows the same, not the start view. Asked again and closed while the page's
+  connection is down, the page learns it when the connection comes back.
 - Past the network's urgent-help bound: the same honest 429 page, in Spanish.
 
 axe-core at 375 and 1280 px on every page variant. One Chromium and one Daphne node for
@@ -108,6 +109,12 @@ def record_announcements(page: Any, selector: str) -> list[str]:
     page's own navigation (the page may move on right after saying it)."""
     heard: list[str] = []
     page.expose_function("heardAnnouncement", lambda text: heard.append(text))
+    listen_again(page, selector)
+    return heard
+
+
+def listen_again(page: Any, selector: str) -> None:
+    """After the page loaded anew: its live region's texts go on to the same record."""
     page.evaluate(
         """(selector) => {
             const region = document.querySelector(selector);
@@ -116,7 +123,6 @@ def record_announcements(page: Any, selector: str) -> list[str]:
         }""",
         selector,
     )
-    return heard
 
 
 def resolve_on_console(console: Any, handle: str, name: str) -> None:
@@ -149,11 +155,11 @@ class RelayedSocket:
     """The console's socket, relayed through the test: dropped as a network would drop it,
     and its reconnection held back until the test lets it reach the server."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, path: str = "/ws/supervisor/") -> None:
         self.page = page
         self.held = False
         self.routes: list[list[Any]] = []  # [the page's side, the server's side or None]
-        page.route_web_socket(re.compile(r"/ws/supervisor/"), self._route)
+        page.route_web_socket(re.compile(re.escape(path)), self._route)
 
     def _route(self, route: Any) -> None:
         self.routes.append([route, None if self.held else route.connect_to_server()])
@@ -489,6 +495,37 @@ def test_an_ordinary_request_closed_in_the_queue_keeps_the_page_true_in_spanish(
     page.reload()
     expect(page.get_by_role("heading", name=words("Help right now"))).to_have_count(0)
     expect(status).to_contain_text(place)
+    shows_the_closed_request_and_the_place()
+
+    # They ask again (a new case, the same place); this time the page's connection is down
+    # when the case is closed, so the frame never reaches it. Its socket, relayed through
+    # the test, is dropped; the page tries again at once and is held (open, but silent).
+    relay = RelayedSocket(page, "/ws/queue/")
+    page.locator("#queue").get_by_role("button", name=words("I need urgent help now")).click()
+    expect(
+        page.get_by_role("heading", name=words("We're getting someone for you now"))
+    ).to_be_visible()
+    expect(status).to_contain_text(place)
+    listen_again(page, "#queue-status")
+    relay.held = True
+    page_side, server_side = relay.routes[-1]
+    # Held open again, the page reads itself once (still waiting: it changes nothing).
+    with page.expect_request(lambda request: request.url.endswith("/help/urgent/")):
+        server_side.close()
+        page_side.close(code=1001)  # going away: not a refusal, so the page tries again
+    resolve_on_console(console, handle, "Morgan")
+    expect(
+        page.get_by_role("heading", name=words("We're getting someone for you now"))
+    ).to_be_visible()  # not told: its connection was down
+    heard.clear()
+    # The connection comes back: the page reads itself again and shows the closing.
+    relay.held = False
+    relay.routes[-1][0].close(code=1001)
+    page.wait_for_function(
+        "(said) => document.getElementById('queue-status').textContent.startsWith(said)",
+        arg=closed_in_spain(words),
+    )
+    assert closing in heard, heard
     shows_the_closed_request_and_the_place()
     console.context.close()
 
