@@ -679,6 +679,12 @@ class QueueConsumer(FrameConsumer):
     async def queue_matched(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "queue.matched", "room": event["room"]})
 
+    async def urgent_status(self, event: dict[str, Any]) -> None:
+        """Their urgent-help case was closed without a chat; they are still here (or not)."""
+        await self.send_json(
+            {"type": "urgent.status", "state": event["state"], "room": event["room"]}
+        )
+
 
 STAFF_SPECS: frames.FrameSpecs = {
     "ping": (),

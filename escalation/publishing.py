@@ -5,7 +5,8 @@
 * the participant's own sockets: the crisis panel, in their language and region;
 * one supervisor's console (``pager_group``): a page (see escalation.paging);
 * one banned participant's urgent-help page (``case_group``): their chat is open, or
-  their case was closed without one.
+  their case was closed without one; an ordinary participant's urgent-help page (the
+  queue's socket, in their actor group): their case was closed without a chat.
 """
 
 from __future__ import annotations
@@ -48,13 +49,18 @@ def notify_chat_opened(escalation: Escalation) -> None:
 def notify_closed_without_chat(escalation: Escalation) -> None:
     """After commit: the participant waiting on this case learns it was closed, no chat.
 
-    Only a banned person's case has a waiting page of its own (``case_group``); an
-    ordinary case's person waits in the queue, which resolving the case leaves them in.
+    A banned person's page listens to its case alone (``case_group``). An ordinary
+    person's urgent-help page waits on the queue's socket, which resolving the case
+    leaves them in: the same frame goes to their own sockets (their actor group), where
+    only the queue's socket answers it (``QueueConsumer.urgent_status``).
     """
-    if not escalation.sanction_kind or escalation.room_id is not None:
+    if escalation.room_id is not None or escalation.participant_id is None:
         return
     wait = queries.BannedWait(escalation.pk, queries.CLOSED, None)
-    publish_on_commit(case_group(escalation.pk), wait_status(wait))
+    if escalation.sanction_kind:
+        publish_on_commit(case_group(escalation.pk), wait_status(wait))
+    else:
+        publish_on_commit(actor_group(f"p{escalation.participant_id}"), wait_status(wait))
 
 
 def notify_changed(escalation: Escalation, event: str) -> dict[str, Any]:

@@ -86,6 +86,34 @@ OPEN = "open"
 CLOSED = "closed"
 
 
+def _newest_case(participant_id: int) -> Escalation | None:
+    return (
+        Escalation.objects.filter(participant_id=participant_id)
+        .order_by("-created_at", "-pk")
+        .only("pk", "room_id", "state", "sanction_kind", "source")
+        .first()
+    )
+
+
+def closed_without_chat(participant_id: int) -> Escalation | None:
+    """The person's newest case, when a supervisor resolved it before any chat was open.
+
+    Only an urgent-help press outside a chat opens a case with no room (the detector and
+    mentors raise theirs in a chat), so this is their request for urgent help, closed
+    without a chat, banned or not. ``None`` otherwise: no case, one still unresolved (or
+    a newer press), or one that had a chat.
+    """
+    escalation = _newest_case(participant_id)
+    if (
+        escalation is None
+        or escalation.state in ACTIVE_STATES
+        or escalation.room_id is not None
+        or escalation.source != Escalation.Source.PARTICIPANT
+    ):
+        return None
+    return escalation
+
+
 def banned_wait(participant_id: int) -> BannedWait | None:
     """The urgent-help case a banned participant's page listens to, if any.
 
@@ -94,12 +122,7 @@ def banned_wait(participant_id: int) -> BannedWait | None:
     person whose request was closed that way is told so. ``None`` otherwise (no case,
     an ordinary one, or one resolved after the chat it opened).
     """
-    escalation = (
-        Escalation.objects.filter(participant_id=participant_id)
-        .order_by("-created_at", "-pk")
-        .only("pk", "room_id", "state", "sanction_kind")
-        .first()
-    )
+    escalation = _newest_case(participant_id)
     if escalation is None or not escalation.sanction_kind:
         return None
     if escalation.state in ACTIVE_STATES:

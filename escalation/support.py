@@ -13,9 +13,9 @@ and a clear way to reach a person now. The situations:
   if they are in immediate danger (first, as the press is always imminent).
 * ``mentor``: their mentor asked a supervisor to help. Reassuring: they are not
   in trouble and can keep talking.
-* ``urgent_help_closed``: a banned participant's request, resolved by a supervisor
-  without a chat: it says so, gives the lines again (the emergency number first) and
-  how to ask again.
+* ``urgent_help_closed``: a participant's request (banned or not), resolved by a
+  supervisor without a chat: it says so, gives the lines again (the emergency number
+  first) and how to ask again; a person still in the queue also sees their place.
 * ``third_party``: the risk is to someone they are worried about (the detector
   says ``who`` is ``other``): how to help a friend, and lines for both of them.
 
@@ -43,7 +43,7 @@ URGENT_HELP_BANNED = "urgent_help_banned"
 # An urgent-help press a defence kept from opening a case: nobody is coming, so the
 # words say so and point to the lines and the emergency number.
 URGENT_HELP_UNREACHED = "urgent_help_unreached"
-# A banned participant's urgent-help case a supervisor resolved without opening a chat:
+# An urgent-help case a supervisor resolved without opening a chat (banned or not):
 # nobody is coming on it, so the words say so, give the lines again and the way to ask again.
 URGENT_HELP_CLOSED = "urgent_help_closed"
 KINDS = (
@@ -72,8 +72,21 @@ def kind_for(source: str, level: str, third_party: bool = False) -> str:
 
 
 def closed_without_chat() -> str:
-    """What a banned participant's page says when their case is closed without a chat."""
+    """What a participant's page says when their case is closed without a chat."""
     return _("A supervisor closed your request for urgent help without opening a chat.")
+
+
+def still_queued() -> str:
+    """What an ordinary participant's page adds when their case was closed in the queue."""
+    return _(
+        "You are still in the queue for a peer mentor. Keep this page open; we'll take "
+        "you to the chat as soon as someone joins."
+    )
+
+
+def queue_place(position: int | None) -> str:
+    """Their place in the queue, as the queue's socket says it (that page's first words)."""
+    return _("You are number %(position)s in the queue.") % {"position": position}
 
 
 def _stay_safer() -> str:

@@ -21,6 +21,7 @@ from chatplatform import roles
 from chatplatform.errors import ServiceError
 from chatplatform.models import Participant
 from chatplatform.services import crisis
+from chatplatform.services import queue as queue_service
 from chatplatform.services.access import SUPERVISING_ROLES
 from chatplatform.services.participants import (
     do_get_or_create_participant,
@@ -124,9 +125,11 @@ def _urgent_page(request: HttpRequest) -> dict[str, object]:
     escalation = queries.active_for_participant(participant.pk) if participant else None
     asked = escalation is not None and opening.PARTICIPANT_REQUEST in escalation.reasons
     if participant is not None and escalation is None:
-        wait = queries.banned_wait(participant.pk)
-        if wait is not None and wait.state == queries.CLOSED:
-            return _closed_page(request)
+        closed = queries.closed_without_chat(participant.pk)
+        if closed is not None:
+            page = _closed_page(request, participant, banned=bool(closed.sanction_kind))
+            if page is not None:
+                return page
     if escalation is None or not asked:
         return {"support": None, "asked": False}
     room = escalation.room
@@ -146,16 +149,34 @@ def _urgent_page(request: HttpRequest) -> dict[str, object]:
     }
 
 
-def _closed_page(request: HttpRequest) -> dict[str, object]:
-    """A banned participant's case was resolved without a chat: say so, the lines again
-    (the emergency number first), and the button to ask again."""
+def _closed_page(
+    request: HttpRequest, participant: Participant, *, banned: bool
+) -> dict[str, object] | None:
+    """Their urgent-help case was resolved without a chat: say so, the lines again (the
+    emergency number first), and the button to ask again.
+
+    A person still in the queue (resolving leaves them there) also sees their place and
+    that a peer mentor still comes, live on the queue's socket. ``None`` once they are in
+    a 1:1 chat: that chat, not the closed request, is where they are now.
+    """
+    status = None if banned else queue_service.queue_status(participant)
+    if status is not None and status.state == "matched":
+        return None
     words = _no_chat_support(request, support.URGENT_HELP_CLOSED)
     emergency = crisis.emergency_sentence(words["regions"], direct=True)
-    return {
+    page: dict[str, object] = {
         "asked": True,
         "support": words,
         "closed_status": f"{support.closed_without_chat()} {emergency}",
+        "closed_heading": (
+            _("Your chat with a supervisor") if banned else _("Your request for urgent help")
+        ),
     }
+    if status is not None and status.state == "waiting":
+        page["waiting"] = True
+        page["queue_place"] = support.queue_place(status.position)
+        page["still_queued"] = support.still_queued()
+    return page
 
 
 # --- The participant's safety plan ----------------------------------------------------------

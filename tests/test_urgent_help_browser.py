@@ -15,6 +15,11 @@ supervisor on duty sees.
   with the lines, and a live alert on the open supervisor console (announced, readable at
   375 px). A press while the console's connection is down shows, with its new count, when
   the console reconnects by itself (its socket is relayed through the test to drop it).
+- A participant who is not banned presses urgent help and waits at the front of the queue
+  (es-ES on a phone); a supervisor closes the case before a mentor picks them up: the
+  page says so live, with Spain's lines, their place and the button to ask again, and a
+  reload shows the same, not the start view. Asked again and closed while the page's
+  connection is down, the page learns it when the connection comes back.
 - Past the network's urgent-help bound: the same honest 429 page, in Spanish.
 
 axe-core at 375 and 1280 px on every page variant. One Chromium and one Daphne node for
@@ -104,6 +109,12 @@ def record_announcements(page: Any, selector: str) -> list[str]:
     page's own navigation (the page may move on right after saying it)."""
     heard: list[str] = []
     page.expose_function("heardAnnouncement", lambda text: heard.append(text))
+    listen_again(page, selector)
+    return heard
+
+
+def listen_again(page: Any, selector: str) -> None:
+    """After the page loaded anew: its live region's texts go on to the same record."""
     page.evaluate(
         """(selector) => {
             const region = document.querySelector(selector);
@@ -112,18 +123,43 @@ def record_announcements(page: Any, selector: str) -> list[str]:
         }""",
         selector,
     )
-    return heard
+
+
+def resolve_on_console(console: Any, handle: str, name: str) -> None:
+    """The supervisor on duty (``name``) acknowledges this person's case, then resolves it
+    without a chat; its card leaves the console."""
+    from playwright.sync_api import expect
+
+    english = Words("en")
+    card = console.locator("#escalation-list li.escalation", has_text=handle)
+    card.get_by_role("button", name=english("Acknowledge")).click()
+    expect(card).to_contain_text(english.js("Acknowledged by %(name)s.", name=name))
+    card.get_by_label(english("Outcome")).select_option("de_escalated")
+    card.get_by_role("button", name=english("Resolve")).click()
+    expect(card).to_have_count(0)
+
+
+def closed_in_spain(words: Words) -> str:
+    """What a page says of a request closed without a chat, for a reader in Spain."""
+    return (
+        words("A supervisor closed your request for urgent help without opening a chat.")
+        + " "
+        + words(
+            "If you are in immediate danger, or you have hurt yourself, call %(number)s now.",
+            number="112",
+        )
+    )
 
 
 class RelayedSocket:
     """The console's socket, relayed through the test: dropped as a network would drop it,
     and its reconnection held back until the test lets it reach the server."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, path: str = "/ws/supervisor/") -> None:
         self.page = page
         self.held = False
         self.routes: list[list[Any]] = []  # [the page's side, the server's side or None]
-        page.route_web_socket(re.compile(r"/ws/supervisor/"), self._route)
+        page.route_web_socket(re.compile(re.escape(path)), self._route)
 
     def _route(self, route: Any) -> None:
         self.routes.append([route, None if self.held else route.connect_to_server()])
@@ -156,10 +192,16 @@ class RelayedSocket:
         self.routes[-1][1] = self.routes[-1][0].connect_to_server()
 
 
-def open_console(browser, node, viewport: dict[str, int], relayed: bool = False) -> Any:  # noqa: F811
+def open_console(
+    browser,  # noqa: F811
+    node,
+    viewport: dict[str, int],
+    relayed: bool = False,
+    email: str = "supervisor@example.org",
+) -> Any:
     from playwright.sync_api import expect
 
-    context = signed_in_context(browser, node, "supervisor@example.org", viewport=viewport)
+    context = signed_in_context(browser, node, email, viewport=viewport)
     console = context.new_page()
     console.set_default_timeout(TIMEOUT_MS)
     if relayed:
@@ -269,25 +311,13 @@ def test_a_case_closed_without_a_chat_tells_the_page_then_past_todays_limit_an_h
     )
     heard = record_announcements(page, "#supervisor-wait-status")
     # The supervisor closes today's case without a chat.
-    card = console.locator("#escalation-list li.escalation", has_text=handle)
-    card.get_by_role("button", name=english("Acknowledge")).click()
-    expect(card).to_contain_text(english.js("Acknowledged by %(name)s.", name="Jordan"))
-    card.get_by_label(english("Outcome")).select_option("de_escalated")
-    card.get_by_role("button", name=english("Resolve")).click()
-    expect(card).to_have_count(0)
+    resolve_on_console(console, handle, "Jordan")
     alerts = console.locator("#unreached-list li")
     expect(console.locator("#unreached")).to_be_hidden()
 
     # The waiting page is told, in place: said in its live region, shown on the page with
     # Spain's lines again, the emergency number first, and the button to ask again.
-    closed = (
-        words("A supervisor closed your request for urgent help without opening a chat.")
-        + " "
-        + words(
-            "If you are in immediate danger, or you have hurt yourself, call %(number)s now.",
-            number="112",
-        )
-    )
+    closed = closed_in_spain(words)
     expect(status).to_have_text(closed)
     expect(status).to_have_attribute("aria-live", "polite")
     expect(
@@ -391,6 +421,112 @@ def test_without_scripts_the_banned_participants_page_reaches_the_chat_by_its_li
     # The chat itself needs scripts (its messages come over its socket), as every chat does.
     expect(page).to_have_url(chat.url)
     context.close()
+    console.context.close()
+
+
+def test_an_ordinary_request_closed_in_the_queue_keeps_the_page_true_in_spanish(
+    node,
+    browser,  # noqa: F811
+    open_page,  # noqa: F811
+):
+    """Not banned: the press puts them at the front of the queue. A supervisor closes the
+    case before any mentor picks them up: the page says so live, keeps their place and
+    the lines, and a reload shows the same, never the start view."""
+    from playwright.sync_api import expect
+
+    words = Words("es")
+    # An admin on duty (admins supervise too): the supervisor's one-time codes for this
+    # half-minute went to the journeys above.
+    console = open_console(browser, node, DESKTOP, email="admin@example.org")
+    page = open_page("es-ES", PHONE)
+    page.goto(node.base_url + "/")
+    page.get_by_role("button", name=words("Give me a new name")).click()
+    handle = page.locator("#you-heading + p strong").inner_text()
+    page.get_by_role("button", name=words("I need urgent help now")).click()
+    page.wait_for_url(at(r"/help/urgent/"))
+    expect(
+        page.get_by_role("heading", name=words("We're getting someone for you now"))
+    ).to_be_visible()
+    status = page.locator("#queue-status")
+    place = words.js("You are number %(position)s in the queue.", position="1")
+    expect(status).to_contain_text(place)
+    heard = record_announcements(page, "#queue-status")
+
+    resolve_on_console(console, handle, "Morgan")
+
+    # Said in the queue card's live region, and shown in place: the closing, the emergency
+    # number first, Spain's lines, their place and the button to ask again.
+    place_now = words("You are number %(position)s in the queue.", position="1")
+    closing = f"{closed_in_spain(words)} {place_now}"
+    page.wait_for_function(
+        "(said) => document.getElementById('queue-status').textContent === said", arg=closing
+    )
+    assert closing in heard, heard
+    expect(status).to_have_attribute("aria-live", "polite")
+
+    def shows_the_closed_request_and_the_place() -> None:
+        expect(
+            page.get_by_role("heading", name=words("Your request was closed without a chat"))
+        ).to_be_visible()
+        expect(page.locator("#queue")).to_contain_text(
+            words(
+                "You are still in the queue for a peer mentor. Keep this page open; we'll take "
+                "you to the chat as soon as someone joins."
+            )
+        )
+        expect(page.locator(".crisis-support")).to_contain_text(
+            words(
+                'If you need help again, you can press "I need urgent help now" on this page. '
+                "The supervisors on duty will see that you asked."
+            )
+        )
+        expect(
+            page.locator("#queue").get_by_role("button", name=words("I need urgent help now"))
+        ).to_be_visible()
+        assert_lines_of(page, "ES")
+        for private in ("Morgan", "admin@example.org"):
+            assert private not in page.locator("main").inner_text()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+
+    shows_the_closed_request_and_the_place()
+    check_page(page, "urgent-help-closed-in-the-queue-es-ES")
+
+    # A reload (or Back, or a restored tab): the same truth, never the start view.
+    page.reload()
+    expect(page.get_by_role("heading", name=words("Help right now"))).to_have_count(0)
+    expect(status).to_contain_text(place)
+    shows_the_closed_request_and_the_place()
+
+    # They ask again (a new case, the same place); this time the page's connection is down
+    # when the case is closed, so the frame never reaches it. Its socket, relayed through
+    # the test, is dropped; the page tries again at once and is held (open, but silent).
+    relay = RelayedSocket(page, "/ws/queue/")
+    page.locator("#queue").get_by_role("button", name=words("I need urgent help now")).click()
+    expect(
+        page.get_by_role("heading", name=words("We're getting someone for you now"))
+    ).to_be_visible()
+    expect(status).to_contain_text(place)
+    listen_again(page, "#queue-status")
+    relay.held = True
+    page_side, server_side = relay.routes[-1]
+    # Held open again, the page reads itself once (still waiting: it changes nothing).
+    with page.expect_request(lambda request: request.url.endswith("/help/urgent/")):
+        server_side.close()
+        page_side.close(code=1001)  # going away: not a refusal, so the page tries again
+    resolve_on_console(console, handle, "Morgan")
+    expect(
+        page.get_by_role("heading", name=words("We're getting someone for you now"))
+    ).to_be_visible()  # not told: its connection was down
+    heard.clear()
+    # The connection comes back: the page reads itself again and shows the closing.
+    relay.held = False
+    relay.routes[-1][0].close(code=1001)
+    page.wait_for_function(
+        "(said) => document.getElementById('queue-status').textContent.startsWith(said)",
+        arg=closed_in_spain(words),
+    )
+    assert closing in heard, heard
+    shows_the_closed_request_and_the_place()
     console.context.close()
 
 

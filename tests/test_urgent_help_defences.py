@@ -52,6 +52,20 @@ def resolve(escalation: Escalation, supervisor) -> None:
     handling.do_resolve(actor, escalation.pk, "de_escalated")
 
 
+def resolved_after_commit(
+    supervisor, case: Escalation, sent_events, capture
+) -> list[tuple[str, dict]]:
+    """Resolve an acknowledged case without a chat: nothing is sent before the commit;
+    returns the ``urgent.status`` events sent after it, as (group, event)."""
+    sent_events.clear()
+    with capture(execute=False) as pending:
+        handling.do_resolve(staff_actor(supervisor), case.pk, "de_escalated")
+    assert not sent_events  # nothing goes out before the commit
+    for callback in pending:
+        callback()
+    return [(group, event) for group, event in sent_events if event["type"] == "urgent.status"]
+
+
 def audit_text() -> str:
     return json.dumps(list(AuditEntry.objects.values("target", "reason", "data")))
 
@@ -366,13 +380,9 @@ class TestBannedParticipantWaitsLive:
         case = Escalation.objects.get(participant=banned)
         other_case = Escalation.objects.get(participant=other)
         handling.do_acknowledge(staff_actor(supervisor), case.pk)
-        sent_events.clear()
-        with django_capture_on_commit_callbacks(execute=False) as pending:
-            handling.do_resolve(staff_actor(supervisor), case.pk, "de_escalated")
-        assert not sent_events  # nothing goes out before the commit
-        for callback in pending:
-            callback()
-        told = [(group, event) for group, event in sent_events if event["type"] == "urgent.status"]
+        told = resolved_after_commit(
+            supervisor, case, sent_events, django_capture_on_commit_callbacks
+        )
         assert told == [
             (
                 publishing.case_group(case.pk),
@@ -390,18 +400,34 @@ class TestBannedParticipantWaitsLive:
         assert queries.banned_wait(banned.pk) == (case.pk, "closed", None)
         assert queries.banned_wait(other.pk) == (other_case.pk, "waiting", None)
 
-    def test_an_ordinary_case_resolved_in_the_queue_tells_no_waiting_page(
+    def test_an_ordinary_case_resolved_in_the_queue_tells_their_own_sockets_after_commit(
         self, make_participant, make_staff, sent_events, django_capture_on_commit_callbacks
     ):
         supervisor = make_staff(roles.SUPERVISOR)
         ordinary = make_participant()
+        other = make_participant()
+        queue_service.do_request_chat(other)
         case = opening.do_request_urgent_help(ordinary)
-        sent_events.clear()
-        with django_capture_on_commit_callbacks(execute=True):
-            resolve(case, supervisor)
-        assert not [event for _, event in sent_events if event["type"] == "urgent.status"]
-        # Resolving the case leaves them in the queue, where a mentor still comes.
-        assert QueueTicket.objects.get(participant=ordinary).status == QueueTicket.Status.WAITING
+        handling.do_acknowledge(staff_actor(supervisor), case.pk)
+        told = resolved_after_commit(
+            supervisor, case, sent_events, django_capture_on_commit_callbacks
+        )
+        # Their own sockets only (the queue's socket answers it), not the queue's group.
+        assert told == [
+            (f"actor.p{ordinary.pk}", {"type": "urgent.status", "state": "closed", "room": None})
+        ]
+        assert {group for group, _ in sent_events} == {
+            publishing.CONSOLE_GROUP,
+            f"actor.p{ordinary.pk}",
+        }
+        assert supervisor.email not in json.dumps(told)
+        # Resolving the case leaves them in the queue at the place they had (the front):
+        # they still want a peer mentor, and one still comes.
+        ticket = QueueTicket.objects.get(participant=ordinary)
+        assert ticket.status == QueueTicket.Status.WAITING
+        assert ticket.priority == opening.QUEUE_PRIORITY[Escalation.Level.IMMINENT]
+        assert queue_service.queue_status(ordinary).position == 1
+        assert queries.closed_without_chat(ordinary.pk) == case
         assert queries.banned_wait(ordinary.pk) is None
 
     def test_only_a_banned_participants_newest_case_unresolved_or_closed_without_chat_counts(
@@ -468,6 +494,95 @@ class TestBannedParticipantWaitsLive:
         assert "A supervisor closed" not in page
         assert 'href="tel:112"' in page
         assert "112" in response.context["closed_status"]
+
+
+class TestOrdinaryRequestClosedWithoutChat:
+    """An ordinary participant's urgent-help request, resolved by a supervisor before a
+    mentor picked them up: the page never falls back to the start view that hides that
+    they asked."""
+
+    def test_still_queued_the_page_shows_the_closing_the_lines_the_place_and_the_button(
+        self, make_participant, make_staff
+    ):
+        supervisor = make_staff(roles.SUPERVISOR, name="Rosalind Quill")
+        ahead = make_participant()
+        queue_service.do_request_chat(ahead)
+        ordinary = make_participant()
+        client = participant_client(ordinary, HTTP_ACCEPT_LANGUAGE="en-GB")
+        assert client.post("/help/urgent/").status_code == 302
+        case = Escalation.objects.get(participant=ordinary)
+        resolve(case, supervisor)
+        # Reload, Back or a restored tab: a GET.
+        response = client.get("/help/urgent/")
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert response.context["asked"] is True
+        assert response.context["support"]["kind"] == "urgent_help_closed"
+        assert response.context["support"]["emergency_first"] is True
+        assert response.context["closed_status"] == (
+            "A supervisor closed your request for urgent help without opening a chat. "
+            "If you are in immediate danger, or you have hurt yourself, call 999 now."
+        )
+        # Still waiting, at the front (the imminent press put them there), said on the page.
+        assert response.context["waiting"] is True
+        assert 'role="status" aria-live="polite">You are number 1 in the queue.</p>' in page
+        assert "You are still in the queue for a peer mentor." in page
+        assert 'data-urgent="closed"' in page and "queue.js" in page
+        assert page.index('href="tel:') < page.index("You can talk to someone at one")
+        assert 'action="/help/urgent/"' in page  # the button to ask again
+        assert "a supervisor has been alerted" not in page  # no longer true
+        assert "Rosalind Quill" not in page and supervisor.email not in page
+        assert QueueTicket.objects.get(participant=ordinary).status == QueueTicket.Status.WAITING
+        # Asking again opens a new case (pages again) and keeps the one ticket.
+        assert client.post("/help/urgent/").status_code == 302
+        assert Escalation.objects.filter(participant=ordinary).count() == 2
+        assert QueueTicket.objects.filter(participant=ordinary).count() == 1
+        again = client.get("/help/urgent/")
+        assert again.context["waiting"] is True and "closed_status" not in again.context
+        assert again.context["support"]["kind"] == "urgent_help"
+
+    def test_out_of_the_queue_the_page_says_it_was_closed_like_a_banned_persons(
+        self, make_participant, make_staff
+    ):
+        ordinary = make_participant()
+        client = participant_client(ordinary, HTTP_ACCEPT_LANGUAGE="es-ES")
+        client.post("/help/urgent/")
+        resolve(Escalation.objects.get(), make_staff(roles.SUPERVISOR))
+        queue_service.do_leave_queue(ordinary)
+        response = client.get("/help/urgent/")
+        page = response.content.decode()
+        assert response.context["support"]["kind"] == "urgent_help_closed"
+        assert "waiting" not in response.context
+        assert 'id="queue"' not in page and "queue.js" not in page
+        assert 'id="supervisor-wait" class="card" data-state="closed"' in page
+        assert "<h2>Tu petición de ayuda urgente</h2>" in page  # no supervisor chat was coming
+        assert "Tu petición se cerró sin un chat" in page
+        assert "112" in response.context["closed_status"]
+        assert 'action="/help/urgent/"' in page
+
+    def test_in_a_chat_since_the_page_is_no_longer_about_the_closed_request(
+        self, make_participant, make_staff
+    ):
+        ordinary = make_participant()
+        client = participant_client(ordinary)
+        client.post("/help/urgent/")
+        resolve(Escalation.objects.get(), make_staff(roles.SUPERVISOR))
+        mentor = make_staff(roles.MENTOR)
+        ticket = QueueTicket.objects.get(participant=ordinary)
+        queue_service.do_set_availability(staff_actor(mentor), "available")
+        queue_service.do_accept_ticket(staff_actor(mentor), ticket.pk)
+        response = client.get("/help/urgent/")
+        assert response.context["asked"] is False
+        assert "closed_status" not in response.context
+
+    def test_a_start_view_for_someone_who_never_asked_and_refused_to_staff(
+        self, make_participant, make_staff
+    ):
+        never = participant_client(make_participant())
+        assert never.get("/help/urgent/").context["asked"] is False
+        staff = Client()
+        staff.force_login(make_staff(roles.SUPERVISOR))
+        assert staff.get("/help/urgent/").status_code == 302
 
 
 @pytest.mark.django_db(transaction=True)
@@ -556,3 +671,56 @@ async def test_the_banned_participants_page_socket_hears_its_case_open_or_close_
     assert (connected, code) == (False, 4403)
     assert await sync_to_async(queries.banned_wait)(first.pk) == (first_case.pk, "open", room.pk)
     assert await sync_to_async(queries.banned_wait)(third.pk) == (third_case.pk, "closed", None)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_ordinary_participants_queue_socket_hears_their_case_closed_alone(
+    ws_connect, session_for, make_participant, make_staff
+):
+    from asgiref.sync import sync_to_async
+
+    ordinary = await sync_to_async(make_participant)()
+    other = await sync_to_async(make_participant)()
+    await sync_to_async(opening.do_request_urgent_help)(ordinary)
+    await sync_to_async(opening.do_request_urgent_help)(other)
+    case = await sync_to_async(Escalation.objects.get)(participant=ordinary)
+    supervisor = await sync_to_async(make_staff)(roles.SUPERVISOR)
+    mentor = await sync_to_async(make_staff)(roles.MENTOR)
+
+    connected, _, socket = await ws_connect(
+        "/ws/queue/", await sync_to_async(session_for)(ordinary)
+    )
+    assert connected
+    assert (await socket.receive())["position"] == 1
+    connected, _, bystander = await ws_connect(
+        "/ws/queue/", await sync_to_async(session_for)(other)
+    )
+    assert connected
+    assert (await bystander.receive())["position"] == 2
+
+    await sync_to_async(handling.do_acknowledge)(staff_actor(supervisor), case.pk)
+    await sync_to_async(handling.do_resolve)(staff_actor(supervisor), case.pk, "referred")
+    assert await socket.receive_type("urgent.status") == {
+        "type": "urgent.status",
+        "state": "closed",
+        "room": None,
+    }
+    # The other person in the queue hears nothing of it.
+    assert await bystander.nothing()
+    # Still in the queue at the front, as a fresh status says.
+    await socket.send({"type": "ping"})
+    status = await socket.receive_type("queue.status")
+    assert (status["state"], status["position"]) == ("waiting", 1)
+
+    # Refused: staff on the queue's socket, and an ordinary person on the banned page's.
+    for person in (supervisor, mentor):
+        connected, code, _ = await ws_connect(
+            "/ws/queue/", await sync_to_async(session_for)(person)
+        )
+        assert (connected, code) == (False, 4403)
+    connected, code, _ = await ws_connect(
+        "/ws/help/urgent/", await sync_to_async(session_for)(ordinary)
+    )
+    assert (connected, code) == (False, 4403)
+    assert await sync_to_async(queries.closed_without_chat)(ordinary.pk) == case
+    assert await sync_to_async(queries.closed_without_chat)(other.pk) is None

@@ -1,5 +1,5 @@
 // The queue page: live position, honest wait estimate, and the hand-off to the chat.
-import { navigate } from "./quick-exit.js";
+import { fetchOwnPage, navigate, swapAfterStatus } from "./quick-exit.js";
 import { LiveSocket, interpolate, statusText, t } from "./socket.js";
 
 // Elements are looked up when used: a page swapped in place (quick-exit.js) brings its own.
@@ -31,19 +31,59 @@ function describe(frame) {
   return parts.join(" ");
 }
 
+// An urgent-help page whose case a supervisor closed without a chat: the words, lines
+// and button come from this page's own address (in the person's language and region, as
+// without scripts); the queue card and its live region stay in place (a region swapped in
+// is not reliably read out), and the region says the closing, the emergency number and
+// the place. Anything else (offline, or no longer in the queue): the page itself says.
+// After a reconnection it checks, as the frame may have come while the socket was away.
+async function showUrgentClosed() {
+  try {
+    const page = await fetchOwnPage();
+    const fresh = page.getElementById("queue");
+    const freshStatus = page.getElementById("queue-status");
+    if (fresh && fresh.dataset.urgent === "waiting") return; // still open: nothing to show
+    if (urgentState() !== "waiting") return; // told meanwhile, and shown
+    if (!fresh || fresh.dataset.urgent !== "closed" || !freshStatus || !page.querySelector(".crisis-support")) {
+      throw new Error("not queued");
+    }
+    const card = document.getElementById("queue");
+    swapAfterStatus(page, card, document.getElementById("queue-status"), freshStatus);
+    card.dataset.urgent = "closed";
+    show(`${fresh.dataset.closedStatus} ${freshStatus.textContent}`, true);
+  } catch {
+    window.location.replace(window.location.href);
+  }
+}
+
+function urgentState() {
+  const card = document.getElementById("queue");
+  return card ? card.dataset.urgent : undefined;
+}
+
 function goToRoom(room) {
   navigate(`/chat/${room}/`);
 }
+
+// Opens of the socket so far: from the second on, a frame may have been missed.
+let opened = 0;
 
 const socket = new LiveSocket(document.getElementById("queue").dataset.wsPath, {
   onFrame: (frame) => {
     if (frame.type === "queue.status") {
       if (frame.state === "matched") return goToRoom(frame.room);
       show(describe(frame), frame.state !== "waiting" || frame.mentors_available > 0);
+    } else if (frame.type === "urgent.status") {
+      // Only the urgent-help page waiting on its case listens; the queue page has no case.
+      if (frame.state === "closed" && urgentState() === "waiting") showUrgentClosed();
     } else if (frame.type === "queue.matched") {
       show(t("A mentor is ready. Opening your chat…"));
       goToRoom(frame.room);
     }
+  },
+  onOpen: () => {
+    opened += 1;
+    if (opened > 1 && urgentState() === "waiting") showUrgentClosed();
   },
   onStatus: (status, seconds) => {
     if (status !== "open") show(statusText(status, seconds));

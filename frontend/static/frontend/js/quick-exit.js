@@ -60,6 +60,24 @@ document.addEventListener("keydown", (event) => {
   lastEscape = now;
 });
 
+// An urgent-help page whose case moved on reads its own address again (the words in the
+// person's language and region, as without scripts) ...
+export async function fetchOwnPage() {
+  const response = await fetch(window.location.href, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`status ${response.status}`);
+  return new DOMParser().parseFromString(await response.text(), "text/html");
+}
+
+// ... and swaps in place the crisis panel and what follows the live region `status` in
+// `card`, from the same places of the fresh `page`. The live region itself stays (a
+// region swapped in is not reliably read out): the caller gives it the new words.
+export function swapAfterStatus(page, card, status, freshStatus) {
+  const support = page.querySelector(".crisis-support");
+  document.querySelector(".crisis-support").replaceWith(document.adoptNode(support));
+  while (status.nextSibling) status.nextSibling.remove();
+  while (freshStatus.nextSibling) card.append(document.adoptNode(freshStatus.nextSibling));
+}
+
 // A form that posts would add an entry, so on participants' pages every one posts in the
 // background instead. A redirect then replaces this page with where the server sent it;
 // a page answered directly (urgent help, a survey's thanks, an error) is swapped in

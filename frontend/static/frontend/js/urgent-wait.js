@@ -2,7 +2,7 @@
 // (their own case only) says when a supervisor has opened the chat, and the page moves
 // there, or that the case was closed without a chat, and the page shows that in place.
 // Without it, the page's "Check whether the chat is ready" link does the same.
-import { navigate } from "./quick-exit.js";
+import { fetchOwnPage, navigate, swapAfterStatus } from "./quick-exit.js";
 import { LiveSocket, statusText, t } from "./socket.js";
 
 function say(text) {
@@ -15,18 +15,14 @@ function say(text) {
 // place (a region swapped in is not reliably read out) and is given the new status.
 async function showClosed() {
   try {
-    const response = await fetch(window.location.href, { credentials: "same-origin" });
-    if (!response.ok) throw new Error(`status ${response.status}`);
-    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const page = await fetchOwnPage();
     const fresh = page.getElementById("supervisor-wait");
-    const support = page.querySelector(".crisis-support");
-    if (!fresh || fresh.dataset.state !== "closed" || !support) throw new Error("not closed");
-    const wait = document.getElementById("supervisor-wait");
-    const status = document.getElementById("supervisor-wait-status");
     const freshStatus = page.getElementById("supervisor-wait-status");
-    document.querySelector(".crisis-support").replaceWith(document.adoptNode(support));
-    while (status.nextSibling) status.nextSibling.remove();
-    while (freshStatus.nextSibling) wait.append(document.adoptNode(freshStatus.nextSibling));
+    if (!fresh || fresh.dataset.state !== "closed" || !freshStatus || !page.querySelector(".crisis-support")) {
+      throw new Error("not closed");
+    }
+    const wait = document.getElementById("supervisor-wait");
+    swapAfterStatus(page, wait, document.getElementById("supervisor-wait-status"), freshStatus);
     wait.dataset.state = "closed";
     say(freshStatus.textContent);
   } catch {
