@@ -357,8 +357,21 @@ def combine(
     not raise the message (the rules' "literal" context), unless its alert probability
     is at least ``literal_override``: a mask reads a phrase, the model the whole message
     ("saving up my blood pressure pills to not wake up").
+    When the rules read the writer's own alert but the model is all but certain the
+    risk is someone else's (its ``other`` head at least ``other_override``) and scores
+    the writer's own risk under the ``dismiss`` floor, the rules' reading is reported
+    as someone else's, at the rules' level ("mi amiga me mandó un audio diciendo que se
+    tomó todas las pastillas": the rules give the friend's act to the writer).
     Reasons gain ``model`` when the model raised the level.
     """
+    if (
+        found.who == "self"
+        and found.level in ALERT_LEVELS
+        and words >= MODEL_MIN_WORDS
+        and scores.other >= thresholds.get("other_override", NEVER)
+        and scores.alert < thresholds.get("dismiss", 0.0)
+    ):
+        return Assessment(found.level, found.reasons, who="other", score=scores.other)
     rule_own = found.level if found.who == "self" else "none"
     if rule_own in ALERT_LEVELS:
         kept = floored(rule_own, scores, thresholds, words)
@@ -421,10 +434,18 @@ def floored(level: str, scores: Scores, thresholds: Mapping[str, float], words: 
 def model_level(scores: Scores, thresholds: Mapping[str, float], words: int = 3) -> str:
     """The writer's own level by the model alone: high over the alert threshold, and
     imminent when the imminent head is over its threshold too (never without an alert);
+    imminent, too, when the imminent head is at least ``imminent_lift`` and the alert
+    probability at least ``imminent_lift_alert``, under the alert threshold ("thank u
+    for trying, im going to the bridge now. goodbye": alert 0.35, imminent 0.92);
     nothing for a message under MODEL_MIN_WORDS words."""
-    if scores.alert < thresholds["alert"] or words < MODEL_MIN_WORDS:
+    if words < MODEL_MIN_WORDS:
         return "none"
-    return "imminent" if scores.imminent >= thresholds["imminent"] else "high"
+    lifted = scores.imminent >= thresholds.get(
+        "imminent_lift", NEVER
+    ) and scores.alert >= thresholds.get("imminent_lift_alert", NEVER)
+    if scores.alert < thresholds["alert"]:
+        return "imminent" if lifted else "none"
+    return "imminent" if lifted or scores.imminent >= thresholds["imminent"] else "high"
 
 
 @cache

@@ -2,8 +2,8 @@
 
 Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/``,
 ``dev3/``, the retired blind splits ``blind3/``, ``blind4/``, ``blind5/``,
-``blind6/``, ``blind7/`` and ``blind8/``, ``dev4/``, ``dev5/`` and the older
-``labelled.jsonl``; never ``blind/`` or ``blind9/``),
+``blind6/``, ``blind7/``, ``blind8/`` and ``blind9/``, ``dev4/``, ``dev5/`` and the
+older ``labelled.jsonl``; never ``blind/`` or ``blind10/``),
 fits the three
 heads described in ``escalation.risk_model`` with scikit-learn (over word and
 character n-grams), chooses the
@@ -92,6 +92,23 @@ DISMISS_IMMINENT_CANDIDATES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
 # 0.96-0.98 ("me tomé la pastilla del resfriado y ya estoy mejor", "my nose won't stop
 # bleeding after the match"), which the masks are there to hold back.
 LITERAL_OVERRIDE_CANDIDATES = (NEVER, 0.99)
+# The model's other head at or over which, with its alert probability under the
+# ``dismiss`` floor, the rules' own alert is read as someone else's (escalation.risk.
+# combine): the Spanish rules give a friend's act told in a voice note ("me mandó un audio
+# diciendo que se tomó todas las pastillas") to the writer. On grouped CV with blind v9
+# in training, 0.90 to 0.99 with alert under 0.02 to 0.10 all lowered false alarms by
+# 0.0004-0.0007 at no recall; 0.95 under the floor is kept (7 messages, all worry about
+# someone else's act told by the writer).
+OTHER_OVERRIDE = 0.95
+# The model's imminent head at or over IMMINENT_LIFT makes an imminent alert when its
+# alert probability is at least IMMINENT_LIFT_ALERT, under the alert threshold
+# (escalation.risk.model_level): "im going to the bridge now. goodbye" scored alert
+# 0.35, imminent 0.92. On grouped CV (15,576 messages), 0.95 over 0.30 caught 5
+# imminent messages nothing alerted on and raised 3 more to imminent, with no alert on
+# a harmless or low message; over 0.25 it raised a low message to imminent, and an
+# imminent head of 0.80-0.90 added false alarms.
+IMMINENT_LIFT = 0.95
+IMMINENT_LIFT_ALERT = 0.30
 # The previous policy's floors of the rules' high (baseline_thresholds).
 BASELINE_DISMISS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
 THRESHOLD_CANDIDATES = tuple(round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01))
@@ -321,11 +338,22 @@ def own_levels(r: Readings, thresholds: dict[str, float]) -> np.ndarray:
     rule_own[(r.rule_own == RANKS["imminent"]) & under_imminent] = RANKS["high"]
     model_alert = r.long & (r.alert >= thresholds["alert"])
     held_back = r.literal & (rule_own < 2) & (r.alert < thresholds.get("literal_override", NEVER))
-    model_own = np.where(model_alert, np.where(r.imminent >= thresholds["imminent"], 3, 2), 0) * ~(
-        held_back
+    model_own = np.where(model_alert, np.where(r.imminent >= thresholds["imminent"], 3, 2), 0)
+    lifted = (
+        r.long
+        & (r.imminent >= thresholds.get("imminent_lift", NEVER))
+        & (r.alert >= thresholds.get("imminent_lift_alert", NEVER))
     )
+    model_own = np.where(lifted, 3, model_own) * ~held_back
     own = np.maximum(rule_own, model_own)
     others = (r.rule_other >= 2) & (r.other >= thresholds["other"]) & (model_own <= r.rule_other)
+    # The rules' own alert that the model reads as someone else's (combine).
+    others |= (
+        r.long
+        & (r.rule_own >= 2)
+        & (r.other >= thresholds.get("other_override", NEVER))
+        & (r.alert < thresholds.get("dismiss", 0.0))
+    )
     return np.where(others, 0, own)
 
 
@@ -410,6 +438,9 @@ def policy_search(r: Readings) -> list[tuple[dict[str, float], dict[str, float]]
                         "dismiss": dismiss,
                         "dismiss_imminent": dismiss_imminent,
                         "literal_override": literal_override,
+                        "other_override": OTHER_OVERRIDE,
+                        "imminent_lift": IMMINENT_LIFT,
+                        "imminent_lift_alert": IMMINENT_LIFT_ALERT,
                     }
                     # Below the floor of the rules' high the alert threshold decides alone.
                     if alert < dismiss:

@@ -104,6 +104,90 @@ class TestTheRulesLiteralContextGivesWayToANearCertainModel:
         assert found.level == "none"
 
 
+class TestTheRulesOwnAlertReadAsSomeoneElsesWhenTheModelIsSure:
+    """``other_override``: the rules give a friend's act told in a voice note to the
+    writer; when the model's other head is at least the override and its own alert is
+    under the ``dismiss`` floor, the rules' reading is someone else's, at its level."""
+
+    IMMINENT = Assessment("imminent", ("in_progress", "means"))
+    THRESHOLDS = {
+        "alert": 0.5,
+        "imminent": 0.5,
+        "other": 0.5,
+        "dismiss": 0.05,
+        "dismiss_imminent": 0.01,
+        "other_override": 0.95,
+    }
+
+    def test_a_sure_other_head_makes_it_someone_elses_at_the_rules_level(self) -> None:
+        found = combine(self.IMMINENT, Scores(0.0, 0.0, 0.99), self.THRESHOLDS, words=20)
+        assert (found.level, found.who, found.reasons) == (
+            "imminent",
+            "other",
+            self.IMMINENT.reasons,
+        )
+
+    @pytest.mark.parametrize(
+        ("scores", "level"),
+        [
+            (Scores(0.0, 0.0, 0.94), "high"),  # other head not sure: downgraded, still a page
+            (Scores(0.05, 0.0, 0.99), "imminent"),  # the writer's own risk over the floor
+        ],
+    )
+    def test_otherwise_the_writers_own_alert_stands(self, scores: Scores, level: str) -> None:
+        found = combine(self.IMMINENT, scores, self.THRESHOLDS, words=20)
+        assert (found.level, found.who) == (level, "self")
+
+    def test_without_the_override_or_on_three_words_it_stays_the_writers(self) -> None:
+        thresholds = {k: v for k, v in self.THRESHOLDS.items() if k != "other_override"}
+        found = combine(self.IMMINENT, Scores(0.0, 0.0, 1.0), thresholds, words=20)
+        assert found.who == "self"
+        found = combine(self.IMMINENT, Scores(0.0, 0.0, 1.0), self.THRESHOLDS, words=3)
+        assert (found.level, found.who) == ("imminent", "self")
+
+
+class TestTheImminentHeadLiftsAnAlertUnderTheThreshold:
+    """``imminent_lift`` over ``imminent_lift_alert``: an imminent head that sure makes
+    an imminent alert even under the alert threshold ("im going to the bridge now.
+    goodbye"); absent, never."""
+
+    NONE = Assessment("none", ())
+    THRESHOLDS = {
+        "alert": 0.5,
+        "imminent": 0.1,
+        "other": 0.5,
+        "imminent_lift": 0.95,
+        "imminent_lift_alert": 0.3,
+    }
+
+    @pytest.mark.parametrize(
+        ("scores", "level"),
+        [
+            (Scores(0.35, 0.95, 0.0), "imminent"),
+            (Scores(0.35, 0.94, 0.0), "none"),
+            (Scores(0.29, 0.99, 0.0), "none"),
+            (Scores(0.6, 0.05, 0.0), "high"),
+        ],
+    )
+    def test_only_a_sure_imminent_head_over_the_lift_alert_raises_it(
+        self, scores: Scores, level: str
+    ) -> None:
+        found = combine(self.NONE, scores, self.THRESHOLDS, words=8)
+        assert found.level == level
+        if level != "none":
+            assert (found.who, found.reasons) == ("self", ("model",))
+
+    def test_without_the_lift_or_on_three_words_nothing_is_raised(self) -> None:
+        thresholds = {k: v for k, v in self.THRESHOLDS.items() if not k.startswith("imminent_")}
+        assert combine(self.NONE, Scores(0.35, 0.99, 0.0), thresholds, words=8).level == "none"
+        found = combine(self.NONE, Scores(0.35, 0.99, 0.0), self.THRESHOLDS, words=3)
+        assert found.level == "none"
+
+    def test_a_literal_reading_still_holds_a_lifted_alert_back(self) -> None:
+        found = combine(self.NONE, Scores(0.35, 0.99, 0.0), self.THRESHOLDS, literal=True, words=8)
+        assert found.level == "none"
+
+
 class TestTheModelDismissesARulesAlertItReadsAsHarmless:
     """``dismiss``: the rules' own alert is kept as low when the model's alert
     probability is under the threshold (chosen by grouped cross-validation)."""

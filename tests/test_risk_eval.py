@@ -24,7 +24,9 @@ from escalation.risk_eval.corpus import (
     BLIND7_DIR,
     BLIND8_CONVERSATIONS,
     BLIND8_DIR,
+    BLIND9_CONVERSATIONS,
     BLIND9_DIR,
+    BLIND10_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -144,6 +146,7 @@ class TestCorpusFiles:
         assert len(load_corpus_tree(BLIND6_DIR, "blind6")) == 800
         assert len(load_corpus_tree(BLIND7_DIR, "blind7")) == 800
         assert len(load_corpus_tree(BLIND8_DIR, "blind8")) == 800
+        assert len(load_corpus_tree(BLIND9_DIR, "blind9")) == 800
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -181,6 +184,7 @@ class TestCorpusFiles:
             ("blind6", BLIND6_DIR),
             ("blind7", BLIND7_DIR),
             ("blind8", BLIND8_DIR),
+            ("blind9", BLIND9_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -190,13 +194,13 @@ class TestCorpusFiles:
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v9_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v10_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v9 message"})
-        monkeypatch.setattr(corpus, "BLIND9_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v10 message"})
+        monkeypatch.setattr(corpus, "BLIND10_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
         assert {
@@ -208,11 +212,12 @@ class TestCorpusFiles:
             "blind6",
             "blind7",
             "blind8",
+            "blind9",
         } <= splits
-        assert not splits & {"blind", "blind9"}
-        assert "a fresh blind v9 message" not in {e.text for e in examples}
+        assert not splits & {"blind", "blind10"}
+        assert "a fresh blind v10 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_the_dev_corpus_and_retired_v7s_and_v8s_never_v9s(
+    def test_the_dev_conversations_are_the_dev_corpus_and_retired_v7_to_v9s_never_v10s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -222,38 +227,44 @@ class TestCorpusFiles:
             tmp_path / "v7.jsonl", {**CONVERSATION, "language": "es"}, CONVERSATION
         )
         retired8 = write_rows(tmp_path / "v8.jsonl", {**CONVERSATION, "language": "es"})
-        fresh = tmp_path / "blind9"
+        retired9 = write_rows(tmp_path / "v9.jsonl", CONVERSATION)
+        fresh = tmp_path / "blind10"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
         monkeypatch.setattr(corpus, "CONVERSATIONS", dev)
         monkeypatch.setattr(corpus, "BLIND7_CONVERSATIONS", retired7)
         monkeypatch.setattr(corpus, "BLIND8_CONVERSATIONS", retired8)
-        monkeypatch.setattr(corpus, "BLIND9_DIR", fresh)
+        monkeypatch.setattr(corpus, "BLIND9_CONVERSATIONS", retired9)
+        monkeypatch.setattr(corpus, "BLIND10_DIR", fresh)
         found = corpus.development_conversations()
         assert [c.source for c in found] == [
             "dev/conversations.jsonl:1",
             "blind7/conversations.jsonl:1",
             "blind7/conversations.jsonl:2",
             "blind8/conversations.jsonl:1",
+            "blind9/conversations.jsonl:1",
         ]
-        assert [c.language for c in found] == ["en", "es", "en", "es"]
+        assert [c.language for c in found] == ["en", "es", "en", "es", "en"]
         monkeypatch.setattr(corpus, "BLIND7_CONVERSATIONS", tmp_path / "missing.jsonl")
         monkeypatch.setattr(corpus, "BLIND8_CONVERSATIONS", tmp_path / "missing.jsonl")
+        monkeypatch.setattr(corpus, "BLIND9_CONVERSATIONS", tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_retired_blind_v7s_and_v8s(self) -> None:
+    def test_the_shipped_dev_conversations_include_retired_blind_v7s_to_v9s(self) -> None:
         from escalation.risk_eval.corpus import development_conversations
 
         sources = [c.source.split("/")[0] for c in development_conversations()]
-        assert (sources.count("dev"), sources.count("blind7"), sources.count("blind8")) == (
+        assert [sources.count(name) for name in ("dev", "blind7", "blind8", "blind9")] == [
             120,
             100,
             100,
-        )
+            100,
+        ]
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
+        assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -261,7 +272,7 @@ class TestCorpusFiles:
             for variety in ("es-PE", "es-VE", "es-MX", "neutral")
         ]
         path = write_rows(tmp_path / "es-01.jsonl", *rows)
-        examples = load_corpus_tree(tmp_path, "blind9")
+        examples = load_corpus_tree(tmp_path, "blind10")
         assert [e.source for e in examples] == [f"es-01.jsonl:{n}" for n in range(1, 5)]
         assert path.exists() and {e.language for e in examples} == {"es"}
 
@@ -270,11 +281,22 @@ class TestCorpusFiles:
     ) -> None:
         write_rows(tmp_path / "en-01.jsonl", VALID)
         write_rows(tmp_path / "conversations.jsonl", CONVERSATION)
-        assert [e.source for e in load_corpus_tree(tmp_path, "blind9")] == ["en-01.jsonl:1"]
+        assert [e.source for e in load_corpus_tree(tmp_path, "blind10")] == ["en-01.jsonl:1"]
 
     @pytest.mark.parametrize(
         "split",
-        ["dev3", "blind3", "blind4", "dev4", "blind5", "dev5", "blind6", "blind7", "blind8"],
+        [
+            "dev3",
+            "blind3",
+            "blind4",
+            "dev4",
+            "blind5",
+            "dev5",
+            "blind6",
+            "blind7",
+            "blind8",
+            "blind9",
+        ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(
         self, tmp_path: Path, split: str
@@ -357,7 +379,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v9_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v10_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -372,12 +394,12 @@ def test_blind_v9_is_reported_per_language_and_family_and_never_printed(
         {**spanish, "variety": "es-VE", "level": "none", "family": "smalltalk"},
     )
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND9_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND9_CONVERSATIONS", tmp_path / "conversations.jsonl")
-    assert main(["--split", "blind9"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND10_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND10_CONVERSATIONS", tmp_path / "conversations.jsonl")
+    assert main(["--split", "blind10"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v9 (fresh, run once" in printed
-    assert "BLIND corpus v9, ablation" in printed
+    assert "BLIND corpus v10 (fresh, run once" in printed
+    assert "BLIND corpus v10, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
@@ -388,7 +410,7 @@ def test_blind_v9_is_reported_per_language_and_family_and_never_printed(
     assert "conversations" not in printed  # none in this directory
 
 
-def test_blind_v9_conversations_are_reported_memory_off_and_on_and_never_printed(
+def test_blind_v10_conversations_are_reported_memory_off_and_on_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -401,12 +423,12 @@ def test_blind_v9_conversations_are_reported_memory_off_and_on_and_never_printed
         "combined_level": "none",
     }
     conversations = write_rows(tmp_path / "conversations.jsonl", CONVERSATION, harmless)
-    monkeypatch.setattr(evaluator, "BLIND9_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND9_CONVERSATIONS", conversations)
+    monkeypatch.setattr(evaluator, "BLIND10_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND10_CONVERSATIONS", conversations)
     rules_only = "escalation.risk.rules_only_detector"
-    assert main(["--split", "blind9", "--no-families", "--detector", rules_only]) == 0
+    assert main(["--split", "blind10", "--no-families", "--detector", rules_only]) == 0
     printed = capsys.readouterr().out
-    section = printed[printed.index("BLIND corpus v9, conversations (2)") :]
+    section = printed[printed.index("BLIND corpus v10, conversations (2)") :]
     # Each row: recall, imminent recall, false alarms, as hits/total where there is a total.
     rows = {
         line.split("  ")[0]: re.findall(r"\d+/\d+", line)
@@ -423,22 +445,22 @@ def test_blind_v9_conversations_are_reported_memory_off_and_on_and_never_printed
         assert message not in printed
 
 
-def test_without_a_blind_v9_directory_the_split_is_skipped(
+def test_without_a_blind_v10_directory_the_split_is_skipped(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND9_DIR", tmp_path / "missing")
-    assert main(["--split", "blind9"]) == 0
-    assert "BLIND corpus v9" not in capsys.readouterr().out
+    monkeypatch.setattr(evaluator, "BLIND10_DIR", tmp_path / "missing")
+    assert main(["--split", "blind10"]) == 0
+    assert "BLIND corpus v10" not in capsys.readouterr().out
 
 
-def test_the_shipped_blind9_directory_is_never_training_data() -> None:
-    assert BLIND9_DIR.name == "blind9"
-    assert all(e.split != "blind9" for e in training_examples())
+def test_the_shipped_blind10_directory_is_never_training_data() -> None:
+    assert BLIND10_DIR.name == "blind10"
+    assert all(e.split != "blind10" for e in training_examples())
 
 
-@pytest.mark.parametrize("retired", ["blind5", "blind6", "blind7", "blind8"])
+@pytest.mark.parametrize("retired", ["blind5", "blind6", "blind7", "blind8", "blind9"])
 def test_a_retired_blind_split_is_no_longer_a_split_of_its_own(retired: str) -> None:
     with pytest.raises(SystemExit):
         main(["--split", retired])

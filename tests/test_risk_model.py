@@ -67,8 +67,16 @@ def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
         "dismiss",
         "dismiss_imminent",
         "literal_override",
+        "other_override",
+        "imminent_lift",
+        "imminent_lift_alert",
     }
     assert thresholds["literal_override"] in risk_train.LITERAL_OVERRIDE_CANDIDATES
+    assert thresholds["other_override"] == risk_train.OTHER_OVERRIDE
+    assert (thresholds["imminent_lift"], thresholds["imminent_lift_alert"]) == (
+        risk_train.IMMINENT_LIFT,
+        risk_train.IMMINENT_LIFT_ALERT,
+    )
     assert all(0 < thresholds[name] < 1 for name in ("alert", "imminent", "other"))
     # Under its floor the rules' imminent is downgraded to high (risk.floored), still a page.
     assert thresholds["dismiss_imminent"] in risk_train.DISMISS_IMMINENT_CANDIDATES
@@ -93,6 +101,17 @@ def sample() -> tuple[list, list]:
         {"alert": 0.6, "imminent": 0.3, "other": 0.5, "dismiss": 0.3, "dismiss_imminent": 0.9},
         {"alert": 0.5, "imminent": 0.1, "other": 0.5, "dismiss": 0.15, "literal_override": 0.9},
         {"alert": 0.4, "imminent": 0.2, "other": 0.5, "dismiss": 0.0, "literal_override": 0.6},
+        # The rules' own alert read as someone else's, and the imminent head's lift.
+        {"alert": 0.5, "imminent": 0.1, "other": 0.5, "dismiss": 0.3, "other_override": 0.6},
+        {
+            "alert": 0.6,
+            "imminent": 0.7,
+            "other": 0.5,
+            "dismiss": 0.05,
+            "imminent_lift": 0.4,
+            "imminent_lift_alert": 0.2,
+            "other_override": 0.9,
+        },
     ],
 )
 def test_the_policy_search_reads_each_message_as_combine_does(sample, thresholds) -> None:

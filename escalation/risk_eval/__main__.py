@@ -9,18 +9,18 @@ Splits, each reported on its own:
   without it (needs scikit-learn), two ways: random folds, and grouped folds that
   hold out a writer's batch whole (``escalation.risk_train.folds_of``). The
   thresholds are chosen on the grouped scores; random folds flatter a corpus
-  written by few people. The retired blind splits v3 to v8 are training data now,
+  written by few people. The retired blind splits v3 to v9 are training data now,
   reported among its parts (cross-validated); their blind figures are history, kept
-  in docs/risk-detection.md. The dev conversations and retired blind v7's and v8's
-  are reported together and each apart, memory off and on.
+  in docs/risk-detection.md. The dev conversations and retired blind v7's, v8's and
+  v9's are reported together and each apart, memory off and on.
 - ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
   only: its messages are never printed. With the ablation (rules only, model
   only, both).
-- ``blind9``: the blind corpus v9 (``corpus/blind9/``, when present), written by
+- ``blind10``: the blind corpus v10 (``corpus/blind10/``, when present), written by
   another independent writer and added after the detector was final, evaluated once.
   Figures only, with the ablation; and its conversations
-  (``corpus/blind9/conversations.jsonl``, when present), memory off and on.
+  (``corpus/blind10/conversations.jsonl``, when present), memory off and on.
 - ``older-blind``: the first blind set (``blind.jsonl``), its ``blind_dev`` split
   (once used to tune the rules) and ``blind_test`` split reported apart.
 
@@ -50,8 +50,9 @@ from escalation.risk_eval.corpus import (
     BLIND6_DIR,
     BLIND7_DIR,
     BLIND8_DIR,
-    BLIND9_CONVERSATIONS,
     BLIND9_DIR,
+    BLIND10_CONVERSATIONS,
+    BLIND10_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -84,7 +85,7 @@ from escalation.risk_eval.evaluate import (
     report,
 )
 
-SPLITS = ("dev", "blind", "blind9", "older-blind")
+SPLITS = ("dev", "blind", "blind10", "older-blind")
 
 
 def detector_factory(dotted_path: str) -> Callable[[], Detector]:
@@ -122,6 +123,7 @@ _TRAINING_PARTS = (
     ("blind v6, retired (another writer)", lambda o: group_of(o.example).startswith("blind6/")),
     ("blind v7, retired (another writer)", lambda o: group_of(o.example).startswith("blind7/")),
     ("blind v8, retired (another writer)", lambda o: group_of(o.example).startswith("blind8/")),
+    ("blind v9, retired (another writer)", lambda o: group_of(o.example).startswith("blind9/")),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -178,6 +180,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (BLIND6_DIR, "blind6", "blind v6, retired"),
         (BLIND7_DIR, "blind7", "blind v7, retired"),
         (BLIND8_DIR, "blind8", "blind v8, retired"),
+        (BLIND9_DIR, "blind9", "blind v9, retired"),
     ):
         part = load_corpus_tree(directory, name)
         if part:
@@ -207,6 +210,11 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
             [c for c in conversations if c.source.startswith("blind8/")],
             True,
         ),
+        (
+            "blind v9 conversations, retired",
+            [c for c in conversations if c.source.startswith("blind9/")],
+            True,
+        ),
     ):
         if part:
             text += "\n" + format_conversations(
@@ -232,9 +240,9 @@ def memory_off_and_on(
 
 
 def blind_section(detector: Detector, *, ablation: bool, families: bool, version: int = 2) -> str:
-    if version == 9:
-        blind = load_corpus_tree(BLIND9_DIR, "blind9")
-        title = "BLIND corpus v9 (fresh, run once; figures only)"
+    if version == 10:
+        blind = load_corpus_tree(BLIND10_DIR, "blind10")
+        title = "BLIND corpus v10 (fresh, run once; figures only)"
     else:
         blind = load_corpus(BLIND_DIR, "blind")
         title = "BLIND corpus v2 (never tuned on, looked at three times; figures only)"
@@ -246,10 +254,10 @@ def blind_section(detector: Detector, *, ablation: bool, families: bool, version
             "both": evaluate("both", detector, blind),
         }
         text += "\n" + format_ablation(f"BLIND corpus v{version}, ablation", reports)
-    if version == 9 and BLIND9_CONVERSATIONS.exists():
-        conversations = load_conversations(BLIND9_CONVERSATIONS)
+    if version == 10 and BLIND10_CONVERSATIONS.exists():
+        conversations = load_conversations(BLIND10_CONVERSATIONS)
         text += "\n" + format_conversations(
-            f"BLIND corpus v9, conversations ({len(conversations)}), highest level reached, "
+            f"BLIND corpus v10, conversations ({len(conversations)}), highest level reached, "
             "memory off and on (figures only)",
             memory_off_and_on(detector, conversations, by_language=True),
         )
@@ -306,9 +314,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "blind" in splits:
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
         out.write(blind_section(detector, ablation=ablation, families=families) + "\n")
-    if "blind9" in splits and BLIND9_DIR.is_dir():
+    if "blind10" in splits and BLIND10_DIR.is_dir():
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
-        out.write(blind_section(detector, ablation=ablation, families=families, version=9) + "\n")
+        out.write(blind_section(detector, ablation=ablation, families=families, version=10) + "\n")
     if "older-blind" in splits:
         out.write(older_blind_section(detector))
     return 0

@@ -77,9 +77,9 @@ DEV2_DIR = CORPUS_DIR / "dev2"
 # Dev data by a further independent writer, aimed at known weak spots; one group per file.
 DEV3_DIR = CORPUS_DIR / "dev3"
 BLIND_DIR = CORPUS_DIR / "blind"
-# The blind corpora v3 to v8, each by an independent writer, added once a detector was
-# final and evaluated (v3 three times, v4 to v8 once); no longer blind, so now
-# training data, one group per file (v7's and v8's conversations join the dev
+# The blind corpora v3 to v9, each by an independent writer, added once a detector was
+# final and evaluated (v3 three times, v4 to v9 once); no longer blind, so now
+# training data, one group per file (v7's, v8's and v9's conversations join the dev
 # conversations).
 BLIND3_DIR = CORPUS_DIR / "blind3"
 BLIND4_DIR = CORPUS_DIR / "blind4"
@@ -89,17 +89,19 @@ BLIND7_DIR = CORPUS_DIR / "blind7"
 BLIND7_CONVERSATIONS = BLIND7_DIR / "conversations.jsonl"
 BLIND8_DIR = CORPUS_DIR / "blind8"
 BLIND8_CONVERSATIONS = BLIND8_DIR / "conversations.jsonl"
+BLIND9_DIR = CORPUS_DIR / "blind9"
+BLIND9_CONVERSATIONS = BLIND9_DIR / "conversations.jsonl"
 # Dev data by a further independent writer (literal uses, idioms, third-party worry,
 # passive ideation, preparatory acts); one group per file.
 DEV4_DIR = CORPUS_DIR / "dev4"
 # Dev data by a further independent writer, aimed at false alarms (short everyday messages,
 # third-party worry, work talk, games, idioms); one group per file.
 DEV5_DIR = CORPUS_DIR / "dev5"
-# The blind corpus v9, by another independent writer, added once the detector is final:
+# The blind corpus v10, by another independent writer, added once the detector is final:
 # single messages, and conversations (the format of ``CONVERSATIONS``) in
 # ``conversations.jsonl``.
-BLIND9_DIR = CORPUS_DIR / "blind9"
-BLIND9_CONVERSATIONS = BLIND9_DIR / "conversations.jsonl"
+BLIND10_DIR = CORPUS_DIR / "blind10"
+BLIND10_CONVERSATIONS = BLIND10_DIR / "conversations.jsonl"
 # Training parts written as one batch per file: each file is its own cross-validation group.
 GROUPED_BY_FILE = (
     "dev2",
@@ -112,6 +114,7 @@ GROUPED_BY_FILE = (
     "blind6",
     "blind7",
     "blind8",
+    "blind9",
 )
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
@@ -239,7 +242,7 @@ def group_of(example: Example) -> str:
     """The cross-validation group of a training message: who wrote it, as far as known.
 
     The first dev corpus and the older labelled set each came from one writer, so each is
-    one group; each file of dev2, dev3, dev4, dev5 and the retired blind splits v3 to v8
+    one group; each file of dev2, dev3, dev4, dev5 and the retired blind splits v3 to v9
     is a batch by another writer, so each file is a group.
     """
     file = example.source.rsplit(":", 1)[0]
@@ -280,8 +283,8 @@ def load_legacy(path: Path) -> list[Example]:
 def training_examples() -> list[Example]:
     """What the model may learn from: the dev corpus, the older labelled set, the dev
     data of other writers (``dev2``, ``dev3``), the retired blind splits v3 and v4,
-    ``dev4``, the retired blind split v5, ``dev5`` and the retired blind splits v6, v7
-    and v8, in that order. Never ``blind9`` (nor v2, ``blind/``)."""
+    ``dev4``, the retired blind split v5, ``dev5`` and the retired blind splits v6, v7,
+    v8 and v9, in that order. Never ``blind10`` (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
@@ -295,6 +298,7 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(BLIND6_DIR, "blind6")
         + load_corpus_tree(BLIND7_DIR, "blind7")
         + load_corpus_tree(BLIND8_DIR, "blind8")
+        + load_corpus_tree(BLIND9_DIR, "blind9")
     )
 
 
@@ -339,14 +343,15 @@ def load_conversations(path: Path = CONVERSATIONS, name: str | None = None) -> l
 
 def development_conversations() -> list[Conversation]:
     """The conversations used in development: the dev corpus's (one writer), then the
-    retired blind splits v7's and v8's (two other writers), each when present. Never
-    ``blind9``'s."""
+    retired blind splits v7's, v8's and v9's (three other writers), each when present.
+    Never ``blind10``'s."""
     return [
         conversation
         for path, name in (
             (CONVERSATIONS, "dev/conversations.jsonl"),
             (BLIND7_CONVERSATIONS, "blind7/conversations.jsonl"),
             (BLIND8_CONVERSATIONS, "blind8/conversations.jsonl"),
+            (BLIND9_CONVERSATIONS, "blind9/conversations.jsonl"),
         )
         if path.exists()
         for conversation in load_conversations(path, name)
