@@ -303,6 +303,11 @@ function handleFrame(frame) {
         li.querySelector("time").textContent = t("waiting for a mentor to review");
       }
       if (frame.notice) showNotice(frame.notice);
+      if (frame.message) {
+        // This tab's own copy of the message (it asked for it in the ack).
+        catchUpOnGap(frame.message);
+        addMessage(frame.message);
+      }
       break;
     }
     case "error":
@@ -355,7 +360,11 @@ function handleFrame(frame) {
   }
 }
 
-const socket = new LiveSocket(root.dataset.wsPath, {
+// "own=ack": this tab's own messages come back inside their ack, one frame instead of two
+// (docs/protocol.md); messages sent from the person's other tabs still arrive as "message".
+const wsPath = new URL(root.dataset.wsPath, window.location.href);
+wsPath.searchParams.set("own", "ack");
+const socket = new LiveSocket(wsPath.href, {
   onFrame: handleFrame,
   onStatus: (status, seconds) => {
     if (state.ended || state.handedOver) return;
