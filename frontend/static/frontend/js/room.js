@@ -264,6 +264,27 @@ function catchUpOnGap(frame) {
   }
 }
 
+// The copy of this tab's own message comes inside its ack, as soon as it is stored, so it
+// can overtake a lower id still on its way to this socket (docs/protocol.md). Under load
+// that is common; asking for a resume each time would add load. Wait a moment for the
+// ids it skipped, then resume from the first one still missing.
+const OVERTAKE_GRACE_MS = 3000;
+function catchUpAfterOwnCopy(frame) {
+  if (!state.loaded || state.resuming || frame.id == null || frame.id <= state.lastId + 1) return;
+  const after = state.lastId;
+  setTimeout(() => {
+    for (let id = after + 1; id < frame.id; id += 1) {
+      if (!state.elements.has(id)) {
+        if (!state.resuming) {
+          state.resuming = true;
+          socket.send({ type: "resume", after: id - 1 });
+        }
+        return;
+      }
+    }
+  }, OVERTAKE_GRACE_MS);
+}
+
 function handleFrame(frame) {
   // Feature modules (moderation.js) see every frame and send theirs with a "chat:send" event.
   document.dispatchEvent(new CustomEvent("chat:frame", { detail: frame }));
@@ -305,7 +326,7 @@ function handleFrame(frame) {
       if (frame.notice) showNotice(frame.notice);
       if (frame.message) {
         // This tab's own copy of the message (it asked for it in the ack).
-        catchUpOnGap(frame.message);
+        catchUpAfterOwnCopy(frame.message);
         addMessage(frame.message);
       }
       break;
