@@ -151,3 +151,24 @@ async def test_the_embedded_layer_does_not_queue_an_event_for_the_excluded_socke
     for channel in channels[1:]:
         received = await layer.receive(channel)
         assert received == {"type": "chat.message", "exclude": channels[0]}
+
+
+async def test_on_a_layer_that_delivers_to_every_socket_the_sender_still_gets_one_frame(
+    ws_connect, session_for, make_participant, group_room, monkeypatch
+):
+    """Layers other than the embedded one (Redis) queue the event for the sending socket
+    too; the socket drops it, so it still sees its message once, in the ack."""
+    from channels.layers import InMemoryChannelLayer
+
+    monkeypatch.setattr(SingleNodeChannelLayer, "group_send", InMemoryChannelLayer.group_send)
+    room, mentor = group_room
+    mentor_socket = await open_room(ws_connect, await sync_to_async(session_for)(mentor), room)
+    sender = await sync_to_async(make_participant)()
+    socket = await open_room(
+        ws_connect, await sync_to_async(session_for)(sender), room, own_in_ack=True
+    )
+    await socket.send(send_frame("once only"))
+    ack = await socket.receive()
+    assert ack["type"] == "message.ack" and ack["message"]["body"] == "once only"
+    assert await socket.nothing(0.5)
+    assert (await mentor_socket.receive_type("message"))["body"] == "once only"
