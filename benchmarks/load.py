@@ -194,6 +194,8 @@ class Stats:
             if future is not None and not future.done():
                 future.set_result(None)
         elif kind == "message.ack":
+            if "message" in frame:  # the sender's own copy, in the ack (``?own=ack``)
+                self.on_frame(client, frame["message"])
             self.acked.add(frame["client_id"])
             future = client.acks.pop(frame["client_id"], None)
             if future is not None and not future.done():
@@ -331,7 +333,8 @@ async def open_chat_clients(
             node = nodes[index % len(nodes)]
 
             def factory(r=room["room"], s=session, i=index, n=node, p=peers):
-                return open_client(n, f"/ws/rooms/{r}/", s, f"{i}-{r}", r, stats, p)
+                # As the chat page does: its own messages come back in their ack.
+                return open_client(n, f"/ws/rooms/{r}/?own=ack", s, f"{i}-{r}", r, stats, p)
 
             factories.append(factory)
     return await open_many(factories)

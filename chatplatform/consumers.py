@@ -419,6 +419,10 @@ class RoomConsumer(FrameConsumer):
             await self.refuse(code, error.code, error.detail)
             return
         self.viewer = message_service.Viewer.of(self.actor, blocked)
+        # ``?own=ack``: this socket's own messages come back in their ack, not as a
+        # second frame (docs/protocol.md); the actor's other sockets still get the copy.
+        query = parse_qs(self.scope.get("query_string", b"").decode("utf-8", errors="replace"))
+        self.own_in_ack = query.get("own", [""])[0] == "ack"
         self.send_bucket = TokenBucket(
             capacity=settings.MESSAGE_RATE_BURST,
             refill_per_second=settings.MESSAGE_RATE_PER_MINUTE / 60,
@@ -527,7 +531,34 @@ class RoomConsumer(FrameConsumer):
                 retry_after=round(wait, 1),
             )
         result = await group_commit.send_message(self.access, clean["client_id"], clean["body"])
-        await self.send_json(result.ack_frame())
+        ack = result.ack_frame()
+        if self.own_in_ack:
+            own = self._own_copy(result.client_id)
+            if own is not None:
+                ack["message"] = own
+        await self.send_json(ack)
+
+    def _own_copy(self, client_id: str) -> dict[str, Any] | None:
+        """This socket's copy of the message it just sent, taken from the events held for
+        after the ack; each of them is marked so that it skips this socket.
+
+        The copy is what ``chat_message`` would send this socket from those events, so
+        the ack carries exactly what the second frame would have carried.
+        """
+        assert self.actor is not None
+        own = None
+        for group, event in events.held_events():
+            if (
+                event["type"] != "chat.message"
+                or group not in self.groups_joined
+                or event.get("room") != self.room_id
+                or event["message"]["client_id"] != client_id
+                or event["message"]["sender_key"] != self.actor.key
+            ):
+                continue
+            event["exclude"] = self.channel_name
+            own = self._message_frame(event) or own
+        return own
 
     async def frame_resume(self, clean: dict[str, Any]) -> None:
         replay, last_id = await database_sync_to_async(message_service.messages_after)(
@@ -580,14 +611,21 @@ class RoomConsumer(FrameConsumer):
     # Channel-layer events, named after their type.
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        assert self.actor is not None
-        if event.get("room", self.room_id) != self.room_id:
-            return  # sent to this participant's sockets, for another room
-        if event.get("staff_copy") and self.actor.is_staff:
-            return  # the member view; the staff group brings this socket the full one
-        frame = message_service.render_for_viewer(event["message"], self.viewer)
+        if event.get("exclude") == self.channel_name:
+            return  # this socket sent it, and had its copy in the ack (layers other than
+            # the embedded one, which does not queue it here at all)
+        frame = self._message_frame(event)
         if frame is not None:
             await self.send_json(frame)
+
+    def _message_frame(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """The ``message`` frame this socket shows for a ``chat.message`` event, if any."""
+        assert self.actor is not None
+        if event.get("room", self.room_id) != self.room_id:
+            return None  # sent to this participant's sockets, for another room
+        if event.get("staff_copy") and self.actor.is_staff:
+            return None  # the member view; the staff group brings this socket the full one
+        return message_service.render_for_viewer(event["message"], self.viewer)
 
     async def chat_frame(self, event: dict[str, Any]) -> None:
         """A transient frame for the room. ``staff_frame`` replaces ``frame`` for staff viewers."""

@@ -103,6 +103,15 @@ def publish_on_commit(group: str, event: dict[str, Any]) -> None:
     transaction.on_commit(lambda: _publish(group, event, held), robust=True)
 
 
+def held_events() -> list[Event]:
+    """The events held in the current ``held_until_reply`` block so far (empty outside one).
+
+    A consumer may mark one ``"exclude": <its channel name>`` before the block ends:
+    that socket then does not receive it (it has sent its own copy with its reply).
+    """
+    return _held.get() or []
+
+
 class held_until_reply:
     """Hold events committed in this block; send them when the block ends, even on error."""
 

@@ -82,11 +82,17 @@ class SingleNodeChannelLayer(InMemoryChannelLayer):
         self._put(channel, message)
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
-        """To every channel in the group; a full channel misses the event, as in the stock layer."""
+        """To every channel in the group but ``exclude``; a full channel misses the event, as in
+        the stock layer."""
         assert isinstance(message, dict), "Message is not a dict"
         self.require_valid_group_name(group)
         self._clean_expired()
+        # The socket an event names in ``exclude`` would drop it (RoomConsumer): it is
+        # not queued for that socket at all. Other layers deliver it and the socket drops it.
+        excluded = message.get("exclude")
         for channel in list(self.groups.get(group, ())):
+            if channel == excluded:
+                continue
             with contextlib.suppress(ChannelFull):
                 self._put(channel, message)
 

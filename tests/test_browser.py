@@ -146,6 +146,33 @@ def test_chat_page_reconnects_and_resumes_after_the_server_restarts(browser, sta
     context.close()
 
 
+def test_a_message_shows_once_in_the_tab_that_sent_it_and_in_the_other_tab(browser, start_nodes):
+    """The sending tab's copy comes inside its ack (``?own=ack``); the other tab's as a frame."""
+    from playwright.sync_api import expect
+
+    (node,) = start_nodes()
+    context, page = open_general_support_with_one_message(browser, node)
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda data: frames.append(data)))
+    page.reload()
+    expect(page.locator("#conn-status")).to_have_text("Connected")
+    other = context.new_page()
+    other.set_default_timeout(TIMEOUT_MS)
+    other.goto(page.url)
+    expect(other.locator("#conn-status")).to_have_text("Connected")
+    expect(other.locator("#messages li[data-id]")).to_have_count(1)
+    page.get_by_label("Your message").fill("from the first tab")
+    page.keyboard.press("Enter")
+    for tab in (page, other):
+        expect(tab.locator("#messages li[data-id]")).to_have_count(2)
+        expect(tab.locator("#messages li.pending")).to_have_count(0)
+        expect(tab.locator("#messages")).to_contain_text("from the first tab")
+    # The sending tab had it in one frame, the ack; no separate "message" frame.
+    mine = [frame for frame in frames if "from the first tab" in str(frame)]
+    assert len(mine) == 1 and '"type":"message.ack"' in str(mine[0])
+    context.close()
+
+
 # Runs in its own process, so its broadcast goes to that process's in-memory
 # channel layer and never reaches the node's sockets: a lost live event.
 POST_UNHEARD_NOTICE = """

@@ -264,6 +264,27 @@ function catchUpOnGap(frame) {
   }
 }
 
+// The copy of this tab's own message comes inside its ack, as soon as it is stored, so it
+// can overtake a lower id still on its way to this socket (docs/protocol.md). Under load
+// that is common; asking for a resume each time would add load. Wait a moment for the
+// ids it skipped, then resume from the first one still missing.
+const OVERTAKE_GRACE_MS = 3000;
+function catchUpAfterOwnCopy(frame) {
+  if (!state.loaded || state.resuming || frame.id == null || frame.id <= state.lastId + 1) return;
+  const after = state.lastId;
+  setTimeout(() => {
+    for (let id = after + 1; id < frame.id; id += 1) {
+      if (!state.elements.has(id)) {
+        if (!state.resuming) {
+          state.resuming = true;
+          socket.send({ type: "resume", after: id - 1 });
+        }
+        return;
+      }
+    }
+  }, OVERTAKE_GRACE_MS);
+}
+
 function handleFrame(frame) {
   // Feature modules (moderation.js) see every frame and send theirs with a "chat:send" event.
   document.dispatchEvent(new CustomEvent("chat:frame", { detail: frame }));
@@ -303,6 +324,11 @@ function handleFrame(frame) {
         li.querySelector("time").textContent = t("waiting for a mentor to review");
       }
       if (frame.notice) showNotice(frame.notice);
+      if (frame.message) {
+        // This tab's own copy of the message (it asked for it in the ack).
+        catchUpAfterOwnCopy(frame.message);
+        addMessage(frame.message);
+      }
       break;
     }
     case "error":
@@ -355,7 +381,11 @@ function handleFrame(frame) {
   }
 }
 
-const socket = new LiveSocket(root.dataset.wsPath, {
+// "own=ack": this tab's own messages come back inside their ack, one frame instead of two
+// (docs/protocol.md); messages sent from the person's other tabs still arrive as "message".
+const wsPath = new URL(root.dataset.wsPath, window.location.href);
+wsPath.searchParams.set("own", "ack");
+const socket = new LiveSocket(wsPath.href, {
   onFrame: handleFrame,
   onStatus: (status, seconds) => {
     if (state.ended || state.handedOver) return;
