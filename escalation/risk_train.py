@@ -2,7 +2,7 @@
 
 Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/``,
 ``dev3/``, the retired blind splits ``blind3/``, ``blind4/``, ``blind5/``,
-``blind6/``, ``blind7/``, ``blind8/`` and ``blind9/``, ``dev4/``, ``dev5/`` and the
+``blind6/``, ``blind7/``, ``blind8/`` and ``blind9/``, ``dev4/``, ``dev5/``, ``dev7/`` and the
 older ``labelled.jsonl``; never ``blind/`` or ``blind10/``),
 fits the three
 heads described in ``escalation.risk_model`` with scikit-learn (over word and

@@ -268,7 +268,7 @@ class TestTheShippedPolicyOnFixedMessages:
         "text",
         [
             "standing on the overpass right now, thanks for everything",
-            "swallowed a handful of my dad's painkillers, feeling sick",
+            "swallowed a handful of my dad's painkillers, feeling a bit sick",
         ],
     )
     def test_the_rules_imminent_stands_when_the_model_alone_would_not_alert(

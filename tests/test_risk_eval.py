@@ -32,6 +32,7 @@ from escalation.risk_eval.corpus import (
     DEV3_DIR,
     DEV4_DIR,
     DEV5_DIR,
+    DEV7_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -153,6 +154,10 @@ class TestCorpusFiles:
         assert len(dev4) == 1000 and {e.language for e in dev4} == {"en", "es"}
         dev5 = load_corpus_tree(DEV5_DIR, "dev5")
         assert len(dev5) == 600 and {e.language for e in dev5} == {"en", "es"}
+        dev7 = load_corpus_tree(DEV7_DIR, "dev7")
+        assert len(dev7) == 800 and {e.language for e in dev7} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in dev7) == 400
+        assert len(load_conversations(DEV7_DIR / "conversations.jsonl")) == 80
 
     def test_a_tree_names_each_line_by_its_path_and_a_malformed_line_by_path(
         self, tmp_path: Path
@@ -185,6 +190,7 @@ class TestCorpusFiles:
             ("blind7", BLIND7_DIR),
             ("blind8", BLIND8_DIR),
             ("blind9", BLIND9_DIR),
+            ("dev7", DEV7_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -213,6 +219,7 @@ class TestCorpusFiles:
             "blind7",
             "blind8",
             "blind9",
+            "dev7",
         } <= splits
         assert not splits & {"blind", "blind10"}
         assert "a fresh blind v10 message" not in {e.text for e in examples}
@@ -296,6 +303,7 @@ class TestCorpusFiles:
             "blind7",
             "blind8",
             "blind9",
+            "dev7",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(

@@ -58,6 +58,7 @@ from escalation.risk_eval.corpus import (
     DEV3_DIR,
     DEV4_DIR,
     DEV5_DIR,
+    DEV7_DIR,
     DEV_DIR,
     LANGUAGES,
     LEGACY_BLIND,
@@ -124,6 +125,7 @@ _TRAINING_PARTS = (
     ("blind v7, retired (another writer)", lambda o: group_of(o.example).startswith("blind7/")),
     ("blind v8, retired (another writer)", lambda o: group_of(o.example).startswith("blind8/")),
     ("blind v9, retired (another writer)", lambda o: group_of(o.example).startswith("blind9/")),
+    ("dev7 (hard cases, another writer)", lambda o: group_of(o.example).startswith("dev7/")),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -181,6 +183,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (BLIND7_DIR, "blind7", "blind v7, retired"),
         (BLIND8_DIR, "blind8", "blind v8, retired"),
         (BLIND9_DIR, "blind9", "blind v9, retired"),
+        (DEV7_DIR, "dev7", "dev7 (hard cases)"),
     ):
         part = load_corpus_tree(directory, name)
         if part:

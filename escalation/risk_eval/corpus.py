@@ -97,6 +97,9 @@ DEV4_DIR = CORPUS_DIR / "dev4"
 # Dev data by a further independent writer, aimed at false alarms (short everyday messages,
 # third-party worry, work talk, games, idioms); one group per file.
 DEV5_DIR = CORPUS_DIR / "dev5"
+# Dev data by a further independent writer (hard cases both ways: risk words said harmlessly,
+# risk said without them, in both languages, Spanish in several varieties); one group per file.
+DEV7_DIR = CORPUS_DIR / "dev7"
 # The blind corpus v10, by another independent writer, added once the detector is final:
 # single messages, and conversations (the format of ``CONVERSATIONS``) in
 # ``conversations.jsonl``.
@@ -115,6 +118,7 @@ GROUPED_BY_FILE = (
     "blind7",
     "blind8",
     "blind9",
+    "dev7",
 )
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
@@ -242,8 +246,8 @@ def group_of(example: Example) -> str:
     """The cross-validation group of a training message: who wrote it, as far as known.
 
     The first dev corpus and the older labelled set each came from one writer, so each is
-    one group; each file of dev2, dev3, dev4, dev5 and the retired blind splits v3 to v9
-    is a batch by another writer, so each file is a group.
+    one group; each file of dev2, dev3, dev4, dev5, dev7 and the retired blind splits v3
+    to v9 is a batch by another writer, so each file is a group.
     """
     file = example.source.rsplit(":", 1)[0]
     if example.split in GROUPED_BY_FILE:
@@ -283,8 +287,8 @@ def load_legacy(path: Path) -> list[Example]:
 def training_examples() -> list[Example]:
     """What the model may learn from: the dev corpus, the older labelled set, the dev
     data of other writers (``dev2``, ``dev3``), the retired blind splits v3 and v4,
-    ``dev4``, the retired blind split v5, ``dev5`` and the retired blind splits v6, v7,
-    v8 and v9, in that order. Never ``blind10`` (nor v2, ``blind/``)."""
+    ``dev4``, the retired blind split v5, ``dev5``, the retired blind splits v6, v7,
+    v8 and v9, and ``dev7``, in that order. Never ``blind10`` (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
@@ -299,6 +303,7 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(BLIND7_DIR, "blind7")
         + load_corpus_tree(BLIND8_DIR, "blind8")
         + load_corpus_tree(BLIND9_DIR, "blind9")
+        + load_corpus_tree(DEV7_DIR, "dev7")
     )
 
 
