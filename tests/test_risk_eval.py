@@ -26,12 +26,15 @@ from escalation.risk_eval.corpus import (
     BLIND8_DIR,
     BLIND9_CONVERSATIONS,
     BLIND9_DIR,
+    BLIND10_CONVERSATIONS,
     BLIND10_DIR,
+    BLIND11_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
     DEV4_DIR,
     DEV5_DIR,
+    DEV7_CONVERSATIONS,
     DEV7_DIR,
     DEV_DIR,
     LEGACY_BLIND,
@@ -148,6 +151,8 @@ class TestCorpusFiles:
         assert len(load_corpus_tree(BLIND7_DIR, "blind7")) == 800
         assert len(load_corpus_tree(BLIND8_DIR, "blind8")) == 800
         assert len(load_corpus_tree(BLIND9_DIR, "blind9")) == 800
+        blind10 = load_corpus_tree(BLIND10_DIR, "blind10")
+        assert len(blind10) == 800 and {e.language for e in blind10} == {"en", "es"}
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -191,6 +196,7 @@ class TestCorpusFiles:
             ("blind8", BLIND8_DIR),
             ("blind9", BLIND9_DIR),
             ("dev7", DEV7_DIR),
+            ("blind10", BLIND10_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -200,13 +206,13 @@ class TestCorpusFiles:
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v10_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v11_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v10 message"})
-        monkeypatch.setattr(corpus, "BLIND10_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v11 message"})
+        monkeypatch.setattr(corpus, "BLIND11_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
         assert {
@@ -220,11 +226,12 @@ class TestCorpusFiles:
             "blind8",
             "blind9",
             "dev7",
+            "blind10",
         } <= splits
-        assert not splits & {"blind", "blind10"}
-        assert "a fresh blind v10 message" not in {e.text for e in examples}
+        assert not splits & {"blind", "blind11"}
+        assert "a fresh blind v11 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_the_dev_corpus_and_retired_v7_to_v9s_never_v10s(
+    def test_the_dev_conversations_are_dev_dev7_and_retired_v7_to_v10s_never_v11s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -235,14 +242,19 @@ class TestCorpusFiles:
         )
         retired8 = write_rows(tmp_path / "v8.jsonl", {**CONVERSATION, "language": "es"})
         retired9 = write_rows(tmp_path / "v9.jsonl", CONVERSATION)
-        fresh = tmp_path / "blind10"
+        dev7 = write_rows(tmp_path / "dev7.jsonl", {**CONVERSATION, "language": "es"})
+        retired10 = write_rows(tmp_path / "v10.jsonl", CONVERSATION)
+        fresh = tmp_path / "blind11"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
         monkeypatch.setattr(corpus, "CONVERSATIONS", dev)
         monkeypatch.setattr(corpus, "BLIND7_CONVERSATIONS", retired7)
         monkeypatch.setattr(corpus, "BLIND8_CONVERSATIONS", retired8)
         monkeypatch.setattr(corpus, "BLIND9_CONVERSATIONS", retired9)
-        monkeypatch.setattr(corpus, "BLIND10_DIR", fresh)
+        monkeypatch.setattr(corpus, "DEV7_CONVERSATIONS", dev7)
+        monkeypatch.setattr(corpus, "BLIND10_CONVERSATIONS", retired10)
+        monkeypatch.setattr(corpus, "BLIND11_DIR", fresh)
+        monkeypatch.setattr(corpus, "BLIND11_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
         assert [c.source for c in found] == [
             "dev/conversations.jsonl:1",
@@ -250,28 +262,36 @@ class TestCorpusFiles:
             "blind7/conversations.jsonl:2",
             "blind8/conversations.jsonl:1",
             "blind9/conversations.jsonl:1",
+            "dev7/conversations.jsonl:1",
+            "blind10/conversations.jsonl:1",
         ]
-        assert [c.language for c in found] == ["en", "es", "en", "es", "en"]
-        monkeypatch.setattr(corpus, "BLIND7_CONVERSATIONS", tmp_path / "missing.jsonl")
-        monkeypatch.setattr(corpus, "BLIND8_CONVERSATIONS", tmp_path / "missing.jsonl")
-        monkeypatch.setattr(corpus, "BLIND9_CONVERSATIONS", tmp_path / "missing.jsonl")
+        assert [c.language for c in found] == ["en", "es", "en", "es", "en", "es", "en"]
+        for name in (
+            "BLIND7_CONVERSATIONS",
+            "BLIND8_CONVERSATIONS",
+            "BLIND9_CONVERSATIONS",
+            "DEV7_CONVERSATIONS",
+            "BLIND10_CONVERSATIONS",
+        ):
+            monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_retired_blind_v7s_to_v9s(self) -> None:
+    def test_the_shipped_dev_conversations_include_dev7s_and_retired_blind_v7s_to_v10s(
+        self,
+    ) -> None:
         from escalation.risk_eval.corpus import development_conversations
 
         sources = [c.source.split("/")[0] for c in development_conversations()]
-        assert [sources.count(name) for name in ("dev", "blind7", "blind8", "blind9")] == [
-            120,
-            100,
-            100,
-            100,
-        ]
+        names = ("dev", "blind7", "blind8", "blind9", "dev7", "blind10")
+        assert [sources.count(name) for name in names] == [120, 100, 100, 100, 80, 100]
+        assert len(sources) == 600
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
+        assert len(load_conversations(DEV7_CONVERSATIONS)) == 80
+        assert len(load_conversations(BLIND10_CONVERSATIONS)) == 100
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -279,7 +299,7 @@ class TestCorpusFiles:
             for variety in ("es-PE", "es-VE", "es-MX", "neutral")
         ]
         path = write_rows(tmp_path / "es-01.jsonl", *rows)
-        examples = load_corpus_tree(tmp_path, "blind10")
+        examples = load_corpus_tree(tmp_path, "blind11")
         assert [e.source for e in examples] == [f"es-01.jsonl:{n}" for n in range(1, 5)]
         assert path.exists() and {e.language for e in examples} == {"es"}
 
@@ -288,7 +308,7 @@ class TestCorpusFiles:
     ) -> None:
         write_rows(tmp_path / "en-01.jsonl", VALID)
         write_rows(tmp_path / "conversations.jsonl", CONVERSATION)
-        assert [e.source for e in load_corpus_tree(tmp_path, "blind10")] == ["en-01.jsonl:1"]
+        assert [e.source for e in load_corpus_tree(tmp_path, "blind11")] == ["en-01.jsonl:1"]
 
     @pytest.mark.parametrize(
         "split",
@@ -304,6 +324,7 @@ class TestCorpusFiles:
             "blind8",
             "blind9",
             "dev7",
+            "blind10",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(
@@ -387,7 +408,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v10_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v11_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -402,12 +423,12 @@ def test_blind_v10_is_reported_per_language_and_family_and_never_printed(
         {**spanish, "variety": "es-VE", "level": "none", "family": "smalltalk"},
     )
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND10_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND10_CONVERSATIONS", tmp_path / "conversations.jsonl")
-    assert main(["--split", "blind10"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND11_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND11_CONVERSATIONS", tmp_path / "conversations.jsonl")
+    assert main(["--split", "blind11"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v10 (fresh, run once" in printed
-    assert "BLIND corpus v10, ablation" in printed
+    assert "BLIND corpus v11 (fresh, run once" in printed
+    assert "BLIND corpus v11, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
@@ -418,7 +439,7 @@ def test_blind_v10_is_reported_per_language_and_family_and_never_printed(
     assert "conversations" not in printed  # none in this directory
 
 
-def test_blind_v10_conversations_are_reported_memory_off_and_on_and_never_printed(
+def test_blind_v11_conversations_are_reported_memory_off_and_on_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -431,12 +452,12 @@ def test_blind_v10_conversations_are_reported_memory_off_and_on_and_never_printe
         "combined_level": "none",
     }
     conversations = write_rows(tmp_path / "conversations.jsonl", CONVERSATION, harmless)
-    monkeypatch.setattr(evaluator, "BLIND10_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND10_CONVERSATIONS", conversations)
+    monkeypatch.setattr(evaluator, "BLIND11_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND11_CONVERSATIONS", conversations)
     rules_only = "escalation.risk.rules_only_detector"
-    assert main(["--split", "blind10", "--no-families", "--detector", rules_only]) == 0
+    assert main(["--split", "blind11", "--no-families", "--detector", rules_only]) == 0
     printed = capsys.readouterr().out
-    section = printed[printed.index("BLIND corpus v10, conversations (2)") :]
+    section = printed[printed.index("BLIND corpus v11, conversations (2)") :]
     # Each row: recall, imminent recall, false alarms, as hits/total where there is a total.
     rows = {
         line.split("  ")[0]: re.findall(r"\d+/\d+", line)
@@ -453,22 +474,22 @@ def test_blind_v10_conversations_are_reported_memory_off_and_on_and_never_printe
         assert message not in printed
 
 
-def test_without_a_blind_v10_directory_the_split_is_skipped(
+def test_without_a_blind_v11_directory_the_split_is_skipped(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND10_DIR", tmp_path / "missing")
-    assert main(["--split", "blind10"]) == 0
-    assert "BLIND corpus v10" not in capsys.readouterr().out
+    monkeypatch.setattr(evaluator, "BLIND11_DIR", tmp_path / "missing")
+    assert main(["--split", "blind11"]) == 0
+    assert "BLIND corpus v11" not in capsys.readouterr().out
 
 
-def test_the_shipped_blind10_directory_is_never_training_data() -> None:
-    assert BLIND10_DIR.name == "blind10"
-    assert all(e.split != "blind10" for e in training_examples())
+def test_the_shipped_blind11_directory_is_never_training_data() -> None:
+    assert BLIND11_DIR.name == "blind11"
+    assert all(e.split != "blind11" for e in training_examples())
 
 
-@pytest.mark.parametrize("retired", ["blind5", "blind6", "blind7", "blind8", "blind9"])
+@pytest.mark.parametrize("retired", ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10"])
 def test_a_retired_blind_split_is_no_longer_a_split_of_its_own(retired: str) -> None:
     with pytest.raises(SystemExit):
         main(["--split", retired])
