@@ -359,9 +359,10 @@ def combine(
     ("saving up my blood pressure pills to not wake up").
     When the rules read the writer's own alert but the model is all but certain the
     risk is someone else's (its ``other`` head at least ``other_override``) and scores
-    the writer's own risk under the ``dismiss`` floor, the rules' reading is reported
-    as someone else's, at the rules' level ("mi amiga me mandó un audio diciendo que se
-    tomó todas las pastillas": the rules give the friend's act to the writer).
+    the writer's own risk under ``other_override_alert`` (the ``dismiss`` floor when the
+    file has none), the rules' reading is reported as someone else's, at the rules' level
+    ("mi amiga me mandó un audio diciendo que se tomó todas las pastillas", "mi primo ...
+    ya guardó una soga en su pieza": the rules give the relative's act to the writer).
     Reasons gain ``model`` when the model raised the level.
     """
     if (
@@ -369,7 +370,7 @@ def combine(
         and found.level in ALERT_LEVELS
         and words >= MODEL_MIN_WORDS
         and scores.other >= thresholds.get("other_override", NEVER)
-        and scores.alert < thresholds.get("dismiss", 0.0)
+        and scores.alert < other_override_alert(thresholds)
     ):
         return Assessment(found.level, found.reasons, who="other", score=scores.other)
     rule_own = found.level if found.who == "self" else "none"
@@ -405,6 +406,12 @@ def combine(
     if scores.other >= thresholds["other"] and found.who != "quoted" and words >= MODEL_MIN_WORDS:
         return Assessment("high", (MODEL_REASON,), who="other", score=scores.other)
     return Assessment(found.level, found.reasons, who=found.who, score=scores.alert)
+
+
+def other_override_alert(thresholds: Mapping[str, float]) -> float:
+    """The model's own alert probability under which ``other_override`` applies: the
+    file's ``other_override_alert``, else its ``dismiss`` floor (files before it)."""
+    return thresholds.get("other_override_alert", thresholds.get("dismiss", 0.0))
 
 
 def floored(level: str, scores: Scores, thresholds: Mapping[str, float], words: int) -> str:

@@ -2,8 +2,8 @@
 
 Reads the training corpus (``escalation/risk_eval/corpus/dev/``, ``dev2/``,
 ``dev3/``, the retired blind splits ``blind3/``, ``blind4/``, ``blind5/``,
-``blind6/``, ``blind7/``, ``blind8/`` and ``blind9/``, ``dev4/``, ``dev5/``, ``dev7/`` and the
-older ``labelled.jsonl``; never ``blind/`` or ``blind10/``),
+``blind6/``, ``blind7/``, ``blind8/``, ``blind9/`` and ``blind10/``, ``dev4/``, ``dev5/``,
+``dev7/`` and the older ``labelled.jsonl``; never ``blind/`` or ``blind11/``),
 fits the three
 heads described in ``escalation.risk_model`` with scikit-learn (over word and
 character n-grams), chooses the
@@ -49,7 +49,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from escalation import risk_model
-from escalation.risk import NEVER
+from escalation.risk import NEVER, other_override_alert
 from escalation.risk_eval.corpus import RISK_LEVELS, Example, group_of, training_examples
 from escalation.risk_text import normalise
 
@@ -74,8 +74,10 @@ OTHER_THRESHOLD = 0.5
 # alarms, a little less recall), but the model scores plain first-person statements
 # 0.11-0.14 ("I'm going to hang myself", "I'm not okay, I want to die"): a floor over
 # them silences what the rules exist for. (0.2 to 0.9 were tried in earlier rounds and
-# never chosen.)
-DISMISS_CANDIDATES = (0.0, 0.05, 0.1)
+# never chosen.) At most 0.05 since blind v10 joined training: the search then chose
+# 0.10, and the retrained model scored "I'm not okay, I want to die" 0.078, under it
+# (tests/test_risk_context.py).
+DISMISS_CANDIDATES = (0.0, 0.05)
 # Floors of the rules' imminent tried (``dismiss_imminent``). Under its floor the rules'
 # imminent reading (an attempt under way, means with a time) is downgraded to high, which
 # still pages, never dismissed (escalation.risk.floored): it costs no recall and adds no
@@ -98,8 +100,14 @@ LITERAL_OVERRIDE_CANDIDATES = (NEVER, 0.99)
 # diciendo que se tomó todas las pastillas") to the writer. On grouped CV with blind v9
 # in training, 0.90 to 0.99 with alert under 0.02 to 0.10 all lowered false alarms by
 # 0.0004-0.0007 at no recall; 0.95 under the floor is kept (7 messages, all worry about
-# someone else's act told by the writer).
-OTHER_OVERRIDE = 0.95
+# someone else's act told by the writer). With blind v10 in training (17,176 messages),
+# other head 0.80 with the model's own alert under 0.15 (OTHER_OVERRIDE_ALERT, no
+# longer the ``dismiss`` floor) turned 7 alerts into someone else's, all worry about
+# someone else (4 harmless, 3 low): false alarms English 314 -> 311 of 4,102, Spanish
+# 278 -> 277 of 3,949, no recall lost in either language; other head 0.70 with a cap
+# of 0.25 read a writer's own abuse as someone else's (docs/risk-detection.md).
+OTHER_OVERRIDE = 0.80
+OTHER_OVERRIDE_ALERT = 0.15
 # The model's imminent head at or over IMMINENT_LIFT makes an imminent alert when its
 # alert probability is at least IMMINENT_LIFT_ALERT, under the alert threshold
 # (escalation.risk.model_level): "im going to the bridge now. goodbye" scored alert
@@ -352,7 +360,7 @@ def own_levels(r: Readings, thresholds: dict[str, float]) -> np.ndarray:
         r.long
         & (r.rule_own >= 2)
         & (r.other >= thresholds.get("other_override", NEVER))
-        & (r.alert < thresholds.get("dismiss", 0.0))
+        & (r.alert < other_override_alert(thresholds))
     )
     return np.where(others, 0, own)
 
@@ -439,6 +447,7 @@ def policy_search(r: Readings) -> list[tuple[dict[str, float], dict[str, float]]
                         "dismiss_imminent": dismiss_imminent,
                         "literal_override": literal_override,
                         "other_override": OTHER_OVERRIDE,
+                        "other_override_alert": OTHER_OVERRIDE_ALERT,
                         "imminent_lift": IMMINENT_LIFT,
                         "imminent_lift_alert": IMMINENT_LIFT_ALERT,
                     }

@@ -107,7 +107,8 @@ class TestTheRulesLiteralContextGivesWayToANearCertainModel:
 class TestTheRulesOwnAlertReadAsSomeoneElsesWhenTheModelIsSure:
     """``other_override``: the rules give a friend's act told in a voice note to the
     writer; when the model's other head is at least the override and its own alert is
-    under the ``dismiss`` floor, the rules' reading is someone else's, at its level."""
+    under ``other_override_alert`` (else the ``dismiss`` floor), the rules' reading is
+    someone else's, at its level."""
 
     IMMINENT = Assessment("imminent", ("in_progress", "means"))
     THRESHOLDS = {
@@ -137,6 +138,16 @@ class TestTheRulesOwnAlertReadAsSomeoneElsesWhenTheModelIsSure:
     def test_otherwise_the_writers_own_alert_stands(self, scores: Scores, level: str) -> None:
         found = combine(self.IMMINENT, scores, self.THRESHOLDS, words=20)
         assert (found.level, found.who) == (level, "self")
+
+    def test_its_own_cap_on_the_models_alert_replaces_the_dismiss_floor(self) -> None:
+        # "mi primo ... ya guardó una soga en su pieza": other 0.98, own alert 0.09.
+        thresholds = {**self.THRESHOLDS, "other_override_alert": 0.15}
+        found = combine(self.IMMINENT, Scores(0.09, 0.0, 0.99), thresholds, words=20)
+        assert (found.level, found.who) == ("imminent", "other")
+        found = combine(self.IMMINENT, Scores(0.09, 0.0, 0.99), self.THRESHOLDS, words=20)
+        assert (found.level, found.who) == ("imminent", "self")
+        found = combine(self.IMMINENT, Scores(0.15, 0.0, 0.99), thresholds, words=20)
+        assert (found.level, found.who) == ("imminent", "self")
 
     def test_without_the_override_or_on_three_words_it_stays_the_writers(self) -> None:
         thresholds = {k: v for k, v in self.THRESHOLDS.items() if k != "other_override"}

@@ -68,11 +68,13 @@ def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
         "dismiss_imminent",
         "literal_override",
         "other_override",
+        "other_override_alert",
         "imminent_lift",
         "imminent_lift_alert",
     }
     assert thresholds["literal_override"] in risk_train.LITERAL_OVERRIDE_CANDIDATES
     assert thresholds["other_override"] == risk_train.OTHER_OVERRIDE
+    assert thresholds["other_override_alert"] == risk_train.OTHER_OVERRIDE_ALERT
     assert (thresholds["imminent_lift"], thresholds["imminent_lift_alert"]) == (
         risk_train.IMMINENT_LIFT,
         risk_train.IMMINENT_LIFT_ALERT,
@@ -111,6 +113,15 @@ def sample() -> tuple[list, list]:
             "imminent_lift": 0.4,
             "imminent_lift_alert": 0.2,
             "other_override": 0.9,
+        },
+        # The override's own cap on the model's alert, apart from the dismiss floor.
+        {
+            "alert": 0.5,
+            "imminent": 0.1,
+            "other": 0.5,
+            "dismiss": 0.05,
+            "other_override": 0.7,
+            "other_override_alert": 0.3,
         },
     ],
 )
