@@ -28,7 +28,9 @@ from escalation.risk_eval.corpus import (
     BLIND9_DIR,
     BLIND10_CONVERSATIONS,
     BLIND10_DIR,
+    BLIND11_CONVERSATIONS,
     BLIND11_DIR,
+    BLIND12_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -153,6 +155,8 @@ class TestCorpusFiles:
         assert len(load_corpus_tree(BLIND9_DIR, "blind9")) == 800
         blind10 = load_corpus_tree(BLIND10_DIR, "blind10")
         assert len(blind10) == 800 and {e.language for e in blind10} == {"en", "es"}
+        blind11 = load_corpus_tree(BLIND11_DIR, "blind11")
+        assert len(blind11) == 800 and {e.language for e in blind11} == {"en", "es"}
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -197,6 +201,7 @@ class TestCorpusFiles:
             ("blind9", BLIND9_DIR),
             ("dev7", DEV7_DIR),
             ("blind10", BLIND10_DIR),
+            ("blind11", BLIND11_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -206,13 +211,13 @@ class TestCorpusFiles:
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v11_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v12_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v11 message"})
-        monkeypatch.setattr(corpus, "BLIND11_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v12 message"})
+        monkeypatch.setattr(corpus, "BLIND12_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
         assert {
@@ -227,11 +232,12 @@ class TestCorpusFiles:
             "blind9",
             "dev7",
             "blind10",
+            "blind11",
         } <= splits
-        assert not splits & {"blind", "blind11"}
-        assert "a fresh blind v11 message" not in {e.text for e in examples}
+        assert not splits & {"blind", "blind12"}
+        assert "a fresh blind v12 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_and_retired_v7_to_v10s_never_v11s(
+    def test_the_dev_conversations_are_dev_dev7_and_retired_v7_to_v11s_never_v12s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -244,7 +250,8 @@ class TestCorpusFiles:
         retired9 = write_rows(tmp_path / "v9.jsonl", CONVERSATION)
         dev7 = write_rows(tmp_path / "dev7.jsonl", {**CONVERSATION, "language": "es"})
         retired10 = write_rows(tmp_path / "v10.jsonl", CONVERSATION)
-        fresh = tmp_path / "blind11"
+        retired11 = write_rows(tmp_path / "v11.jsonl", {**CONVERSATION, "language": "es"})
+        fresh = tmp_path / "blind12"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
         monkeypatch.setattr(corpus, "CONVERSATIONS", dev)
@@ -253,8 +260,9 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "BLIND9_CONVERSATIONS", retired9)
         monkeypatch.setattr(corpus, "DEV7_CONVERSATIONS", dev7)
         monkeypatch.setattr(corpus, "BLIND10_CONVERSATIONS", retired10)
-        monkeypatch.setattr(corpus, "BLIND11_DIR", fresh)
-        monkeypatch.setattr(corpus, "BLIND11_CONVERSATIONS", fresh / "conversations.jsonl")
+        monkeypatch.setattr(corpus, "BLIND11_CONVERSATIONS", retired11)
+        monkeypatch.setattr(corpus, "BLIND12_DIR", fresh)
+        monkeypatch.setattr(corpus, "BLIND12_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
         assert [c.source for c in found] == [
             "dev/conversations.jsonl:1",
@@ -264,34 +272,37 @@ class TestCorpusFiles:
             "blind9/conversations.jsonl:1",
             "dev7/conversations.jsonl:1",
             "blind10/conversations.jsonl:1",
+            "blind11/conversations.jsonl:1",
         ]
-        assert [c.language for c in found] == ["en", "es", "en", "es", "en", "es", "en"]
+        assert [c.language for c in found] == ["en", "es", "en", "es", "en", "es", "en", "es"]
         for name in (
             "BLIND7_CONVERSATIONS",
             "BLIND8_CONVERSATIONS",
             "BLIND9_CONVERSATIONS",
             "DEV7_CONVERSATIONS",
             "BLIND10_CONVERSATIONS",
+            "BLIND11_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_and_retired_blind_v7s_to_v10s(
+    def test_the_shipped_dev_conversations_include_dev7s_and_retired_blind_v7s_to_v11s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
 
         sources = [c.source.split("/")[0] for c in development_conversations()]
-        names = ("dev", "blind7", "blind8", "blind9", "dev7", "blind10")
-        assert [sources.count(name) for name in names] == [120, 100, 100, 100, 80, 100]
-        assert len(sources) == 600
+        names = ("dev", "blind7", "blind8", "blind9", "dev7", "blind10", "blind11")
+        assert [sources.count(name) for name in names] == [120, 100, 100, 100, 80, 100, 100]
+        assert len(sources) == 700
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
         assert len(load_conversations(DEV7_CONVERSATIONS)) == 80
         assert len(load_conversations(BLIND10_CONVERSATIONS)) == 100
+        assert len(load_conversations(BLIND11_CONVERSATIONS)) == 100
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -299,7 +310,7 @@ class TestCorpusFiles:
             for variety in ("es-PE", "es-VE", "es-MX", "neutral")
         ]
         path = write_rows(tmp_path / "es-01.jsonl", *rows)
-        examples = load_corpus_tree(tmp_path, "blind11")
+        examples = load_corpus_tree(tmp_path, "blind12")
         assert [e.source for e in examples] == [f"es-01.jsonl:{n}" for n in range(1, 5)]
         assert path.exists() and {e.language for e in examples} == {"es"}
 
@@ -308,7 +319,7 @@ class TestCorpusFiles:
     ) -> None:
         write_rows(tmp_path / "en-01.jsonl", VALID)
         write_rows(tmp_path / "conversations.jsonl", CONVERSATION)
-        assert [e.source for e in load_corpus_tree(tmp_path, "blind11")] == ["en-01.jsonl:1"]
+        assert [e.source for e in load_corpus_tree(tmp_path, "blind12")] == ["en-01.jsonl:1"]
 
     @pytest.mark.parametrize(
         "split",
@@ -325,6 +336,7 @@ class TestCorpusFiles:
             "blind9",
             "dev7",
             "blind10",
+            "blind11",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(
@@ -408,7 +420,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v11_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v12_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -423,12 +435,12 @@ def test_blind_v11_is_reported_per_language_and_family_and_never_printed(
         {**spanish, "variety": "es-VE", "level": "none", "family": "smalltalk"},
     )
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND11_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND11_CONVERSATIONS", tmp_path / "conversations.jsonl")
-    assert main(["--split", "blind11"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND12_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND12_CONVERSATIONS", tmp_path / "conversations.jsonl")
+    assert main(["--split", "blind12"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v11 (fresh, run once" in printed
-    assert "BLIND corpus v11, ablation" in printed
+    assert "BLIND corpus v12 (fresh, run once" in printed
+    assert "BLIND corpus v12, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
@@ -439,7 +451,7 @@ def test_blind_v11_is_reported_per_language_and_family_and_never_printed(
     assert "conversations" not in printed  # none in this directory
 
 
-def test_blind_v11_conversations_are_reported_memory_off_and_on_and_never_printed(
+def test_blind_v12_conversations_are_reported_memory_off_and_on_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -452,12 +464,12 @@ def test_blind_v11_conversations_are_reported_memory_off_and_on_and_never_printe
         "combined_level": "none",
     }
     conversations = write_rows(tmp_path / "conversations.jsonl", CONVERSATION, harmless)
-    monkeypatch.setattr(evaluator, "BLIND11_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND11_CONVERSATIONS", conversations)
+    monkeypatch.setattr(evaluator, "BLIND12_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND12_CONVERSATIONS", conversations)
     rules_only = "escalation.risk.rules_only_detector"
-    assert main(["--split", "blind11", "--no-families", "--detector", rules_only]) == 0
+    assert main(["--split", "blind12", "--no-families", "--detector", rules_only]) == 0
     printed = capsys.readouterr().out
-    section = printed[printed.index("BLIND corpus v11, conversations (2)") :]
+    section = printed[printed.index("BLIND corpus v12, conversations (2)") :]
     # Each row: recall, imminent recall, false alarms, as hits/total where there is a total.
     rows = {
         line.split("  ")[0]: re.findall(r"\d+/\d+", line)
@@ -474,22 +486,24 @@ def test_blind_v11_conversations_are_reported_memory_off_and_on_and_never_printe
         assert message not in printed
 
 
-def test_without_a_blind_v11_directory_the_split_is_skipped(
+def test_without_a_blind_v12_directory_the_split_is_skipped(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND11_DIR", tmp_path / "missing")
-    assert main(["--split", "blind11"]) == 0
-    assert "BLIND corpus v11" not in capsys.readouterr().out
+    monkeypatch.setattr(evaluator, "BLIND12_DIR", tmp_path / "missing")
+    assert main(["--split", "blind12"]) == 0
+    assert "BLIND corpus v12" not in capsys.readouterr().out
 
 
-def test_the_shipped_blind11_directory_is_never_training_data() -> None:
-    assert BLIND11_DIR.name == "blind11"
-    assert all(e.split != "blind11" for e in training_examples())
+def test_the_blind12_directory_is_never_training_data() -> None:
+    assert BLIND12_DIR.name == "blind12"
+    assert all(e.split != "blind12" for e in training_examples())
 
 
-@pytest.mark.parametrize("retired", ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10"])
+@pytest.mark.parametrize(
+    "retired", ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11"]
+)
 def test_a_retired_blind_split_is_no_longer_a_split_of_its_own(retired: str) -> None:
     with pytest.raises(SystemExit):
         main(["--split", retired])
