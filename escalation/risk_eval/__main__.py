@@ -203,42 +203,21 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         families=False,
     )
     conversations = development_conversations()
+    # Each writer's conversations apart: (source folder, title, figures per language).
+    parts = (
+        ("dev", "dev corpus conversations", False),
+        ("blind7", "blind v7 conversations, retired", True),
+        ("blind8", "blind v8 conversations, retired", True),
+        ("blind9", "blind v9 conversations, retired", True),
+        ("dev7", "dev7 conversations", True),
+        ("blind10", "blind v10 conversations, retired", True),
+        ("blind11", "blind v11 conversations, retired", True),
+    )
     for title, part, by_language in (
         ("dev conversations, all", conversations, False),
-        (
-            "dev corpus conversations",
-            [c for c in conversations if c.source.startswith("dev/")],
-            False,
-        ),
-        (
-            "blind v7 conversations, retired",
-            [c for c in conversations if c.source.startswith("blind7/")],
-            True,
-        ),
-        (
-            "blind v8 conversations, retired",
-            [c for c in conversations if c.source.startswith("blind8/")],
-            True,
-        ),
-        (
-            "blind v9 conversations, retired",
-            [c for c in conversations if c.source.startswith("blind9/")],
-            True,
-        ),
-        (
-            "dev7 conversations",
-            [c for c in conversations if c.source.startswith("dev7/")],
-            True,
-        ),
-        (
-            "blind v10 conversations, retired",
-            [c for c in conversations if c.source.startswith("blind10/")],
-            True,
-        ),
-        (
-            "blind v11 conversations, retired",
-            [c for c in conversations if c.source.startswith("blind11/")],
-            True,
+        *(
+            (name, [c for c in conversations if c.source.startswith(f"{folder}/")], apart)
+            for folder, name, apart in parts
         ),
     ):
         if part:
