@@ -125,15 +125,29 @@ def listen_again(page: Any, selector: str) -> None:
     )
 
 
-def resolve_on_console(console: Any, handle: str, name: str) -> None:
+def resolve_on_console(console: Any, handle: str, name: str, stays_queued: bool) -> None:
     """The supervisor on duty (``name``) acknowledges this person's case, then resolves it
-    without a chat; its card leaves the console."""
+    without a chat; its card leaves the console. Before resolving, the card says whether
+    the person keeps their place in the queue (an ordinary participant does; a banned
+    one is in no queue)."""
     from playwright.sync_api import expect
 
     english = Words("en")
     card = console.locator("#escalation-list li.escalation", has_text=handle)
     card.get_by_role("button", name=english("Acknowledge")).click()
     expect(card).to_contain_text(english.js("Acknowledged by %(name)s.", name=name))
+    note = card.locator(".resolve-note")
+    if stays_queued:
+        expect(note).to_be_visible()
+        expect(note).to_have_text(
+            english(
+                "Resolving closes this case only. If they are still waiting, they keep their "
+                "place in the queue for a peer mentor, and their page tells them the request "
+                "was closed and shows the emergency number."
+            )
+        )
+    else:
+        expect(note).to_be_hidden()
     card.get_by_label(english("Outcome")).select_option("de_escalated")
     card.get_by_role("button", name=english("Resolve")).click()
     expect(card).to_have_count(0)
@@ -311,7 +325,7 @@ def test_a_case_closed_without_a_chat_tells_the_page_then_past_todays_limit_an_h
     )
     heard = record_announcements(page, "#supervisor-wait-status")
     # The supervisor closes today's case without a chat.
-    resolve_on_console(console, handle, "Jordan")
+    resolve_on_console(console, handle, "Jordan", stays_queued=False)
     alerts = console.locator("#unreached-list li")
     expect(console.locator("#unreached")).to_be_hidden()
 
@@ -452,7 +466,7 @@ def test_an_ordinary_request_closed_in_the_queue_keeps_the_page_true_in_spanish(
     expect(status).to_contain_text(place)
     heard = record_announcements(page, "#queue-status")
 
-    resolve_on_console(console, handle, "Morgan")
+    resolve_on_console(console, handle, "Morgan", stays_queued=True)
 
     # Said in the queue card's live region, and shown in place: the closing, the emergency
     # number first, Spain's lines, their place and the button to ask again.
@@ -513,7 +527,7 @@ def test_an_ordinary_request_closed_in_the_queue_keeps_the_page_true_in_spanish(
     with page.expect_request(lambda request: request.url.endswith("/help/urgent/")):
         server_side.close()
         page_side.close(code=1001)  # going away: not a refusal, so the page tries again
-    resolve_on_console(console, handle, "Morgan")
+    resolve_on_console(console, handle, "Morgan", stays_queued=True)
     expect(
         page.get_by_role("heading", name=words("We're getting someone for you now"))
     ).to_be_visible()  # not told: its connection was down

@@ -190,6 +190,8 @@ function render(entry) {
   element.querySelector(".transcript-form").hidden = !data.room;
   element.querySelector(".whisper-form").hidden = !data.room;
   element.querySelector(".resolve-form").hidden = data.state !== "acknowledged";
+  // An ordinary participant's case outside a chat: resolving it leaves them in the queue.
+  element.querySelector(".resolve-note").hidden = Boolean(data.room || data.sanction_kind);
 }
 
 function sortCards() {
