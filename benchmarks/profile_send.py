@@ -12,6 +12,13 @@ samples and the CPU milliseconds per message that share stands for.
 
 Needs py-spy (``pip install py-spy``; not a project dependency). Raw stacks:
 ``var/bench/profile-send-<tree>.txt`` (py-spy's collapsed format, for a flame graph).
+
+Paired A/B, no py-spy (``make bench-pair``): ``--compare KEY=VALUE,...`` runs B with
+these settings added, ``--compare-tree DIR`` runs B on another checkout; A and B
+alternate in ABBA order ``--pairs`` times, each on a fresh node and database, and
+the B ÷ A ratio of CPU per message is printed per pair with each run's mean
+group-commit batch (CPU per message falls as batches grow; ``--env
+SEND_BATCH_MAX=1`` fixes it for both sides).
 """
 
 from __future__ import annotations

@@ -160,7 +160,7 @@ async def test_a_chat_on_a_node_with_eager_writes_arrives_whole_and_in_order(sta
         await listening.receive_type("hello")
         sender = await writer.websocket("/ws/rooms/1/")
         await sender.receive_type("hello")
-        bodies = [f"n{n} " + "x" * (n * 700) for n in range(6)]  # up to 3,500 characters
+        bodies = [f"n{n}:" + "x" * (n * 700) for n in range(6)]  # up to 3,500 characters
         sent_ids = []
         for body in bodies:
             await sender.send(
