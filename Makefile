@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench soak eval-risk train-risk audit system-deps gettext messages clean
+.PHONY: setup run test lint format bench bench-pair soak eval-risk train-risk audit system-deps gettext messages clean
 
 # Translation catalogues: each app's locale/<lang>/LC_MESSAGES/*.po is committed; the
 # compiled .mo beside it is built here (and in the Dockerfile), whenever its .po changes.
@@ -66,6 +66,13 @@ format: setup
 
 bench: setup system-deps
 	$(PY) benchmarks/run.py
+
+# One node's CPU per message, A against B (B with PAIR_SETTINGS added), ABBA order,
+# group commit's batch fixed at 1 (benchmarks/README.md). PAIR_ARGS="--pairs 8 --rate 500".
+PAIR_SETTINGS ?= EAGER_SOCKET_WRITE=true
+bench-pair: setup
+	$(PY) benchmarks/profile_send.py --clients 400 --rate 300 --seconds 15 \
+		--env SEND_BATCH_MAX=1 --compare $(PAIR_SETTINGS) $(PAIR_ARGS)
 
 # Two nodes, PostgreSQL and Redis; clients send, drop, reconnect, resume and send bad
 # frames while a node, Redis and PostgreSQL are killed in turn; fails unless nothing

@@ -25,6 +25,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("moderation_rules.py", []),
     ("phone_masking.py", []),
     ("risk_throughput.py", []),
+    ("eager_write.py", []),
     ("evaluation_report.py", []),
 ]
 

@@ -6,9 +6,12 @@ BENCHMARK_ENDPOINTS is on, and must never be enabled in production.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+
+from chatplatform import group_commit
 
 
 class BareBroadcastConsumer(AsyncWebsocketConsumer):
@@ -27,3 +30,12 @@ class BareBroadcastConsumer(AsyncWebsocketConsumer):
 
     async def bench_message(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
+
+
+class SendBatchCountsConsumer(AsyncWebsocketConsumer):
+    """Sends this process's group-commit counts (batches, messages) as one frame, then closes."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.send(text_data=json.dumps(group_commit.counts))
+        await self.close()

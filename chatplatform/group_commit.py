@@ -32,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 Waiting = tuple[messages.SendRequest, asyncio.Future]
 
+# Batches written in this process and the messages in them (whatever their outcome):
+# benchmarks read the mean batch size (chatplatform/bench.py), since a node's CPU per
+# message falls as its batches grow.
+counts = {"batches": 0, "messages": 0}
+
 
 def not_sent() -> ServiceError:
     return ServiceError("not_sent", _("Your message was not sent. Please send it again."))
@@ -57,6 +62,8 @@ class Writer:
         while self.waiting:
             size = settings.SEND_BATCH_MAX
             batch, self.waiting = self.waiting[:size], self.waiting[size:]
+            counts["batches"] += 1
+            counts["messages"] += len(batch)
             try:
                 outcomes = await sync_to_async(_write_batch, thread_sensitive=True)(
                     [request for request, _future in batch]

@@ -10,8 +10,9 @@ websocket_urlpatterns = [
 ]
 
 if settings.BENCHMARK_ENDPOINTS:
-    from chatplatform.bench import BareBroadcastConsumer
+    from chatplatform.bench import BareBroadcastConsumer, SendBatchCountsConsumer
 
-    websocket_urlpatterns.append(
-        path("ws/bench/bare/<int:room_id>/", BareBroadcastConsumer.as_asgi())
-    )
+    websocket_urlpatterns += [
+        path("ws/bench/bare/<int:room_id>/", BareBroadcastConsumer.as_asgi()),
+        path("ws/bench/batches/", SendBatchCountsConsumer.as_asgi()),
+    ]

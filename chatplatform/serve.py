@@ -15,6 +15,9 @@ the previous response on it ended. A client that is too slow gets
 ``408 Request Timeout`` and the connection is closed. Once a websocket upgrade
 request has arrived, Daphne's ``--websocket_connect_timeout`` (20 s) bounds the
 rest of the handshake.
+
+With ``EAGER_SOCKET_WRITE`` on, each accepted connection writes to its socket at
+once when nothing is buffered (``chatplatform/eager_write.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from daphne import server as daphne_server
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory
 from twisted.web.http import HTTPChannel
+
+from chatplatform import eager_write
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +48,14 @@ class DeadlineChannel(HTTPChannel):
     """Twisted's HTTP/1.1 channel, with a deadline for each request to arrive."""
 
     request_timeout: float = 10.0
+    eager_write: bool = False
     _deadline: Any = None
 
     def connectionMade(self) -> None:
+        if self.eager_write:
+            # Before anything is written on the connection (HTTPChannel's own
+            # connectionMade registers it as the transport's producer).
+            eager_write.make_eager(self.transport)
         super().connectionMade()
         self._start_deadline()
 
@@ -95,12 +105,16 @@ class DeadlineHTTPFactory(HTTPFactory):
         from django.conf import settings
 
         self.request_timeout = float(settings.REQUEST_RECEIVE_TIMEOUT_SECONDS)
+        self.eager_write = settings.EAGER_SOCKET_WRITE
+        if self.eager_write:
+            logger.info("eager socket writes on", extra={"event": "serve.eager_socket_write"})
 
     def protocol(self) -> DeadlineChannel:  # type: ignore[override]
         # Twisted's default wraps the channel to switch to HTTP/2 when TLS
         # negotiates it; Daphne here speaks HTTP/1.1 behind a TLS-terminating proxy.
         channel = DeadlineChannel()
         channel.request_timeout = self.request_timeout
+        channel.eager_write = self.eager_write
         return channel
 
 

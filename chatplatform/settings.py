@@ -68,6 +68,9 @@ try:
     BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
     # Group commit: at most this many waiting messages are stored in one transaction (1: off).
     SEND_BATCH_MAX = env_int("SEND_BATCH_MAX", 64, minimum=1, maximum=1000)
+    # python -m chatplatform.serve: write to a connection's socket at once when nothing is
+    # buffered, instead of on the event loop's next turn (chatplatform/eager_write.py).
+    EAGER_SOCKET_WRITE = env_bool("EAGER_SOCKET_WRITE", False)
     # PostgreSQL only: connections per process in Django's psycopg pool (0: none; the
     # websocket thread keeps one connection, each HTTP request opens and closes its own).
     DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0, minimum=0, maximum=200)
