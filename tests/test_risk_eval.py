@@ -40,6 +40,8 @@ from escalation.risk_eval.corpus import (
     DEV5_DIR,
     DEV7_CONVERSATIONS,
     DEV7_DIR,
+    DEV8_CONVERSATIONS,
+    DEV8_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -161,6 +163,10 @@ class TestCorpusFiles:
         assert len(blind11) == 800 and {e.language for e in blind11} == {"en", "es"}
         blind12 = load_corpus_tree(BLIND12_DIR, "blind12")
         assert len(blind12) == 800 and {e.language for e in blind12} == {"en", "es"}
+        dev8 = load_corpus_tree(DEV8_DIR, "dev8")
+        assert len(dev8) == 800 and {e.language for e in dev8} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in dev8) == 440
+        assert len(load_conversations(DEV8_CONVERSATIONS)) == 80
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -207,6 +213,7 @@ class TestCorpusFiles:
             ("blind10", BLIND10_DIR),
             ("blind11", BLIND11_DIR),
             ("blind12", BLIND12_DIR),
+            ("dev8", DEV8_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -239,11 +246,12 @@ class TestCorpusFiles:
             "blind10",
             "blind11",
             "blind12",
+            "dev8",
         } <= splits
         assert not splits & {"blind", "blind13"}
         assert "a fresh blind v13 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_and_retired_v7_to_v12s_never_v13s(
+    def test_the_dev_conversations_are_dev_dev7_dev8_and_retired_v7_to_v12s_never_v13s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -258,6 +266,7 @@ class TestCorpusFiles:
         retired10 = write_rows(tmp_path / "v10.jsonl", CONVERSATION)
         retired11 = write_rows(tmp_path / "v11.jsonl", {**CONVERSATION, "language": "es"})
         retired12 = write_rows(tmp_path / "v12.jsonl", CONVERSATION)
+        dev8 = write_rows(tmp_path / "dev8.jsonl", {**CONVERSATION, "language": "es"})
         fresh = tmp_path / "blind13"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
@@ -269,6 +278,7 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "BLIND10_CONVERSATIONS", retired10)
         monkeypatch.setattr(corpus, "BLIND11_CONVERSATIONS", retired11)
         monkeypatch.setattr(corpus, "BLIND12_CONVERSATIONS", retired12)
+        monkeypatch.setattr(corpus, "DEV8_CONVERSATIONS", dev8)
         monkeypatch.setattr(corpus, "BLIND13_DIR", fresh)
         monkeypatch.setattr(corpus, "BLIND13_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
@@ -282,8 +292,20 @@ class TestCorpusFiles:
             "blind10/conversations.jsonl:1",
             "blind11/conversations.jsonl:1",
             "blind12/conversations.jsonl:1",
+            "dev8/conversations.jsonl:1",
         ]
-        assert [c.language for c in found] == ["en", "es", "en", "es", "en", "es", "en", "es", "en"]
+        assert [c.language for c in found] == [
+            "en",
+            "es",
+            "en",
+            "es",
+            "en",
+            "es",
+            "en",
+            "es",
+            "en",
+            "es",
+        ]
         for name in (
             "BLIND7_CONVERSATIONS",
             "BLIND8_CONVERSATIONS",
@@ -292,21 +314,42 @@ class TestCorpusFiles:
             "BLIND10_CONVERSATIONS",
             "BLIND11_CONVERSATIONS",
             "BLIND12_CONVERSATIONS",
+            "DEV8_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_and_retired_blind_v7s_to_v12s(
+    def test_the_shipped_dev_conversations_include_dev7s_dev8s_and_retired_v7s_to_v12s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
 
         sources = [c.source.split("/")[0] for c in development_conversations()]
-        names = ("dev", "blind7", "blind8", "blind9", "dev7", "blind10", "blind11", "blind12")
-        assert [sources.count(name) for name in names] == [120, 100, 100, 100, 80, 100, 100, 100]
-        assert len(sources) == 800
+        names = (
+            "dev",
+            "blind7",
+            "blind8",
+            "blind9",
+            "dev7",
+            "blind10",
+            "blind11",
+            "blind12",
+            "dev8",
+        )
+        assert [sources.count(name) for name in names] == [
+            120,
+            100,
+            100,
+            100,
+            80,
+            100,
+            100,
+            100,
+            80,
+        ]
+        assert len(sources) == 880
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -349,6 +392,7 @@ class TestCorpusFiles:
             "blind10",
             "blind11",
             "blind12",
+            "dev8",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(

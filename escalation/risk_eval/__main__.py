@@ -12,8 +12,8 @@ Splits, each reported on its own:
   written by few people. The retired blind splits v3 to v12 are training data now,
   reported among its parts (cross-validated); their blind figures are history, kept
   in docs/risk-detection.md. The dev conversations, retired blind v7's, v8's and
-  v9's, dev7's and retired blind v10's, v11's and v12's are reported together and each apart,
-  memory off and on.
+  v9's, dev7's, retired blind v10's, v11's and v12's and dev8's are reported together
+  and each apart, memory off and on.
 - ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
   only: its messages are never printed. With the ablation (rules only, model
@@ -63,6 +63,7 @@ from escalation.risk_eval.corpus import (
     DEV4_DIR,
     DEV5_DIR,
     DEV7_DIR,
+    DEV8_DIR,
     DEV_DIR,
     LANGUAGES,
     LEGACY_BLIND,
@@ -133,6 +134,10 @@ _TRAINING_PARTS = (
     ("blind v10, retired (another writer)", lambda o: group_of(o.example).startswith("blind10/")),
     ("blind v11, retired (another writer)", lambda o: group_of(o.example).startswith("blind11/")),
     ("blind v12, retired (another writer)", lambda o: group_of(o.example).startswith("blind12/")),
+    (
+        "dev8 (plans and literal uses with a time, another writer)",
+        lambda o: group_of(o.example).startswith("dev8/"),
+    ),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -194,6 +199,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (BLIND10_DIR, "blind10", "blind v10, retired"),
         (BLIND11_DIR, "blind11", "blind v11, retired"),
         (BLIND12_DIR, "blind12", "blind v12, retired"),
+        (DEV8_DIR, "dev8", "dev8 (plans and literal uses with a time)"),
     ):
         part = load_corpus_tree(directory, name)
         if part:
@@ -216,6 +222,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         ("blind10", "blind v10 conversations, retired", True),
         ("blind11", "blind v11 conversations, retired", True),
         ("blind12", "blind v12 conversations, retired", True),
+        ("dev8", "dev8 conversations", True),
     )
     for title, part, by_language in (
         ("dev conversations, all", conversations, False),

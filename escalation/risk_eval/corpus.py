@@ -107,6 +107,10 @@ DEV5_DIR = CORPUS_DIR / "dev5"
 # risk said without them, in both languages, Spanish in several varieties); one group per file.
 DEV7_DIR = CORPUS_DIR / "dev7"
 DEV7_CONVERSATIONS = DEV7_DIR / "conversations.jsonl"
+# Dev data by a further independent writer (plans with means and a time told without the
+# usual words, literal uses of the same objects with a time, both languages); one group per file.
+DEV8_DIR = CORPUS_DIR / "dev8"
+DEV8_CONVERSATIONS = DEV8_DIR / "conversations.jsonl"
 # The blind corpus v13, by another independent writer, added once the detector is final:
 # single messages, and conversations (the format of ``CONVERSATIONS``) in
 # ``conversations.jsonl``.
@@ -129,6 +133,7 @@ GROUPED_BY_FILE = (
     "blind10",
     "blind11",
     "blind12",
+    "dev8",
 )
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
@@ -256,7 +261,7 @@ def group_of(example: Example) -> str:
     """The cross-validation group of a training message: who wrote it, as far as known.
 
     The first dev corpus and the older labelled set each came from one writer, so each is
-    one group; each file of dev2, dev3, dev4, dev5, dev7 and the retired blind splits v3
+    one group; each file of dev2, dev3, dev4, dev5, dev7, dev8 and the retired blind splits v3
     to v12 is a batch by another writer, so each file is a group.
     """
     file = example.source.rsplit(":", 1)[0]
@@ -298,8 +303,8 @@ def training_examples() -> list[Example]:
     """What the model may learn from: the dev corpus, the older labelled set, the dev
     data of other writers (``dev2``, ``dev3``), the retired blind splits v3 and v4,
     ``dev4``, the retired blind split v5, ``dev5``, the retired blind splits v6, v7,
-    v8 and v9, ``dev7`` and the retired blind splits v10, v11 and v12, in that order. Never
-    ``blind13`` (nor v2, ``blind/``)."""
+    v8 and v9, ``dev7``, the retired blind splits v10, v11 and v12, and ``dev8``, in that
+    order. Never ``blind13`` (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
@@ -318,6 +323,7 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(BLIND10_DIR, "blind10")
         + load_corpus_tree(BLIND11_DIR, "blind11")
         + load_corpus_tree(BLIND12_DIR, "blind12")
+        + load_corpus_tree(DEV8_DIR, "dev8")
     )
 
 
@@ -363,7 +369,8 @@ def load_conversations(path: Path = CONVERSATIONS, name: str | None = None) -> l
 def development_conversations() -> list[Conversation]:
     """The conversations used in development: the dev corpus's (one writer), then the
     retired blind splits v7's, v8's and v9's, ``dev7``'s and the retired blind splits v10's,
-    v11's and v12's (seven other writers), each when present. Never ``blind13``'s."""
+    v11's and v12's and ``dev8``'s (eight other writers), each when present. Never
+    ``blind13``'s."""
     return [
         conversation
         for path, name in (
@@ -375,6 +382,7 @@ def development_conversations() -> list[Conversation]:
             (BLIND10_CONVERSATIONS, "blind10/conversations.jsonl"),
             (BLIND11_CONVERSATIONS, "blind11/conversations.jsonl"),
             (BLIND12_CONVERSATIONS, "blind12/conversations.jsonl"),
+            (DEV8_CONVERSATIONS, "dev8/conversations.jsonl"),
         )
         if path.exists()
         for conversation in load_conversations(path, name)
