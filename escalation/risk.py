@@ -356,7 +356,10 @@ def combine(
     "cutting onions") or only negated ones, and found no risk of their own, the model may
     not raise the message (the rules' "literal" context), unless its alert probability
     is at least ``literal_override``: a mask reads a phrase, the model the whole message
-    ("saving up my blood pressure pills to not wake up").
+    ("saving up my blood pressure pills to not wake up"); nor when the model alerts (its
+    alert probability at least ``alert``) with an imminent head of at least
+    ``literal_yield_imminent`` ("me tomé las pastillas de la presión de mi papá, todas":
+    the mask reads whose pills, the model that all were taken; ``literal_yields``).
     When the rules read the writer's own alert but the model is all but certain the
     risk is someone else's (its ``other`` head at least ``other_override``) and scores
     the writer's own risk under ``other_override_alert`` (the ``dismiss`` floor when the
@@ -384,6 +387,7 @@ def combine(
         if literal
         and rule_own not in ALERT_LEVELS
         and scores.alert < thresholds.get("literal_override", NEVER)
+        and not literal_yields(scores, thresholds)
         else model_level(scores, thresholds, words)
     )
     own = rule_own if _RANK[rule_own] >= _RANK[model_own] else model_own
@@ -406,6 +410,17 @@ def combine(
     if scores.other >= thresholds["other"] and found.who != "quoted" and words >= MODEL_MIN_WORDS:
         return Assessment("high", (MODEL_REASON,), who="other", score=scores.other)
     return Assessment(found.level, found.reasons, who=found.who, score=scores.alert)
+
+
+def literal_yields(scores: Scores, thresholds: Mapping[str, float]) -> bool:
+    """Whether the rules' literal or negated reading gives way to a model that alerts and
+    is all but sure the message is imminent: its alert probability at least ``alert`` and
+    its imminent head at least ``literal_yield_imminent`` (never, when the model file has
+    none). A mask reads a phrase ("las pastillas de la presión de mi papá"), the imminent
+    head the act told with it ("todas", "took 30 ... 15 mins ago")."""
+    return scores.imminent >= thresholds.get(
+        "literal_yield_imminent", NEVER
+    ) and scores.alert >= thresholds.get("alert", NEVER)
 
 
 def other_override_alert(thresholds: Mapping[str, float]) -> float:

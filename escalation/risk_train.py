@@ -117,6 +117,15 @@ OTHER_OVERRIDE_ALERT = 0.15
 # imminent head of 0.80-0.90 added false alarms.
 IMMINENT_LIFT = 0.95
 IMMINENT_LIFT_ALERT = 0.30
+# The model's imminent head at or over which, with its alert probability at least the
+# alert threshold, the rules' literal or negated reading no longer holds it back
+# (escalation.risk.literal_yields): the literal mask reads whose pills ("las pastillas de
+# la presión de mi papá"), the imminent head that all were swallowed. On grouped CV with
+# blind v12 in training (18,776 messages), 0.97 to 0.995 each caught the same 4 Spanish
+# imminent messages the mask had held back, with no false alarm; at 0.95 a nosebleed
+# "that won't stop" (imminent head 0.96 out of fold; 0.94 a round before) became one.
+# 0.99: the same catch, the widest margin over it.
+LITERAL_YIELD_IMMINENT = 0.99
 # The previous policy's floors of the rules' high (baseline_thresholds).
 BASELINE_DISMISS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
 THRESHOLD_CANDIDATES = tuple(round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01))
@@ -346,6 +355,11 @@ def own_levels(r: Readings, thresholds: dict[str, float]) -> np.ndarray:
     rule_own[(r.rule_own == RANKS["imminent"]) & under_imminent] = RANKS["high"]
     model_alert = r.long & (r.alert >= thresholds["alert"])
     held_back = r.literal & (rule_own < 2) & (r.alert < thresholds.get("literal_override", NEVER))
+    # The rules' context gives way to a model that alerts and is sure it is imminent.
+    held_back &= ~(
+        (r.imminent >= thresholds.get("literal_yield_imminent", NEVER))
+        & (r.alert >= thresholds["alert"])
+    )
     model_own = np.where(model_alert, np.where(r.imminent >= thresholds["imminent"], 3, 2), 0)
     lifted = (
         r.long
@@ -450,6 +464,7 @@ def policy_search(r: Readings) -> list[tuple[dict[str, float], dict[str, float]]
                         "other_override_alert": OTHER_OVERRIDE_ALERT,
                         "imminent_lift": IMMINENT_LIFT,
                         "imminent_lift_alert": IMMINENT_LIFT_ALERT,
+                        "literal_yield_imminent": LITERAL_YIELD_IMMINENT,
                     }
                     # Below the floor of the rules' high the alert threshold decides alone.
                     if alert < dismiss:

@@ -8,6 +8,7 @@ import pytest
 
 from escalation.risk import Assessment, combine, default_detector
 from escalation.risk_model import Scores
+from escalation.risk_text import normalise
 
 
 def assess(text: str):
@@ -102,6 +103,79 @@ class TestTheRulesLiteralContextGivesWayToANearCertainModel:
     def test_a_near_certain_model_still_says_nothing_on_three_words(self) -> None:
         found = combine(self.NONE, Scores(0.99, 0.9, 0.0), self.THRESHOLDS, literal=True, words=3)
         assert found.level == "none"
+
+
+class TestTheRulesLiteralContextGivesWayToAnAlertSureItIsImminent:
+    """``literal_yield_imminent``: a literal use or a negation the rules recognised, with no
+    risk of their own, no longer holds the model back when it alerts (alert probability at
+    least ``alert``) with an imminent head of at least the yield ("me tomé las pastillas de
+    la presión de mi papá, todas": the mask reads whose pills, the model that all were
+    taken); a nosebleed that "won't stop" (imminent head 0.94-0.96 out of fold) stays
+    held back."""
+
+    NONE = Assessment("none", ())
+    THRESHOLDS = {
+        "alert": 0.5,
+        "imminent": 0.1,
+        "other": 0.5,
+        "literal_override": 0.99,
+        "literal_yield_imminent": 0.99,
+    }
+
+    @pytest.mark.parametrize(
+        ("scores", "level"),
+        [
+            (Scores(0.6, 0.99, 0.0), "imminent"),
+            (Scores(0.94, 1.0, 0.0), "imminent"),
+            # The nosebleed: alert over the threshold, imminent head 0.96.
+            (Scores(0.85, 0.96, 0.0), "none"),
+            # Sure it is imminent, but no alert: the mask holds (and the lift is held too).
+            (Scores(0.49, 1.0, 0.0), "none"),
+        ],
+    )
+    def test_only_an_alert_sure_it_is_imminent_raises_a_literal_reading(
+        self, scores: Scores, level: str
+    ) -> None:
+        found = combine(self.NONE, scores, self.THRESHOLDS, literal=True, words=12)
+        assert (found.level, found.who) == (level, "self")
+        if level != "none":
+            assert found.reasons == ("model",)
+
+    def test_without_the_yield_or_on_three_words_the_literal_reading_holds(self) -> None:
+        thresholds = {k: v for k, v in self.THRESHOLDS.items() if k != "literal_yield_imminent"}
+        found = combine(self.NONE, Scores(0.9, 1.0, 0.0), thresholds, literal=True, words=12)
+        assert found.level == "none"
+        found = combine(self.NONE, Scores(0.9, 1.0, 0.0), self.THRESHOLDS, literal=True, words=3)
+        assert found.level == "none"
+
+    def test_the_shipped_detector_on_a_parents_pills_all_taken_and_on_a_nosebleed(
+        self,
+    ) -> None:
+        detector = default_detector()
+        assert detector.thresholds["literal_yield_imminent"] == 0.99
+        for text, level in (
+            (RELATIVES_PILLS_ALL_TAKEN, "imminent"),
+            ("my nose won't stop bleeding after the match", "none"),
+            # Imminent head 0.989 with the model trained with dev8: the margin is thin.
+            (
+                "my nose wont stop bleeding, been like half an hour and theres blood "
+                "everywhere lol",
+                "none",
+            ),
+        ):
+            found, evidence = detector.assess_with_evidence(text)
+            scores = detector.model.scores_of_sums(*evidence.sums)
+            assert "literal" in detector.rules.read(normalise(text))[1], text
+            assert (found.level, found.who) == (level, "self"), text
+            if level == "imminent":
+                assert scores.alert >= detector.thresholds["alert"] and scores.imminent >= 0.99
+                assert scores.alert < detector.thresholds["literal_override"]
+
+
+# Not in the corpus; the rules read only a literal use (someone else's pills) and a time.
+RELATIVES_PILLS_ALL_TAKEN = (
+    "me tomé las pastillas de la tiroides de mi abuela, todas, y ahora me late raro el corazón"
+)
 
 
 class TestTheRulesOwnAlertReadAsSomeoneElsesWhenTheModelIsSure:
@@ -278,7 +352,8 @@ class TestTheShippedPolicyOnFixedMessages:
     @pytest.mark.parametrize(
         "text",
         [
-            "standing on the overpass right now, thanks for everything",
+            # "... thanks for everything" (no "mate") scored 0.53 once v12 was in training.
+            "standing on the overpass right now, thanks for everything mate",
             "swallowed a handful of my dad's painkillers, feeling a bit sick",
         ],
     )

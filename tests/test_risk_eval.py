@@ -30,7 +30,9 @@ from escalation.risk_eval.corpus import (
     BLIND10_DIR,
     BLIND11_CONVERSATIONS,
     BLIND11_DIR,
+    BLIND12_CONVERSATIONS,
     BLIND12_DIR,
+    BLIND13_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -38,6 +40,8 @@ from escalation.risk_eval.corpus import (
     DEV5_DIR,
     DEV7_CONVERSATIONS,
     DEV7_DIR,
+    DEV8_CONVERSATIONS,
+    DEV8_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -157,6 +161,12 @@ class TestCorpusFiles:
         assert len(blind10) == 800 and {e.language for e in blind10} == {"en", "es"}
         blind11 = load_corpus_tree(BLIND11_DIR, "blind11")
         assert len(blind11) == 800 and {e.language for e in blind11} == {"en", "es"}
+        blind12 = load_corpus_tree(BLIND12_DIR, "blind12")
+        assert len(blind12) == 800 and {e.language for e in blind12} == {"en", "es"}
+        dev8 = load_corpus_tree(DEV8_DIR, "dev8")
+        assert len(dev8) == 800 and {e.language for e in dev8} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in dev8) == 440
+        assert len(load_conversations(DEV8_CONVERSATIONS)) == 80
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -202,6 +212,8 @@ class TestCorpusFiles:
             ("dev7", DEV7_DIR),
             ("blind10", BLIND10_DIR),
             ("blind11", BLIND11_DIR),
+            ("blind12", BLIND12_DIR),
+            ("dev8", DEV8_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -211,13 +223,13 @@ class TestCorpusFiles:
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v12_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v13_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v12 message"})
-        monkeypatch.setattr(corpus, "BLIND12_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v13 message"})
+        monkeypatch.setattr(corpus, "BLIND13_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
         assert {
@@ -233,11 +245,13 @@ class TestCorpusFiles:
             "dev7",
             "blind10",
             "blind11",
+            "blind12",
+            "dev8",
         } <= splits
-        assert not splits & {"blind", "blind12"}
-        assert "a fresh blind v12 message" not in {e.text for e in examples}
+        assert not splits & {"blind", "blind13"}
+        assert "a fresh blind v13 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_and_retired_v7_to_v11s_never_v12s(
+    def test_the_dev_conversations_are_dev_dev7_dev8_and_retired_v7_to_v12s_never_v13s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -251,7 +265,9 @@ class TestCorpusFiles:
         dev7 = write_rows(tmp_path / "dev7.jsonl", {**CONVERSATION, "language": "es"})
         retired10 = write_rows(tmp_path / "v10.jsonl", CONVERSATION)
         retired11 = write_rows(tmp_path / "v11.jsonl", {**CONVERSATION, "language": "es"})
-        fresh = tmp_path / "blind12"
+        retired12 = write_rows(tmp_path / "v12.jsonl", CONVERSATION)
+        dev8 = write_rows(tmp_path / "dev8.jsonl", {**CONVERSATION, "language": "es"})
+        fresh = tmp_path / "blind13"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
         monkeypatch.setattr(corpus, "CONVERSATIONS", dev)
@@ -261,8 +277,10 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "DEV7_CONVERSATIONS", dev7)
         monkeypatch.setattr(corpus, "BLIND10_CONVERSATIONS", retired10)
         monkeypatch.setattr(corpus, "BLIND11_CONVERSATIONS", retired11)
-        monkeypatch.setattr(corpus, "BLIND12_DIR", fresh)
-        monkeypatch.setattr(corpus, "BLIND12_CONVERSATIONS", fresh / "conversations.jsonl")
+        monkeypatch.setattr(corpus, "BLIND12_CONVERSATIONS", retired12)
+        monkeypatch.setattr(corpus, "DEV8_CONVERSATIONS", dev8)
+        monkeypatch.setattr(corpus, "BLIND13_DIR", fresh)
+        monkeypatch.setattr(corpus, "BLIND13_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
         assert [c.source for c in found] == [
             "dev/conversations.jsonl:1",
@@ -273,8 +291,21 @@ class TestCorpusFiles:
             "dev7/conversations.jsonl:1",
             "blind10/conversations.jsonl:1",
             "blind11/conversations.jsonl:1",
+            "blind12/conversations.jsonl:1",
+            "dev8/conversations.jsonl:1",
         ]
-        assert [c.language for c in found] == ["en", "es", "en", "es", "en", "es", "en", "es"]
+        assert [c.language for c in found] == [
+            "en",
+            "es",
+            "en",
+            "es",
+            "en",
+            "es",
+            "en",
+            "es",
+            "en",
+            "es",
+        ]
         for name in (
             "BLIND7_CONVERSATIONS",
             "BLIND8_CONVERSATIONS",
@@ -282,27 +313,50 @@ class TestCorpusFiles:
             "DEV7_CONVERSATIONS",
             "BLIND10_CONVERSATIONS",
             "BLIND11_CONVERSATIONS",
+            "BLIND12_CONVERSATIONS",
+            "DEV8_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_and_retired_blind_v7s_to_v11s(
+    def test_the_shipped_dev_conversations_include_dev7s_dev8s_and_retired_v7s_to_v12s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
 
         sources = [c.source.split("/")[0] for c in development_conversations()]
-        names = ("dev", "blind7", "blind8", "blind9", "dev7", "blind10", "blind11")
-        assert [sources.count(name) for name in names] == [120, 100, 100, 100, 80, 100, 100]
-        assert len(sources) == 700
+        names = (
+            "dev",
+            "blind7",
+            "blind8",
+            "blind9",
+            "dev7",
+            "blind10",
+            "blind11",
+            "blind12",
+            "dev8",
+        )
+        assert [sources.count(name) for name in names] == [
+            120,
+            100,
+            100,
+            100,
+            80,
+            100,
+            100,
+            100,
+            80,
+        ]
+        assert len(sources) == 880
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
         assert len(load_conversations(DEV7_CONVERSATIONS)) == 80
         assert len(load_conversations(BLIND10_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND11_CONVERSATIONS)) == 100
+        assert len(load_conversations(BLIND12_CONVERSATIONS)) == 100
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -310,7 +364,7 @@ class TestCorpusFiles:
             for variety in ("es-PE", "es-VE", "es-MX", "neutral")
         ]
         path = write_rows(tmp_path / "es-01.jsonl", *rows)
-        examples = load_corpus_tree(tmp_path, "blind12")
+        examples = load_corpus_tree(tmp_path, "blind13")
         assert [e.source for e in examples] == [f"es-01.jsonl:{n}" for n in range(1, 5)]
         assert path.exists() and {e.language for e in examples} == {"es"}
 
@@ -319,7 +373,7 @@ class TestCorpusFiles:
     ) -> None:
         write_rows(tmp_path / "en-01.jsonl", VALID)
         write_rows(tmp_path / "conversations.jsonl", CONVERSATION)
-        assert [e.source for e in load_corpus_tree(tmp_path, "blind12")] == ["en-01.jsonl:1"]
+        assert [e.source for e in load_corpus_tree(tmp_path, "blind13")] == ["en-01.jsonl:1"]
 
     @pytest.mark.parametrize(
         "split",
@@ -337,6 +391,8 @@ class TestCorpusFiles:
             "dev7",
             "blind10",
             "blind11",
+            "blind12",
+            "dev8",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(
@@ -420,7 +476,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v12_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v13_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -435,12 +491,12 @@ def test_blind_v12_is_reported_per_language_and_family_and_never_printed(
         {**spanish, "variety": "es-VE", "level": "none", "family": "smalltalk"},
     )
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND12_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND12_CONVERSATIONS", tmp_path / "conversations.jsonl")
-    assert main(["--split", "blind12"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND13_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND13_CONVERSATIONS", tmp_path / "conversations.jsonl")
+    assert main(["--split", "blind13"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v12 (fresh, run once" in printed
-    assert "BLIND corpus v12, ablation" in printed
+    assert "BLIND corpus v13 (fresh, run once" in printed
+    assert "BLIND corpus v13, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
@@ -451,7 +507,7 @@ def test_blind_v12_is_reported_per_language_and_family_and_never_printed(
     assert "conversations" not in printed  # none in this directory
 
 
-def test_blind_v12_conversations_are_reported_memory_off_and_on_and_never_printed(
+def test_blind_v13_conversations_are_reported_memory_off_and_on_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -464,12 +520,12 @@ def test_blind_v12_conversations_are_reported_memory_off_and_on_and_never_printe
         "combined_level": "none",
     }
     conversations = write_rows(tmp_path / "conversations.jsonl", CONVERSATION, harmless)
-    monkeypatch.setattr(evaluator, "BLIND12_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND12_CONVERSATIONS", conversations)
+    monkeypatch.setattr(evaluator, "BLIND13_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND13_CONVERSATIONS", conversations)
     rules_only = "escalation.risk.rules_only_detector"
-    assert main(["--split", "blind12", "--no-families", "--detector", rules_only]) == 0
+    assert main(["--split", "blind13", "--no-families", "--detector", rules_only]) == 0
     printed = capsys.readouterr().out
-    section = printed[printed.index("BLIND corpus v12, conversations (2)") :]
+    section = printed[printed.index("BLIND corpus v13, conversations (2)") :]
     # Each row: recall, imminent recall, false alarms, as hits/total where there is a total.
     rows = {
         line.split("  ")[0]: re.findall(r"\d+/\d+", line)
@@ -486,23 +542,24 @@ def test_blind_v12_conversations_are_reported_memory_off_and_on_and_never_printe
         assert message not in printed
 
 
-def test_without_a_blind_v12_directory_the_split_is_skipped(
+def test_without_a_blind_v13_directory_the_split_is_skipped(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND12_DIR", tmp_path / "missing")
-    assert main(["--split", "blind12"]) == 0
-    assert "BLIND corpus v12" not in capsys.readouterr().out
+    monkeypatch.setattr(evaluator, "BLIND13_DIR", tmp_path / "missing")
+    assert main(["--split", "blind13"]) == 0
+    assert "BLIND corpus v13" not in capsys.readouterr().out
 
 
-def test_the_blind12_directory_is_never_training_data() -> None:
-    assert BLIND12_DIR.name == "blind12"
-    assert all(e.split != "blind12" for e in training_examples())
+def test_the_blind13_directory_is_never_training_data() -> None:
+    assert BLIND13_DIR.name == "blind13"
+    assert all(e.split != "blind13" for e in training_examples())
 
 
 @pytest.mark.parametrize(
-    "retired", ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11"]
+    "retired",
+    ["blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11", "blind12"],
 )
 def test_a_retired_blind_split_is_no_longer_a_split_of_its_own(retired: str) -> None:
     with pytest.raises(SystemExit):

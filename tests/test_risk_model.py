@@ -71,6 +71,7 @@ def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
         "other_override_alert",
         "imminent_lift",
         "imminent_lift_alert",
+        "literal_yield_imminent",
     }
     assert thresholds["literal_override"] in risk_train.LITERAL_OVERRIDE_CANDIDATES
     assert thresholds["other_override"] == risk_train.OTHER_OVERRIDE
@@ -79,6 +80,7 @@ def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
         risk_train.IMMINENT_LIFT,
         risk_train.IMMINENT_LIFT_ALERT,
     )
+    assert thresholds["literal_yield_imminent"] == risk_train.LITERAL_YIELD_IMMINENT
     assert all(0 < thresholds[name] < 1 for name in ("alert", "imminent", "other"))
     # Under its floor the rules' imminent is downgraded to high (risk.floored), still a page.
     assert thresholds["dismiss_imminent"] in risk_train.DISMISS_IMMINENT_CANDIDATES
@@ -114,6 +116,16 @@ def sample() -> tuple[list, list]:
             "imminent_lift_alert": 0.2,
             "other_override": 0.9,
         },
+        # The rules' literal or negated reading giving way to an alert sure it is imminent.
+        {
+            "alert": 0.45,
+            "imminent": 0.1,
+            "other": 0.5,
+            "dismiss": 0.05,
+            "literal_override": 0.99,
+            "literal_yield_imminent": 0.9,
+        },
+        {"alert": 0.3, "imminent": 0.5, "other": 0.5, "literal_yield_imminent": 0.6},
         # The override's own cap on the model's alert, apart from the dismiss floor.
         {
             "alert": 0.5,

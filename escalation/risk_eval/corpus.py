@@ -77,9 +77,9 @@ DEV2_DIR = CORPUS_DIR / "dev2"
 # Dev data by a further independent writer, aimed at known weak spots; one group per file.
 DEV3_DIR = CORPUS_DIR / "dev3"
 BLIND_DIR = CORPUS_DIR / "blind"
-# The blind corpora v3 to v11, each by an independent writer, added once a detector was
-# final and evaluated (v3 three times, v4 to v11 once); no longer blind, so now
-# training data, one group per file (v7's to v11's conversations join the dev
+# The blind corpora v3 to v12, each by an independent writer, added once a detector was
+# final and evaluated (v3 three times, v4 to v12 once); no longer blind, so now
+# training data, one group per file (v7's to v12's conversations join the dev
 # conversations).
 BLIND3_DIR = CORPUS_DIR / "blind3"
 BLIND4_DIR = CORPUS_DIR / "blind4"
@@ -95,6 +95,8 @@ BLIND10_DIR = CORPUS_DIR / "blind10"
 BLIND10_CONVERSATIONS = BLIND10_DIR / "conversations.jsonl"
 BLIND11_DIR = CORPUS_DIR / "blind11"
 BLIND11_CONVERSATIONS = BLIND11_DIR / "conversations.jsonl"
+BLIND12_DIR = CORPUS_DIR / "blind12"
+BLIND12_CONVERSATIONS = BLIND12_DIR / "conversations.jsonl"
 # Dev data by a further independent writer (literal uses, idioms, third-party worry,
 # passive ideation, preparatory acts); one group per file.
 DEV4_DIR = CORPUS_DIR / "dev4"
@@ -105,11 +107,15 @@ DEV5_DIR = CORPUS_DIR / "dev5"
 # risk said without them, in both languages, Spanish in several varieties); one group per file.
 DEV7_DIR = CORPUS_DIR / "dev7"
 DEV7_CONVERSATIONS = DEV7_DIR / "conversations.jsonl"
-# The blind corpus v12, by another independent writer, added once the detector is final:
+# Dev data by a further independent writer (plans with means and a time told without the
+# usual words, literal uses of the same objects with a time, both languages); one group per file.
+DEV8_DIR = CORPUS_DIR / "dev8"
+DEV8_CONVERSATIONS = DEV8_DIR / "conversations.jsonl"
+# The blind corpus v13, by another independent writer, added once the detector is final:
 # single messages, and conversations (the format of ``CONVERSATIONS``) in
 # ``conversations.jsonl``.
-BLIND12_DIR = CORPUS_DIR / "blind12"
-BLIND12_CONVERSATIONS = BLIND12_DIR / "conversations.jsonl"
+BLIND13_DIR = CORPUS_DIR / "blind13"
+BLIND13_CONVERSATIONS = BLIND13_DIR / "conversations.jsonl"
 # Training parts written as one batch per file: each file is its own cross-validation group.
 GROUPED_BY_FILE = (
     "dev2",
@@ -126,6 +132,8 @@ GROUPED_BY_FILE = (
     "dev7",
     "blind10",
     "blind11",
+    "blind12",
+    "dev8",
 )
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
@@ -253,8 +261,8 @@ def group_of(example: Example) -> str:
     """The cross-validation group of a training message: who wrote it, as far as known.
 
     The first dev corpus and the older labelled set each came from one writer, so each is
-    one group; each file of dev2, dev3, dev4, dev5, dev7 and the retired blind splits v3
-    to v11 is a batch by another writer, so each file is a group.
+    one group; each file of dev2, dev3, dev4, dev5, dev7, dev8 and the retired blind splits v3
+    to v12 is a batch by another writer, so each file is a group.
     """
     file = example.source.rsplit(":", 1)[0]
     if example.split in GROUPED_BY_FILE:
@@ -295,8 +303,8 @@ def training_examples() -> list[Example]:
     """What the model may learn from: the dev corpus, the older labelled set, the dev
     data of other writers (``dev2``, ``dev3``), the retired blind splits v3 and v4,
     ``dev4``, the retired blind split v5, ``dev5``, the retired blind splits v6, v7,
-    v8 and v9, ``dev7`` and the retired blind splits v10 and v11, in that order. Never ``blind12``
-    (nor v2, ``blind/``)."""
+    v8 and v9, ``dev7``, the retired blind splits v10, v11 and v12, and ``dev8``, in that
+    order. Never ``blind13`` (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
@@ -314,6 +322,8 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(DEV7_DIR, "dev7")
         + load_corpus_tree(BLIND10_DIR, "blind10")
         + load_corpus_tree(BLIND11_DIR, "blind11")
+        + load_corpus_tree(BLIND12_DIR, "blind12")
+        + load_corpus_tree(DEV8_DIR, "dev8")
     )
 
 
@@ -358,8 +368,9 @@ def load_conversations(path: Path = CONVERSATIONS, name: str | None = None) -> l
 
 def development_conversations() -> list[Conversation]:
     """The conversations used in development: the dev corpus's (one writer), then the
-    retired blind splits v7's, v8's and v9's, ``dev7``'s and the retired blind splits v10's
-    and v11's (six other writers), each when present. Never ``blind12``'s."""
+    retired blind splits v7's, v8's and v9's, ``dev7``'s and the retired blind splits v10's,
+    v11's and v12's and ``dev8``'s (eight other writers), each when present. Never
+    ``blind13``'s."""
     return [
         conversation
         for path, name in (
@@ -370,6 +381,8 @@ def development_conversations() -> list[Conversation]:
             (DEV7_CONVERSATIONS, "dev7/conversations.jsonl"),
             (BLIND10_CONVERSATIONS, "blind10/conversations.jsonl"),
             (BLIND11_CONVERSATIONS, "blind11/conversations.jsonl"),
+            (BLIND12_CONVERSATIONS, "blind12/conversations.jsonl"),
+            (DEV8_CONVERSATIONS, "dev8/conversations.jsonl"),
         )
         if path.exists()
         for conversation in load_conversations(path, name)
