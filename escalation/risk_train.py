@@ -124,8 +124,12 @@ IMMINENT_LIFT_ALERT = 0.30
 # blind v12 in training (18,776 messages), 0.97 to 0.995 each caught the same 4 Spanish
 # imminent messages the mask had held back, with no false alarm; at 0.95 a nosebleed
 # "that won't stop" (imminent head 0.96 out of fold; 0.94 a round before) became one.
-# 0.99: the same catch, the widest margin over it.
-LITERAL_YIELD_IMMINENT = 0.99
+# 0.99: the same catch, the widest margin over it. Raised to 0.995 with blind v13 in
+# training (20,376 messages): that model scored a nosebleed paraphrase "that won't stop"
+# 0.990 (a context test holds it as nothing); on its grouped scores 0.98 to 0.997 each
+# catch the same Spanish imminent message (a father's blood-pressure pills, the whole
+# blister, 0.9987), with no false alarm.
+LITERAL_YIELD_IMMINENT = 0.995
 # The previous policy's floors of the rules' high (baseline_thresholds).
 BASELINE_DISMISS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
 THRESHOLD_CANDIDATES = tuple(round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01))

@@ -152,11 +152,13 @@ class TestTheRulesLiteralContextGivesWayToAnAlertSureItIsImminent:
         self,
     ) -> None:
         detector = default_detector()
-        assert detector.thresholds["literal_yield_imminent"] == 0.99
+        assert detector.thresholds["literal_yield_imminent"] == 0.995
         for text, level in (
+            # Imminent head 0.9953 with blind v13 in training.
             (RELATIVES_PILLS_ALL_TAKEN, "imminent"),
             ("my nose won't stop bleeding after the match", "none"),
-            # Imminent head 0.989 with the model trained with dev8: the margin is thin.
+            # Imminent head 0.989 with the model trained with dev8, 0.990 with blind v13 (the
+            # yield was raised from 0.99 to 0.995 for it): the margin is thin.
             (
                 "my nose wont stop bleeding, been like half an hour and theres blood "
                 "everywhere lol",

@@ -327,3 +327,41 @@ def test_a_wish_to_die_said_laughing_pages_nobody_but_is_not_ignored(text):
     assessment = assess(text)
     assert assessment.level == "low"
     assert assessment.reasons == ("ideation",)
+
+
+# Blind v13's idiom false alarms by the rules alone, read by family (none of these is a
+# v13 message): a threat to a named annoyance laughed off straight after, and a break-up
+# told by the one left ("me cortó", which the text reads as "me corto").
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        "if my sister borrows my charger one more time I'll kill her haha",
+        "my flatmate left the dishes again, I'm gonna kill him lmao",
+        "if the printer jams again I will kill them lol",
+        "como mi hermano se vuelva a comer mi yogur lo mato jaja",
+        "si mi prima vuelve a spoilearme la serie la mato jajaja",
+        "anoche me cortó mi novia por whatsapp y hoy no tengo ganas de nada",
+        "mi pareja me cortó ayer, estoy triste pero bien",
+        "el pololo me cortó por audio, qué cobarde",
+    ),
+)
+def test_an_idiom_threat_laughed_off_and_a_break_up_raise_no_alarm(text: str) -> None:
+    assert assess(text).level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        # laughter after a time, a means or a place is not the idiom
+        "I'll kill him tonight lol",
+        "I'll kill him tonight, I have the knife ready lol",
+        "im going to kill them all at school tomorrow lol",
+        "I'll kill him",
+        "como mi hermano se vuelva a comer mi yogur lo mato",
+        # cutting oneself stays self-harm
+        "me corté el brazo anoche",
+        "me corto los brazos cuando mi novio me grita",
+    ),
+)
+def test_the_same_words_without_the_idiom_are_still_risk(text: str) -> None:
+    assert assess(text).level in RISK
