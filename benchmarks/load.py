@@ -601,12 +601,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def parse_settings(text: str) -> dict[str, str]:
+    """``KEY=VALUE[,KEY=VALUE...]`` as a dict (an argparse type)."""
+    found = {}
+    for item in filter(None, text.split(",")):
+        key, equals, value = item.partition("=")
+        if not equals or not key:
+            raise argparse.ArgumentTypeError(f"expected KEY=VALUE[,KEY=VALUE...], got {item!r}")
+        found[key] = value
+    return found
+
+
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:
     """``name:KEY=VALUE[,KEY=VALUE...]``: one more chat server with these settings."""
     name, _, settings = text.partition(":")
     try:
-        extra = dict(pair.split("=", 1) for pair in settings.split(",") if pair)
-    except ValueError:
+        extra = parse_settings(settings)
+    except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError("a variant is name:KEY=VALUE[,KEY=VALUE...]") from None
     if not name.isidentifier() or name in ("chat", "bare") or not extra:
         raise argparse.ArgumentTypeError("a variant is name:KEY=VALUE[,KEY=VALUE...]")

@@ -247,17 +247,6 @@ def cell(result: dict) -> str:
     return f"{result['ms_per_message']:.3f} ({batch}, {result['latency']['p50']} ms)"
 
 
-def settings_arg(text: str) -> dict[str, str]:
-    """``KEY=VALUE,KEY=VALUE`` as a dict (an argparse type)."""
-    found = {}
-    for item in filter(None, text.split(",")):
-        key, equals, value = item.partition("=")
-        if not equals or not key:
-            raise argparse.ArgumentTypeError(f"expected KEY=VALUE[,KEY=VALUE...], got {item!r}")
-        found[key] = value
-    return found
-
-
 def write_table(raw: Path, ms_per_message: float) -> bool:
     """The table of steps from py-spy's collapsed stacks; False when there were no samples."""
     samples: Counter[str] = Counter()
@@ -306,14 +295,14 @@ def main() -> None:
     )
     parser.add_argument(
         "--env",
-        type=settings_arg,
+        type=load.parse_settings,
         default={},
         metavar="KEY=VALUE,...",
         help="settings for the node (both sides of --compare), e.g. SEND_BATCH_MAX=1",
     )
     parser.add_argument(
         "--compare",
-        type=settings_arg,
+        type=load.parse_settings,
         metavar="KEY=VALUE,...",
         help="paired A/B: B is a node with these settings added; runs in ABBA order, "
         "--pairs times, without py-spy, and prints B/A CPU per message per pair",

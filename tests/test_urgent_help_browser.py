@@ -146,6 +146,7 @@ def resolve_on_console(console: Any, handle: str, name: str, stays_queued: bool)
                 "was closed and shows the emergency number."
             )
         )
+        check_page(console, "supervisor-console-resolve-note-stays-queued")
     else:
         expect(note).to_be_hidden()
     card.get_by_label(english("Outcome")).select_option("de_escalated")
