@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
@@ -50,6 +49,7 @@ from tests.servers import (
     running_postgres,
     running_redis,
     server_env,
+    wait_until,
 )
 
 RESULTS = REPO_ROOT / "var" / "bench"
@@ -482,24 +482,9 @@ class TreeNode(Node):
 
     root: Path = REPO_ROOT
 
-    def start(self) -> None:
-        log_file = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's life)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", self.server_module, "-b", "127.0.0.1", "-p", str(self.port),
-             "chatplatform.asgi:application"],
-            cwd=self.root, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        log_file.close()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the baseline node exited: {self.log_path}")
-            url = self.base_url + "/api/rooms/"  # http on the loopback, built here
-            with suppress(OSError), urllib.request.urlopen(url, timeout=1) as reply:  # noqa: S310
-                if reply.status == 200:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"the baseline node did not start: {self.log_path}")
+    def _start_on_port(self) -> None:
+        offset = self._launch(self.root)
+        wait_until(lambda: self._answers(offset), 60, "the baseline node", self.log_path)
 
 
 def start_node(env: dict[str, str], directory: Path, name: str, root: Path = REPO_ROOT) -> Node:

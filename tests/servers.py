@@ -53,6 +53,39 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def listening_socket_owner(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds the socket listening on loopback ``port`` (Linux /proc).
+
+    ``free_port()`` lets the port go before the server binds it, so another process on
+    the machine (another test run, a benchmark) can take it in between; an HTTP answer
+    on the port then proves nothing about which server gave it.
+    """
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{inode}]")
+    if not inodes:
+        return False
+    for descriptor in glob.glob(f"/proc/{pid}/fd/*"):
+        try:
+            if os.readlink(descriptor) in inodes:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+class PortTaken(RuntimeError):
+    """The server could not bind its port: another process listens there."""
+
+
 def wait_until(
     check: Callable[[], bool], timeout: float, what: str, log: Path | None = None
 ) -> None:
@@ -279,6 +312,8 @@ class Node:
     # What the run commands start: Daphne with a deadline on receiving each request
     # (chatplatform/serve.py); ``"daphne"`` would start the stock server.
     server_module: str = "chatplatform.serve"
+    # Set at the first start that answered: a restart keeps the port it was given.
+    started_before: bool = field(default=False, init=False)
 
     @property
     def base_url(self) -> str:
@@ -289,27 +324,58 @@ class Node:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Start the node and wait until it answers on its own port.
+
+        At the first start a port another process took after ``free_port()`` chose it is
+        replaced by a new free port (up to three times); at a restart the node keeps its
+        port, so a port taken meanwhile is a clear error, never a stranger's answers.
+        """
+        for attempt in range(3):
+            try:
+                self._start_on_port()
+            except PortTaken:
+                if self.started_before or attempt == 2:
+                    raise
+                self.port = free_port()
+            else:
+                self.started_before = True
+                return
+
+    def _launch(self, root: Path) -> int:
+        """Start the server process; return where its log for this start begins."""
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         log_file = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's life)
         self.process = subprocess.Popen(
             [sys.executable, "-m", self.server_module, "-b", "127.0.0.1", "-p", str(self.port),
              "chatplatform.asgi:application"],
-            cwd=REPO_ROOT, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
+            cwd=root, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip
         log_file.close()
+        return offset
 
-        def answers() -> bool:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(
-                    f"Daphne exited with {self.process.returncode}:\n"
-                    + self.log_path.read_text(errors="replace")[-3000:]
+    def _answers(self, offset: int) -> bool:
+        """True once this node's own process listens on its port and answers there."""
+        assert self.process is not None
+        if self.process.poll() is not None:
+            log = self.log_path.read_bytes()[offset:].decode(errors="replace")
+            if "Address already in use" in log:
+                self.process = None
+                raise PortTaken(
+                    f"port {self.port} is held by another process, so this node could not "
+                    f"listen there; its log: {self.log_path}"
                 )
-            try:
-                with urllib.request.urlopen(self.base_url + "/api/rooms/", timeout=1) as response:
-                    return response.status == 200
-            except (urllib.error.URLError, OSError):
-                return False
+            raise RuntimeError(f"Daphne exited with {self.process.returncode}:\n" + log[-3000:])
+        if not listening_socket_owner(self.process.pid, self.port):
+            return False
+        try:
+            with urllib.request.urlopen(self.base_url + "/api/rooms/", timeout=1) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
 
-        wait_until(answers, STARTUP_TIMEOUT, "Daphne", self.log_path)
+    def _start_on_port(self) -> None:
+        offset = self._launch(REPO_ROOT)
+        wait_until(lambda: self._answers(offset), STARTUP_TIMEOUT, "Daphne", self.log_path)
 
     def stop(self) -> None:
         if self.process is not None:
