@@ -49,7 +49,6 @@ from tests.servers import (
     running_postgres,
     running_redis,
     server_env,
-    wait_until,
 )
 
 RESULTS = REPO_ROOT / "var" / "bench"
@@ -482,9 +481,8 @@ class TreeNode(Node):
 
     root: Path = REPO_ROOT
 
-    def _start_on_port(self) -> None:
-        offset = self._launch(self.root)
-        wait_until(lambda: self._answers(offset), 60, "the baseline node", self.log_path)
+    def _start_on_port(self, root: Path = REPO_ROOT, timeout: float = 60) -> None:
+        super()._start_on_port(self.root, timeout)
 
 
 def start_node(env: dict[str, str], directory: Path, name: str, root: Path = REPO_ROOT) -> Node:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import glob
 import hashlib
 import hmac
@@ -53,13 +54,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def listening_socket_owner(pid: int, port: int) -> bool:
-    """Whether process ``pid`` holds the socket listening on loopback ``port`` (Linux /proc).
-
-    ``free_port()`` lets the port go before the server binds it, so another process on
-    the machine (another test run, a benchmark) can take it in between; an HTTP answer
-    on the port then proves nothing about which server gave it.
-    """
+def listening_sockets(port: int) -> set[str]:
+    """The sockets (as /proc/<pid>/fd links name them) listening on TCP ``port`` (Linux)."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -71,6 +67,17 @@ def listening_socket_owner(pid: int, port: int) -> bool:
             local, state, inode = fields[1], fields[3], fields[9]
             if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
                 inodes.add(f"socket:[{inode}]")
+    return inodes
+
+
+def listening_socket_owner(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds the socket listening on loopback ``port``.
+
+    ``free_port()`` lets the port go before the server binds it, so another process on
+    the machine (another test run, a benchmark) can take it in between; an answer on
+    the port then proves nothing about which server gave it.
+    """
+    inodes = listening_sockets(port)
     if not inodes:
         return False
     for descriptor in glob.glob(f"/proc/{pid}/fd/*"):
@@ -96,6 +103,59 @@ def wait_until(
         time.sleep(0.1)
     tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
     raise RuntimeError(f"{what} did not start within {timeout:.0f} s\n{tail}")
+
+
+def wait_for_own_server(
+    process: subprocess.Popen,
+    port: int,
+    answers: Callable[[], bool],
+    what: str,
+    log: Path,
+    timeout: float = STARTUP_TIMEOUT,
+) -> None:
+    """Wait until ``process`` itself listens on ``port`` and ``answers()``.
+
+    A process that exits while another holds the port raises ``PortTaken`` (the caller
+    may try a new port); one that exits otherwise raises with the end of its log.
+    """
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            if listening_sockets(port):
+                raise PortTaken(
+                    f"port {port} is held by another process, so {what} could not listen "
+                    f"there; its log: {log}"
+                )
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{tail}")
+        return listening_socket_owner(process.pid, port) and answers()
+
+    wait_until(ready, timeout, what, log)
+
+
+def start_on_a_free_port(
+    start: Callable[[int], subprocess.Popen],
+    answers: Callable[[int], bool],
+    what: str,
+    log: Path,
+    attempts: int = 3,
+) -> tuple[subprocess.Popen, int]:
+    """Start a server with ``start(port)`` on a free port, moving on if another takes it."""
+    for attempt in range(attempts):
+        port = free_port()
+        process = start(port)
+        try:
+            wait_for_own_server(process, port, functools.partial(answers, port), what, log)
+        except PortTaken:
+            stop_process(process)
+            if attempt == attempts - 1:
+                raise
+        except BaseException:
+            stop_process(process)
+            raise
+        else:
+            return process, port
+    raise AssertionError("unreachable")
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
@@ -127,19 +187,20 @@ def find_program(name: str) -> str:
 def running_redis() -> Iterator[str]:
     """A real redis-server on a free port, empty, with persistence off; yields its URL."""
     directory = Path(tempfile.mkdtemp(prefix="test-redis-"))
-    port = free_port()
     log = directory / "redis.log"
-    process = subprocess.Popen(
-        [
-            find_program("redis-server"),
-            "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", str(directory), "--logfile", str(log),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
 
-    def answers() -> bool:
+    def start(port: int) -> subprocess.Popen:
+        return subprocess.Popen(
+            [
+                find_program("redis-server"),
+                "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", str(directory), "--logfile", str(log),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def answers(port: int) -> bool:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
                 conn.sendall(b"PING\r\n")
@@ -147,11 +208,13 @@ def running_redis() -> Iterator[str]:
         except OSError:
             return False
 
+    process: subprocess.Popen | None = None
     try:
-        wait_until(answers, STARTUP_TIMEOUT, "redis-server", log)
+        process, port = start_on_a_free_port(start, answers, "redis-server", log)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        stop_process(process)
+        if process is not None:
+            stop_process(process)
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -210,31 +273,36 @@ def running_postgres() -> Iterator[PostgresCluster]:
          "--no-sync", "--locale=C"],
         check=True, capture_output=True, **run_as,
     )  # fmt: skip
-    port = free_port()
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen(
-            [
-                find_program("postgres"), "-D", str(data), "-p", str(port), "-k", str(directory),
-                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-                "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                "-c", "max_connections=300",
-            ],
-            stdout=log_file, stderr=subprocess.STDOUT, **run_as,
-        )  # fmt: skip
-    cluster = PostgresCluster(port=port, directory=directory, process=process)
 
-    def answers() -> bool:
+    def start(port: int) -> subprocess.Popen:
+        with open(log, "ab") as log_file:
+            return subprocess.Popen(
+                [
+                    find_program("postgres"), "-D", str(data), "-p", str(port),
+                    "-k", str(directory), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                    "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                    "-c", "max_connections=300",
+                ],
+                stdout=log_file, stderr=subprocess.STDOUT, **run_as,
+            )  # fmt: skip
+
+    def answers(port: int) -> bool:
         try:
-            psycopg.connect(cluster.url("postgres"), connect_timeout=1).close()
+            psycopg.connect(
+                f"postgres://postgres@127.0.0.1:{port}/postgres", connect_timeout=1
+            ).close()
             return True
         except psycopg.OperationalError:
             return False
 
+    process: subprocess.Popen | None = None
     try:
-        wait_until(answers, STARTUP_TIMEOUT, "PostgreSQL", log)
+        process, port = start_on_a_free_port(start, answers, "PostgreSQL", log)
+        cluster = PostgresCluster(port=port, directory=directory, process=process)
         yield cluster
     finally:
-        stop_process(process)
+        if process is not None:
+            stop_process(process)
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -341,9 +409,7 @@ class Node:
                 self.started_before = True
                 return
 
-    def _launch(self, root: Path) -> int:
-        """Start the server process; return where its log for this start begins."""
-        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+    def _launch(self, root: Path) -> None:
         log_file = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's life)
         self.process = subprocess.Popen(
             [sys.executable, "-m", self.server_module, "-b", "127.0.0.1", "-p", str(self.port),
@@ -351,31 +417,24 @@ class Node:
             cwd=root, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip
         log_file.close()
-        return offset
 
-    def _answers(self, offset: int) -> bool:
-        """True once this node's own process listens on its port and answers there."""
-        assert self.process is not None
-        if self.process.poll() is not None:
-            log = self.log_path.read_bytes()[offset:].decode(errors="replace")
-            if "Address already in use" in log:
-                self.process = None
-                raise PortTaken(
-                    f"port {self.port} is held by another process, so this node could not "
-                    f"listen there; its log: {self.log_path}"
-                )
-            raise RuntimeError(f"Daphne exited with {self.process.returncode}:\n" + log[-3000:])
-        if not listening_socket_owner(self.process.pid, self.port):
-            return False
+    def _answers(self) -> bool:
         try:
             with urllib.request.urlopen(self.base_url + "/api/rooms/", timeout=1) as response:
                 return response.status == 200
         except (urllib.error.URLError, OSError):
             return False
 
-    def _start_on_port(self) -> None:
-        offset = self._launch(REPO_ROOT)
-        wait_until(lambda: self._answers(offset), STARTUP_TIMEOUT, "Daphne", self.log_path)
+    def _start_on_port(self, root: Path = REPO_ROOT, timeout: float = STARTUP_TIMEOUT) -> None:
+        self._launch(root)
+        assert self.process is not None
+        try:
+            wait_for_own_server(
+                self.process, self.port, self._answers, "Daphne", self.log_path, timeout
+            )
+        except PortTaken:
+            self.process = None
+            raise
 
     def stop(self) -> None:
         if self.process is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import socket
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -91,3 +92,29 @@ def test_a_restart_on_a_port_taken_meanwhile_is_a_clear_error(start_nodes):
     assert node.process is not None
     assert listening_socket_owner(node.process.pid, port)
     assert not answered_by_stranger(node)
+
+
+@pytest.mark.parametrize("server", ["redis", "postgres"])
+def test_redis_and_postgres_move_off_a_port_another_process_took(server, monkeypatch):
+    import tests.servers as servers
+
+    taken = free_port()
+    offered = iter([taken])
+    real_free_port = servers.free_port
+    monkeypatch.setattr(servers, "free_port", lambda: next(offered, None) or real_free_port())
+    with stranger_on(taken):
+        if server == "redis":
+            with servers.running_redis() as url:
+                port = int(url.rsplit(":", 1)[1].split("/")[0])
+                assert port != taken
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+                    conn.sendall(b"PING\r\n")
+                    assert conn.recv(16).startswith(b"+PONG")
+        else:
+            import psycopg
+
+            with servers.running_postgres() as cluster:
+                assert cluster.port != taken
+                assert listening_socket_owner(cluster.process.pid, cluster.port)
+                with psycopg.connect(cluster.url("postgres")) as conn:
+                    assert conn.execute("select 1").fetchone() == (1,)
