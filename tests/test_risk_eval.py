@@ -46,6 +46,8 @@ from escalation.risk_eval.corpus import (
     DEV7_DIR,
     DEV8_CONVERSATIONS,
     DEV8_DIR,
+    DEV9_CONVERSATIONS,
+    DEV9_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -177,6 +179,10 @@ class TestCorpusFiles:
         blind14 = load_corpus_tree(BLIND14_DIR, "blind14")
         assert len(blind14) == 800 and {e.language for e in blind14} == {"en", "es"}
         assert len(load_conversations(BLIND14_CONVERSATIONS)) == 100
+        dev9 = load_corpus_tree(DEV9_DIR, "dev9")
+        assert len(dev9) == 800 and {e.language for e in dev9} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in dev9) == 400
+        assert len(load_conversations(DEV9_CONVERSATIONS)) == 80
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -226,6 +232,7 @@ class TestCorpusFiles:
             ("dev8", DEV8_DIR),
             ("blind13", BLIND13_DIR),
             ("blind14", BLIND14_DIR),
+            ("dev9", DEV9_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -261,11 +268,12 @@ class TestCorpusFiles:
             "dev8",
             "blind13",
             "blind14",
+            "dev9",
         } <= splits
         assert not splits & {"blind", "blind15"}
         assert "a fresh blind v15 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_dev8_and_retired_v7_to_v14s_never_v15s(
+    def test_the_dev_conversations_are_dev_dev7_dev8_dev9_and_retired_v7_to_v14s_never_v15s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -283,6 +291,7 @@ class TestCorpusFiles:
         dev8 = write_rows(tmp_path / "dev8.jsonl", {**CONVERSATION, "language": "es"})
         retired13 = write_rows(tmp_path / "v13.jsonl", CONVERSATION)
         retired14 = write_rows(tmp_path / "v14.jsonl", {**CONVERSATION, "language": "es"})
+        dev9 = write_rows(tmp_path / "dev9.jsonl", CONVERSATION)
         fresh = tmp_path / "blind15"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
@@ -297,6 +306,7 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "DEV8_CONVERSATIONS", dev8)
         monkeypatch.setattr(corpus, "BLIND13_CONVERSATIONS", retired13)
         monkeypatch.setattr(corpus, "BLIND14_CONVERSATIONS", retired14)
+        monkeypatch.setattr(corpus, "DEV9_CONVERSATIONS", dev9)
         monkeypatch.setattr(corpus, "BLIND15_DIR", fresh)
         monkeypatch.setattr(corpus, "BLIND15_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
@@ -313,6 +323,7 @@ class TestCorpusFiles:
             "dev8/conversations.jsonl:1",
             "blind13/conversations.jsonl:1",
             "blind14/conversations.jsonl:1",
+            "dev9/conversations.jsonl:1",
         ]
         assert [c.language for c in found] == [
             "en",
@@ -327,6 +338,7 @@ class TestCorpusFiles:
             "es",
             "en",
             "es",
+            "en",
         ]
         for name in (
             "BLIND7_CONVERSATIONS",
@@ -339,13 +351,14 @@ class TestCorpusFiles:
             "DEV8_CONVERSATIONS",
             "BLIND13_CONVERSATIONS",
             "BLIND14_CONVERSATIONS",
+            "DEV9_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_dev8s_and_retired_v7s_to_v14s(
+    def test_the_shipped_dev_conversations_include_dev7s_dev8s_dev9s_and_retired_v7s_to_v14s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
@@ -363,6 +376,7 @@ class TestCorpusFiles:
             "dev8",
             "blind13",
             "blind14",
+            "dev9",
         )
         assert [sources.count(name) for name in names] == [
             120,
@@ -376,8 +390,9 @@ class TestCorpusFiles:
             80,
             100,
             100,
+            80,
         ]
-        assert len(sources) == 1080
+        assert len(sources) == 1160
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -387,6 +402,7 @@ class TestCorpusFiles:
         assert len(load_conversations(BLIND12_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND13_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND14_CONVERSATIONS)) == 100
+        assert len(load_conversations(DEV9_CONVERSATIONS)) == 80
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -425,6 +441,7 @@ class TestCorpusFiles:
             "dev8",
             "blind13",
             "blind14",
+            "dev9",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(

@@ -12,8 +12,8 @@ Splits, each reported on its own:
   written by few people. The retired blind splits v3 to v14 are training data now,
   reported among its parts (cross-validated); their blind figures are history, kept
   in docs/risk-detection.md. The dev conversations, retired blind v7's, v8's and
-  v9's, dev7's, retired blind v10's, v11's and v12's, dev8's and retired blind v13's and v14's are
-  reported together and each apart, memory off and on.
+  v9's, dev7's, retired blind v10's, v11's and v12's, dev8's, retired blind v13's and
+  v14's and dev9's are reported together and each apart, memory off and on.
 - ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
   only: its messages are never printed. With the ablation (rules only, model
@@ -66,6 +66,7 @@ from escalation.risk_eval.corpus import (
     DEV5_DIR,
     DEV7_DIR,
     DEV8_DIR,
+    DEV9_DIR,
     DEV_DIR,
     LANGUAGES,
     LEGACY_BLIND,
@@ -142,6 +143,10 @@ _TRAINING_PARTS = (
     ),
     ("blind v13, retired (another writer)", lambda o: group_of(o.example).startswith("blind13/")),
     ("blind v14, retired (another writer)", lambda o: group_of(o.example).startswith("blind14/")),
+    (
+        "dev9 (places and times with no method word, slang overdoses, another writer)",
+        lambda o: group_of(o.example).startswith("dev9/"),
+    ),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -206,6 +211,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (DEV8_DIR, "dev8", "dev8 (plans and literal uses with a time)"),
         (BLIND13_DIR, "blind13", "blind v13, retired"),
         (BLIND14_DIR, "blind14", "blind v14, retired"),
+        (DEV9_DIR, "dev9", "dev9 (places and times with no method word, slang overdoses)"),
     ):
         part = load_corpus_tree(directory, name)
         if part:
@@ -231,6 +237,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         ("dev8", "dev8 conversations", True),
         ("blind13", "blind v13 conversations, retired", True),
         ("blind14", "blind v14 conversations, retired", True),
+        ("dev9", "dev9 conversations", True),
     )
     for title, part, by_language in (
         ("dev conversations, all", conversations, False),
