@@ -348,8 +348,7 @@ def combine(
     rules' own level, the higher wins, but for one exception: the rules' own level is
     first checked against the model's floors (``floored``): their ``high`` on a message
     the model reads as harmless is kept as ``low``, their ``imminent`` is downgraded to
-    ``high``, which still pages, and kept as ``low`` only where the model is sure the
-    message is harmless (``sure_harmless``).
+    ``high``, which still pages, never further.
     Without an own alert, worry about someone else (the rules' third-party reading, or
     the model's ``other`` head) is reported as ``who="other"``, and so is the rules'
     third-party reading when the model also reads it as someone else's. When the rules
@@ -440,19 +439,13 @@ def floored(level: str, scores: Scores, thresholds: Mapping[str, float], words: 
     - ``imminent`` (an attempt under way, means with a time) under ``dismiss_imminent``
       is downgraded to ``high``: it still pages a supervisor, only not as imminent, and
       never less (not then checked against ``dismiss``). A false page costs a supervisor
-      minutes, a missed attempt a life;
-    - either, under ``sure_harmless`` (far under both floors), is kept as ``low``: the
-      model is then sure the message is harmless (a pharmacist's "four packs of
-      paracetamol", a paramedic's call, a song's chorus about pills), and the rules'
-      words alone page nobody.
+      minutes, a missed attempt a life.
 
     The floors are chosen on grouped cross-validation (``risk_train``): imminent recall
     and recall first, then the fewest false alarms. Messages under MODEL_MIN_WORDS words
     keep the rules' level."""
     if words < MODEL_MIN_WORDS:
         return level
-    if scores.alert < thresholds.get("sure_harmless", 0.0):
-        return "low"
     if level == "imminent" and scores.alert < thresholds.get("dismiss_imminent", 0.0):
         return "high"
     if level == "high" and scores.alert < thresholds.get("dismiss", 0.0):

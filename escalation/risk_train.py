@@ -83,7 +83,11 @@ DISMISS_CANDIDATES = (0.0, 0.05)
 # still pages, never dismissed (escalation.risk.floored): it costs no recall and adds no
 # false alarm, so it needs no relation to the high's floor. (Dismissing it to
 # low under 0.03 bought 0.005 of false alarms on grouped cross-validation; a missed
-# attempt in progress is the worst miss there is.)
+# attempt in progress is the worst miss there is.) Kept as low only under 0.01, where the
+# model is all but sure, was measured with blind v14 and dev9 in training: 16 English and
+# 4 Spanish false alarms fewer on grouped CV, nothing lost, but that model scored the
+# context test's "my dentist said I'd taken too many ibuprofen ... today" 0.003 (the
+# previous one 0.012), which must page: not shipped (docs/risk-detection.md).
 DISMISS_IMMINENT_CANDIDATES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
 # The model's alert probability at or over which it may raise a message the rules read
 # as a literal use or a negation with no risk of their own (escalation.risk.combine);
@@ -130,17 +134,6 @@ IMMINENT_LIFT_ALERT = 0.30
 # catch the same Spanish imminent message (a father's blood-pressure pills, the whole
 # blister, 0.9987), with no false alarm.
 LITERAL_YIELD_IMMINENT = 0.995
-# The model's alert probability under which it is sure a message is harmless: the rules'
-# own high or imminent then yields to it and is kept as low (no page; escalation.risk.
-# floored), before the floors above. With blind v14 in training (21,176 messages, stable
-# grouped folds), under 0.01 the rules' imminent kept as low saved 15 English and 4
-# Spanish false alarms (work talk of pharmacists, paramedics and police, a song, a horse
-# jump, a dead father's shed), lost one English message of recall ("wrote my will today
-# lol i'm 19", labelled high) and no imminent recall; under 0.02 two English messages of
-# recall, under 0.10 imminent recall in both languages (docs/risk-detection.md). The
-# rules' high is dismissed under 0.05 already. Worry about someone else the model reads
-# as such (``other_override``) is reported as someone else's first, never yielded.
-SURE_HARMLESS = 0.01
 # The previous policy's floors of the rules' high (baseline_thresholds).
 BASELINE_DISMISS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
 THRESHOLD_CANDIDATES = tuple(round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01))
@@ -389,9 +382,6 @@ def own_levels(r: Readings, thresholds: dict[str, float]) -> np.ndarray:
     rule_own[(r.rule_own == RANKS["high"]) & under] = RANKS["low"]
     # A downgraded imminent pages as high: never then checked against the high's floor.
     rule_own[(r.rule_own == RANKS["imminent"]) & under_imminent] = RANKS["high"]
-    # Under it the model is sure the message is harmless: the rules' alert is kept as low.
-    sure = r.long & (r.alert < thresholds.get("sure_harmless", 0.0))
-    rule_own[(r.rule_own >= RANKS["high"]) & sure] = RANKS["low"]
     model_alert = r.long & (r.alert >= thresholds["alert"])
     held_back = r.literal & (rule_own < 2) & (r.alert < thresholds.get("literal_override", NEVER))
     # The rules' context gives way to a model that alerts and is sure it is imminent.
@@ -484,7 +474,6 @@ def baseline_thresholds(r: Readings) -> dict[str, float]:
         "other": OTHER_THRESHOLD,
         "dismiss": dismiss,
         "dismiss_imminent": 0.0,
-        "sure_harmless": SURE_HARMLESS,
     }
     return {**base, "imminent": _imminent_for(r, base)}
 
@@ -510,7 +499,6 @@ def policy_search(r: Readings) -> list[tuple[dict[str, float], dict[str, float]]
                         "imminent_lift": IMMINENT_LIFT,
                         "imminent_lift_alert": IMMINENT_LIFT_ALERT,
                         "literal_yield_imminent": LITERAL_YIELD_IMMINENT,
-                        "sure_harmless": SURE_HARMLESS,
                     }
                     # Below the floor of the rules' high the alert threshold decides alone.
                     if alert < dismiss:
@@ -548,11 +536,9 @@ def best_policy(
 ) -> dict[str, float] | None:
     """The best of ``tried`` by ``choose_thresholds``' objective; None if none keeps the
     baseline's (and the ``shipped`` thresholds') imminent recall and recall."""
-    # The floors are read with the rules yielding to a sure-harmless model, as every
-    # policy tried is (``SURE_HARMLESS``: a rule of combine's, not a threshold searched).
-    floor = rates(r, own_levels(r, {**baseline, "sure_harmless": SURE_HARMLESS}))
+    floor = rates(r, own_levels(r, baseline))
     if shipped is not None:
-        kept = rates(r, own_levels(r, {**shipped, "sure_harmless": SURE_HARMLESS}))
+        kept = rates(r, own_levels(r, shipped))
         floor = {name: max(floor[name], kept[name]) for name in ("imminent_recall", "recall")}
     eligible = [
         (thresholds, found)

@@ -337,49 +337,6 @@ class TestTheModelDismissesARulesAlertItReadsAsHarmless:
         assert combine(imminent, Scores(0.0, 0.0, 0.0), thresholds, words=2).level == "imminent"
 
 
-class TestTheRulesOwnAlertYieldsToASureHarmlessModel:
-    """``sure_harmless``: under it the model is sure the message is harmless, and the
-    rules' own high or imminent is kept as low (no page), before the floors; the
-    someone-else reading comes first, and short messages keep the rules' level."""
-
-    IMMINENT = Assessment("imminent", ("in_progress", "means"))
-    HIGH = Assessment("high", ("ideation",))
-    THRESHOLDS = {
-        "alert": 0.5,
-        "imminent": 0.5,
-        "other": 0.5,
-        "dismiss": 0.05,
-        "dismiss_imminent": 0.05,
-        "other_override": 0.8,
-        "other_override_alert": 0.15,
-        "sure_harmless": 0.01,
-    }
-
-    @pytest.mark.parametrize("found", [IMMINENT, HIGH], ids=["imminent", "high"])
-    def test_under_it_the_rules_alert_is_kept_as_low(self, found: Assessment) -> None:
-        kept = combine(found, Scores(0.009, 0.0, 0.0), self.THRESHOLDS, words=12)
-        assert (kept.level, kept.who, kept.reasons) == ("low", "self", found.reasons)
-
-    def test_at_it_the_rules_imminent_still_pages_as_high(self) -> None:
-        kept = combine(self.IMMINENT, Scores(0.01, 0.0, 0.0), self.THRESHOLDS, words=12)
-        assert (kept.level, kept.who) == ("high", "self")
-        kept = combine(self.IMMINENT, Scores(0.05, 0.0, 0.0), self.THRESHOLDS, words=12)
-        assert (kept.level, kept.who) == ("imminent", "self")
-
-    def test_someone_elses_risk_read_by_the_model_is_reported_as_someone_elses(self) -> None:
-        kept = combine(self.IMMINENT, Scores(0.002, 0.0, 0.97), self.THRESHOLDS, words=12)
-        assert (kept.level, kept.who) == ("imminent", "other")
-
-    def test_a_short_message_keeps_the_rules_level(self) -> None:
-        kept = combine(self.IMMINENT, Scores(0.0, 0.0, 0.0), self.THRESHOLDS, words=3)
-        assert (kept.level, kept.who) == ("imminent", "self")
-
-    def test_without_it_the_rules_imminent_is_never_silenced(self) -> None:
-        thresholds = {k: v for k, v in self.THRESHOLDS.items() if k != "sure_harmless"}
-        kept = combine(self.IMMINENT, Scores(0.0, 0.0, 0.0), thresholds, words=12)
-        assert (kept.level, kept.who) == ("high", "self")
-
-
 class TestTheShippedPolicyOnFixedMessages:
     """The shipped model file's floors on messages the rules read as an alert (after a
     retraining, check that these messages still sit where the tests say)."""

@@ -111,7 +111,6 @@ def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
         "imminent_lift",
         "imminent_lift_alert",
         "literal_yield_imminent",
-        "sure_harmless",
     }
     assert thresholds["literal_override"] in risk_train.LITERAL_OVERRIDE_CANDIDATES
     assert thresholds["other_override"] == risk_train.OTHER_OVERRIDE
@@ -121,8 +120,6 @@ def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
         risk_train.IMMINENT_LIFT_ALERT,
     )
     assert thresholds["literal_yield_imminent"] == risk_train.LITERAL_YIELD_IMMINENT
-    assert thresholds["sure_harmless"] == risk_train.SURE_HARMLESS
-    assert thresholds["sure_harmless"] < min(thresholds["dismiss"], thresholds["dismiss_imminent"])
     assert all(0 < thresholds[name] < 1 for name in ("alert", "imminent", "other"))
     # Under its floor the rules' imminent is downgraded to high (risk.floored), still a page.
     assert thresholds["dismiss_imminent"] in risk_train.DISMISS_IMMINENT_CANDIDATES
@@ -168,18 +165,6 @@ def sample() -> tuple[list, list]:
             "literal_yield_imminent": 0.9,
         },
         {"alert": 0.3, "imminent": 0.5, "other": 0.5, "literal_yield_imminent": 0.6},
-        # The rules' own alert yielding to a sure-harmless model, before the floors.
-        {
-            "alert": 0.44,
-            "imminent": 0.06,
-            "other": 0.5,
-            "dismiss": 0.05,
-            "dismiss_imminent": 0.05,
-            "other_override": 0.8,
-            "other_override_alert": 0.15,
-            "sure_harmless": 0.01,
-        },
-        {"alert": 0.5, "imminent": 0.2, "other": 0.5, "sure_harmless": 0.3},
         # The override's own cap on the model's alert, apart from the dismiss floor.
         {
             "alert": 0.5,
