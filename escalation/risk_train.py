@@ -46,7 +46,7 @@ import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.model_selection import StratifiedKFold
 
 from escalation import risk_model
 from escalation.risk import NEVER, other_override_alert
@@ -83,7 +83,11 @@ DISMISS_CANDIDATES = (0.0, 0.05)
 # still pages, never dismissed (escalation.risk.floored): it costs no recall and adds no
 # false alarm, so it needs no relation to the high's floor. (Dismissing it to
 # low under 0.03 bought 0.005 of false alarms on grouped cross-validation; a missed
-# attempt in progress is the worst miss there is.)
+# attempt in progress is the worst miss there is.) Kept as low only under 0.01, where the
+# model is all but sure, was measured with blind v14 and dev9 in training: 16 English and
+# 4 Spanish false alarms fewer on grouped CV, nothing lost, but that model scored the
+# context test's "my dentist said I'd taken too many ibuprofen ... today" 0.003 (the
+# previous one 0.012), which must page: not shipped (docs/risk-detection.md).
 DISMISS_IMMINENT_CANDIDATES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
 # The model's alert probability at or over which it may raise a message the rules read
 # as a literal use or a negation with no risk of their own (escalation.risk.combine);
@@ -246,6 +250,22 @@ def model_of(content: dict) -> risk_model.LinearModel:
     return risk_model.LinearModel(json.loads(json.dumps(content)))
 
 
+# The grouped folds' two single-writer sets, each too big to leave to the hash (the dev
+# corpus is an eighth of the training data): placed by hand in the folds the hash fills
+# least. Every other group's fold is ``fold_of_group``'s hash of its name.
+PINNED_FOLDS = {"dev": 3, "older-labelled": 4}
+
+
+def fold_of_group(group: str) -> int:
+    """The grouped fold that holds ``group`` out: a hash of its name (sha256, mod
+    ``FOLDS``), so adding groups never moves the others (``GroupKFold`` reshuffled every
+    fold whenever a batch was added, and grouped figures then moved by some 25 hits per
+    language between rounds from that alone)."""
+    if group in PINNED_FOLDS:
+        return PINNED_FOLDS[group] % FOLDS
+    return int.from_bytes(hashlib.sha256(group.encode("utf-8")).digest()[:8], "big") % FOLDS
+
+
 def folds_of(
     examples: Sequence[Example], grouped: bool, seed: int = SEED
 ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -254,11 +274,16 @@ def folds_of(
     Random: stratified by level and who, messages of one writer on both sides. Grouped
     (``group_of``): a writer's batch is held out whole, so a model is scored on writers
     it never read, which is what a deployment meets (the dev corpus came from one
-    writer, and random folds flattered it: 7% false alarms there, 25% blind).
+    writer, and random folds flattered it: 7% false alarms there, 25% blind). Each
+    group's fold is stable (``fold_of_group``); a fold no group falls in is left out.
     """
     if grouped:
-        groups = np.array([group_of(e) for e in examples])
-        return list(GroupKFold(FOLDS).split(np.zeros(len(examples)), groups=groups))
+        fold = np.array([fold_of_group(group_of(e)) for e in examples])
+        return [
+            (np.flatnonzero(fold != k), np.flatnonzero(fold == k))
+            for k in range(FOLDS)
+            if (fold == k).any()
+        ]
     target = np.array(
         [
             f"{e.level}-{e.who}" if e.level in RISK_LEVELS or e.who != "self" else "safe"
@@ -444,7 +469,12 @@ def baseline_thresholds(r: Readings) -> dict[str, float]:
         if best is None or recall > best[0]:
             best = (recall, alert, dismiss)
     _, alert, dismiss = best
-    base = {"alert": alert, "other": OTHER_THRESHOLD, "dismiss": dismiss, "dismiss_imminent": 0.0}
+    base = {
+        "alert": alert,
+        "other": OTHER_THRESHOLD,
+        "dismiss": dismiss,
+        "dismiss_imminent": 0.0,
+    }
     return {**base, "imminent": _imminent_for(r, base)}
 
 
@@ -700,7 +730,7 @@ def out_of_fold_scores(
     training settings, and reused while neither changes (rule edits then cost no
     retraining to re-choose thresholds or to report cross-validated figures).
     """
-    mode = "grouped" if grouped else "random"
+    mode = "grouped-stable" if grouped else "random"
     key = f"{corpus_digest(examples)}-{mode}-{SEED}-{FOLDS}-{CALIBRATION_FOLDS}-{C}-{MIN_DF}"
     if cache is not None and cache.exists():
         stored = json.loads(cache.read_text(encoding="utf-8"))

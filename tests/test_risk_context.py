@@ -154,11 +154,13 @@ class TestTheRulesLiteralContextGivesWayToAnAlertSureItIsImminent:
         detector = default_detector()
         assert detector.thresholds["literal_yield_imminent"] == 0.995
         for text, level in (
-            # Imminent head 0.9953 with blind v13 in training.
+            # Imminent head 0.9976 with blind v14 and dev9 in training (the phrasing without
+            # "hace media hora" scored 0.9953 with v13, 0.9839 now: replaced, see the constant).
             (RELATIVES_PILLS_ALL_TAKEN, "imminent"),
             ("my nose won't stop bleeding after the match", "none"),
             # Imminent head 0.989 with the model trained with dev8, 0.990 with blind v13 (the
-            # yield was raised from 0.99 to 0.995 for it): the margin is thin.
+            # yield was raised from 0.99 to 0.995 for it), 0.9942 with blind v14 and dev9:
+            # the margin is thin.
             (
                 "my nose wont stop bleeding, been like half an hour and theres blood "
                 "everywhere lol",
@@ -175,8 +177,11 @@ class TestTheRulesLiteralContextGivesWayToAnAlertSureItIsImminent:
 
 
 # Not in the corpus; the rules read only a literal use (someone else's pills) and a time.
+# Until blind v14 the phrasing had no "hace media hora"; that one now scores imminent head
+# 0.984, under the yield, so the same act with the time it was taken replaced it.
 RELATIVES_PILLS_ALL_TAKEN = (
-    "me tomé las pastillas de la tiroides de mi abuela, todas, y ahora me late raro el corazón"
+    "me tomé las pastillas de la tiroides de mi abuela, todas, hace media hora y ahora me late "
+    "raro el corazón"
 )
 
 
@@ -341,7 +346,11 @@ class TestTheShippedPolicyOnFixedMessages:
     """The shipped model file's floors on messages the rules read as an alert (after a
     retraining, check that these messages still sit where the tests say)."""
 
-    @pytest.mark.parametrize("text", ["I'm going to hang myself", "I'm not okay, I want to die"])
+    # "I'm not okay, I want to die" scored 0.078 until blind v14 and dev9 joined training,
+    # 0.22 since: no longer a statement the model doubts; replaced by "I'm going to
+    # overdose" (0.053). "I am going to hang myself" scores 0.027 with this model and the
+    # previous one and is dismissed to low: docs/risk-detection.md, "Blind v14's misses".
+    @pytest.mark.parametrize("text", ["I'm going to hang myself", "I'm going to overdose"])
     def test_a_plain_statement_the_model_doubts_still_pages(self, text: str) -> None:
         """The model scores these under 0.15; the floor of the rules' high stays under
         them (``risk_train.DISMISS_CANDIDATES``)."""

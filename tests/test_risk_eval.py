@@ -34,7 +34,9 @@ from escalation.risk_eval.corpus import (
     BLIND12_DIR,
     BLIND13_CONVERSATIONS,
     BLIND13_DIR,
+    BLIND14_CONVERSATIONS,
     BLIND14_DIR,
+    BLIND15_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -44,6 +46,8 @@ from escalation.risk_eval.corpus import (
     DEV7_DIR,
     DEV8_CONVERSATIONS,
     DEV8_DIR,
+    DEV9_CONVERSATIONS,
+    DEV9_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -172,6 +176,13 @@ class TestCorpusFiles:
         blind13 = load_corpus_tree(BLIND13_DIR, "blind13")
         assert len(blind13) == 800 and {e.language for e in blind13} == {"en", "es"}
         assert len(load_conversations(BLIND13_CONVERSATIONS)) == 100
+        blind14 = load_corpus_tree(BLIND14_DIR, "blind14")
+        assert len(blind14) == 800 and {e.language for e in blind14} == {"en", "es"}
+        assert len(load_conversations(BLIND14_CONVERSATIONS)) == 100
+        dev9 = load_corpus_tree(DEV9_DIR, "dev9")
+        assert len(dev9) == 800 and {e.language for e in dev9} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in dev9) == 400
+        assert len(load_conversations(DEV9_CONVERSATIONS)) == 80
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -220,6 +231,8 @@ class TestCorpusFiles:
             ("blind12", BLIND12_DIR),
             ("dev8", DEV8_DIR),
             ("blind13", BLIND13_DIR),
+            ("blind14", BLIND14_DIR),
+            ("dev9", DEV9_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -229,13 +242,13 @@ class TestCorpusFiles:
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v14_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v15_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v14 message"})
-        monkeypatch.setattr(corpus, "BLIND14_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v15 message"})
+        monkeypatch.setattr(corpus, "BLIND15_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
         assert {
@@ -254,11 +267,13 @@ class TestCorpusFiles:
             "blind12",
             "dev8",
             "blind13",
+            "blind14",
+            "dev9",
         } <= splits
-        assert not splits & {"blind", "blind14"}
-        assert "a fresh blind v14 message" not in {e.text for e in examples}
+        assert not splits & {"blind", "blind15"}
+        assert "a fresh blind v15 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_dev8_and_retired_v7_to_v13s_never_v14s(
+    def test_the_dev_conversations_are_dev_dev7_dev8_dev9_and_retired_v7_to_v14s_never_v15s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -275,7 +290,9 @@ class TestCorpusFiles:
         retired12 = write_rows(tmp_path / "v12.jsonl", CONVERSATION)
         dev8 = write_rows(tmp_path / "dev8.jsonl", {**CONVERSATION, "language": "es"})
         retired13 = write_rows(tmp_path / "v13.jsonl", CONVERSATION)
-        fresh = tmp_path / "blind14"
+        retired14 = write_rows(tmp_path / "v14.jsonl", {**CONVERSATION, "language": "es"})
+        dev9 = write_rows(tmp_path / "dev9.jsonl", CONVERSATION)
+        fresh = tmp_path / "blind15"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
         monkeypatch.setattr(corpus, "CONVERSATIONS", dev)
@@ -288,8 +305,10 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "BLIND12_CONVERSATIONS", retired12)
         monkeypatch.setattr(corpus, "DEV8_CONVERSATIONS", dev8)
         monkeypatch.setattr(corpus, "BLIND13_CONVERSATIONS", retired13)
-        monkeypatch.setattr(corpus, "BLIND14_DIR", fresh)
-        monkeypatch.setattr(corpus, "BLIND14_CONVERSATIONS", fresh / "conversations.jsonl")
+        monkeypatch.setattr(corpus, "BLIND14_CONVERSATIONS", retired14)
+        monkeypatch.setattr(corpus, "DEV9_CONVERSATIONS", dev9)
+        monkeypatch.setattr(corpus, "BLIND15_DIR", fresh)
+        monkeypatch.setattr(corpus, "BLIND15_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
         assert [c.source for c in found] == [
             "dev/conversations.jsonl:1",
@@ -303,8 +322,12 @@ class TestCorpusFiles:
             "blind12/conversations.jsonl:1",
             "dev8/conversations.jsonl:1",
             "blind13/conversations.jsonl:1",
+            "blind14/conversations.jsonl:1",
+            "dev9/conversations.jsonl:1",
         ]
         assert [c.language for c in found] == [
+            "en",
+            "es",
             "en",
             "es",
             "en",
@@ -327,13 +350,15 @@ class TestCorpusFiles:
             "BLIND12_CONVERSATIONS",
             "DEV8_CONVERSATIONS",
             "BLIND13_CONVERSATIONS",
+            "BLIND14_CONVERSATIONS",
+            "DEV9_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_dev8s_and_retired_v7s_to_v13s(
+    def test_the_shipped_dev_conversations_include_dev7s_dev8s_dev9s_and_retired_v7s_to_v14s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
@@ -350,6 +375,8 @@ class TestCorpusFiles:
             "blind12",
             "dev8",
             "blind13",
+            "blind14",
+            "dev9",
         )
         assert [sources.count(name) for name in names] == [
             120,
@@ -362,8 +389,10 @@ class TestCorpusFiles:
             100,
             80,
             100,
+            100,
+            80,
         ]
-        assert len(sources) == 980
+        assert len(sources) == 1160
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -372,6 +401,8 @@ class TestCorpusFiles:
         assert len(load_conversations(BLIND11_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND12_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND13_CONVERSATIONS)) == 100
+        assert len(load_conversations(BLIND14_CONVERSATIONS)) == 100
+        assert len(load_conversations(DEV9_CONVERSATIONS)) == 80
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -379,7 +410,7 @@ class TestCorpusFiles:
             for variety in ("es-PE", "es-VE", "es-MX", "neutral")
         ]
         path = write_rows(tmp_path / "es-01.jsonl", *rows)
-        examples = load_corpus_tree(tmp_path, "blind14")
+        examples = load_corpus_tree(tmp_path, "blind15")
         assert [e.source for e in examples] == [f"es-01.jsonl:{n}" for n in range(1, 5)]
         assert path.exists() and {e.language for e in examples} == {"es"}
 
@@ -388,7 +419,7 @@ class TestCorpusFiles:
     ) -> None:
         write_rows(tmp_path / "en-01.jsonl", VALID)
         write_rows(tmp_path / "conversations.jsonl", CONVERSATION)
-        assert [e.source for e in load_corpus_tree(tmp_path, "blind14")] == ["en-01.jsonl:1"]
+        assert [e.source for e in load_corpus_tree(tmp_path, "blind15")] == ["en-01.jsonl:1"]
 
     @pytest.mark.parametrize(
         "split",
@@ -409,6 +440,8 @@ class TestCorpusFiles:
             "blind12",
             "dev8",
             "blind13",
+            "blind14",
+            "dev9",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(
@@ -492,7 +525,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v14_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v15_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -507,12 +540,12 @@ def test_blind_v14_is_reported_per_language_and_family_and_never_printed(
         {**spanish, "variety": "es-VE", "level": "none", "family": "smalltalk"},
     )
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND14_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND14_CONVERSATIONS", tmp_path / "conversations.jsonl")
-    assert main(["--split", "blind14"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND15_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND15_CONVERSATIONS", tmp_path / "conversations.jsonl")
+    assert main(["--split", "blind15"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v14 (fresh, run once" in printed
-    assert "BLIND corpus v14, ablation" in printed
+    assert "BLIND corpus v15 (fresh, run once" in printed
+    assert "BLIND corpus v15, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
@@ -523,7 +556,7 @@ def test_blind_v14_is_reported_per_language_and_family_and_never_printed(
     assert "conversations" not in printed  # none in this directory
 
 
-def test_blind_v14_conversations_are_reported_memory_off_and_on_and_never_printed(
+def test_blind_v15_conversations_are_reported_memory_off_and_on_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -536,12 +569,12 @@ def test_blind_v14_conversations_are_reported_memory_off_and_on_and_never_printe
         "combined_level": "none",
     }
     conversations = write_rows(tmp_path / "conversations.jsonl", CONVERSATION, harmless)
-    monkeypatch.setattr(evaluator, "BLIND14_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND14_CONVERSATIONS", conversations)
+    monkeypatch.setattr(evaluator, "BLIND15_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND15_CONVERSATIONS", conversations)
     rules_only = "escalation.risk.rules_only_detector"
-    assert main(["--split", "blind14", "--no-families", "--detector", rules_only]) == 0
+    assert main(["--split", "blind15", "--no-families", "--detector", rules_only]) == 0
     printed = capsys.readouterr().out
-    section = printed[printed.index("BLIND corpus v14, conversations (2)") :]
+    section = printed[printed.index("BLIND corpus v15, conversations (2)") :]
     # Each row: recall, imminent recall, false alarms, as hits/total where there is a total.
     rows = {
         line.split("  ")[0]: re.findall(r"\d+/\d+", line)
@@ -558,19 +591,19 @@ def test_blind_v14_conversations_are_reported_memory_off_and_on_and_never_printe
         assert message not in printed
 
 
-def test_without_a_blind_v14_directory_the_split_is_skipped(
+def test_without_a_blind_v15_directory_the_split_is_skipped(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND14_DIR", tmp_path / "missing")
-    assert main(["--split", "blind14"]) == 0
-    assert "BLIND corpus v14" not in capsys.readouterr().out
+    monkeypatch.setattr(evaluator, "BLIND15_DIR", tmp_path / "missing")
+    assert main(["--split", "blind15"]) == 0
+    assert "BLIND corpus v15" not in capsys.readouterr().out
 
 
-def test_the_blind14_directory_is_never_training_data() -> None:
-    assert BLIND14_DIR.name == "blind14"
-    assert all(e.split != "blind14" for e in training_examples())
+def test_the_blind15_directory_is_never_training_data() -> None:
+    assert BLIND15_DIR.name == "blind15"
+    assert all(e.split != "blind15" for e in training_examples())
 
 
 @pytest.mark.parametrize(
@@ -585,6 +618,7 @@ def test_the_blind14_directory_is_never_training_data() -> None:
         "blind11",
         "blind12",
         "blind13",
+        "blind14",
     ],
 )
 def test_a_retired_blind_split_is_no_longer_a_split_of_its_own(retired: str) -> None:

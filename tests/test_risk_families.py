@@ -365,3 +365,48 @@ def test_an_idiom_threat_laughed_off_and_a_break_up_raise_no_alarm(text: str) ->
 )
 def test_the_same_words_without_the_idiom_are_still_risk(text: str) -> None:
     assert assess(text).level in RISK
+
+
+# Found while reading blind v14: the Spanish rules read the method with its clitic before
+# the verb ("me voy a ahorcar", "me voy a cortar las venas") as nothing, though "ahorcarme"
+# and "me voy a matar" were read. Sentences of our own.
+@pytest.mark.parametrize(
+    ("text", "level", "who"),
+    [
+        ("ya no aguanto, me voy a ahorcar", "high", "self"),
+        ("me voy a ahorcar en el garaje esta noche", "imminent", "self"),
+        ("estoy harta de todo, me voy a cortar las venas", "high", "self"),
+        ("voy a cortarme las venas cuando se duerman", "imminent", "self"),
+        ("mi vecino gritó que se va a ahorcar, qué hago", "high", "other"),
+        ("nunca me voy a ahorcar, no te preocupes por eso", "none", "self"),
+    ],
+)
+def test_a_method_with_the_clitic_before_the_verb_is_read(text: str, level: str, who: str) -> None:
+    found = assess(text)
+    assert (found.level, found.who) == (level, who)
+
+
+# Blind v14's "me tomé todos los antipsicóticos de mi hermano": an overdose told by the drug's
+# class or name, masculine "todos los", read like "todas las pastillas". Sentences of our own.
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        "me acabo de tomar todos los ansiolíticos que me quedaban",
+        "me tomé todos mis antidepresivos hace un rato",
+        "me tomé veinte lorazepam hace diez minutos",
+    ),
+)
+def test_an_overdose_told_by_the_drugs_class_is_imminent(text: str) -> None:
+    assert assess(text).level == "imminent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        "me tomé la quetiapina como me dijo la psiquiatra",
+        "el psiquiatra me subió la dosis de los antipsicóticos y tengo sueño",
+        "me tomé todos los cafés de la máquina del trabajo",
+    ),
+)
+def test_a_drug_named_in_everyday_use_raises_no_alarm(text: str) -> None:
+    assert assess(text).level not in RISK

@@ -3,6 +3,7 @@ is what `make train-risk` makes from the corpus."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from pathlib import Path
@@ -55,6 +56,44 @@ def test_every_message_is_held_out_once_and_grouped_folds_split_no_batch(grouped
         shared = {groups[i] for i in train} & {groups[i] for i in held_out}
         assert not shared if grouped else shared
     assert sorted(held) == list(range(len(examples)))
+
+
+def test_adding_a_group_moves_no_other_groups_fold() -> None:
+    """Grouped folds are stable: a new writer's batch lands in one fold and every message
+    already there stays in the fold it was in (before/after comparisons across rounds)."""
+    examples = training_examples()
+    added = [
+        dataclasses.replace(examples[i], split="blind14", source=f"es-99.jsonl:{n}")
+        for n, i in enumerate(range(0, 400, 40), start=1)
+    ]
+
+    def held_out_fold(found: list[tuple[np.ndarray, np.ndarray]], size: int) -> list[int]:
+        fold = [-1] * size
+        for k, (_, held_out) in enumerate(found):
+            for i in held_out:
+                fold[i] = k
+        return fold
+
+    before = held_out_fold(risk_train.folds_of(examples, True), len(examples))
+    after = held_out_fold(risk_train.folds_of(examples + added, True), len(examples) + len(added))
+    assert after[: len(examples)] == before
+    new_fold = risk_train.fold_of_group("blind14/es-99.jsonl")
+    assert set(after[len(examples) :]) == {new_fold}
+    assert "blind14/es-99.jsonl" not in {group_of(example) for example in examples}
+    # A group's fold is a function of its name alone.
+    assert risk_train.fold_of_group("blind14/es-99.jsonl") == new_fold
+    assert risk_train.fold_of_group("dev") == risk_train.PINNED_FOLDS["dev"]
+
+
+def test_grouped_folds_are_roughly_balanced_per_language() -> None:
+    examples = training_examples()
+    for language in ("en", "es"):
+        sizes = [
+            sum(examples[i].language == language for i in held_out)
+            for _, held_out in risk_train.folds_of(examples, True)
+        ]
+        assert len(sizes) == risk_train.FOLDS
+        assert max(sizes) <= 2 * min(sizes), (language, sizes)
 
 
 def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
