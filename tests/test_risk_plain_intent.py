@@ -223,6 +223,7 @@ def test_conversation_memory_never_dismisses_the_writers_intent() -> None:
         ("me voy a matar estudiando jaja", "none", "self"),
         ("me voy a tirar a la piscina, hace un calor terrible", "none", "self"),
         ("me voy a ahogar de calor en este autobús", "none", "self"),
+        ("con esta peli de miedo me voy a morir del susto jaja", "none", "self"),
     ],
     ids=lambda value: value if isinstance(value, str) and len(value) > 12 else None,
 )
