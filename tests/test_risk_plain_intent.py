@@ -241,9 +241,13 @@ def test_negated_someone_elses_quoted_past_and_idioms_are_read_as_before(
         "como gane el Atleti me tiro del balcón de la emoción",
         "I'm gonna kill myself at the gym tomorrow",
         "I'm going to jump off the diving board at the pool tomorrow",
+        # Walking into the sea is the writer's intent only with how it ends ("and drown").
+        "if the landlord raises the rent one more time I'll walk into the sea",
     ],
 )
-def test_the_new_method_readings_leave_sport_and_effort_alone(text: str) -> None:
+def test_the_new_method_readings_leave_sport_effort_and_hyperbole_alone(text: str) -> None:
+    """Not read as the writer's intent (so the floor may still dismiss what the rules
+    read), and no page."""
     reading, _ = rules_reading(rule_detector(), text)
-    assert reading.level not in ALERT_LEVELS
+    assert INTENT not in reading.reasons
     assert default_detector().assess(text).level not in ALERT_LEVELS
