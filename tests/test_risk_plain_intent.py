@@ -12,6 +12,8 @@ Before this change, 5 English and 3 Spanish lines of the battery paged nobody (m
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from escalation import risk_train
@@ -251,3 +253,31 @@ def test_the_new_method_readings_leave_sport_effort_and_hyperbole_alone(text: st
     reading, _ = rules_reading(rule_detector(), text)
     assert INTENT not in reading.reasons
     assert default_detector().assess(text).level not in ALERT_LEVELS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "opened"),
+    [
+        ("I am going to hang myself", True),
+        ("me voy a pegar un tiro", True),
+        ("I'm not going to hang myself, don't worry", False),
+    ],
+)
+def test_the_chat_path_opens_an_escalation(
+    make_direct_chat, access_for, settings, body: str, opened: bool
+) -> None:
+    """Sent by a participant through the message service with the shipped detector (rules,
+    model and conversation memory), the plain statement opens an escalation for the room;
+    the negated one opens none."""
+    from chatplatform.services import messages as message_service
+    from escalation.models import Escalation
+
+    settings.RISK_DETECTOR = "escalation.risk.default_detector"
+    room, participant, _ = make_direct_chat()
+    message_service.do_send_message(access_for(participant, room), str(uuid.uuid4()), body)
+    escalations = Escalation.objects.filter(room=room)
+    assert escalations.exists() == opened
+    if opened:
+        assert escalations.get().level in ALERT_LEVELS
+        assert "intent" in escalations.get().reasons
