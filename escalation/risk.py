@@ -130,6 +130,9 @@ NEVER = 1.01
 # myself"). Like a literal use, it holds the model back when the rules found no risk of
 # their own (see ``combine``); it never reaches reasons or memory.
 NEGATED = "negated"
+# The rules' reading of the writer's own plain intent ("I am going to hang myself"): their
+# high with it is never dismissed by the model's floor (``floored``).
+INTENT = "intent"
 # Reasons besides signal names: the model raised the level; conversation memory did.
 MODEL_REASON = "model"
 MEMORY_REASON = "memory"
@@ -347,8 +350,9 @@ def combine(
     The writer's own risk comes first: the model's level (``model_level``) and the
     rules' own level, the higher wins, but for one exception: the rules' own level is
     first checked against the model's floors (``floored``): their ``high`` on a message
-    the model reads as harmless is kept as ``low``, their ``imminent`` is downgraded to
-    ``high``, which still pages, never further.
+    the model reads as harmless is kept as ``low`` (never when their reasons include
+    ``intent``: a plain statement of what the writer is going to do always pages), their
+    ``imminent`` is downgraded to ``high``, which still pages, never further.
     Without an own alert, worry about someone else (the rules' third-party reading, or
     the model's ``other`` head) is reported as ``who="other"``, and so is the rules'
     third-party reading when the model also reads it as someone else's. When the rules
@@ -378,7 +382,7 @@ def combine(
         return Assessment(found.level, found.reasons, who="other", score=scores.other)
     rule_own = found.level if found.who == "self" else "none"
     if rule_own in ALERT_LEVELS:
-        kept = floored(rule_own, scores, thresholds, words)
+        kept = floored(rule_own, scores, thresholds, words, intent=INTENT in found.reasons)
         if kept != rule_own:
             found = Assessment(kept, found.reasons, who="self", score=scores.alert)
             rule_own = kept
@@ -429,13 +433,23 @@ def other_override_alert(thresholds: Mapping[str, float]) -> float:
     return thresholds.get("other_override_alert", thresholds.get("dismiss", 0.0))
 
 
-def floored(level: str, scores: Scores, thresholds: Mapping[str, float], words: int) -> str:
+def floored(
+    level: str,
+    scores: Scores,
+    thresholds: Mapping[str, float],
+    words: int,
+    intent: bool = False,
+) -> str:
     """The rules' own ``level`` after the model's floors on its alert probability (0,
     none, when the model file has no such floor):
 
     - ``high`` under ``dismiss`` is kept as ``low`` (no page; the mentor's side still
       sees it): the rules' patterns fire on literal uses, idioms and work talk of
-      writers they were not written for;
+      writers they were not written for; but never when the rules read the writer's
+      own ``intent`` (``intent=True``: "I am going to hang myself", "me voy a pegar un
+      tiro"): a plain statement of what a person is going to do always pages, whatever
+      the model says. Negated, someone else's, quoted, idiom-masked and past readings
+      are decided by the rules before this (they are not the writer's own intent);
     - ``imminent`` (an attempt under way, means with a time) under ``dismiss_imminent``
       is downgraded to ``high``: it still pages a supervisor, only not as imminent, and
       never less (not then checked against ``dismiss``). A false page costs a supervisor
@@ -448,7 +462,7 @@ def floored(level: str, scores: Scores, thresholds: Mapping[str, float], words: 
         return level
     if level == "imminent" and scores.alert < thresholds.get("dismiss_imminent", 0.0):
         return "high"
-    if level == "high" and scores.alert < thresholds.get("dismiss", 0.0):
+    if level == "high" and not intent and scores.alert < thresholds.get("dismiss", 0.0):
         return "low"
     return level
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from escalation.risk import (
     ALERT_LEVELS,
+    INTENT,
     MEMORY_REASON,
     Assessment,
     Evidence,
@@ -128,10 +129,11 @@ class ConversationMemory:
                     c += sums[2]
                     words += sums[3]
             scores = self.model.scores_of_sums(a, b, c, words)
-            # As for one message: a high under its floor is kept as low, an imminent
-            # under its own is downgraded to high (it still pages).
+            # As for one message: a high under its floor is kept as low (not one read
+            # as the writer's intent), an imminent under its own is downgraded to high
+            # (it still pages).
             if level in ALERT_LEVELS:
-                level = floored(level, scores, self.thresholds, words)
+                level = floored(level, scores, self.thresholds, words, INTENT in signals)
             by_model = model_level(scores, self.thresholds, words)
             if rank(by_model) > rank(level):
                 level = by_model

@@ -326,10 +326,12 @@ def corpus_digest(examples: Sequence[Example]) -> str:
 class Readings:
     """What ``combine`` needs of each message, as arrays, to try many thresholds fast:
     the rules' own level (rank, 0 when the rules read someone else's risk), their
-    third-party alert level (rank, -1 when none), literal use, enough words for the
-    model, the model's three scores; and the labels."""
+    third-party alert level (rank, -1 when none), whether their own reading includes
+    ``intent`` (never dismissed, ``escalation.risk.floored``), literal use, enough words
+    for the model, the model's three scores; and the labels."""
 
     rule_own: np.ndarray
+    intent: np.ndarray
     rule_other: np.ndarray
     literal: np.ndarray
     long: np.ndarray
@@ -344,13 +346,21 @@ class Readings:
 
 
 def readings(examples: Sequence[Example], oof: Sequence[risk_model.Scores], rules=None) -> Readings:
-    from escalation.risk import MODEL_MIN_WORDS, rank, rule_detector, rules_reading, word_count
+    from escalation.risk import (
+        INTENT,
+        MODEL_MIN_WORDS,
+        rank,
+        rule_detector,
+        rules_reading,
+        word_count,
+    )
 
     rules = rules or rule_detector()
-    rule_own, rule_other, literal, long = [], [], [], []
+    rule_own, intent, rule_other, literal, long = [], [], [], [], []
     for example in examples:
         found, is_literal = rules_reading(rules, example.text)
         rule_own.append(rank(found.level) if found.who == "self" else 0)
+        intent.append(found.who == "self" and INTENT in found.reasons)
         rule_other.append(
             rank(found.level) if found.who == "other" and found.level in RISK_LEVELS else -1
         )
@@ -359,6 +369,7 @@ def readings(examples: Sequence[Example], oof: Sequence[risk_model.Scores], rule
     level = np.array([e.level for e in examples])
     return Readings(
         rule_own=np.array(rule_own),
+        intent=np.array(intent, dtype=bool),
         rule_other=np.array(rule_other),
         literal=np.array(literal, dtype=bool),
         long=np.array(long, dtype=bool),
@@ -377,7 +388,8 @@ def own_levels(r: Readings, thresholds: dict[str, float]) -> np.ndarray:
     """The writer's own level (rank) ``combine`` gives each message, 0 where it reports
     someone else's risk: ``combine``'s rules, vectorised (a test holds them equal)."""
     rule_own = r.rule_own.copy()
-    under = r.long & (r.alert < thresholds.get("dismiss", 0.0))
+    # The rules' own intent is never dismissed (a plain "I am going to hang myself").
+    under = r.long & (r.alert < thresholds.get("dismiss", 0.0)) & ~r.intent
     under_imminent = r.long & (r.alert < thresholds.get("dismiss_imminent", 0.0))
     rule_own[(r.rule_own == RANKS["high"]) & under] = RANKS["low"]
     # A downgraded imminent pages as high: never then checked against the high's floor.
