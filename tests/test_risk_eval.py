@@ -36,7 +36,9 @@ from escalation.risk_eval.corpus import (
     BLIND13_DIR,
     BLIND14_CONVERSATIONS,
     BLIND14_DIR,
+    BLIND15_CONVERSATIONS,
     BLIND15_DIR,
+    BLIND16_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -183,6 +185,9 @@ class TestCorpusFiles:
         assert len(dev9) == 800 and {e.language for e in dev9} == {"en", "es"}
         assert sum(e.level in ("high", "imminent") for e in dev9) == 400
         assert len(load_conversations(DEV9_CONVERSATIONS)) == 80
+        blind15 = load_corpus_tree(BLIND15_DIR, "blind15")
+        assert len(blind15) == 800 and {e.language for e in blind15} == {"en", "es"}
+        assert len(load_conversations(BLIND15_CONVERSATIONS)) == 100
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -233,6 +238,7 @@ class TestCorpusFiles:
             ("blind13", BLIND13_DIR),
             ("blind14", BLIND14_DIR),
             ("dev9", DEV9_DIR),
+            ("blind15", BLIND15_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -242,13 +248,13 @@ class TestCorpusFiles:
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v15_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v16_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v15 message"})
-        monkeypatch.setattr(corpus, "BLIND15_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v16 message"})
+        monkeypatch.setattr(corpus, "BLIND16_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
         assert {
@@ -269,11 +275,12 @@ class TestCorpusFiles:
             "blind13",
             "blind14",
             "dev9",
+            "blind15",
         } <= splits
-        assert not splits & {"blind", "blind15"}
-        assert "a fresh blind v15 message" not in {e.text for e in examples}
+        assert not splits & {"blind", "blind16"}
+        assert "a fresh blind v16 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_dev8_dev9_and_retired_v7_to_v14s_never_v15s(
+    def test_the_dev_conversations_are_dev_dev7_dev8_dev9_and_retired_v7_to_v15s_never_v16s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -292,7 +299,8 @@ class TestCorpusFiles:
         retired13 = write_rows(tmp_path / "v13.jsonl", CONVERSATION)
         retired14 = write_rows(tmp_path / "v14.jsonl", {**CONVERSATION, "language": "es"})
         dev9 = write_rows(tmp_path / "dev9.jsonl", CONVERSATION)
-        fresh = tmp_path / "blind15"
+        retired15 = write_rows(tmp_path / "v15.jsonl", {**CONVERSATION, "language": "es"})
+        fresh = tmp_path / "blind16"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
         monkeypatch.setattr(corpus, "CONVERSATIONS", dev)
@@ -307,8 +315,9 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "BLIND13_CONVERSATIONS", retired13)
         monkeypatch.setattr(corpus, "BLIND14_CONVERSATIONS", retired14)
         monkeypatch.setattr(corpus, "DEV9_CONVERSATIONS", dev9)
-        monkeypatch.setattr(corpus, "BLIND15_DIR", fresh)
-        monkeypatch.setattr(corpus, "BLIND15_CONVERSATIONS", fresh / "conversations.jsonl")
+        monkeypatch.setattr(corpus, "BLIND15_CONVERSATIONS", retired15)
+        monkeypatch.setattr(corpus, "BLIND16_DIR", fresh)
+        monkeypatch.setattr(corpus, "BLIND16_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
         assert [c.source for c in found] == [
             "dev/conversations.jsonl:1",
@@ -324,6 +333,7 @@ class TestCorpusFiles:
             "blind13/conversations.jsonl:1",
             "blind14/conversations.jsonl:1",
             "dev9/conversations.jsonl:1",
+            "blind15/conversations.jsonl:1",
         ]
         assert [c.language for c in found] == [
             "en",
@@ -339,6 +349,7 @@ class TestCorpusFiles:
             "en",
             "es",
             "en",
+            "es",
         ]
         for name in (
             "BLIND7_CONVERSATIONS",
@@ -352,13 +363,14 @@ class TestCorpusFiles:
             "BLIND13_CONVERSATIONS",
             "BLIND14_CONVERSATIONS",
             "DEV9_CONVERSATIONS",
+            "BLIND15_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_dev8s_dev9s_and_retired_v7s_to_v14s(
+    def test_the_shipped_dev_conversations_include_dev7s_dev8s_dev9s_and_retired_v7s_to_v15s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
@@ -377,6 +389,7 @@ class TestCorpusFiles:
             "blind13",
             "blind14",
             "dev9",
+            "blind15",
         )
         assert [sources.count(name) for name in names] == [
             120,
@@ -391,8 +404,9 @@ class TestCorpusFiles:
             100,
             100,
             80,
+            100,
         ]
-        assert len(sources) == 1160
+        assert len(sources) == 1260
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -403,6 +417,7 @@ class TestCorpusFiles:
         assert len(load_conversations(BLIND13_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND14_CONVERSATIONS)) == 100
         assert len(load_conversations(DEV9_CONVERSATIONS)) == 80
+        assert len(load_conversations(BLIND15_CONVERSATIONS)) == 100
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -410,7 +425,7 @@ class TestCorpusFiles:
             for variety in ("es-PE", "es-VE", "es-MX", "neutral")
         ]
         path = write_rows(tmp_path / "es-01.jsonl", *rows)
-        examples = load_corpus_tree(tmp_path, "blind15")
+        examples = load_corpus_tree(tmp_path, "blind16")
         assert [e.source for e in examples] == [f"es-01.jsonl:{n}" for n in range(1, 5)]
         assert path.exists() and {e.language for e in examples} == {"es"}
 
@@ -419,7 +434,7 @@ class TestCorpusFiles:
     ) -> None:
         write_rows(tmp_path / "en-01.jsonl", VALID)
         write_rows(tmp_path / "conversations.jsonl", CONVERSATION)
-        assert [e.source for e in load_corpus_tree(tmp_path, "blind15")] == ["en-01.jsonl:1"]
+        assert [e.source for e in load_corpus_tree(tmp_path, "blind16")] == ["en-01.jsonl:1"]
 
     @pytest.mark.parametrize(
         "split",
@@ -442,6 +457,7 @@ class TestCorpusFiles:
             "blind13",
             "blind14",
             "dev9",
+            "blind15",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(
@@ -525,7 +541,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v15_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v16_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -540,12 +556,12 @@ def test_blind_v15_is_reported_per_language_and_family_and_never_printed(
         {**spanish, "variety": "es-VE", "level": "none", "family": "smalltalk"},
     )
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND15_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND15_CONVERSATIONS", tmp_path / "conversations.jsonl")
-    assert main(["--split", "blind15"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND16_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND16_CONVERSATIONS", tmp_path / "conversations.jsonl")
+    assert main(["--split", "blind16"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v15 (fresh, run once" in printed
-    assert "BLIND corpus v15, ablation" in printed
+    assert "BLIND corpus v16 (fresh, run once" in printed
+    assert "BLIND corpus v16, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
@@ -556,7 +572,7 @@ def test_blind_v15_is_reported_per_language_and_family_and_never_printed(
     assert "conversations" not in printed  # none in this directory
 
 
-def test_blind_v15_conversations_are_reported_memory_off_and_on_and_never_printed(
+def test_blind_v16_conversations_are_reported_memory_off_and_on_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -569,12 +585,12 @@ def test_blind_v15_conversations_are_reported_memory_off_and_on_and_never_printe
         "combined_level": "none",
     }
     conversations = write_rows(tmp_path / "conversations.jsonl", CONVERSATION, harmless)
-    monkeypatch.setattr(evaluator, "BLIND15_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND15_CONVERSATIONS", conversations)
+    monkeypatch.setattr(evaluator, "BLIND16_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND16_CONVERSATIONS", conversations)
     rules_only = "escalation.risk.rules_only_detector"
-    assert main(["--split", "blind15", "--no-families", "--detector", rules_only]) == 0
+    assert main(["--split", "blind16", "--no-families", "--detector", rules_only]) == 0
     printed = capsys.readouterr().out
-    section = printed[printed.index("BLIND corpus v15, conversations (2)") :]
+    section = printed[printed.index("BLIND corpus v16, conversations (2)") :]
     # Each row: recall, imminent recall, false alarms, as hits/total where there is a total.
     rows = {
         line.split("  ")[0]: re.findall(r"\d+/\d+", line)
@@ -591,19 +607,19 @@ def test_blind_v15_conversations_are_reported_memory_off_and_on_and_never_printe
         assert message not in printed
 
 
-def test_without_a_blind_v15_directory_the_split_is_skipped(
+def test_without_a_blind_v16_directory_the_split_is_skipped(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND15_DIR", tmp_path / "missing")
-    assert main(["--split", "blind15"]) == 0
-    assert "BLIND corpus v15" not in capsys.readouterr().out
+    monkeypatch.setattr(evaluator, "BLIND16_DIR", tmp_path / "missing")
+    assert main(["--split", "blind16"]) == 0
+    assert "BLIND corpus v16" not in capsys.readouterr().out
 
 
-def test_the_blind15_directory_is_never_training_data() -> None:
-    assert BLIND15_DIR.name == "blind15"
-    assert all(e.split != "blind15" for e in training_examples())
+def test_the_blind16_directory_is_never_training_data() -> None:
+    assert BLIND16_DIR.name == "blind16"
+    assert all(e.split != "blind16" for e in training_examples())
 
 
 @pytest.mark.parametrize(
@@ -619,6 +635,7 @@ def test_the_blind15_directory_is_never_training_data() -> None:
         "blind12",
         "blind13",
         "blind14",
+        "blind15",
     ],
 )
 def test_a_retired_blind_split_is_no_longer_a_split_of_its_own(retired: str) -> None:
