@@ -9,7 +9,8 @@ calibrated logistic regressions ("heads") over the same features:
 - ``other``: the message is worry about someone else at high or imminent risk.
 
 Features (``features``) are computed from the normalised message
-(``escalation.risk_text.normalise``): each word, each pair of neighbouring
+(``escalation.risk_text.normalise``, then ``model_text``: spoken punctuation
+made punctuation): each word, each pair of neighbouring
 words, and the character 2- to 5-grams of each word padded with spaces (which
 catch typos, slang and inflections: "suicid", "pastill"). Counts are weighted
 by inverse document frequency (folded into the exported weights) and divided by
@@ -39,6 +40,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
+from escalation.risk_text import spoken_punctuation
+
 FORMAT = 1
 HEADS = ("alert", "imminent", "other")
 CHAR_NGRAMS = (2, 5)
@@ -46,6 +49,16 @@ CHAR_NGRAMS = (2, 5)
 # which bounds memory whatever people write.
 MEMO_WORDS = 50_000
 MODEL_FILE = Path(__file__).resolve().parent / "risk_model.json.gz"
+# What the model reads of a message (``model_text``); in the out-of-fold cache's key, so
+# scores of another reading are never reused.
+MODEL_TEXT = "spoken-punctuation-1"
+
+
+def model_text(normalised: str) -> str:
+    """What the model reads of a normalised message, in training and scoring alike:
+    spoken punctuation ("full stop", "punto", "coma") made punctuation
+    (``escalation.risk_text.spoken_punctuation``)."""
+    return spoken_punctuation(normalised)
 
 
 def word_features(word: str) -> list[str]:
@@ -137,7 +150,7 @@ class LinearModel:
         for the one pair of words across the join), which is what conversation
         memory keeps instead of text.
         """
-        words = normalised.split()
+        words = model_text(normalised).split()
         a = b = c = 0.0
         memo = self._memo
         following: dict[str, tuple[float, ...]] | None = None

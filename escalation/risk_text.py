@@ -66,3 +66,76 @@ def normalise_pattern(pattern: str) -> str:
     """A regex from a signal file, written naturally, brought to the normalised alphabet."""
     pattern = _to_ascii(pattern).lower().translate(_APOSTROPHES)
     return _PATTERN_REPEATS_RE.sub(r"\1", pattern)
+
+
+# Voice-to-text messages sometimes spell their punctuation out ("full stop", "comma",
+# "punto", "coma"). The model reads them as words, and learned them as risk from the
+# dictated imminent lines it was trained on; so, for the model only, they become the
+# punctuation they stand for. Applied to normalised text, where doubled letters are
+# already single ("comma" -> "coma", "full" -> "ful"). Real words are kept: "a punto de"
+# (itself a risk cue), "en punto", "punto de vista", "my period", "en coma", "que coma".
+_SPOKEN_FIXED = (
+    (r"punto y (?:seguido|aparte)|punto final|nueva linea|nuevo parafo", "."),
+    (r"ful stop|new line|new paragraph", "."),
+    (r"punto y coma|semicolon", ";"),
+    (r"(?:abrir |cerrar )?signo de (?:interogacion|pregunta)", "?"),
+    # Not "a question mark over the plan".
+    (r"(?<!\ba )(?<!\bthe )(?<!\bbig )(?<!\bhuge )question mark", "?"),
+    (r"(?:abrir |cerrar )?signo de exclamacion|exclamation (?:mark|point)", "!"),
+)
+_SPOKEN_FIXED_RE = [
+    (re.compile(rf"{WORD_START}(?:{pattern}){WORD_END}"), mark) for pattern, mark in _SPOKEN_FIXED
+]
+# "punto" is dictation unless a phrase owns it: "a/en/al/un/el ... punto", "punto de ...".
+_SPOKEN_PUNTO_RE = re.compile(
+    r"(?<![a-z0-9*])(?<!\ba )(?<!\ben )(?<!\bal )(?<!\bun )(?<!\bel )(?<!\bese )"
+    r"(?<!\beste )(?<!\bdel )(?<!\bmi )(?<!\btu )(?<!\bsu )(?<!\bbuen )(?<!\bmismo )"
+    r"(?<!\botro )(?<!\bcierto )(?<!\bque )(?<!\bpunto )"
+    r"punto(?!\s+(?:de|del|muerto|debil|fuerte|com|medio|exacto|clave|critico|y)\b)"
+    r"(?![a-z0-9*])"
+)
+# "coma" (also "comma", doubled letters made single) is dictation unless it is the illness
+# ("in a coma", "en coma", "coma etilico") or the verb ("que coma", "no coma algo").
+_SPOKEN_COMA_RE = re.compile(
+    r"(?<![a-z0-9*])(?<!\ba )(?<!\bthe )(?<!\bin )(?<!\binto )(?<!\ben )(?<!\bun )"
+    r"(?<!\bel )(?<!\bdel )(?<!\bal )(?<!\bque )(?<!\bno )(?<!\bse )(?<!\blo )(?<!\bla )"
+    r"(?<!\ble )(?<!\bles )(?<!\blos )(?<!\bnos )(?<!\bme )(?<!\bte )(?<!\bya )"
+    r"(?<!\btu )(?<!\bsu )(?<!\bmy )(?<!\bhis )(?<!\bher )(?<!\binduced )(?<!\bdiabetic )"
+    r"coma(?!\s+(?:etilico|diabetico|inducido|algo|bien|mas|menos|poco|mucho|sano|con|"
+    r"patient|patients|ward|state)\b)(?![a-z0-9*])"
+)
+# "period" only at the end of a clause (the end of the message or before punctuation),
+# and not as menstruation or a span of time ("my period", "the trial period").
+_SPOKEN_PERIOD_RE = re.compile(
+    r"(?<![a-z0-9*])(?<!\bmy )(?<!\byour )(?<!\bher )(?<!\bthe )(?<!\ba )(?<!\bthis )"
+    r"(?<!\bthat )(?<!\bfirst )(?<!\bnext )(?<!\blast )(?<!\bgrace )(?<!\btrial )"
+    r"(?<!\btime )(?<!\bof )(?<!\bno )(?<!\bour )(?<!\btheir )(?<!\bany )(?<!\blate )"
+    r"period(?=\s*$|\s+[.,;:!?])"
+)
+_SPOKEN_TRIGGERS = (
+    "punto",
+    "coma",
+    "stop",
+    "period",
+    "line",
+    "paragraph",
+    "parafo",
+    "mark",
+    "point",
+    "signo",
+    "semicolon",
+    "linea",
+)
+
+
+def spoken_punctuation(normalised: str) -> str:
+    """Normalised text with spoken punctuation words made punctuation (see above)."""
+    if not any(trigger in normalised for trigger in _SPOKEN_TRIGGERS):
+        return normalised
+    text = normalised
+    for pattern, mark in _SPOKEN_FIXED_RE:
+        text = pattern.sub(mark, text)
+    text = _SPOKEN_PUNTO_RE.sub(".", text)
+    text = _SPOKEN_COMA_RE.sub(",", text)
+    text = _SPOKEN_PERIOD_RE.sub(".", text)
+    return text

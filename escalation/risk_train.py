@@ -155,7 +155,7 @@ class Fitted:
     heads: dict[str, CalibratedClassifierCV]
 
     def matrix(self, texts: Sequence[str]) -> sp.csr_matrix:
-        normalised = [normalise(text) for text in texts]
+        normalised = [model_input(text) for text in texts]
         counts = self.vectorizer.transform(normalised)
         return _weighted(counts, normalised, self.idf)
 
@@ -173,13 +173,19 @@ class Fitted:
         return {name: head.predict_proba(matrix)[:, 1] for name, head in self.heads.items()}
 
 
+def model_input(text: str) -> str:
+    """A message as the model is trained on it: the same text ``LinearModel.linear``
+    scores (normalised, spoken punctuation made punctuation)."""
+    return risk_model.model_text(normalise(text))
+
+
 def _weighted(counts: sp.csr_matrix, normalised: Sequence[str], idf: np.ndarray) -> sp.csr_matrix:
     scale = np.array([risk_model.length_scale(text) for text in normalised])
     return sp.csr_matrix(sp.diags(scale) @ counts @ sp.diags(idf))
 
 
 def fit(examples: Sequence[Example], seed: int = SEED) -> Fitted:
-    normalised = [normalise(example.text) for example in examples]
+    normalised = [model_input(example.text) for example in examples]
     vectorizer = CountVectorizer(analyzer=risk_model.features, min_df=MIN_DF, dtype=np.float64)
     counts = vectorizer.fit_transform(normalised)
     idf = TfidfTransformer(norm=None, smooth_idf=True).fit(counts).idf_
@@ -743,7 +749,10 @@ def out_of_fold_scores(
     retraining to re-choose thresholds or to report cross-validated figures).
     """
     mode = "grouped-stable" if grouped else "random"
-    key = f"{corpus_digest(examples)}-{mode}-{SEED}-{FOLDS}-{CALIBRATION_FOLDS}-{C}-{MIN_DF}"
+    key = (
+        f"{corpus_digest(examples)}-{mode}-{SEED}-{FOLDS}-{CALIBRATION_FOLDS}-{C}-{MIN_DF}"
+        f"-{risk_model.MODEL_TEXT}"
+    )
     if cache is not None and cache.exists():
         stored = json.loads(cache.read_text(encoding="utf-8"))
         if stored.get("key") == key:
