@@ -112,25 +112,16 @@ _SPOKEN_PERIOD_RE = re.compile(
     r"(?<!\btime )(?<!\bof )(?<!\bno )(?<!\bour )(?<!\btheir )(?<!\bany )(?<!\blate )"
     r"period(?=\s*$|\s+[.,;:!?])"
 )
-_SPOKEN_TRIGGERS = (
-    "punto",
-    "coma",
-    "stop",
-    "period",
-    "line",
-    "paragraph",
-    "parafo",
-    "mark",
-    "point",
-    "signo",
-    "semicolon",
-    "linea",
+# One search decides whether any of the above can apply (most messages: no).
+_SPOKEN_ANY_RE = re.compile(
+    r"ful stop|new line|new paragraph|question mark|exclamation|semicolon|period|punto|coma"
+    r"|signo de|nueva linea|nuevo parafo"
 )
 
 
 def spoken_punctuation(normalised: str) -> str:
     """Normalised text with spoken punctuation words made punctuation (see above)."""
-    if not any(trigger in normalised for trigger in _SPOKEN_TRIGGERS):
+    if _SPOKEN_ANY_RE.search(normalised) is None:
         return normalised
     text = normalised
     for pattern, mark in _SPOKEN_FIXED_RE:
