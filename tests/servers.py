@@ -35,11 +35,12 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 STARTUP_TIMEOUT = 40.0
 TEST_SECRETS = {
     "SECRET_KEY": "integration-secret-key-0123456789abcdefghijklmnop",
@@ -133,6 +134,17 @@ def wait_for_own_server(
     wait_until(ready, timeout, what, log)
 
 
+def moving_on_when_taken(start_at: Callable[[int], T], port: int, attempts: int = 3) -> T:
+    """``start_at(port)``; while another process holds the port (``PortTaken``), again on
+    a new free port, ``attempts`` times in all."""
+    for _ in range(attempts - 1):
+        try:
+            return start_at(port)
+        except PortTaken:
+            port = free_port()
+    return start_at(port)
+
+
 def start_on_a_free_port(
     start: Callable[[int], subprocess.Popen],
     answers: Callable[[int], bool],
@@ -141,21 +153,17 @@ def start_on_a_free_port(
     attempts: int = 3,
 ) -> tuple[subprocess.Popen, int]:
     """Start a server with ``start(port)`` on a free port, moving on if another takes it."""
-    for attempt in range(attempts):
-        port = free_port()
+
+    def start_at(port: int) -> tuple[subprocess.Popen, int]:
         process = start(port)
         try:
             wait_for_own_server(process, port, functools.partial(answers, port), what, log)
-        except PortTaken:
-            stop_process(process)
-            if attempt == attempts - 1:
-                raise
         except BaseException:
             stop_process(process)
             raise
-        else:
-            return process, port
-    raise AssertionError("unreachable")
+        return process, port
+
+    return moving_on_when_taken(start_at, free_port(), attempts)
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
@@ -398,16 +406,16 @@ class Node:
         replaced by a new free port (up to three times); at a restart the node keeps its
         port, so a port taken meanwhile is a clear error, never a stranger's answers.
         """
-        for attempt in range(3):
-            try:
-                self._start_on_port()
-            except PortTaken:
-                if self.started_before or attempt == 2:
-                    raise
-                self.port = free_port()
-            else:
-                self.started_before = True
-                return
+        if not self.started_before:
+            self.port = moving_on_when_taken(self._start_at, self.port)
+        else:
+            self._start_on_port()
+        self.started_before = True
+
+    def _start_at(self, port: int) -> int:
+        self.port = port
+        self._start_on_port()
+        return port
 
     def _launch(self, root: Path) -> None:
         log_file = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's life)
