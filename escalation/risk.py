@@ -145,7 +145,10 @@ _CLAUSE_PUNCTUATION_RE = re.compile(r"[.,;:!?]+")
 _CLEAR_LANGUAGE_WORDS = 2
 _CLEAR_LANGUAGE_RATIO = 3
 _NEGATION_WINDOW_WORDS = 5
-_SUBJECT_WINDOW_WORDS = 10
+_SUBJECT_WINDOW_WORDS = 10  # at least _NEGATION_WINDOW_WORDS + 2: one clause serves both
+# Words read before a window's own, so that a clause break of up to this many words that
+# ends inside the window is still found (see ``_clause_before``).
+_LOOK_BACK_MARGIN_WORDS = 10
 _AFTER_WINDOW_CHARS = 40
 
 
@@ -593,11 +596,13 @@ def _credit(rules: LanguageRules, rule: Rule, text: str, found: _Found) -> bool:
     signal = rule.signal
     matched = False
     for match in rule.regex.finditer(text):
-        if signal not in _NEVER_NEGATED and _negated(rules, text, match):
+        # The clause before the match, read once for both the negation and the speaker.
+        clause = _clause_before(rules, text, match.start(), _SUBJECT_WINDOW_WORDS)
+        if signal not in _NEVER_NEGATED and _negated(rules, text, match, clause):
             found.negated = True
             continue
         matched = True
-        speaker = _speaker(rules, signal, text, match)
+        speaker = _speaker(rules, signal, match, clause)
         if speaker is None:
             found.quoted = True
         elif speaker == "third":
@@ -622,18 +627,50 @@ def _level_of(signals: set[str]) -> str:
 
 
 def _clause_before(rules: LanguageRules, text: str, start: int, words: int) -> str:
-    before = text[:start]
-    cut = 0
-    for found in _CLAUSE_PUNCTUATION_RE.finditer(before):
+    """The last ``words`` words before ``start`` in its clause (after the last clause
+    punctuation or clause break).
+
+    Only a stretch of ``words`` plus ``_LOOK_BACK_MARGIN_WORDS`` words before ``start`` is
+    read: a cut further back cannot change the last ``words`` words. (Reading all the
+    text before every match made the time grow with the square of a long message's
+    length: 0.3-0.5 s for 20,000 characters of a repeated risk sentence.) The stretch
+    begins at a word, so clause breaks of single words, as in the shipped signal files,
+    are found exactly as a scan from the clause's start finds them; a break of several
+    words could only differ if it straddled the stretch's start.
+    ``tests/test_risk_long_messages.py`` holds this to the full scan on every training
+    message.
+    """
+    look_back = _words_back(text, start, words + _LOOK_BACK_MARGIN_WORDS)
+    cut = look_back
+    for found in _CLAUSE_PUNCTUATION_RE.finditer(text, look_back, start):
         cut = found.end()
-    for found in rules.grammar["clause_break"].finditer(before, cut):
+    for found in rules.grammar["clause_break"].finditer(text, cut, start):
         cut = found.end()
-    return " ".join(before[cut:].split()[-words:])
+    return " ".join(text[cut:start].split()[-words:])
 
 
-def _negated(rules: LanguageRules, text: str, match: re.Match[str]) -> bool:
+def _words_back(text: str, end: int, words: int) -> int:
+    """Where the ``words``-th word before ``end`` begins (0 when there are fewer)."""
+    position = end
+    for _ in range(words):
+        if position <= 1:
+            return 0
+        position = text.rfind(" ", 0, position - 1) + 1
+    if "  " in text[max(position - 1, 0) : end]:
+        # Normalised text has one space between words; anything else is counted word by word.
+        position = end
+        for _ in range(words):
+            while position > 0 and text[position - 1] == " ":
+                position -= 1
+            position = text.rfind(" ", 0, position) + 1
+    return position
+
+
+def _negated(rules: LanguageRules, text: str, match: re.Match[str], clause: str) -> bool:
+    """Whether a negation governs the match; ``clause`` is the clause before it, at least
+    ``_NEGATION_WINDOW_WORDS + 2`` words long where the clause has them."""
     grammar = rules.grammar
-    window = _clause_before(rules, text, match.start(), _NEGATION_WINDOW_WORDS + 2)
+    window = " ".join(clause.split()[-(_NEGATION_WINDOW_WORDS + 2) :])
     window = grammar["negation_exception"].sub(" ", window)
     window = " ".join(window.split()[-_NEGATION_WINDOW_WORDS:])
     negation = _last(grammar["negator"], window)
@@ -655,10 +692,10 @@ def _after(text: str, match: re.Match[str]) -> str:
     return text[match.end() : match.end() + _AFTER_WINDOW_CHARS].lstrip()
 
 
-def _speaker(rules: LanguageRules, signal: str, text: str, match: re.Match[str]) -> str | None:
-    """ "first" (the writer), "third" (someone they speak of) or None (a story or a song)."""
+def _speaker(rules: LanguageRules, signal: str, match: re.Match[str], window: str) -> str | None:
+    """ "first" (the writer), "third" (someone they speak of) or None (a story or a song);
+    ``window`` is the clause before the match, its last ``_SUBJECT_WINDOW_WORDS`` words."""
     grammar = rules.grammar
-    window = _clause_before(rules, text, match.start(), _SUBJECT_WINDOW_WORDS)
     fiction = _last(grammar["reported_fiction"], window)
     if fiction is not None and not grammar["first_person_subject"].search(window[fiction.end() :]):
         return None
