@@ -149,6 +149,8 @@ _SUBJECT_WINDOW_WORDS = 10  # at least _NEGATION_WINDOW_WORDS + 2: one clause se
 # Words read before a window's own, so that a clause break of up to this many words that
 # ends inside the window is still found (see ``_clause_before``).
 _LOOK_BACK_MARGIN_WORDS = 10
+# Up to this many characters, the words before a match are counted all at once.
+_SHORT_PREFIX_CHARS = 400
 _AFTER_WINDOW_CHARS = 40
 
 
@@ -651,6 +653,8 @@ def _clause_before(rules: LanguageRules, text: str, start: int, words: int) -> s
 
 def _words_back(text: str, end: int, words: int) -> int:
     """Where the ``words``-th word before ``end`` begins (0 when there are fewer)."""
+    if end <= _SHORT_PREFIX_CHARS and text.count(" ", 0, end) < words:
+        return 0  # the usual short message, counted in one step
     position = end
     for _ in range(words):
         if position <= 1:

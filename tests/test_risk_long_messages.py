@@ -11,6 +11,7 @@ Speed itself is measured in ``benchmarks/risk_throughput.py --long``, never asse
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 from functools import cache
 
@@ -194,3 +195,23 @@ def test_a_clause_far_back_does_not_decide_whose_words_they_are() -> None:
 def test_words_back_finds_where_the_last_words_begin(text: str, words: int, start: int) -> None:
     assert risk._words_back(text, len(text), words) == start
     assert len(text[start:].split()) == min(words, len(text.split()))
+
+
+def test_words_back_on_texts_short_and_long() -> None:
+    chance = random.Random(10)
+    vocabulary = ["a", "no", "kil", "myself", ".", "tonight", "quiero", "x" * 30]
+    checked = 0
+    for spaces in (" ", "  "):
+        for size in (5, 60, 150):
+            text = spaces.join(chance.choice(vocabulary) for _ in range(size))
+            starts = [word.start() for word in re.finditer(r"(?<![^ ])[^ ]", text)]
+            for index, end in enumerate(starts):
+                for words in (1, 7, 20):
+                    found = risk._words_back(text, end, words)
+                    if spaces == " ":
+                        assert found == (starts[index - words] if index >= words else 0)
+                    else:  # never fewer words than asked, from a word start
+                        assert found == 0 or text[found - 1] == " " != text[found]
+                        assert len(text[found:end].split()) >= min(words, index)
+                    checked += 1
+    assert checked > 1_000
