@@ -146,8 +146,8 @@ _CLEAR_LANGUAGE_WORDS = 2
 _CLEAR_LANGUAGE_RATIO = 3
 _NEGATION_WINDOW_WORDS = 5
 _SUBJECT_WINDOW_WORDS = 10  # at least _NEGATION_WINDOW_WORDS + 2: one clause serves both
-# Words read before a window's own, so that a clause break of up to this many words that
-# ends inside the window is still found (see ``_clause_before``).
+# Words read before a window's own: room for a clause break of several words that ends
+# inside the window (see ``_clause_before``).
 _LOOK_BACK_MARGIN_WORDS = 10
 # Up to this many characters, the words before a match are counted all at once.
 _SHORT_PREFIX_CHARS = 400
@@ -635,7 +635,7 @@ def _clause_before(rules: LanguageRules, text: str, start: int, words: int) -> s
     Only a stretch of ``words`` plus ``_LOOK_BACK_MARGIN_WORDS`` words before ``start`` is
     read: a cut further back cannot change the last ``words`` words. (Reading all the
     text before every match made the time grow with the square of a long message's
-    length: 0.3-0.5 s for 20,000 characters of a repeated risk sentence.) The stretch
+    length: 0.2-0.6 s for 20,000 characters of a repeated risk sentence.) The stretch
     begins at a word, so clause breaks of single words, as in the shipped signal files,
     are found exactly as a scan from the clause's start finds them; a break of several
     words could only differ if it straddled the stretch's start.
