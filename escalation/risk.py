@@ -597,9 +597,16 @@ def _credit(rules: LanguageRules, rule: Rule, text: str, found: _Found) -> bool:
     """Add the rule's signal to the writer's or to others' signals; True if it matched at all."""
     signal = rule.signal
     matched = False
+    # What a match reads depends only on its words, the clause before it and the text just
+    # after it: a message repeating a sentence reads each copy once.
+    seen: set[tuple[str, str, str]] = set()
     for match in rule.regex.finditer(text):
         # The clause before the match, read once for both the negation and the speaker.
         clause = _clause_before(rules, text, match.start(), _SUBJECT_WINDOW_WORDS)
+        context = (clause, match.group(), _after(text, match))
+        if context in seen:
+            continue  # read before, with the same effect on ``found`` and ``matched``
+        seen.add(context)
         if signal not in _NEVER_NEGATED and _negated(rules, text, match, clause):
             found.negated = True
             continue
