@@ -193,6 +193,7 @@ LONG_SENTENCES = {
     "wish to die (en)": "I want to kill myself tonight.",
     "self-harm (en)": "i cut myself again",
     "means (en)": "I have the pills in front of me.",
+    "slang (en)": "kms",  # an alias: "kil myself" in every copy
     "negated (en)": "I would never kill myself",
     "wish to die (es)": "no quiero vivir más,",
     "harmless (en)": "I'm really stressed about my exams lol",
