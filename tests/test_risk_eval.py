@@ -52,6 +52,10 @@ from escalation.risk_eval.corpus import (
     DEV8_DIR,
     DEV9_CONVERSATIONS,
     DEV9_DIR,
+    DEV10_CONVERSATIONS,
+    DEV10_DIR,
+    DEV11_CONVERSATIONS,
+    DEV11_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -193,6 +197,14 @@ class TestCorpusFiles:
         blind16 = load_corpus_tree(BLIND16_DIR, "blind16")
         assert len(blind16) == 800 and {e.language for e in blind16} == {"en", "es"}
         assert len(load_conversations(BLIND16_CONVERSATIONS)) == 100
+        dev10 = load_corpus_tree(DEV10_DIR, "dev10")
+        assert len(dev10) == 800 and {e.language for e in dev10} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in dev10) == 320
+        assert len(load_conversations(DEV10_CONVERSATIONS)) == 80
+        dev11 = load_corpus_tree(DEV11_DIR, "dev11")
+        assert len(dev11) == 800 and {e.language for e in dev11} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in dev11) == 280
+        assert len(load_conversations(DEV11_CONVERSATIONS)) == 80
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -245,6 +257,8 @@ class TestCorpusFiles:
             ("dev9", DEV9_DIR),
             ("blind15", BLIND15_DIR),
             ("blind16", BLIND16_DIR),
+            ("dev10", DEV10_DIR),
+            ("dev11", DEV11_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -283,11 +297,13 @@ class TestCorpusFiles:
             "dev9",
             "blind15",
             "blind16",
+            "dev10",
+            "dev11",
         } <= splits
         assert not splits & {"blind", "blind17"}
         assert "a fresh blind v17 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_dev8_dev9_and_retired_v7_to_v16s_never_v17s(
+    def test_the_dev_conversations_are_dev_dev7_to_dev11_and_retired_v7_to_v16s_never_v17s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -308,6 +324,8 @@ class TestCorpusFiles:
         dev9 = write_rows(tmp_path / "dev9.jsonl", CONVERSATION)
         retired15 = write_rows(tmp_path / "v15.jsonl", {**CONVERSATION, "language": "es"})
         retired16 = write_rows(tmp_path / "v16.jsonl", CONVERSATION)
+        dev10 = write_rows(tmp_path / "dev10.jsonl", {**CONVERSATION, "language": "es"})
+        dev11 = write_rows(tmp_path / "dev11.jsonl", CONVERSATION)
         fresh = tmp_path / "blind17"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
@@ -325,6 +343,8 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "DEV9_CONVERSATIONS", dev9)
         monkeypatch.setattr(corpus, "BLIND15_CONVERSATIONS", retired15)
         monkeypatch.setattr(corpus, "BLIND16_CONVERSATIONS", retired16)
+        monkeypatch.setattr(corpus, "DEV10_CONVERSATIONS", dev10)
+        monkeypatch.setattr(corpus, "DEV11_CONVERSATIONS", dev11)
         monkeypatch.setattr(corpus, "BLIND17_DIR", fresh)
         monkeypatch.setattr(corpus, "BLIND17_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
@@ -344,8 +364,12 @@ class TestCorpusFiles:
             "dev9/conversations.jsonl:1",
             "blind15/conversations.jsonl:1",
             "blind16/conversations.jsonl:1",
+            "dev10/conversations.jsonl:1",
+            "dev11/conversations.jsonl:1",
         ]
         assert [c.language for c in found] == [
+            "en",
+            "es",
             "en",
             "es",
             "en",
@@ -376,13 +400,15 @@ class TestCorpusFiles:
             "DEV9_CONVERSATIONS",
             "BLIND15_CONVERSATIONS",
             "BLIND16_CONVERSATIONS",
+            "DEV10_CONVERSATIONS",
+            "DEV11_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_dev8s_dev9s_and_retired_v7s_to_v16s(
+    def test_the_shipped_dev_conversations_include_dev7s_to_dev11s_and_retired_v7s_to_v16s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
@@ -403,6 +429,8 @@ class TestCorpusFiles:
             "dev9",
             "blind15",
             "blind16",
+            "dev10",
+            "dev11",
         )
         assert [sources.count(name) for name in names] == [
             120,
@@ -419,8 +447,10 @@ class TestCorpusFiles:
             80,
             100,
             100,
+            80,
+            80,
         ]
-        assert len(sources) == 1360
+        assert len(sources) == 1520
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -433,6 +463,8 @@ class TestCorpusFiles:
         assert len(load_conversations(DEV9_CONVERSATIONS)) == 80
         assert len(load_conversations(BLIND15_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND16_CONVERSATIONS)) == 100
+        assert len(load_conversations(DEV10_CONVERSATIONS)) == 80
+        assert len(load_conversations(DEV11_CONVERSATIONS)) == 80
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -474,6 +506,8 @@ class TestCorpusFiles:
             "dev9",
             "blind15",
             "blind16",
+            "dev10",
+            "dev11",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(

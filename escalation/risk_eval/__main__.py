@@ -13,7 +13,8 @@ Splits, each reported on its own:
   reported among its parts (cross-validated); their blind figures are history, kept
   in docs/risk-detection.md. The dev conversations, retired blind v7's, v8's and
   v9's, dev7's, retired blind v10's, v11's and v12's, dev8's, retired blind v13's and
-  v14's, dev9's and retired blind v15's and v16's are reported together and each apart,
+  v14's, dev9's, retired blind v15's and v16's, dev10's and dev11's are reported together and
+  each apart,
   memory off and on.
 - ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
@@ -70,6 +71,8 @@ from escalation.risk_eval.corpus import (
     DEV7_DIR,
     DEV8_DIR,
     DEV9_DIR,
+    DEV10_DIR,
+    DEV11_DIR,
     DEV_DIR,
     LANGUAGES,
     LEGACY_BLIND,
@@ -152,6 +155,14 @@ _TRAINING_PARTS = (
     ),
     ("blind v15, retired (another writer)", lambda o: group_of(o.example).startswith("blind15/")),
     ("blind v16, retired (another writer)", lambda o: group_of(o.example).startswith("blind16/")),
+    (
+        "dev10 (blind v16's misses and false alarms, another writer)",
+        lambda o: group_of(o.example).startswith("dev10/"),
+    ),
+    (
+        "dev11 (everyday emotional life, Spanish first, another writer)",
+        lambda o: group_of(o.example).startswith("dev11/"),
+    ),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -219,6 +230,8 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (DEV9_DIR, "dev9", "dev9 (places and times with no method word, slang overdoses)"),
         (BLIND15_DIR, "blind15", "blind v15, retired"),
         (BLIND16_DIR, "blind16", "blind v16, retired"),
+        (DEV10_DIR, "dev10", "dev10 (blind v16's misses and false alarms)"),
+        (DEV11_DIR, "dev11", "dev11 (everyday emotional life)"),
     ):
         part = load_corpus_tree(directory, name)
         if part:
@@ -247,6 +260,8 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         ("dev9", "dev9 conversations", True),
         ("blind15", "blind v15 conversations, retired", True),
         ("blind16", "blind v16 conversations, retired", True),
+        ("dev10", "dev10 conversations", True),
+        ("dev11", "dev11 conversations", True),
     )
     for title, part, by_language in (
         ("dev conversations, all", conversations, False),
