@@ -147,6 +147,9 @@ _CLEAR_LANGUAGE_RATIO = 3
 _NEGATION_WINDOW_WORDS = 5
 _SUBJECT_WINDOW_WORDS = 10
 _AFTER_WINDOW_CHARS = 40
+# Laughter may come further on: a long "JAJAJAJ" after a story of up to 15 words ("ME
+# QUIERO MORIR LE MANDÉ UN AUDIO A MI PROFE … JAJAJAJ"; the grammar's laughter_after).
+_LAUGHTER_WINDOW_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -648,11 +651,14 @@ def _negated(rules: LanguageRules, text: str, match: re.Match[str]) -> bool:
 
 
 def _laughed_off(rules: LanguageRules, text: str, match: re.Match[str]) -> bool:
-    return rules.grammar["laughter_after"].match(_after(text, match)) is not None
+    return (
+        rules.grammar["laughter_after"].match(_after(text, match, _LAUGHTER_WINDOW_CHARS))
+        is not None
+    )
 
 
-def _after(text: str, match: re.Match[str]) -> str:
-    return text[match.end() : match.end() + _AFTER_WINDOW_CHARS].lstrip()
+def _after(text: str, match: re.Match[str], chars: int = _AFTER_WINDOW_CHARS) -> str:
+    return text[match.end() : match.end() + chars].lstrip()
 
 
 def _speaker(rules: LanguageRules, signal: str, text: str, match: re.Match[str]) -> str | None:
