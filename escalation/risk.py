@@ -152,6 +152,9 @@ _LOOK_BACK_MARGIN_WORDS = 10
 # Up to this many characters, the words before a match are counted all at once.
 _SHORT_PREFIX_CHARS = 400
 _AFTER_WINDOW_CHARS = 40
+# Laughter may come further on: a long "JAJAJAJ" after a story of up to 15 words ("ME
+# QUIERO MORIR LE MANDÉ UN AUDIO A MI PROFE … JAJAJAJ"; the grammar's laughter_after).
+_LAUGHTER_WINDOW_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -696,11 +699,14 @@ def _negated(rules: LanguageRules, text: str, match: re.Match[str], clause: str)
 
 
 def _laughed_off(rules: LanguageRules, text: str, match: re.Match[str]) -> bool:
-    return rules.grammar["laughter_after"].match(_after(text, match)) is not None
+    return (
+        rules.grammar["laughter_after"].match(_after(text, match, _LAUGHTER_WINDOW_CHARS))
+        is not None
+    )
 
 
-def _after(text: str, match: re.Match[str]) -> str:
-    return text[match.end() : match.end() + _AFTER_WINDOW_CHARS].lstrip()
+def _after(text: str, match: re.Match[str], chars: int = _AFTER_WINDOW_CHARS) -> str:
+    return text[match.end() : match.end() + chars].lstrip()
 
 
 def _speaker(rules: LanguageRules, signal: str, match: re.Match[str], window: str) -> str | None:

@@ -9,7 +9,8 @@ go through the same steps (``normalise_pattern``), so a pattern written as
 
 The result is lower-case ASCII words of ``[a-z0-9*]`` and clause punctuation
 (``. , ; : ! ?``), separated by single spaces. ``*`` survives only inside a
-word, where it stands for one hidden letter.
+word, where it stands for one hidden letter. Emoji are dropped, except laughter
+(😂 🤣 😹 😆 💀), which becomes the word ``emojilaugh`` (``LAUGHTER_WORD``).
 """
 
 from __future__ import annotations
@@ -36,9 +37,19 @@ _REPEATS_RE = re.compile(r"([a-z])(?=\1)")
 _PATTERN_REPEATS_RE = re.compile(r"(?<!\\)([a-z])\1+")
 
 
+# Laughter emoji, which would otherwise be dropped with the rest: a run of them becomes
+# one word, so that the model reads "me quiero tirar de un puente 😩😂" as said laughing,
+# as it reads "jaja" (blind v16: such messages were read as a wish to die). A word of its
+# own, not "jaja": the rules' laughter grammar does not read it, so the rules' reading of
+# a message is what it was without the emoji (the model is retrained on the same text).
+LAUGHTER_WORD = "emojilaugh"
+_LAUGHTER_EMOJI_RE = re.compile("[\U0001f602\U0001f923\U0001f639\U0001f606\U0001f480]+")
+
+
 def _to_ascii(text: str) -> str:
     if text.isascii():
         return text
+    text = _LAUGHTER_EMOJI_RE.sub(f" {LAUGHTER_WORD} ", text)
     # NFKD splits "í" into "i" + accent; dropping non-ASCII then removes accents,
     # typographic apostrophes and emoji in one step.
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
