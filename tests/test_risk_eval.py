@@ -40,7 +40,9 @@ from escalation.risk_eval.corpus import (
     BLIND15_DIR,
     BLIND16_CONVERSATIONS,
     BLIND16_DIR,
+    BLIND17_CONVERSATIONS,
     BLIND17_DIR,
+    BLIND18_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -205,6 +207,9 @@ class TestCorpusFiles:
         assert len(dev11) == 800 and {e.language for e in dev11} == {"en", "es"}
         assert sum(e.level in ("high", "imminent") for e in dev11) == 280
         assert len(load_conversations(DEV11_CONVERSATIONS)) == 80
+        blind17 = load_corpus_tree(BLIND17_DIR, "blind17")
+        assert len(blind17) == 800 and {e.language for e in blind17} == {"en", "es"}
+        assert len(load_conversations(BLIND17_CONVERSATIONS)) == 100
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -259,6 +264,7 @@ class TestCorpusFiles:
             ("blind16", BLIND16_DIR),
             ("dev10", DEV10_DIR),
             ("dev11", DEV11_DIR),
+            ("blind17", BLIND17_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -268,13 +274,13 @@ class TestCorpusFiles:
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v17_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v18_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v17 message"})
-        monkeypatch.setattr(corpus, "BLIND17_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v18 message"})
+        monkeypatch.setattr(corpus, "BLIND18_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
         assert {
@@ -299,11 +305,12 @@ class TestCorpusFiles:
             "blind16",
             "dev10",
             "dev11",
+            "blind17",
         } <= splits
-        assert not splits & {"blind", "blind17"}
-        assert "a fresh blind v17 message" not in {e.text for e in examples}
+        assert not splits & {"blind", "blind18"}
+        assert "a fresh blind v18 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_to_dev11_and_retired_v7_to_v16s_never_v17s(
+    def test_the_dev_conversations_are_dev_dev7_to_dev11_and_retired_v7_to_v17s_never_v18s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -326,7 +333,8 @@ class TestCorpusFiles:
         retired16 = write_rows(tmp_path / "v16.jsonl", CONVERSATION)
         dev10 = write_rows(tmp_path / "dev10.jsonl", {**CONVERSATION, "language": "es"})
         dev11 = write_rows(tmp_path / "dev11.jsonl", CONVERSATION)
-        fresh = tmp_path / "blind17"
+        retired17 = write_rows(tmp_path / "v17.jsonl", {**CONVERSATION, "language": "es"})
+        fresh = tmp_path / "blind18"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
         monkeypatch.setattr(corpus, "CONVERSATIONS", dev)
@@ -345,8 +353,9 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "BLIND16_CONVERSATIONS", retired16)
         monkeypatch.setattr(corpus, "DEV10_CONVERSATIONS", dev10)
         monkeypatch.setattr(corpus, "DEV11_CONVERSATIONS", dev11)
-        monkeypatch.setattr(corpus, "BLIND17_DIR", fresh)
-        monkeypatch.setattr(corpus, "BLIND17_CONVERSATIONS", fresh / "conversations.jsonl")
+        monkeypatch.setattr(corpus, "BLIND17_CONVERSATIONS", retired17)
+        monkeypatch.setattr(corpus, "BLIND18_DIR", fresh)
+        monkeypatch.setattr(corpus, "BLIND18_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
         assert [c.source for c in found] == [
             "dev/conversations.jsonl:1",
@@ -366,6 +375,7 @@ class TestCorpusFiles:
             "blind16/conversations.jsonl:1",
             "dev10/conversations.jsonl:1",
             "dev11/conversations.jsonl:1",
+            "blind17/conversations.jsonl:1",
         ]
         assert [c.language for c in found] == [
             "en",
@@ -385,6 +395,7 @@ class TestCorpusFiles:
             "en",
             "es",
             "en",
+            "es",
         ]
         for name in (
             "BLIND7_CONVERSATIONS",
@@ -402,13 +413,14 @@ class TestCorpusFiles:
             "BLIND16_CONVERSATIONS",
             "DEV10_CONVERSATIONS",
             "DEV11_CONVERSATIONS",
+            "BLIND17_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_to_dev11s_and_retired_v7s_to_v16s(
+    def test_the_shipped_dev_conversations_include_dev7s_to_dev11s_and_retired_v7s_to_v17s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
@@ -431,6 +443,7 @@ class TestCorpusFiles:
             "blind16",
             "dev10",
             "dev11",
+            "blind17",
         )
         assert [sources.count(name) for name in names] == [
             120,
@@ -449,8 +462,9 @@ class TestCorpusFiles:
             100,
             80,
             80,
+            100,
         ]
-        assert len(sources) == 1520
+        assert len(sources) == 1620
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -465,6 +479,7 @@ class TestCorpusFiles:
         assert len(load_conversations(BLIND16_CONVERSATIONS)) == 100
         assert len(load_conversations(DEV10_CONVERSATIONS)) == 80
         assert len(load_conversations(DEV11_CONVERSATIONS)) == 80
+        assert len(load_conversations(BLIND17_CONVERSATIONS)) == 100
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -472,7 +487,7 @@ class TestCorpusFiles:
             for variety in ("es-PE", "es-VE", "es-MX", "neutral")
         ]
         path = write_rows(tmp_path / "es-01.jsonl", *rows)
-        examples = load_corpus_tree(tmp_path, "blind17")
+        examples = load_corpus_tree(tmp_path, "blind18")
         assert [e.source for e in examples] == [f"es-01.jsonl:{n}" for n in range(1, 5)]
         assert path.exists() and {e.language for e in examples} == {"es"}
 
@@ -481,7 +496,7 @@ class TestCorpusFiles:
     ) -> None:
         write_rows(tmp_path / "en-01.jsonl", VALID)
         write_rows(tmp_path / "conversations.jsonl", CONVERSATION)
-        assert [e.source for e in load_corpus_tree(tmp_path, "blind17")] == ["en-01.jsonl:1"]
+        assert [e.source for e in load_corpus_tree(tmp_path, "blind18")] == ["en-01.jsonl:1"]
 
     @pytest.mark.parametrize(
         "split",
@@ -508,6 +523,7 @@ class TestCorpusFiles:
             "blind16",
             "dev10",
             "dev11",
+            "blind17",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(
@@ -591,7 +607,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v17_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v18_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -606,12 +622,12 @@ def test_blind_v17_is_reported_per_language_and_family_and_never_printed(
         {**spanish, "variety": "es-VE", "level": "none", "family": "smalltalk"},
     )
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND17_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND17_CONVERSATIONS", tmp_path / "conversations.jsonl")
-    assert main(["--split", "blind17"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND18_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND18_CONVERSATIONS", tmp_path / "conversations.jsonl")
+    assert main(["--split", "blind18"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v17 (fresh, run once" in printed
-    assert "BLIND corpus v17, ablation" in printed
+    assert "BLIND corpus v18 (fresh, run once" in printed
+    assert "BLIND corpus v18, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
@@ -622,7 +638,7 @@ def test_blind_v17_is_reported_per_language_and_family_and_never_printed(
     assert "conversations" not in printed  # none in this directory
 
 
-def test_blind_v17_conversations_are_reported_memory_off_and_on_and_never_printed(
+def test_blind_v18_conversations_are_reported_memory_off_and_on_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -635,12 +651,12 @@ def test_blind_v17_conversations_are_reported_memory_off_and_on_and_never_printe
         "combined_level": "none",
     }
     conversations = write_rows(tmp_path / "conversations.jsonl", CONVERSATION, harmless)
-    monkeypatch.setattr(evaluator, "BLIND17_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND17_CONVERSATIONS", conversations)
+    monkeypatch.setattr(evaluator, "BLIND18_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND18_CONVERSATIONS", conversations)
     rules_only = "escalation.risk.rules_only_detector"
-    assert main(["--split", "blind17", "--no-families", "--detector", rules_only]) == 0
+    assert main(["--split", "blind18", "--no-families", "--detector", rules_only]) == 0
     printed = capsys.readouterr().out
-    section = printed[printed.index("BLIND corpus v17, conversations (2)") :]
+    section = printed[printed.index("BLIND corpus v18, conversations (2)") :]
     # Each row: recall, imminent recall, false alarms, as hits/total where there is a total.
     rows = {
         line.split("  ")[0]: re.findall(r"\d+/\d+", line)
@@ -657,19 +673,19 @@ def test_blind_v17_conversations_are_reported_memory_off_and_on_and_never_printe
         assert message not in printed
 
 
-def test_without_a_blind_v17_directory_the_split_is_skipped(
+def test_without_a_blind_v18_directory_the_split_is_skipped(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND17_DIR", tmp_path / "missing")
-    assert main(["--split", "blind17"]) == 0
-    assert "BLIND corpus v17" not in capsys.readouterr().out
+    monkeypatch.setattr(evaluator, "BLIND18_DIR", tmp_path / "missing")
+    assert main(["--split", "blind18"]) == 0
+    assert "BLIND corpus v18" not in capsys.readouterr().out
 
 
-def test_the_blind17_directory_is_never_training_data() -> None:
-    assert BLIND17_DIR.name == "blind17"
-    assert all(e.split != "blind17" for e in training_examples())
+def test_the_blind18_directory_is_never_training_data() -> None:
+    assert BLIND18_DIR.name == "blind18"
+    assert all(e.split != "blind18" for e in training_examples())
 
 
 @pytest.mark.parametrize(
@@ -687,6 +703,7 @@ def test_the_blind17_directory_is_never_training_data() -> None:
         "blind14",
         "blind15",
         "blind16",
+        "blind17",
     ],
 )
 def test_a_retired_blind_split_is_no_longer_a_split_of_its_own(retired: str) -> None:
