@@ -49,10 +49,11 @@ CHAR_NGRAMS = (2, 5)
 # which bounds memory whatever people write.
 MEMO_WORDS = 50_000
 MODEL_FILE = Path(__file__).resolve().parent / "risk_model.json.gz"
-# What the model reads of a message (``model_text``, and laughter emoji as a word since
-# normalisation keeps them: ``risk_text.LAUGHTER_WORD``); in the out-of-fold cache's key,
-# so scores of another reading are never reused.
-MODEL_TEXT = "spoken-punctuation-1-emoji-laughter-1"
+# What the model reads of a message (``model_text``, and laughter emoji and the emoji of a
+# means as words since normalisation keeps them: ``risk_text.LAUGHTER_WORD``,
+# ``risk_text.MEANS_EMOJI``); in the out-of-fold cache's key, so scores of another reading
+# are never reused.
+MODEL_TEXT = "spoken-punctuation-1-emoji-laughter-1-means-emoji-1"
 
 
 def model_text(normalised: str) -> str:

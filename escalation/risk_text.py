@@ -10,7 +10,10 @@ go through the same steps (``normalise_pattern``), so a pattern written as
 The result is lower-case ASCII words of ``[a-z0-9*]`` and clause punctuation
 (``. , ; : ! ?``), separated by single spaces. ``*`` survives only inside a
 word, where it stands for one hidden letter. Emoji are dropped, except laughter
-(😂 🤣 😹 😆 💀), which becomes the word ``emojilaugh`` (``LAUGHTER_WORD``).
+(😂 🤣 😹 😆 💀), which becomes the word ``emojilaugh`` (``LAUGHTER_WORD``), and the
+emoji of a means (🪢 🔫 🔪 💊 🩸 🌉), each of which becomes a word of its own
+(``MEANS_EMOJI``: "emojirope", …), read by the model as it is and by each language's
+rules as that language's word (the signal files' aliases: "rope", "soga").
 """
 
 from __future__ import annotations
@@ -46,10 +49,30 @@ LAUGHTER_WORD = "emojilaugh"
 _LAUGHTER_EMOJI_RE = re.compile("[\U0001f602\U0001f923\U0001f639\U0001f606\U0001f480]+")
 
 
+# The emoji of a means, which would otherwise be dropped (blind v17: "… and I'm done 🪢"
+# after a time, a rope in all but the word): each becomes a word of its own, the same in
+# both languages, so that the model reads one word whatever the language, and each signal
+# file's aliases give the rules their own word for it ("emojirope: rope" / "soga").
+MEANS_EMOJI = {
+    "\U0001faa2": "emojirope",  # 🪢 knot
+    "\U0001f52b": "emojigun",  # 🔫 pistol
+    "\U0001f52a": "emojiknife",  # 🔪 kitchen knife
+    "\U0001f48a": "emojipills",  # 💊 pill
+    "\U0001fa78": "emojiblood",  # 🩸 drop of blood
+    "\U0001f309": "emojibridge",  # 🌉 bridge at night
+}
+_MEANS_EMOJI_RE = re.compile("[" + "".join(MEANS_EMOJI) + "]")
+
+
+def _means_word(match: re.Match[str]) -> str:
+    return f" {MEANS_EMOJI[match.group()]} "
+
+
 def _to_ascii(text: str) -> str:
     if text.isascii():
         return text
     text = _LAUGHTER_EMOJI_RE.sub(f" {LAUGHTER_WORD} ", text)
+    text = _MEANS_EMOJI_RE.sub(_means_word, text)
     # NFKD splits "í" into "i" + accent; dropping non-ASCII then removes accents,
     # typographic apostrophes and emoji in one step.
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
