@@ -15,13 +15,15 @@ import pytest
 
 from escalation.risk import (
     ALERT_LEVELS,
-    combine,
-    default_detector,
     rule_detector,
-    rules_reading,
-    word_count,
 )
-from escalation.risk_model import Scores
+from tests.risk_family_checks import (
+    Case,
+    assert_no_alert,
+    assert_pages_with_the_model_at_zero,
+    assert_rules_read_own_imminent,
+    case_id,
+)
 
 RISKY = [
     ("en", "my stepdad is outside my bedroom door right now shouting that he'll kill me"),
@@ -76,39 +78,23 @@ IDIOMS = [
     ("es", "nos vamos a matar de risa en la boda"),
 ]
 
-NOTHING = Scores(0.0, 0.0, 0.0)
+
+@pytest.mark.parametrize("case", RISKY, ids=case_id)
+def test_the_rules_read_the_writers_own_imminent_risk(case: Case) -> None:
+    assert_rules_read_own_imminent(*case)
 
 
-def _id(case: tuple[str, str]) -> str:
-    return case[1]
+@pytest.mark.parametrize("case", RISKY, ids=case_id)
+def test_it_pages_whatever_the_model_says(case: Case) -> None:
+    assert_pages_with_the_model_at_zero(*case)
 
 
-@pytest.mark.parametrize("case", RISKY, ids=_id)
-def test_the_rules_read_the_writers_own_imminent_risk(case: tuple[str, str]) -> None:
-    language, text = case
-    found = rule_detector().assess(text, language)
-    assert (found.level, found.who) == ("imminent", "self")
+@pytest.mark.parametrize("case", HARMLESS, ids=case_id)
+def test_the_harmless_look_alikes_raise_no_alert(case: Case) -> None:
+    assert_no_alert(*case)
 
 
-@pytest.mark.parametrize("case", RISKY, ids=_id)
-def test_it_pages_whatever_the_model_says(case: tuple[str, str]) -> None:
-    language, text = case
-    detector = default_detector()
-    assert detector.assess(text, language).level in ALERT_LEVELS
-    reading, literal = rules_reading(rule_detector(), text)
-    found = combine(reading, NOTHING, detector.thresholds, literal, word_count(text))
-    assert found.level in ALERT_LEVELS
-    assert found.who == "self"
-
-
-@pytest.mark.parametrize("case", HARMLESS, ids=_id)
-def test_the_harmless_look_alikes_raise_no_alert(case: tuple[str, str]) -> None:
-    language, text = case
-    assert rule_detector().assess(text, language).level not in ALERT_LEVELS
-    assert default_detector().assess(text, language).level not in ALERT_LEVELS
-
-
-@pytest.mark.parametrize("case", IDIOMS, ids=_id)
-def test_the_rules_read_laughing_to_death_as_an_idiom(case: tuple[str, str]) -> None:
+@pytest.mark.parametrize("case", IDIOMS, ids=case_id)
+def test_the_rules_read_laughing_to_death_as_an_idiom(case: Case) -> None:
     language, text = case
     assert rule_detector().assess(text, language).level not in ALERT_LEVELS

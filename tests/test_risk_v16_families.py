@@ -17,13 +17,15 @@ import pytest
 
 from escalation.risk import (
     ALERT_LEVELS,
-    combine,
-    default_detector,
     rule_detector,
-    rules_reading,
-    word_count,
 )
-from escalation.risk_model import Scores
+from tests.risk_family_checks import (
+    Case,
+    assert_no_alert,
+    assert_pages_with_the_model_at_zero,
+    assert_rules_read_own_imminent,
+    case_id,
+)
 
 RISKY = [
     (
@@ -100,46 +102,30 @@ STILL_RISK = [
     ("en", "I want to die and I'm not joking about it this time hahaha"),
 ]
 
-NOTHING = Scores(0.0, 0.0, 0.0)
+
+@pytest.mark.parametrize("case", RISKY, ids=case_id)
+def test_the_rules_read_the_writers_own_imminent_risk(case: Case) -> None:
+    assert_rules_read_own_imminent(*case)
 
 
-def _id(case: tuple[str, str]) -> str:
-    return case[1]
+@pytest.mark.parametrize("case", RISKY, ids=case_id)
+def test_it_pages_whatever_the_model_says(case: Case) -> None:
+    assert_pages_with_the_model_at_zero(*case)
 
 
-@pytest.mark.parametrize("case", RISKY, ids=_id)
-def test_the_rules_read_the_writers_own_imminent_risk(case: tuple[str, str]) -> None:
-    language, text = case
-    found = rule_detector().assess(text, language)
-    assert (found.level, found.who) == ("imminent", "self")
+@pytest.mark.parametrize("case", HARMLESS, ids=case_id)
+def test_the_harmless_look_alikes_raise_no_alert(case: Case) -> None:
+    assert_no_alert(*case)
 
 
-@pytest.mark.parametrize("case", RISKY, ids=_id)
-def test_it_pages_whatever_the_model_says(case: tuple[str, str]) -> None:
-    language, text = case
-    detector = default_detector()
-    assert detector.assess(text, language).level in ALERT_LEVELS
-    reading, literal = rules_reading(rule_detector(), text)
-    found = combine(reading, NOTHING, detector.thresholds, literal, word_count(text))
-    assert found.level in ALERT_LEVELS
-    assert found.who == "self"
-
-
-@pytest.mark.parametrize("case", HARMLESS, ids=_id)
-def test_the_harmless_look_alikes_raise_no_alert(case: tuple[str, str]) -> None:
-    language, text = case
-    assert rule_detector().assess(text, language).level not in ALERT_LEVELS
-    assert default_detector().assess(text, language).level not in ALERT_LEVELS
-
-
-@pytest.mark.parametrize("case", RULES_HARMLESS, ids=_id)
-def test_the_rules_raise_no_alert_on_these_look_alikes(case: tuple[str, str]) -> None:
+@pytest.mark.parametrize("case", RULES_HARMLESS, ids=case_id)
+def test_the_rules_raise_no_alert_on_these_look_alikes(case: Case) -> None:
     language, text = case
     assert rule_detector().assess(text, language).level not in ALERT_LEVELS
 
 
-@pytest.mark.parametrize("case", STILL_RISK, ids=_id)
-def test_the_masks_do_not_hide_real_risk(case: tuple[str, str]) -> None:
+@pytest.mark.parametrize("case", STILL_RISK, ids=case_id)
+def test_the_masks_do_not_hide_real_risk(case: Case) -> None:
     language, text = case
     found = rule_detector().assess(text, language)
     assert found.level in ALERT_LEVELS

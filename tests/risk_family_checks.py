@@ -1,0 +1,45 @@
+"""The checks every family of risk phrasings shares (tests/test_risk_silent_imminent.py
+and the blind sets' families, tests/test_risk_v16_families.py and
+tests/test_risk_v17_families.py): the rules read the writer's own imminent risk, it
+pages whatever the model says, and the harmless look-alikes raise no alert."""
+
+from __future__ import annotations
+
+from escalation.risk import (
+    ALERT_LEVELS,
+    combine,
+    default_detector,
+    rule_detector,
+    rules_reading,
+    word_count,
+)
+from escalation.risk_model import Scores
+
+Case = tuple[str, str]  # (language, text)
+
+# A model that says nothing at all: what the rules alone must still page.
+NOTHING = Scores(0.0, 0.0, 0.0)
+
+
+def case_id(case: Case) -> str:
+    return case[1]
+
+
+def assert_rules_read_own_imminent(language: str, text: str) -> None:
+    found = rule_detector().assess(text, language)
+    assert (found.level, found.who) == ("imminent", "self")
+
+
+def assert_pages_with_the_model_at_zero(language: str, text: str) -> None:
+    detector = default_detector()
+    assert detector.assess(text, language).level in ALERT_LEVELS
+    reading, literal = rules_reading(rule_detector(), text)
+    found = combine(reading, NOTHING, detector.thresholds, literal, word_count(text))
+    assert found.level in ALERT_LEVELS
+    assert found.who == "self"
+
+
+def assert_no_alert(language: str, text: str) -> None:
+    """Neither the rules nor the whole detector alert."""
+    assert rule_detector().assess(text, language).level not in ALERT_LEVELS
+    assert default_detector().assess(text, language).level not in ALERT_LEVELS
