@@ -196,6 +196,10 @@ LONG_SENTENCES = {
     "slang (en)": "kms",  # an alias: "kil myself" in every copy
     "negated (en)": "I would never kill myself",
     "wish to die (es)": "no quiero vivir más,",
+    # A time or a goodbye with the emoji of a means: common words that open a pattern
+    # with a look-ahead (bounded to 600 characters since 7 Dec: 0.3 s at 20,000 before).
+    "emoji plan (en)": "tonight 🪢 bye",
+    "emoji plan (es)": "esta noche 💊 adiós",
     "harmless (en)": "I'm really stressed about my exams lol",
 }
 LONG_LENGTHS = (1_000, 4_000, 10_000, 20_000)
