@@ -17,7 +17,7 @@ from functools import cache
 
 import pytest
 
-from escalation import risk
+from escalation import risk, risk_rules
 from escalation.risk import LanguageRules, RuleDetector, _assess_in, rule_detector
 from escalation.risk_eval.corpus import training_examples
 from escalation.risk_text import normalise
@@ -215,3 +215,31 @@ def test_words_back_on_texts_short_and_long() -> None:
                         assert len(text[found:end].split()) >= min(words, index)
                     checked += 1
     assert checked > 1_000
+
+
+# A look-around's gap as the signal files bound it, e.g. "(?!.{0,600} " (issue 10).
+_BOUNDED_LOOK_AROUND_GAP = re.compile(r"(\(\?<?[=!])\.\{0,\d+\}")
+
+
+def test_every_training_message_reads_as_with_the_look_arounds_unbounded(
+    monkeypatch, tmp_path
+) -> None:
+    """The bounds on the look-arounds' gaps ("(?!.{0,600} ...)") change no training message's
+    reading: the files with every such gap written "(?!.* ...)" again, which the loader now
+    refuses (so its check is switched off here), read every training message alike."""
+    unbounded_files = 0
+    for path in sorted(risk_rules.signal_dir().glob("*.yaml")):
+        source = path.read_text(encoding="utf-8")
+        unbounded, count = _BOUNDED_LOOK_AROUND_GAP.subn(r"\1.*", source)
+        unbounded_files += count > 0
+        (tmp_path / path.name).write_text(unbounded, encoding="utf-8")
+    assert unbounded_files == 2
+    texts = training_texts()
+    bounded = readings(rule_detector(), texts)
+    monkeypatch.setattr(risk_rules, "_unbounded_look_around", lambda items, inside=None: None)
+    full = readings(RuleDetector(tmp_path), texts)
+    differ = [
+        text for text, mine, theirs in zip(texts, bounded, full, strict=True) if mine != theirs
+    ]
+    assert len(texts) > 20_000
+    assert differ == []
