@@ -13,6 +13,9 @@ Pattern syntax (each entry is one Python regex, written naturally):
   (never across clause punctuation);
 - ``{name}`` inserts the macro ``name`` from the file's ``macros`` section;
 - the whole entry is matched on word boundaries, so ``\\b`` is not allowed.
+- a look-around (``(?=``, ``(?!``, ``(?<=``, ``(?<!``) may not hold an unbounded gap
+  (``.*``, ``.+``, ``[^.]*``...): write ``(?!.{0,600} lol)``, not ``(?!.* lol)``
+  (``_unbounded_look_around`` says why and what "broad" means).
 
 Speed: the loader derives from each pattern the literal words that any match
 must contain (``_required_literals``) and builds one trie-shaped regex of all of
@@ -110,6 +113,16 @@ _SUBPATTERN = sre_constants.SUBPATTERN
 _BRANCH = sre_constants.BRANCH
 _LITERAL = sre_constants.LITERAL
 _REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT)
+_ASSERTS = (sre_constants.ASSERT, sre_constants.ASSERT_NOT)
+# Greedy, lazy ("*?") and possessive ("*+"): each can read to the end of the text.
+_ANY_REPEATS = (*_REPEATS, sre_constants.POSSESSIVE_REPEAT)
+_LOOK_AROUNDS = {
+    (sre_constants.ASSERT, 1): "look-ahead (?=",
+    (sre_constants.ASSERT_NOT, 1): "negative look-ahead (?!",
+    (sre_constants.ASSERT, -1): "look-behind (?<=",
+    (sre_constants.ASSERT_NOT, -1): "negative look-behind (?<!",
+}
+_WORD_CHAR_SET = frozenset(map(ord, "abcdefghijklmnopqrstuvwxyz0123456789*"))
 
 
 class SignalFileError(ValueError):
@@ -334,6 +347,20 @@ class _Loader:
     def pattern(self, source: Any, where: str) -> str:
         pattern = self.expand(source, where)
         try:
+            parsed = sre_parser.parse(pattern)
+        except re.error as error:
+            raise self.fail(where, f"invalid pattern {source!r}: {error}") from error
+        unbounded = _unbounded_look_around(parsed)
+        if unbounded:
+            look_around, repeat = unbounded
+            raise self.fail(
+                where,
+                f"unbounded {repeat!r} in a {look_around}...): it reads to the end of the "
+                "message at every place the pattern reaches it, so long messages take "
+                "quadratic time; bound it, e.g. '.{0,600}' instead of '.*', in "
+                f"{source!r}",
+            )
+        try:
             compiled = re.compile(pattern)
         except re.error as error:
             raise self.fail(where, f"invalid pattern {source!r}: {error}") from error
@@ -409,6 +436,97 @@ def _required_literals(
     if not options:
         return None
     return max(options, key=lambda words: min(map(score, words)))
+
+
+def _unbounded_look_around(items: Any, inside: str | None = None) -> tuple[str, str] | None:
+    """The first look-around (its kind) whose body has an unbounded repeat of something broad
+    (that repeat, as written), or None.
+
+    A look-around is tried at every place its pattern reaches, often every word start; an
+    unbounded gap in it reads to the end of the message each time, which is quadratic in the
+    message's length (issue 10). "Broad" is anything that can match a character other than
+    a word character (a-z, 0-9, "*"), above all a space: ``.``, ``[^...]``, ``\\s``, a group
+    with a space in it. An unbounded repeat of word characters only (``[a-z]+``) stays in one
+    word and is allowed; so is any repeat with an upper bound (``.{0,600}``).
+    """
+    for op, argument in items:
+        if op in _ANY_REPEATS:
+            low, high, body = argument
+            if inside and high == sre_constants.MAXREPEAT and not _word_chars_only(body):
+                return inside, _show_repeat(op, low, body)
+            children = [body]
+        elif op is sre_constants.ATOMIC_GROUP:
+            children = [argument]
+        elif op is sre_constants.GROUPREF_EXISTS:
+            children = [branch for branch in argument[1:] if branch]
+        elif op in _ASSERTS:
+            # The parser gives a look-ahead direction 1, a look-behind -1.
+            direction = 1 if argument[0] >= 0 else -1
+            found = _unbounded_look_around(argument[1], inside or _LOOK_AROUNDS[op, direction])
+            if found:
+                return found
+            continue
+        elif op is _SUBPATTERN:
+            children = [argument[-1]]
+        elif op is _BRANCH:
+            children = argument[1]
+        else:
+            continue
+        for child in children:
+            found = _unbounded_look_around(child, inside)
+            if found:
+                return found
+    return None
+
+
+def _word_chars_only(items: Any) -> bool:
+    """Whether every character ``items`` can match is a word character (a-z, 0-9, "*")."""
+    for op, argument in items:
+        if op is _LITERAL:
+            ok = argument in _WORD_CHAR_SET
+        elif op is sre_constants.IN:
+            ok = all(
+                (kind is _LITERAL and value in _WORD_CHAR_SET)
+                or (
+                    kind is sre_constants.RANGE
+                    and set(range(value[0], value[1] + 1)) <= _WORD_CHAR_SET
+                )
+                or (kind is sre_constants.CATEGORY and value is sre_constants.CATEGORY_DIGIT)
+                for kind, value in argument
+            )
+        elif op is _SUBPATTERN:
+            ok = _word_chars_only(argument[-1])
+        elif op is _BRANCH:
+            ok = all(_word_chars_only(branch) for branch in argument[1])
+        elif op in _ANY_REPEATS:
+            ok = _word_chars_only(argument[2])
+        elif op is sre_constants.ATOMIC_GROUP:
+            ok = _word_chars_only(argument)
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def _show_repeat(op: Any, low: int, body: Any) -> str:
+    """A repeat as a person would write it: '.*', '.+', '.{2,}', '[^,]*', '(...)*'."""
+    items = list(body)
+    if len(items) == 1 and items[0][0] is sre_constants.ANY:
+        shown = "."
+    elif len(items) == 1 and items[0][0] in (sre_constants.IN, sre_constants.NOT_LITERAL):
+        negated = items[0][0] is sre_constants.NOT_LITERAL or (
+            items[0][1] and items[0][1][0][0] is sre_constants.NEGATE
+        )
+        shown = "[^...]" if negated else "[...]"
+    else:
+        shown = "(...)"
+    count = {0: "*", 1: "+"}.get(low, f"{{{low},}}")
+    return (
+        shown
+        + count
+        + {sre_constants.MIN_REPEAT: "?", sre_constants.POSSESSIVE_REPEAT: "+"}.get(op, "")
+    )
 
 
 def _ends_with_space(op: Any, argument: Any) -> bool:
