@@ -200,6 +200,11 @@ LONG_SENTENCES = {
     # with a look-ahead (bounded to 600 characters since 7 Dec: 0.3 s at 20,000 before).
     "emoji plan (en)": "tonight 🪢 bye",
     "emoji plan (es)": "esta noche 💊 adiós",
+    # Common first words ("im", "drove", "coche") before a look-ahead that read to the end
+    # of the message unbounded (0.1-0.2 s at 20,000); the loader now refuses that shape.
+    "car outside (en)": "im sitting in the car outside, i have a knife",
+    "drove to the lake (en)": "i drove to the lake",
+    "car in the lake (es)": "el coche en el lago, agua",
     "harmless (en)": "I'm really stressed about my exams lol",
 }
 LONG_LENGTHS = (1_000, 4_000, 10_000, 20_000)
