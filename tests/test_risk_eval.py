@@ -60,6 +60,8 @@ from escalation.risk_eval.corpus import (
     DEV10_DIR,
     DEV11_CONVERSATIONS,
     DEV11_DIR,
+    DEV12_CONVERSATIONS,
+    DEV12_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -215,6 +217,10 @@ class TestCorpusFiles:
         blind18 = load_corpus_tree(BLIND18_DIR, "blind18")
         assert len(blind18) == 800 and {e.language for e in blind18} == {"en", "es"}
         assert len(load_conversations(BLIND18_CONVERSATIONS)) == 100
+        dev12 = load_corpus_tree(DEV12_DIR, "dev12")
+        assert len(dev12) == 800 and {e.language for e in dev12} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in dev12) == 338
+        assert len(load_conversations(DEV12_CONVERSATIONS)) == 80
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -271,6 +277,7 @@ class TestCorpusFiles:
             ("dev11", DEV11_DIR),
             ("blind17", BLIND17_DIR),
             ("blind18", BLIND18_DIR),
+            ("dev12", DEV12_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -313,11 +320,12 @@ class TestCorpusFiles:
             "dev11",
             "blind17",
             "blind18",
+            "dev12",
         } <= splits
         assert not splits & {"blind", "blind19"}
         assert "a fresh blind v19 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_to_dev11_and_retired_v7_to_v18s_never_v19s(
+    def test_the_dev_conversations_are_dev_dev7_to_dev12_and_retired_v7_to_v18s_never_v19s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -342,6 +350,7 @@ class TestCorpusFiles:
         dev11 = write_rows(tmp_path / "dev11.jsonl", CONVERSATION)
         retired17 = write_rows(tmp_path / "v17.jsonl", {**CONVERSATION, "language": "es"})
         retired18 = write_rows(tmp_path / "v18.jsonl", CONVERSATION)
+        dev12 = write_rows(tmp_path / "dev12.jsonl", {**CONVERSATION, "language": "es"})
         fresh = tmp_path / "blind19"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
@@ -363,6 +372,7 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "DEV11_CONVERSATIONS", dev11)
         monkeypatch.setattr(corpus, "BLIND17_CONVERSATIONS", retired17)
         monkeypatch.setattr(corpus, "BLIND18_CONVERSATIONS", retired18)
+        monkeypatch.setattr(corpus, "DEV12_CONVERSATIONS", dev12)
         monkeypatch.setattr(corpus, "BLIND19_DIR", fresh)
         monkeypatch.setattr(corpus, "BLIND19_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
@@ -386,6 +396,7 @@ class TestCorpusFiles:
             "dev11/conversations.jsonl:1",
             "blind17/conversations.jsonl:1",
             "blind18/conversations.jsonl:1",
+            "dev12/conversations.jsonl:1",
         ]
         assert [c.language for c in found] == [
             "en",
@@ -407,6 +418,7 @@ class TestCorpusFiles:
             "en",
             "es",
             "en",
+            "es",
         ]
         for name in (
             "BLIND7_CONVERSATIONS",
@@ -426,13 +438,14 @@ class TestCorpusFiles:
             "DEV11_CONVERSATIONS",
             "BLIND17_CONVERSATIONS",
             "BLIND18_CONVERSATIONS",
+            "DEV12_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_to_dev11s_and_retired_v7s_to_v18s(
+    def test_the_shipped_dev_conversations_include_dev7s_to_dev12s_and_retired_v7s_to_v18s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
@@ -457,6 +470,7 @@ class TestCorpusFiles:
             "dev11",
             "blind17",
             "blind18",
+            "dev12",
         )
         assert [sources.count(name) for name in names] == [
             120,
@@ -477,8 +491,9 @@ class TestCorpusFiles:
             80,
             100,
             100,
+            80,
         ]
-        assert len(sources) == 1720
+        assert len(sources) == 1800
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -495,6 +510,7 @@ class TestCorpusFiles:
         assert len(load_conversations(DEV11_CONVERSATIONS)) == 80
         assert len(load_conversations(BLIND17_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND18_CONVERSATIONS)) == 100
+        assert len(load_conversations(DEV12_CONVERSATIONS)) == 80
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -540,6 +556,7 @@ class TestCorpusFiles:
             "dev11",
             "blind17",
             "blind18",
+            "dev12",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(

@@ -13,8 +13,8 @@ Splits, each reported on its own:
   reported among its parts (cross-validated); their blind figures are history, kept
   in docs/risk-detection.md. The dev conversations, retired blind v7's, v8's and
   v9's, dev7's, retired blind v10's, v11's and v12's, dev8's, retired blind v13's and
-  v14's, dev9's, retired blind v15's and v16's, dev10's, dev11's and retired blind v17's and
-  v18's are reported together and each apart, memory off and on.
+  v14's, dev9's, retired blind v15's and v16's, dev10's, dev11's, retired blind v17's and
+  v18's and dev12's are reported together and each apart, memory off and on.
 - ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
   only: its messages are never printed. With the ablation (rules only, model
@@ -74,6 +74,7 @@ from escalation.risk_eval.corpus import (
     DEV9_DIR,
     DEV10_DIR,
     DEV11_DIR,
+    DEV12_DIR,
     DEV_DIR,
     LANGUAGES,
     LEGACY_BLIND,
@@ -166,6 +167,10 @@ _TRAINING_PARTS = (
     ),
     ("blind v17, retired (another writer)", lambda o: group_of(o.example).startswith("blind17/")),
     ("blind v18, retired (another writer)", lambda o: group_of(o.example).startswith("blind18/")),
+    (
+        "dev12 (blind v18's misses and false alarms, another writer)",
+        lambda o: group_of(o.example).startswith("dev12/"),
+    ),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -237,6 +242,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (DEV11_DIR, "dev11", "dev11 (everyday emotional life)"),
         (BLIND17_DIR, "blind17", "blind v17, retired"),
         (BLIND18_DIR, "blind18", "blind v18, retired"),
+        (DEV12_DIR, "dev12", "dev12 (blind v18's misses and false alarms)"),
     ):
         part = load_corpus_tree(directory, name)
         if part:
@@ -269,6 +275,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         ("dev11", "dev11 conversations", True),
         ("blind17", "blind v17 conversations, retired", True),
         ("blind18", "blind v18 conversations, retired", True),
+        ("dev12", "dev12 conversations", True),
     )
     for title, part, by_language in (
         ("dev conversations, all", conversations, False),
