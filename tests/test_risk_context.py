@@ -348,9 +348,11 @@ class TestTheShippedPolicyOnFixedMessages:
 
     # "I'm not okay, I want to die" scored 0.078 until blind v14 and dev9 joined training,
     # 0.22 since: no longer a statement the model doubts; replaced by "I'm going to
-    # overdose" (0.053). "I am going to hang myself" scores 0.027 with this model and the
-    # previous one and is dismissed to low: docs/risk-detection.md, "Blind v14's misses".
-    @pytest.mark.parametrize("text", ["I'm going to hang myself", "I'm going to overdose"])
+    # overdose" (0.053). "I'm going to hang myself" scored 0.027 until blind v18 and dev12
+    # joined training, 0.156 since: replaced by "I am going to hang myself" (0.038), which
+    # the model of blind v14's round dismissed to low: docs/risk-detection.md, "Blind v14's
+    # misses".
+    @pytest.mark.parametrize("text", ["I am going to hang myself", "I'm going to overdose"])
     def test_a_plain_statement_the_model_doubts_still_pages(self, text: str) -> None:
         """The model scores these under 0.15; the floor of the rules' high stays under
         them (``risk_train.DISMISS_CANDIDATES``)."""

@@ -42,7 +42,9 @@ from escalation.risk_eval.corpus import (
     BLIND16_DIR,
     BLIND17_CONVERSATIONS,
     BLIND17_DIR,
+    BLIND18_CONVERSATIONS,
     BLIND18_DIR,
+    BLIND19_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -58,6 +60,8 @@ from escalation.risk_eval.corpus import (
     DEV10_DIR,
     DEV11_CONVERSATIONS,
     DEV11_DIR,
+    DEV12_CONVERSATIONS,
+    DEV12_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -210,6 +214,13 @@ class TestCorpusFiles:
         blind17 = load_corpus_tree(BLIND17_DIR, "blind17")
         assert len(blind17) == 800 and {e.language for e in blind17} == {"en", "es"}
         assert len(load_conversations(BLIND17_CONVERSATIONS)) == 100
+        blind18 = load_corpus_tree(BLIND18_DIR, "blind18")
+        assert len(blind18) == 800 and {e.language for e in blind18} == {"en", "es"}
+        assert len(load_conversations(BLIND18_CONVERSATIONS)) == 100
+        dev12 = load_corpus_tree(DEV12_DIR, "dev12")
+        assert len(dev12) == 800 and {e.language for e in dev12} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in dev12) == 338
+        assert len(load_conversations(DEV12_CONVERSATIONS)) == 80
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -265,6 +276,8 @@ class TestCorpusFiles:
             ("dev10", DEV10_DIR),
             ("dev11", DEV11_DIR),
             ("blind17", BLIND17_DIR),
+            ("blind18", BLIND18_DIR),
+            ("dev12", DEV12_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -274,13 +287,13 @@ class TestCorpusFiles:
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v18_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v19_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v18 message"})
-        monkeypatch.setattr(corpus, "BLIND18_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v19 message"})
+        monkeypatch.setattr(corpus, "BLIND19_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
         assert {
@@ -306,11 +319,13 @@ class TestCorpusFiles:
             "dev10",
             "dev11",
             "blind17",
+            "blind18",
+            "dev12",
         } <= splits
-        assert not splits & {"blind", "blind18"}
-        assert "a fresh blind v18 message" not in {e.text for e in examples}
+        assert not splits & {"blind", "blind19"}
+        assert "a fresh blind v19 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_to_dev11_and_retired_v7_to_v17s_never_v18s(
+    def test_the_dev_conversations_are_dev_dev7_to_dev12_and_retired_v7_to_v18s_never_v19s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -334,7 +349,9 @@ class TestCorpusFiles:
         dev10 = write_rows(tmp_path / "dev10.jsonl", {**CONVERSATION, "language": "es"})
         dev11 = write_rows(tmp_path / "dev11.jsonl", CONVERSATION)
         retired17 = write_rows(tmp_path / "v17.jsonl", {**CONVERSATION, "language": "es"})
-        fresh = tmp_path / "blind18"
+        retired18 = write_rows(tmp_path / "v18.jsonl", CONVERSATION)
+        dev12 = write_rows(tmp_path / "dev12.jsonl", {**CONVERSATION, "language": "es"})
+        fresh = tmp_path / "blind19"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
         monkeypatch.setattr(corpus, "CONVERSATIONS", dev)
@@ -354,8 +371,10 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "DEV10_CONVERSATIONS", dev10)
         monkeypatch.setattr(corpus, "DEV11_CONVERSATIONS", dev11)
         monkeypatch.setattr(corpus, "BLIND17_CONVERSATIONS", retired17)
-        monkeypatch.setattr(corpus, "BLIND18_DIR", fresh)
-        monkeypatch.setattr(corpus, "BLIND18_CONVERSATIONS", fresh / "conversations.jsonl")
+        monkeypatch.setattr(corpus, "BLIND18_CONVERSATIONS", retired18)
+        monkeypatch.setattr(corpus, "DEV12_CONVERSATIONS", dev12)
+        monkeypatch.setattr(corpus, "BLIND19_DIR", fresh)
+        monkeypatch.setattr(corpus, "BLIND19_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
         assert [c.source for c in found] == [
             "dev/conversations.jsonl:1",
@@ -376,8 +395,12 @@ class TestCorpusFiles:
             "dev10/conversations.jsonl:1",
             "dev11/conversations.jsonl:1",
             "blind17/conversations.jsonl:1",
+            "blind18/conversations.jsonl:1",
+            "dev12/conversations.jsonl:1",
         ]
         assert [c.language for c in found] == [
+            "en",
+            "es",
             "en",
             "es",
             "en",
@@ -414,13 +437,15 @@ class TestCorpusFiles:
             "DEV10_CONVERSATIONS",
             "DEV11_CONVERSATIONS",
             "BLIND17_CONVERSATIONS",
+            "BLIND18_CONVERSATIONS",
+            "DEV12_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_to_dev11s_and_retired_v7s_to_v17s(
+    def test_the_shipped_dev_conversations_include_dev7s_to_dev12s_and_retired_v7s_to_v18s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
@@ -444,6 +469,8 @@ class TestCorpusFiles:
             "dev10",
             "dev11",
             "blind17",
+            "blind18",
+            "dev12",
         )
         assert [sources.count(name) for name in names] == [
             120,
@@ -463,8 +490,10 @@ class TestCorpusFiles:
             80,
             80,
             100,
+            100,
+            80,
         ]
-        assert len(sources) == 1620
+        assert len(sources) == 1800
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -480,6 +509,8 @@ class TestCorpusFiles:
         assert len(load_conversations(DEV10_CONVERSATIONS)) == 80
         assert len(load_conversations(DEV11_CONVERSATIONS)) == 80
         assert len(load_conversations(BLIND17_CONVERSATIONS)) == 100
+        assert len(load_conversations(BLIND18_CONVERSATIONS)) == 100
+        assert len(load_conversations(DEV12_CONVERSATIONS)) == 80
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -487,7 +518,7 @@ class TestCorpusFiles:
             for variety in ("es-PE", "es-VE", "es-MX", "neutral")
         ]
         path = write_rows(tmp_path / "es-01.jsonl", *rows)
-        examples = load_corpus_tree(tmp_path, "blind18")
+        examples = load_corpus_tree(tmp_path, "blind19")
         assert [e.source for e in examples] == [f"es-01.jsonl:{n}" for n in range(1, 5)]
         assert path.exists() and {e.language for e in examples} == {"es"}
 
@@ -496,7 +527,7 @@ class TestCorpusFiles:
     ) -> None:
         write_rows(tmp_path / "en-01.jsonl", VALID)
         write_rows(tmp_path / "conversations.jsonl", CONVERSATION)
-        assert [e.source for e in load_corpus_tree(tmp_path, "blind18")] == ["en-01.jsonl:1"]
+        assert [e.source for e in load_corpus_tree(tmp_path, "blind19")] == ["en-01.jsonl:1"]
 
     @pytest.mark.parametrize(
         "split",
@@ -524,6 +555,8 @@ class TestCorpusFiles:
             "dev10",
             "dev11",
             "blind17",
+            "blind18",
+            "dev12",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(
@@ -607,7 +640,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v18_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v19_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -622,12 +655,12 @@ def test_blind_v18_is_reported_per_language_and_family_and_never_printed(
         {**spanish, "variety": "es-VE", "level": "none", "family": "smalltalk"},
     )
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND18_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND18_CONVERSATIONS", tmp_path / "conversations.jsonl")
-    assert main(["--split", "blind18"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND19_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND19_CONVERSATIONS", tmp_path / "conversations.jsonl")
+    assert main(["--split", "blind19"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v18 (fresh, run once" in printed
-    assert "BLIND corpus v18, ablation" in printed
+    assert "BLIND corpus v19 (fresh, run once" in printed
+    assert "BLIND corpus v19, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
@@ -638,7 +671,7 @@ def test_blind_v18_is_reported_per_language_and_family_and_never_printed(
     assert "conversations" not in printed  # none in this directory
 
 
-def test_blind_v18_conversations_are_reported_memory_off_and_on_and_never_printed(
+def test_blind_v19_conversations_are_reported_memory_off_and_on_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -651,12 +684,12 @@ def test_blind_v18_conversations_are_reported_memory_off_and_on_and_never_printe
         "combined_level": "none",
     }
     conversations = write_rows(tmp_path / "conversations.jsonl", CONVERSATION, harmless)
-    monkeypatch.setattr(evaluator, "BLIND18_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND18_CONVERSATIONS", conversations)
+    monkeypatch.setattr(evaluator, "BLIND19_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND19_CONVERSATIONS", conversations)
     rules_only = "escalation.risk.rules_only_detector"
-    assert main(["--split", "blind18", "--no-families", "--detector", rules_only]) == 0
+    assert main(["--split", "blind19", "--no-families", "--detector", rules_only]) == 0
     printed = capsys.readouterr().out
-    section = printed[printed.index("BLIND corpus v18, conversations (2)") :]
+    section = printed[printed.index("BLIND corpus v19, conversations (2)") :]
     # Each row: recall, imminent recall, false alarms, as hits/total where there is a total.
     rows = {
         line.split("  ")[0]: re.findall(r"\d+/\d+", line)
@@ -673,19 +706,19 @@ def test_blind_v18_conversations_are_reported_memory_off_and_on_and_never_printe
         assert message not in printed
 
 
-def test_without_a_blind_v18_directory_the_split_is_skipped(
+def test_without_a_blind_v19_directory_the_split_is_skipped(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND18_DIR", tmp_path / "missing")
-    assert main(["--split", "blind18"]) == 0
-    assert "BLIND corpus v18" not in capsys.readouterr().out
+    monkeypatch.setattr(evaluator, "BLIND19_DIR", tmp_path / "missing")
+    assert main(["--split", "blind19"]) == 0
+    assert "BLIND corpus v19" not in capsys.readouterr().out
 
 
-def test_the_blind18_directory_is_never_training_data() -> None:
-    assert BLIND18_DIR.name == "blind18"
-    assert all(e.split != "blind18" for e in training_examples())
+def test_the_blind19_directory_is_never_training_data() -> None:
+    assert BLIND19_DIR.name == "blind19"
+    assert all(e.split != "blind19" for e in training_examples())
 
 
 @pytest.mark.parametrize(
@@ -704,6 +737,7 @@ def test_the_blind18_directory_is_never_training_data() -> None:
         "blind15",
         "blind16",
         "blind17",
+        "blind18",
     ],
 )
 def test_a_retired_blind_split_is_no_longer_a_split_of_its_own(retired: str) -> None:
