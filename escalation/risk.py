@@ -728,7 +728,39 @@ def _speaker(rules: LanguageRules, signal: str, match: re.Match[str], window: st
     last_third = _last(grammar["third_person_subject"], window)
     if last_third is not None and (last_first is None or last_third.end() > last_first.end()):
         return "third"
+    if last_first is None and last_third is None and _own_subject_is_third(grammar, span):
+        return "third"
     return "first"
+
+
+def _own_subject_is_third(grammar: Mapping[str, re.Pattern[str]], span: str) -> bool:
+    """Whether matched words that open with their own subject, where the clause before
+    names nobody, tell someone else's act: the subject is a third person ("he's on top of
+    the car park", after "my cousin rang me," whose comma cut the clause) and the rest
+    holds no first-person subject or object once the writer's own going or helping is
+    taken out ("... saying sorry, I'm on my way"), or when the words end with that going or
+    helping ("... sent me a photo, I'm driving there"). "My husband is driving over with
+    the gun and says he'll kill me" stays the writer's: "me" is in the act. Needs the optional
+    ``first_person_object`` grammar entry (without it, nothing changes)."""
+    if "first_person_object" not in grammar:
+        return False
+    lead = grammar["third_person_subject"].match(span) or grammar["third_person_marker"].match(
+        span
+    )
+    if lead is None or lead.end() == 0:
+        return False
+    rest = span[lead.end() :]
+    if rest[:1].isalnum():
+        return False
+    helping = grammar.get("helping")
+    if helping is not None:
+        if any(found.end() == len(span) for found in helping.finditer(span)):
+            return True  # the act told, then the writer's own going or helping
+        rest = helping.sub(" ", rest)
+    return (
+        grammar["first_person_subject"].search(rest) is None
+        and grammar["first_person_object"].search(rest) is None
+    )
 
 
 def _last(regex: re.Pattern[str], text: str) -> re.Match[str] | None:

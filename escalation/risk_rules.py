@@ -81,8 +81,16 @@ GRAMMAR = (
     "past_marker",
     "recovery_marker",
     "current_marker",
+    # Optional, read inside the matched words of an act told with its own subject at the
+    # clause's start ("my cousin rang me, he's on top of the car park ... I'm on my way"):
+    # the writer as an object ("me", "myself"), and the writer's own going or helping
+    # ("I'm on my way", "voy manejando"), which does not make the act theirs.
+    "first_person_object",
+    "helping",
 )
-OPTIONAL_GRAMMAR = frozenset({"past_marker", "recovery_marker", "current_marker"})
+OPTIONAL_GRAMMAR = frozenset(
+    {"past_marker", "recovery_marker", "current_marker", "first_person_object", "helping"}
+)
 # Rules that hide text (idioms, mentions) rather than signal risk.
 MASK = "mask"
 # Masks of literal uses of risk words ("my cold pills", "cutting onions"): they hide the
