@@ -744,9 +744,7 @@ def _own_subject_is_third(grammar: Mapping[str, re.Pattern[str]], span: str) -> 
     ``first_person_object`` grammar entry (without it, nothing changes)."""
     if "first_person_object" not in grammar:
         return False
-    lead = grammar["third_person_subject"].match(span) or grammar["third_person_marker"].match(
-        span
-    )
+    lead = grammar["third_person_subject"].match(span) or grammar["third_person_marker"].match(span)
     if lead is None or lead.end() == 0:
         return False
     rest = span[lead.end() :]
