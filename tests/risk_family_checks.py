@@ -1,7 +1,8 @@
 """The checks every family of risk phrasings shares (tests/test_risk_silent_imminent.py
-and the blind sets' families, tests/test_risk_v16_families.py and
-tests/test_risk_v17_families.py): the rules read the writer's own imminent risk, it
-pages whatever the model says, and the harmless look-alikes raise no alert."""
+and the blind sets' families, tests/test_risk_v16_families.py to
+tests/test_risk_v19_families.py): the rules read the writer's own imminent risk, it
+pages whatever the model says, someone else's risk is theirs, and the harmless
+look-alikes raise no alert."""
 
 from __future__ import annotations
 
@@ -37,6 +38,21 @@ def assert_pages_with_the_model_at_zero(language: str, text: str) -> None:
     found = combine(reading, NOTHING, detector.thresholds, literal, word_count(text))
     assert found.level in ALERT_LEVELS
     assert found.who == "self"
+
+
+def assert_rules_raise_no_alert(language: str, text: str) -> None:
+    """The rules alone raise no alert (the model may: its false alarms are data's to answer)."""
+    assert rule_detector().assess(text, language).level not in ALERT_LEVELS
+
+
+def assert_someone_elses(language: str, text: str) -> None:
+    """The rules and the whole detector alert, as someone else's risk."""
+    for found in (
+        rule_detector().assess(text, language),
+        default_detector().assess(text, language),
+    ):
+        assert found.level in ALERT_LEVELS
+        assert found.who == "other"
 
 
 def assert_no_alert(language: str, text: str) -> None:

@@ -23,6 +23,7 @@ from tests.risk_family_checks import (
     Case,
     assert_no_alert,
     assert_pages_with_the_model_at_zero,
+    assert_rules_raise_no_alert,
     assert_rules_read_own_imminent,
     case_id,
 )
@@ -120,8 +121,7 @@ def test_the_harmless_look_alikes_raise_no_alert(case: Case) -> None:
 
 @pytest.mark.parametrize("case", RULES_HARMLESS, ids=case_id)
 def test_the_rules_raise_no_alert_on_these_look_alikes(case: Case) -> None:
-    language, text = case
-    assert rule_detector().assess(text, language).level not in ALERT_LEVELS
+    assert_rules_raise_no_alert(*case)
 
 
 @pytest.mark.parametrize("case", STILL_RISK, ids=case_id)

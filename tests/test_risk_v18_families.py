@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import pytest
 
-from escalation.risk import ALERT_LEVELS, default_detector, rule_detector
+from escalation.risk import ALERT_LEVELS, rule_detector
 from tests.risk_family_checks import (
     Case,
     assert_no_alert,
     assert_pages_with_the_model_at_zero,
+    assert_rules_raise_no_alert,
     assert_rules_read_own_imminent,
+    assert_someone_elses,
     case_id,
 )
 
@@ -224,8 +226,7 @@ def test_the_harmless_look_alikes_raise_no_alert(case: Case) -> None:
 
 @pytest.mark.parametrize("case", RULES_HARMLESS, ids=case_id)
 def test_the_rules_raise_no_alert_on_these_look_alikes(case: Case) -> None:
-    language, text = case
-    assert rule_detector().assess(text, language).level not in ALERT_LEVELS
+    assert_rules_raise_no_alert(*case)
 
 
 @pytest.mark.parametrize("case", NOT_IMMINENT, ids=case_id)
@@ -236,13 +237,7 @@ def test_these_look_alikes_are_not_read_as_imminent(case: Case) -> None:
 
 @pytest.mark.parametrize("case", OTHERS, ids=case_id)
 def test_someone_elses_risk_is_theirs(case: Case) -> None:
-    language, text = case
-    for found in (
-        rule_detector().assess(text, language),
-        default_detector().assess(text, language),
-    ):
-        assert found.level in ALERT_LEVELS
-        assert found.who == "other"
+    assert_someone_elses(*case)
 
 
 @pytest.mark.parametrize("case", STILL_RISK, ids=case_id)
