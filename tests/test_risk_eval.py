@@ -46,7 +46,9 @@ from escalation.risk_eval.corpus import (
     BLIND18_DIR,
     BLIND19_CONVERSATIONS,
     BLIND19_DIR,
+    BLIND20_CONVERSATIONS,
     BLIND20_DIR,
+    BLIND21_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -227,6 +229,10 @@ class TestCorpusFiles:
         assert len(blind19) == 800 and {e.language for e in blind19} == {"en", "es"}
         assert sum(e.level in ("high", "imminent") for e in blind19) == 352
         assert len(load_conversations(BLIND19_CONVERSATIONS)) == 100
+        blind20 = load_corpus_tree(BLIND20_DIR, "blind20")
+        assert len(blind20) == 800 and {e.language for e in blind20} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in blind20) == 352
+        assert len(load_conversations(BLIND20_CONVERSATIONS)) == 100
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -285,6 +291,7 @@ class TestCorpusFiles:
             ("blind18", BLIND18_DIR),
             ("dev12", DEV12_DIR),
             ("blind19", BLIND19_DIR),
+            ("blind20", BLIND20_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -294,13 +301,13 @@ class TestCorpusFiles:
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v20_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v21_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v20 message"})
-        monkeypatch.setattr(corpus, "BLIND20_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v21 message"})
+        monkeypatch.setattr(corpus, "BLIND21_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
         assert {
@@ -329,11 +336,12 @@ class TestCorpusFiles:
             "blind18",
             "dev12",
             "blind19",
+            "blind20",
         } <= splits
-        assert not splits & {"blind", "blind20"}
-        assert "a fresh blind v20 message" not in {e.text for e in examples}
+        assert not splits & {"blind", "blind21"}
+        assert "a fresh blind v21 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_to_dev12_and_retired_v7_to_v19s_never_v20s(
+    def test_the_dev_conversations_are_dev_dev7_to_dev12_and_retired_v7_to_v20s_never_v21s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -360,7 +368,8 @@ class TestCorpusFiles:
         retired18 = write_rows(tmp_path / "v18.jsonl", CONVERSATION)
         dev12 = write_rows(tmp_path / "dev12.jsonl", {**CONVERSATION, "language": "es"})
         retired19 = write_rows(tmp_path / "v19.jsonl", CONVERSATION)
-        fresh = tmp_path / "blind20"
+        retired20 = write_rows(tmp_path / "v20.jsonl", {**CONVERSATION, "language": "es"})
+        fresh = tmp_path / "blind21"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
         monkeypatch.setattr(corpus, "CONVERSATIONS", dev)
@@ -383,8 +392,9 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "BLIND18_CONVERSATIONS", retired18)
         monkeypatch.setattr(corpus, "DEV12_CONVERSATIONS", dev12)
         monkeypatch.setattr(corpus, "BLIND19_CONVERSATIONS", retired19)
-        monkeypatch.setattr(corpus, "BLIND20_DIR", fresh)
-        monkeypatch.setattr(corpus, "BLIND20_CONVERSATIONS", fresh / "conversations.jsonl")
+        monkeypatch.setattr(corpus, "BLIND20_CONVERSATIONS", retired20)
+        monkeypatch.setattr(corpus, "BLIND21_DIR", fresh)
+        monkeypatch.setattr(corpus, "BLIND21_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
         assert [c.source for c in found] == [
             "dev/conversations.jsonl:1",
@@ -408,6 +418,7 @@ class TestCorpusFiles:
             "blind18/conversations.jsonl:1",
             "dev12/conversations.jsonl:1",
             "blind19/conversations.jsonl:1",
+            "blind20/conversations.jsonl:1",
         ]
         assert [c.language for c in found] == [
             "en",
@@ -431,6 +442,7 @@ class TestCorpusFiles:
             "en",
             "es",
             "en",
+            "es",
         ]
         for name in (
             "BLIND7_CONVERSATIONS",
@@ -452,13 +464,14 @@ class TestCorpusFiles:
             "BLIND18_CONVERSATIONS",
             "DEV12_CONVERSATIONS",
             "BLIND19_CONVERSATIONS",
+            "BLIND20_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_to_dev12s_and_retired_v7s_to_v19s(
+    def test_the_shipped_dev_conversations_include_dev7s_to_dev12s_and_retired_v7s_to_v20s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
@@ -485,6 +498,7 @@ class TestCorpusFiles:
             "blind18",
             "dev12",
             "blind19",
+            "blind20",
         )
         assert [sources.count(name) for name in names] == [
             120,
@@ -507,8 +521,9 @@ class TestCorpusFiles:
             100,
             80,
             100,
+            100,
         ]
-        assert len(sources) == 1900
+        assert len(sources) == 2000
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -527,6 +542,7 @@ class TestCorpusFiles:
         assert len(load_conversations(BLIND18_CONVERSATIONS)) == 100
         assert len(load_conversations(DEV12_CONVERSATIONS)) == 80
         assert len(load_conversations(BLIND19_CONVERSATIONS)) == 100
+        assert len(load_conversations(BLIND20_CONVERSATIONS)) == 100
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -534,7 +550,7 @@ class TestCorpusFiles:
             for variety in ("es-PE", "es-VE", "es-MX", "neutral")
         ]
         path = write_rows(tmp_path / "es-01.jsonl", *rows)
-        examples = load_corpus_tree(tmp_path, "blind20")
+        examples = load_corpus_tree(tmp_path, "blind21")
         assert [e.source for e in examples] == [f"es-01.jsonl:{n}" for n in range(1, 5)]
         assert path.exists() and {e.language for e in examples} == {"es"}
 
@@ -543,7 +559,7 @@ class TestCorpusFiles:
     ) -> None:
         write_rows(tmp_path / "en-01.jsonl", VALID)
         write_rows(tmp_path / "conversations.jsonl", CONVERSATION)
-        assert [e.source for e in load_corpus_tree(tmp_path, "blind20")] == ["en-01.jsonl:1"]
+        assert [e.source for e in load_corpus_tree(tmp_path, "blind21")] == ["en-01.jsonl:1"]
 
     @pytest.mark.parametrize(
         "split",
@@ -574,6 +590,7 @@ class TestCorpusFiles:
             "blind18",
             "dev12",
             "blind19",
+            "blind20",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(
@@ -657,7 +674,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v20_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v21_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -672,12 +689,12 @@ def test_blind_v20_is_reported_per_language_and_family_and_never_printed(
         {**spanish, "variety": "es-VE", "level": "none", "family": "smalltalk"},
     )
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND20_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND20_CONVERSATIONS", tmp_path / "conversations.jsonl")
-    assert main(["--split", "blind20"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND21_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND21_CONVERSATIONS", tmp_path / "conversations.jsonl")
+    assert main(["--split", "blind21"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v20 (fresh, run once" in printed
-    assert "BLIND corpus v20, ablation" in printed
+    assert "BLIND corpus v21 (fresh, run once" in printed
+    assert "BLIND corpus v21, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
@@ -688,7 +705,7 @@ def test_blind_v20_is_reported_per_language_and_family_and_never_printed(
     assert "conversations" not in printed  # none in this directory
 
 
-def test_blind_v20_conversations_are_reported_memory_off_and_on_and_never_printed(
+def test_blind_v21_conversations_are_reported_memory_off_and_on_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -701,12 +718,12 @@ def test_blind_v20_conversations_are_reported_memory_off_and_on_and_never_printe
         "combined_level": "none",
     }
     conversations = write_rows(tmp_path / "conversations.jsonl", CONVERSATION, harmless)
-    monkeypatch.setattr(evaluator, "BLIND20_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND20_CONVERSATIONS", conversations)
+    monkeypatch.setattr(evaluator, "BLIND21_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND21_CONVERSATIONS", conversations)
     rules_only = "escalation.risk.rules_only_detector"
-    assert main(["--split", "blind20", "--no-families", "--detector", rules_only]) == 0
+    assert main(["--split", "blind21", "--no-families", "--detector", rules_only]) == 0
     printed = capsys.readouterr().out
-    section = printed[printed.index("BLIND corpus v20, conversations (2)") :]
+    section = printed[printed.index("BLIND corpus v21, conversations (2)") :]
     # Each row: recall, imminent recall, false alarms, as hits/total where there is a total.
     rows = {
         line.split("  ")[0]: re.findall(r"\d+/\d+", line)
@@ -723,19 +740,19 @@ def test_blind_v20_conversations_are_reported_memory_off_and_on_and_never_printe
         assert message not in printed
 
 
-def test_without_a_blind_v20_directory_the_split_is_skipped(
+def test_without_a_blind_v21_directory_the_split_is_skipped(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND20_DIR", tmp_path / "missing")
-    assert main(["--split", "blind20"]) == 0
-    assert "BLIND corpus v20" not in capsys.readouterr().out
+    monkeypatch.setattr(evaluator, "BLIND21_DIR", tmp_path / "missing")
+    assert main(["--split", "blind21"]) == 0
+    assert "BLIND corpus v21" not in capsys.readouterr().out
 
 
-def test_the_blind20_directory_is_never_training_data() -> None:
-    assert BLIND20_DIR.name == "blind20"
-    assert all(e.split != "blind20" for e in training_examples())
+def test_the_blind21_directory_is_never_training_data() -> None:
+    assert BLIND21_DIR.name == "blind21"
+    assert all(e.split != "blind21" for e in training_examples())
 
 
 @pytest.mark.parametrize(
@@ -756,6 +773,7 @@ def test_the_blind20_directory_is_never_training_data() -> None:
         "blind17",
         "blind18",
         "blind19",
+        "blind20",
     ],
 )
 def test_a_retired_blind_split_is_no_longer_a_split_of_its_own(retired: str) -> None:

@@ -77,9 +77,9 @@ DEV2_DIR = CORPUS_DIR / "dev2"
 # Dev data by a further independent writer, aimed at known weak spots; one group per file.
 DEV3_DIR = CORPUS_DIR / "dev3"
 BLIND_DIR = CORPUS_DIR / "blind"
-# The blind corpora v3 to v19, each by an independent writer, added once a detector was
-# final and evaluated (v3 three times, v4 to v19 once); no longer blind, so now
-# training data, one group per file (v7's to v19's conversations join the dev
+# The blind corpora v3 to v20, each by an independent writer, added once a detector was
+# final and evaluated (v3 three times, v4 to v20 once); no longer blind, so now
+# training data, one group per file (v7's to v20's conversations join the dev
 # conversations).
 BLIND3_DIR = CORPUS_DIR / "blind3"
 BLIND4_DIR = CORPUS_DIR / "blind4"
@@ -148,11 +148,13 @@ DEV12_DIR = CORPUS_DIR / "dev12"
 DEV12_CONVERSATIONS = DEV12_DIR / "conversations.jsonl"
 BLIND19_DIR = CORPUS_DIR / "blind19"
 BLIND19_CONVERSATIONS = BLIND19_DIR / "conversations.jsonl"
-# The blind corpus v20, by another independent writer, added once the detector is final:
-# single messages, and conversations (the format of ``CONVERSATIONS``) in
-# ``conversations.jsonl``.
 BLIND20_DIR = CORPUS_DIR / "blind20"
 BLIND20_CONVERSATIONS = BLIND20_DIR / "conversations.jsonl"
+# The blind corpus v21, by another independent writer, added once the detector is final:
+# single messages, and conversations (the format of ``CONVERSATIONS``) in
+# ``conversations.jsonl``.
+BLIND21_DIR = CORPUS_DIR / "blind21"
+BLIND21_CONVERSATIONS = BLIND21_DIR / "conversations.jsonl"
 # Training parts written as one batch per file: each file is its own cross-validation group.
 GROUPED_BY_FILE = (
     "dev2",
@@ -182,6 +184,7 @@ GROUPED_BY_FILE = (
     "blind18",
     "dev12",
     "blind19",
+    "blind20",
 )
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
@@ -310,7 +313,7 @@ def group_of(example: Example) -> str:
 
     The first dev corpus and the older labelled set each came from one writer, so each is
     one group; each file of dev2, dev3, dev4, dev5, dev7, dev8, dev9 and the retired blind splits v3
-    to v19, dev10, dev11 and dev12 is a batch by another writer, so each file is a group.
+    to v20, dev10, dev11 and dev12 is a batch by another writer, so each file is a group.
     """
     file = example.source.rsplit(":", 1)[0]
     if example.split in GROUPED_BY_FILE:
@@ -353,8 +356,8 @@ def training_examples() -> list[Example]:
     ``dev4``, the retired blind split v5, ``dev5``, the retired blind splits v6, v7,
     v8 and v9, ``dev7``, the retired blind splits v10, v11 and v12, ``dev8``, the retired
     blind splits v13 and v14, ``dev9``, the retired blind splits v15 and v16, ``dev10``,
-    ``dev11``, the retired blind splits v17 and v18, ``dev12`` and the retired blind split
-    v19, in that order. Never ``blind20`` (nor v2, ``blind/``)."""
+    ``dev11``, the retired blind splits v17 and v18, ``dev12`` and the retired blind
+    splits v19 and v20, in that order. Never ``blind21`` (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
@@ -385,6 +388,7 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(BLIND18_DIR, "blind18")
         + load_corpus_tree(DEV12_DIR, "dev12")
         + load_corpus_tree(BLIND19_DIR, "blind19")
+        + load_corpus_tree(BLIND20_DIR, "blind20")
     )
 
 
@@ -432,8 +436,8 @@ def development_conversations() -> list[Conversation]:
     retired blind splits v7's, v8's and v9's, ``dev7``'s and the retired blind splits v10's,
     v11's and v12's, ``dev8``'s, the retired blind splits v13's and v14's, ``dev9``'s and
     the retired blind splits v15's and v16's, ``dev10``'s, ``dev11``'s and the retired blind
-    splits v17's and v18's, ``dev12``'s and the retired blind split v19's (nineteen other
-    writers), each when present. Never ``blind20``'s."""
+    splits v17's and v18's, ``dev12``'s and the retired blind splits v19's and v20's (twenty
+    other writers), each when present. Never ``blind21``'s."""
     return [
         conversation
         for path, name in (
@@ -457,6 +461,7 @@ def development_conversations() -> list[Conversation]:
             (BLIND18_CONVERSATIONS, "blind18/conversations.jsonl"),
             (DEV12_CONVERSATIONS, "dev12/conversations.jsonl"),
             (BLIND19_CONVERSATIONS, "blind19/conversations.jsonl"),
+            (BLIND20_CONVERSATIONS, "blind20/conversations.jsonl"),
         )
         if path.exists()
         for conversation in load_conversations(path, name)
