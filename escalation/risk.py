@@ -128,7 +128,8 @@ MODEL_MIN_WORDS = 4
 NEVER = 1.01
 # Not a signal: the rules found a risk phrase only in negated form ("I would never kill
 # myself"). Like a literal use, it holds the model back when the rules found no risk of
-# their own (see ``combine``); it never reaches reasons or memory.
+# their own, but it gives way sooner (``negated_override``, ``negated_yield_imminent``;
+# see ``combine``); it never reaches reasons or memory.
 NEGATED = "negated"
 # The rules' reading of the writer's own plain intent ("I am going to hang myself"): their
 # high with it is never dismissed by the model's floor (``floored``).
@@ -329,12 +330,24 @@ class RiskDetector:
         if not self.rules_decide:
             found, own = NO_RISK, frozenset()
         literal = bool(own & _CONTEXT_ONLY)
-        combined = combine(found, scores, self.thresholds, literal=literal, words=sums[3])
+        combined = combine(
+            found,
+            scores,
+            self.thresholds,
+            literal=literal,
+            words=sums[3],
+            negated=_negated_only(own),
+        )
         return combined, Evidence(own - _CONTEXT_ONLY, sums)
 
 
 # What the rules' reading holds besides signals: literal use, negation.
 _CONTEXT_ONLY = frozenset({LITERAL, NEGATED})
+
+
+def _negated_only(own: frozenset[str]) -> bool:
+    """Whether the rules' context is a negation with no literal use beside it."""
+    return NEGATED in own and LITERAL not in own
 
 
 @dataclass(frozen=True)
@@ -352,6 +365,7 @@ def combine(
     thresholds: Mapping[str, float],
     literal: bool = False,
     words: int = MODEL_MIN_WORDS,
+    negated: bool = False,
 ) -> Assessment:
     """The rules' assessment raised by the model's scores.
 
@@ -372,6 +386,11 @@ def combine(
     alert probability at least ``alert``) with an imminent head of at least
     ``literal_yield_imminent`` ("me tomé las pastillas de la presión de mi papá, todas":
     the mask reads whose pills, the model that all were taken; ``literal_yields``).
+    A context that is only a negation (``negated``: the rules read "I don't want to die",
+    "no me quiero matar" and nothing literal) gives way sooner: when the model's alert
+    probability is at least ``negated_override``, or when it alerts with an imminent head
+    of at least ``negated_yield_imminent`` ("took 30 co codamol 15 mins ago and now i dont
+    want to die anymore": the negation reads the wish, the model the act; ``negation_yields``).
     When the rules read the writer's own alert but the model is all but certain the
     risk is someone else's (its ``other`` head at least ``other_override``) and scores
     the writer's own risk under ``other_override_alert`` (the ``dismiss`` floor when the
@@ -394,14 +413,14 @@ def combine(
         if kept != rule_own:
             found = Assessment(kept, found.reasons, who="self", score=scores.alert)
             rule_own = kept
-    model_own = (
-        "none"
-        if literal
+    held_back = (
+        literal
         and rule_own not in ALERT_LEVELS
         and scores.alert < thresholds.get("literal_override", NEVER)
         and not literal_yields(scores, thresholds)
-        else model_level(scores, thresholds, words)
+        and not (negated and negation_yields(scores, thresholds))
     )
+    model_own = "none" if held_back else model_level(scores, thresholds, words)
     own = rule_own if _RANK[rule_own] >= _RANK[model_own] else model_own
     if (
         found.who == "other"
@@ -433,6 +452,18 @@ def literal_yields(scores: Scores, thresholds: Mapping[str, float]) -> bool:
     return scores.imminent >= thresholds.get(
         "literal_yield_imminent", NEVER
     ) and scores.alert >= thresholds.get("alert", NEVER)
+
+
+def negation_yields(scores: Scores, thresholds: Mapping[str, float]) -> bool:
+    """Whether the rules' negated reading (a negation with no literal use beside it) gives
+    way to the model: its alert probability at least ``negated_override``, or at least
+    ``alert`` with an imminent head of at least ``negated_yield_imminent`` (never, when the
+    model file has neither). A negation reads a few words ("I don't want to die"), the
+    model the message ("took them all an hour ago and now I don't want to die")."""
+    return scores.alert >= thresholds.get("negated_override", NEVER) or (
+        scores.imminent >= thresholds.get("negated_yield_imminent", NEVER)
+        and scores.alert >= thresholds.get("alert", NEVER)
+    )
 
 
 def other_override_alert(thresholds: Mapping[str, float]) -> float:
@@ -839,11 +870,19 @@ if __name__ == "__main__":
 
 
 def rules_reading(rules: RuleDetector | None, text: str) -> tuple[Assessment, bool]:
-    """The rules' assessment of a message and whether they saw a literal use (for combine)."""
+    """The rules' assessment of a message and whether they saw a literal use or a negation
+    (``combine``'s ``literal``; see ``rules_context`` for which)."""
+    found, literal, _ = rules_context(rules, text)
+    return found, literal
+
+
+def rules_context(rules: RuleDetector | None, text: str) -> tuple[Assessment, bool, bool]:
+    """The rules' assessment of a message, whether they saw a literal use or a negation,
+    and whether that was a negation alone (``combine``'s ``literal`` and ``negated``)."""
     if rules is None:
-        return NO_RISK, False
+        return NO_RISK, False, False
     found, own = rules.read(normalise(text))
-    return found, bool(own & _CONTEXT_ONLY)
+    return found, bool(own & _CONTEXT_ONLY), _negated_only(own)
 
 
 def word_count(text: str) -> int:

@@ -134,6 +134,19 @@ IMMINENT_LIFT_ALERT = 0.30
 # catch the same Spanish imminent message (a father's blood-pressure pills, the whole
 # blister, 0.9987), with no false alarm.
 LITERAL_YIELD_IMMINENT = 0.995
+# A negation with no literal use beside it (the rules read "I don't want to die", "no me
+# quiero matar" and nothing else) holds the model back less than a literal mask does:
+# it gives way at an alert probability of NEGATED_OVERRIDE, or at the alert threshold
+# with an imminent head of NEGATED_YIELD_IMMINENT (escalation.risk.negation_yields). A
+# mask reads the risk word's own use; a negation reads a few words of a message whose
+# rest the model reads ("took them all an hour ago and now i dont want to die"). Chosen
+# on grouped out-of-fold scores (blind v20 in training, 29,176 messages; the trade-off
+# table is in docs/risk-detection.md): 0.95 with 0.50 caught English 14 more at-risk
+# messages (6 imminent) at no false alarm, Spanish 6 (1) at one (a plain denial, "Nunca
+# he pensado en quitarme la vida ..."); 0.94 or 0.90 added a false alarm per language
+# for 0-3 more; an imminent head of 0.30 caught 2 more English, 0.40-0.50 the same.
+NEGATED_OVERRIDE = 0.95
+NEGATED_YIELD_IMMINENT = 0.50
 # The previous policy's floors of the rules' high (baseline_thresholds).
 BASELINE_DISMISS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
 THRESHOLD_CANDIDATES = tuple(round(float(value), 2) for value in np.arange(0.05, 0.995, 0.01))
@@ -333,8 +346,9 @@ class Readings:
     """What ``combine`` needs of each message, as arrays, to try many thresholds fast:
     the rules' own level (rank, 0 when the rules read someone else's risk), their
     third-party alert level (rank, -1 when none), whether their own reading includes
-    ``intent`` (never dismissed, ``escalation.risk.floored``), literal use, enough words
-    for the model, the model's three scores; and the labels."""
+    ``intent`` (never dismissed, ``escalation.risk.floored``), literal use or negation,
+    enough words for the model, the model's three scores; the labels; and whether the
+    context was a negation alone (``escalation.risk.negation_yields``)."""
 
     rule_own: np.ndarray
     intent: np.ndarray
@@ -349,6 +363,7 @@ class Readings:
     harmless: np.ndarray
     not_at_risk: np.ndarray
     language: np.ndarray
+    negated: np.ndarray | None = None
 
 
 def readings(examples: Sequence[Example], oof: Sequence[risk_model.Scores], rules=None) -> Readings:
@@ -357,14 +372,15 @@ def readings(examples: Sequence[Example], oof: Sequence[risk_model.Scores], rule
         MODEL_MIN_WORDS,
         rank,
         rule_detector,
-        rules_reading,
+        rules_context,
         word_count,
     )
 
     rules = rules or rule_detector()
-    rule_own, intent, rule_other, literal, long = [], [], [], [], []
+    rule_own, intent, rule_other, literal, long, negated = [], [], [], [], [], []
     for example in examples:
-        found, is_literal = rules_reading(rules, example.text)
+        found, is_literal, is_negated = rules_context(rules, example.text)
+        negated.append(is_negated)
         rule_own.append(rank(found.level) if found.who == "self" else 0)
         intent.append(found.who == "self" and INTENT in found.reasons)
         rule_other.append(
@@ -387,6 +403,7 @@ def readings(examples: Sequence[Example], oof: Sequence[risk_model.Scores], rule
         harmless=level == "none",
         not_at_risk=np.isin(level, ["none", "low"]),
         language=np.array([e.language for e in examples]),
+        negated=np.array(negated, dtype=bool),
     )
 
 
@@ -407,6 +424,18 @@ def own_levels(r: Readings, thresholds: dict[str, float]) -> np.ndarray:
         (r.imminent >= thresholds.get("literal_yield_imminent", NEVER))
         & (r.alert >= thresholds["alert"])
     )
+    # A negation alone gives way sooner (escalation.risk.negation_yields).
+    if r.negated is not None:
+        held_back &= ~(
+            r.negated
+            & (
+                (r.alert >= thresholds.get("negated_override", NEVER))
+                | (
+                    (r.imminent >= thresholds.get("negated_yield_imminent", NEVER))
+                    & (r.alert >= thresholds["alert"])
+                )
+            )
+        )
     model_own = np.where(model_alert, np.where(r.imminent >= thresholds["imminent"], 3, 2), 0)
     lifted = (
         r.long
@@ -517,6 +546,8 @@ def policy_search(r: Readings) -> list[tuple[dict[str, float], dict[str, float]]
                         "imminent_lift": IMMINENT_LIFT,
                         "imminent_lift_alert": IMMINENT_LIFT_ALERT,
                         "literal_yield_imminent": LITERAL_YIELD_IMMINENT,
+                        "negated_override": NEGATED_OVERRIDE,
+                        "negated_yield_imminent": NEGATED_YIELD_IMMINENT,
                     }
                     # Below the floor of the rules' high the alert threshold decides alone.
                     if alert < dismiss:
@@ -659,7 +690,7 @@ def audit(
         level_of_signals,
         ordered_reasons,
         rule_detector,
-        rules_reading,
+        rules_context,
         word_count,
     )
 
@@ -667,11 +698,11 @@ def audit(
     rows: dict[str, AuditRow] = {}
 
     def own_level(found: Assessment, scores, literal: bool, words: int) -> int:
-        got = combine(found, scores, thresholds, literal, words)
+        got = combine(found, scores, thresholds, literal, words, negated=negated)
         return RANKS[got.level] if got.who == "self" else 0
 
     for example, scores in zip(examples, oof, strict=True):
-        found, literal = rules_reading(rules, example.text)
+        found, literal, negated = rules_context(rules, example.text)
         credited = rules.read(normalise(example.text))[1] - {"literal", "negated"}
         if found.who != "self" or not credited:
             continue
@@ -714,13 +745,15 @@ def _summary(
     examples: Sequence[Example], oof: Sequence[risk_model.Scores], thresholds: dict[str, float]
 ) -> dict[str, float]:
     """Out-of-fold figures of rules + model at the chosen thresholds, kept in the file."""
-    from escalation.risk import combine, rule_detector, rules_reading, word_count
+    from escalation.risk import combine, rule_detector, rules_context, word_count
 
     rules = rule_detector()
     found = []
     for example, scores in zip(examples, oof, strict=True):
-        reading, literal = rules_reading(rules, example.text)
-        found.append(combine(reading, scores, thresholds, literal, word_count(example.text)))
+        reading, literal, negated = rules_context(rules, example.text)
+        found.append(
+            combine(reading, scores, thresholds, literal, word_count(example.text), negated=negated)
+        )
 
     def own(a, level: str | None = None) -> bool:
         return a.who == "self" and (a.level == level if level else a.level in RISK_LEVELS)

@@ -111,6 +111,8 @@ def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
         "imminent_lift",
         "imminent_lift_alert",
         "literal_yield_imminent",
+        "negated_override",
+        "negated_yield_imminent",
     }
     assert thresholds["literal_override"] in risk_train.LITERAL_OVERRIDE_CANDIDATES
     assert thresholds["other_override"] == risk_train.OTHER_OVERRIDE
@@ -120,6 +122,10 @@ def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
         risk_train.IMMINENT_LIFT_ALERT,
     )
     assert thresholds["literal_yield_imminent"] == risk_train.LITERAL_YIELD_IMMINENT
+    assert (thresholds["negated_override"], thresholds["negated_yield_imminent"]) == (
+        risk_train.NEGATED_OVERRIDE,
+        risk_train.NEGATED_YIELD_IMMINENT,
+    )
     assert all(0 < thresholds[name] < 1 for name in ("alert", "imminent", "other"))
     # Under its floor the rules' imminent is downgraded to high (risk.floored), still a page.
     assert thresholds["dismiss_imminent"] in risk_train.DISMISS_IMMINENT_CANDIDATES
@@ -165,6 +171,18 @@ def sample() -> tuple[list, list]:
             "literal_yield_imminent": 0.9,
         },
         {"alert": 0.3, "imminent": 0.5, "other": 0.5, "literal_yield_imminent": 0.6},
+        # A negation alone giving way sooner than a literal use (risk.negation_yields).
+        {
+            "alert": 0.45,
+            "imminent": 0.1,
+            "other": 0.5,
+            "dismiss": 0.05,
+            "literal_override": 0.99,
+            "literal_yield_imminent": 0.995,
+            "negated_override": 0.7,
+            "negated_yield_imminent": 0.3,
+        },
+        {"alert": 0.3, "imminent": 0.5, "other": 0.5, "negated_override": 0.5},
         # The override's own cap on the model's alert, apart from the dismiss floor.
         {
             "alert": 0.5,
@@ -177,14 +195,16 @@ def sample() -> tuple[list, list]:
     ],
 )
 def test_the_policy_search_reads_each_message_as_combine_does(sample, thresholds) -> None:
-    from escalation.risk import combine, rank, rule_detector, rules_reading, word_count
+    from escalation.risk import combine, rank, rule_detector, rules_context, word_count
 
     examples, scores = sample
     fast = risk_train.own_levels(risk_train.readings(examples, scores), thresholds)
     rules = rule_detector()
     for example, found, level in zip(examples, scores, fast, strict=True):
-        reading, literal = rules_reading(rules, example.text)
-        slow = combine(reading, found, thresholds, literal, word_count(example.text))
+        reading, literal, negated = rules_context(rules, example.text)
+        slow = combine(
+            reading, found, thresholds, literal, word_count(example.text), negated=negated
+        )
         own = rank(slow.level) if slow.who == "self" else 0
         assert (own >= 2, own == 3) == (level >= 2, level == 3), example.source
 

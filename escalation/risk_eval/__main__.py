@@ -42,8 +42,8 @@ from escalation.risk import (
     RiskDetector,
     combine,
     model_only_detector,
+    rules_context,
     rules_only_detector,
-    rules_reading,
     word_count,
 )
 from escalation.risk_eval.corpus import (
@@ -123,8 +123,15 @@ def cross_validated(detector: RiskDetector, grouped: bool = False) -> list[Outco
     scores = cached_scores(examples, grouped)
     outcomes = []
     for example, found in zip(examples, scores, strict=True):
-        reading, literal = rules_reading(detector.rules, example.text)
-        combined = combine(reading, found, detector.thresholds, literal, word_count(example.text))
+        reading, literal, negated = rules_context(detector.rules, example.text)
+        combined = combine(
+            reading,
+            found,
+            detector.thresholds,
+            literal,
+            word_count(example.text),
+            negated=negated,
+        )
         outcomes.append(Outcome(example, combined))
     return outcomes
 
