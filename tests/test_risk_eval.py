@@ -66,6 +66,8 @@ from escalation.risk_eval.corpus import (
     DEV11_DIR,
     DEV12_CONVERSATIONS,
     DEV12_DIR,
+    DEV13_CONVERSATIONS,
+    DEV13_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -233,6 +235,10 @@ class TestCorpusFiles:
         assert len(blind20) == 800 and {e.language for e in blind20} == {"en", "es"}
         assert sum(e.level in ("high", "imminent") for e in blind20) == 352
         assert len(load_conversations(BLIND20_CONVERSATIONS)) == 100
+        dev13 = load_corpus_tree(DEV13_DIR, "dev13")
+        assert len(dev13) == 800 and {e.language for e in dev13} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in dev13) == 313
+        assert len(load_conversations(DEV13_CONVERSATIONS)) == 80
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -292,6 +298,7 @@ class TestCorpusFiles:
             ("dev12", DEV12_DIR),
             ("blind19", BLIND19_DIR),
             ("blind20", BLIND20_DIR),
+            ("dev13", DEV13_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -337,11 +344,12 @@ class TestCorpusFiles:
             "dev12",
             "blind19",
             "blind20",
+            "dev13",
         } <= splits
         assert not splits & {"blind", "blind21"}
         assert "a fresh blind v21 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_to_dev12_and_retired_v7_to_v20s_never_v21s(
+    def test_the_dev_conversations_are_dev_dev7_to_dev13_and_retired_v7_to_v20s_never_v21s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -369,6 +377,7 @@ class TestCorpusFiles:
         dev12 = write_rows(tmp_path / "dev12.jsonl", {**CONVERSATION, "language": "es"})
         retired19 = write_rows(tmp_path / "v19.jsonl", CONVERSATION)
         retired20 = write_rows(tmp_path / "v20.jsonl", {**CONVERSATION, "language": "es"})
+        dev13 = write_rows(tmp_path / "dev13.jsonl", CONVERSATION)
         fresh = tmp_path / "blind21"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
@@ -393,6 +402,7 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "DEV12_CONVERSATIONS", dev12)
         monkeypatch.setattr(corpus, "BLIND19_CONVERSATIONS", retired19)
         monkeypatch.setattr(corpus, "BLIND20_CONVERSATIONS", retired20)
+        monkeypatch.setattr(corpus, "DEV13_CONVERSATIONS", dev13)
         monkeypatch.setattr(corpus, "BLIND21_DIR", fresh)
         monkeypatch.setattr(corpus, "BLIND21_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
@@ -419,6 +429,7 @@ class TestCorpusFiles:
             "dev12/conversations.jsonl:1",
             "blind19/conversations.jsonl:1",
             "blind20/conversations.jsonl:1",
+            "dev13/conversations.jsonl:1",
         ]
         assert [c.language for c in found] == [
             "en",
@@ -443,6 +454,7 @@ class TestCorpusFiles:
             "es",
             "en",
             "es",
+            "en",
         ]
         for name in (
             "BLIND7_CONVERSATIONS",
@@ -465,13 +477,14 @@ class TestCorpusFiles:
             "DEV12_CONVERSATIONS",
             "BLIND19_CONVERSATIONS",
             "BLIND20_CONVERSATIONS",
+            "DEV13_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_to_dev12s_and_retired_v7s_to_v20s(
+    def test_the_shipped_dev_conversations_include_dev7s_to_dev13s_and_retired_v7s_to_v20s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
@@ -499,6 +512,7 @@ class TestCorpusFiles:
             "dev12",
             "blind19",
             "blind20",
+            "dev13",
         )
         assert [sources.count(name) for name in names] == [
             120,
@@ -522,8 +536,9 @@ class TestCorpusFiles:
             80,
             100,
             100,
+            80,
         ]
-        assert len(sources) == 2000
+        assert len(sources) == 2080
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -543,6 +558,7 @@ class TestCorpusFiles:
         assert len(load_conversations(DEV12_CONVERSATIONS)) == 80
         assert len(load_conversations(BLIND19_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND20_CONVERSATIONS)) == 100
+        assert len(load_conversations(DEV13_CONVERSATIONS)) == 80
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -591,6 +607,7 @@ class TestCorpusFiles:
             "dev12",
             "blind19",
             "blind20",
+            "dev13",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(

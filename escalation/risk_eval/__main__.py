@@ -14,7 +14,7 @@ Splits, each reported on its own:
   in docs/risk-detection.md. The dev conversations, retired blind v7's, v8's and
   v9's, dev7's, retired blind v10's, v11's and v12's, dev8's, retired blind v13's and
   v14's, dev9's, retired blind v15's and v16's, dev10's, dev11's, retired blind v17's and
-  v18's, dev12's and retired blind v19's and v20's are reported together and each apart,
+  v18's, dev12's, retired blind v19's and v20's and dev13's are reported together and each apart,
   memory off and on.
 - ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
@@ -78,6 +78,7 @@ from escalation.risk_eval.corpus import (
     DEV10_DIR,
     DEV11_DIR,
     DEV12_DIR,
+    DEV13_DIR,
     DEV_DIR,
     LANGUAGES,
     LEGACY_BLIND,
@@ -183,6 +184,10 @@ _TRAINING_PARTS = (
     ),
     ("blind v19, retired (another writer)", lambda o: group_of(o.example).startswith("blind19/")),
     ("blind v20, retired (another writer)", lambda o: group_of(o.example).startswith("blind20/")),
+    (
+        "dev13 (blind v20's everyday false alarms, another writer)",
+        lambda o: group_of(o.example).startswith("dev13/"),
+    ),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -257,6 +262,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (DEV12_DIR, "dev12", "dev12 (blind v18's misses and false alarms)"),
         (BLIND19_DIR, "blind19", "blind v19, retired"),
         (BLIND20_DIR, "blind20", "blind v20, retired"),
+        (DEV13_DIR, "dev13", "dev13 (blind v20's everyday false alarms)"),
     ):
         part = load_corpus_tree(directory, name)
         if part:
@@ -292,6 +298,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         ("dev12", "dev12 conversations", True),
         ("blind19", "blind v19 conversations, retired", True),
         ("blind20", "blind v20 conversations, retired", True),
+        ("dev13", "dev13 conversations", True),
     )
     for title, part, by_language in (
         ("dev conversations, all", conversations, False),
