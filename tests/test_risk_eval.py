@@ -78,6 +78,7 @@ from escalation.risk_eval.corpus import (
     training_examples,
 )
 from escalation.risk_eval.evaluate import Outcome, Rate, evaluate, figures, format_report
+from tests.risk_corpus import training_set
 
 VALID = {
     "text": "I took all my pills an hour ago",
@@ -253,7 +254,7 @@ class TestCorpusFiles:
         assert VALID["text"] not in str(raised.value)
 
     def test_groups_are_writers_first_dev_older_set_and_each_file_of_the_others(self) -> None:
-        examples = training_examples()
+        examples = training_set()
         groups = {group_of(e) for e in examples}
         assert {"dev", "older-labelled"} <= groups
         by_file = 0
@@ -735,7 +736,7 @@ def test_without_a_blind_v20_directory_the_split_is_skipped(
 
 def test_the_blind20_directory_is_never_training_data() -> None:
     assert BLIND20_DIR.name == "blind20"
-    assert all(e.split != "blind20" for e in training_examples())
+    assert all(e.split != "blind20" for e in training_set())
 
 
 @pytest.mark.parametrize(
