@@ -8,7 +8,6 @@ import gzip
 import json
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 
@@ -20,11 +19,7 @@ from tests.risk_corpus import training_set, training_texts
 
 @pytest.fixture(scope="module")
 def fitted() -> risk_train.Fitted:
-    # The three calibration folds of each head fit in two processes (joblib's default,
-    # loky): each process seeds liblinear itself, so the fit is the one a single process
-    # makes (the shipped weights are held equal to it below).
-    with joblib.parallel_config(n_jobs=2):
-        return risk_train.fit(training_set())
+    return risk_train.fit(training_set())
 
 
 @pytest.fixture(scope="module")
