@@ -1,8 +1,7 @@
-"""The checks every family of risk phrasings shares (tests/test_risk_silent_imminent.py
-and the blind sets' families, tests/test_risk_v16_families.py to
-tests/test_risk_v19_families.py): the rules read the writer's own imminent risk, it
-pages whatever the model says, someone else's risk is theirs, and the harmless
-look-alikes raise no alert."""
+"""The checks every family of risk phrasings shares (the blind sets' families, each
+round's in tests/risk_families/, all run by tests/test_risk_family_rounds.py): the rules
+read the writer's own imminent risk, it pages whatever the model says, someone else's risk
+is theirs, and the harmless look-alikes raise no alert."""
 
 from __future__ import annotations
 

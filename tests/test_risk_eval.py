@@ -82,6 +82,7 @@ from escalation.risk_eval.corpus import (
     training_examples,
 )
 from escalation.risk_eval.evaluate import Outcome, Rate, evaluate, figures, format_report
+from tests.risk_corpus import training_set
 
 VALID = {
     "text": "I took all my pills an hour ago",
@@ -265,7 +266,7 @@ class TestCorpusFiles:
         assert VALID["text"] not in str(raised.value)
 
     def test_groups_are_writers_first_dev_older_set_and_each_file_of_the_others(self) -> None:
-        examples = training_examples()
+        examples = training_set()
         groups = {group_of(e) for e in examples}
         assert {"dev", "older-labelled"} <= groups
         by_file = 0
@@ -769,7 +770,7 @@ def test_without_a_blind_v21_directory_the_split_is_skipped(
 
 def test_the_blind21_directory_is_never_training_data() -> None:
     assert BLIND21_DIR.name == "blind21"
-    assert all(e.split != "blind21" for e in training_examples())
+    assert all(e.split != "blind21" for e in training_set())
 
 
 @pytest.mark.parametrize(

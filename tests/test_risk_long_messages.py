@@ -13,14 +13,18 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-from functools import cache
 
 import pytest
 
 from escalation import risk, risk_rules
 from escalation.risk import LanguageRules, RuleDetector, _assess_in, rule_detector
-from escalation.risk_eval.corpus import training_examples
 from escalation.risk_text import normalise
+from tests.risk_corpus import (
+    normalised_training_texts,
+    readings,
+    shipped_readings_of_the_training_set,
+    training_texts,
+)
 
 # The most characters MESSAGE_MAX_LENGTH allows (chatplatform/settings.py).
 LONGEST = 20_000
@@ -43,31 +47,10 @@ def repeated(sentence: str, length: int = LONGEST) -> str:
     return (unit * (length // len(unit))).strip()
 
 
-def readings(detector: RuleDetector, texts: list[str]) -> list[tuple]:
-    """Each text's reading (level, who, reasons, the writer's signals), across languages
-    as the detector chooses, then in each language on its own."""
-    rows = []
-    for text in texts:
-        normalised = normalise(text)
-        found, own = detector.read(normalised)
-        row: list = [(found.level, found.who, found.reasons, tuple(sorted(own)))]
-        for _, rules in sorted(detector.languages.items()):
-            if normalised:
-                found, own = _assess_in(rules, normalised)
-                row.append((found.level, found.who, found.reasons, tuple(sorted(own))))
-        rows.append(tuple(row))
-    return rows
-
-
-@cache
-def training_texts() -> list[str]:
-    return [example.text for example in training_examples()]
-
-
 def test_every_training_message_reads_as_with_the_full_clause_scan(monkeypatch) -> None:
     detector = rule_detector()
     texts = training_texts()
-    bounded = readings(detector, texts)
+    bounded = shipped_readings_of_the_training_set()  # read before the patch below
     monkeypatch.setattr(risk, "_clause_before", full_scan_clause_before)
     full = readings(detector, texts)
     differ = [
@@ -82,8 +65,7 @@ def test_the_bounded_clause_equals_the_full_scan_before_every_word_of_the_traini
 ):
     detector = rule_detector()
     compared = 0
-    for text in training_texts():
-        normalised = normalise(text)
+    for normalised in normalised_training_texts():
         for rules in detector.languages.values():
             prepared = rules.prepare(normalised)
             for word in re.finditer(r"(?<![a-z0-9*])[a-z0-9*]", prepared):
@@ -235,7 +217,7 @@ def test_every_training_message_reads_as_with_the_look_arounds_unbounded(
         (tmp_path / path.name).write_text(unbounded, encoding="utf-8")
     assert unbounded_files == 2
     texts = training_texts()
-    bounded = readings(rule_detector(), texts)
+    bounded = shipped_readings_of_the_training_set()  # read before the patch below
     monkeypatch.setattr(risk_rules, "_unbounded_look_around", lambda items, inside=None: None)
     full = readings(RuleDetector(tmp_path), texts)
     differ = [

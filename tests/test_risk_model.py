@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 
 from escalation import risk_model, risk_train
-from escalation.risk_eval.corpus import Example, group_of, training_examples
+from escalation.risk_eval.corpus import Example, group_of
 from escalation.risk_text import normalise
+from tests.risk_corpus import training_set, training_texts
 
 
 @pytest.fixture(scope="module")
 def fitted() -> risk_train.Fitted:
-    return risk_train.fit(training_examples())
+    return risk_train.fit(training_set())
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def shipped() -> dict:
 
 
 def test_plain_python_probabilities_match_scikit_learns_on_the_corpus(fitted) -> None:
-    texts = [example.text for example in training_examples()]
+    texts = list(training_texts())
     texts += ["", "ok", "I'M FINE lol", "tengo las pastillas aquí y esta noche lo hago"]
     reference = fitted.predict_proba(texts)
     model = risk_train.model_of(risk_train.export(fitted, {}, {}))
@@ -40,7 +41,7 @@ def test_plain_python_probabilities_match_scikit_learns_on_the_corpus(fitted) ->
 
 def test_the_shipped_file_is_the_model_of_the_current_corpus(fitted, shipped) -> None:
     """Retrain (`make train-risk`) and commit the file whenever the corpus changes."""
-    examples = training_examples()
+    examples = training_set()
     assert shipped["metadata"]["corpus_sha256_16"] == risk_train.corpus_digest(examples)
     assert shipped["metadata"]["seed"] == risk_train.SEED
     assert shipped["weights"] == risk_train.export(fitted, {}, {})["weights"]
@@ -48,7 +49,7 @@ def test_the_shipped_file_is_the_model_of_the_current_corpus(fitted, shipped) ->
 
 @pytest.mark.parametrize("grouped", [False, True], ids=["random", "grouped"])
 def test_every_message_is_held_out_once_and_grouped_folds_split_no_batch(grouped) -> None:
-    examples = training_examples()
+    examples = training_set()
     groups = [group_of(example) for example in examples]
     held = []
     for train, held_out in risk_train.folds_of(examples, grouped):
@@ -61,7 +62,7 @@ def test_every_message_is_held_out_once_and_grouped_folds_split_no_batch(grouped
 def test_adding_a_group_moves_no_other_groups_fold() -> None:
     """Grouped folds are stable: a new writer's batch lands in one fold and every message
     already there stays in the fold it was in (before/after comparisons across rounds)."""
-    examples = training_examples()
+    examples = training_set()
     added = [
         dataclasses.replace(examples[i], split="blind14", source=f"es-99.jsonl:{n}")
         for n, i in enumerate(range(0, 400, 40), start=1)
@@ -75,7 +76,9 @@ def test_adding_a_group_moves_no_other_groups_fold() -> None:
         return fold
 
     before = held_out_fold(risk_train.folds_of(examples, True), len(examples))
-    after = held_out_fold(risk_train.folds_of(examples + added, True), len(examples) + len(added))
+    after = held_out_fold(
+        risk_train.folds_of([*examples, *added], True), len(examples) + len(added)
+    )
     assert after[: len(examples)] == before
     new_fold = risk_train.fold_of_group("blind14/es-99.jsonl")
     assert set(after[len(examples) :]) == {new_fold}
@@ -86,7 +89,7 @@ def test_adding_a_group_moves_no_other_groups_fold() -> None:
 
 
 def test_grouped_folds_are_roughly_balanced_per_language() -> None:
-    examples = training_examples()
+    examples = training_set()
     for language in ("en", "es"):
         sizes = [
             sum(examples[i].language == language for i in held_out)
@@ -136,9 +139,24 @@ def test_the_shipped_file_is_small_and_has_thresholds(shipped) -> None:
 def sample() -> tuple[list, list]:
     """Every fifth training message with the shipped model's scores (in-sample: enough to
     check the policy search's arithmetic, not its figures)."""
-    examples = training_examples()[::5]
+    examples = training_set()[::5]
     model = risk_model.load()
     return examples, [model.scores(normalise(example.text)) for example in examples]
+
+
+@pytest.fixture(scope="module")
+def sample_readings(sample) -> tuple:
+    """The sample's readings for the policy search (``risk_train.readings``) and each
+    message's ``rules_context`` (what ``combine`` is given): both depend on the messages
+    alone, not on the thresholds tried, so they are read once for the module."""
+    from escalation.risk import rule_detector, rules_context
+
+    examples, scores = sample
+    rules = rule_detector()
+    return (
+        risk_train.readings(examples, scores),
+        tuple(rules_context(rules, example.text) for example in examples),
+    )
 
 
 @pytest.mark.parametrize(
@@ -194,14 +212,17 @@ def sample() -> tuple[list, list]:
         },
     ],
 )
-def test_the_policy_search_reads_each_message_as_combine_does(sample, thresholds) -> None:
-    from escalation.risk import combine, rank, rule_detector, rules_context, word_count
+def test_the_policy_search_reads_each_message_as_combine_does(
+    sample, sample_readings, thresholds
+) -> None:
+    from escalation.risk import combine, rank, word_count
 
     examples, scores = sample
-    fast = risk_train.own_levels(risk_train.readings(examples, scores), thresholds)
-    rules = rule_detector()
-    for example, found, level in zip(examples, scores, fast, strict=True):
-        reading, literal, negated = rules_context(rules, example.text)
+    r, rules_readings = sample_readings
+    fast = risk_train.own_levels(r, thresholds)
+    for example, found, level, (reading, literal, negated) in zip(
+        examples, scores, fast, rules_readings, strict=True
+    ):
         slow = combine(
             reading, found, thresholds, literal, word_count(example.text), negated=negated
         )
@@ -210,10 +231,9 @@ def test_the_policy_search_reads_each_message_as_combine_does(sample, thresholds
 
 
 @pytest.fixture(scope="module")
-def searched(sample) -> tuple:
+def searched(sample_readings) -> tuple:
     """The sample's readings, the previous policy and every policy tried on it."""
-    examples, scores = sample
-    r = risk_train.readings(examples, scores)
+    r, _ = sample_readings
     return r, risk_train.baseline_thresholds(r), risk_train.policy_search(r)
 
 
@@ -238,9 +258,8 @@ def test_the_chosen_policy_keeps_imminent_recall_and_recall_and_has_the_fewest_f
     )
 
 
-def test_a_policy_that_cannot_keep_recall_is_never_chosen(sample) -> None:
-    examples, scores = sample
-    r = risk_train.readings(examples, scores)
+def test_a_policy_that_cannot_keep_recall_is_never_chosen(sample_readings) -> None:
+    r, _ = sample_readings
     baseline = risk_train.baseline_thresholds(r)
     strict = {**baseline, "alert": 0.99, "imminent": 0.99, "dismiss": 0.9}
     assert (

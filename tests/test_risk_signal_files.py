@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from escalation.risk import RuleDetector
-from escalation.risk_eval.corpus import training_examples
 from escalation.risk_rules import SignalFileError, load_language, signal_dir
 from escalation.risk_text import normalise
+from tests.risk_corpus import normalised_training_texts, training_set
 
 VALID: dict[str, Any] = {
     "language": "xx",
@@ -152,8 +152,8 @@ def test_the_scan_never_hides_a_rule_that_matches(path: Path) -> None:
     """Every rule matching a message is among the rules the scan selects for it."""
     rules = load_language(path)
     every_rule = {rule for group in rules.rules_by_literal.values() for rule in group}
-    for example in training_examples():
-        text = rules.prepare(normalise(example.text))
+    for example, normalised in zip(training_set(), normalised_training_texts(), strict=True):
+        text = rules.prepare(normalised)
         matching = {rule for rule in every_rule if rule.regex.search(text)}
         if any(rule.signal not in {"timeframe", "mask"} for rule in matching):
             assert matching <= set(rules.triggered(text)), example.text
@@ -170,8 +170,8 @@ def test_the_rules_run_in_one_order_whatever_set_order_the_scan_gives(path: Path
         key=lambda rule: (rule.order, rule.position),
     )
     assert len({rule.position for rule in every_rule}) == len(every_rule)
-    for example in training_examples()[::3]:
-        text = rules.prepare(normalise(example.text))
+    for normalised in normalised_training_texts()[::3]:
+        text = rules.prepare(normalised)
         found = rules.triggered(text)
         assert found == sorted(found, key=lambda rule: (rule.order, rule.position))
 
@@ -181,8 +181,7 @@ def test_two_loads_of_the_rules_read_every_training_message_alike() -> None:
     message: before the rules were ordered within a signal, 16 of 10,976 did not (the
     negation marker, and once the level)."""
     first, second = RuleDetector(), RuleDetector()
-    for example in training_examples():
-        text = normalise(example.text)
+    for example, text in zip(training_set(), normalised_training_texts(), strict=True):
         assert first.read(text) == second.read(text), example.source
 
 

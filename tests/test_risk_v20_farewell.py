@@ -22,61 +22,15 @@ from escalation.risk import (
     word_count,
 )
 from escalation.risk_model import Scores
-from tests.risk_family_checks import Case, assert_no_alert, case_id
+from tests.risk_families.v20_farewell import (
+    NEW_STARTS,
+    PLAIN_FAREWELLS,
+    PLANS_AFTER_A_LAST_DAY,
+)
+from tests.risk_family_checks import Case, case_id
 
 # The model's scores on v20's miss (alert, imminent, other), rounded.
 SURE_IMMINENT = Scores(0.96, 0.89, 0.0006)
-
-# A last day, a last shift or things handed in, then a height or a place and a time.
-PLANS_AFTER_A_LAST_DAY = [
-    (
-        "en",
-        "haha last day of uni, said bye to the lecturers, the roof of the library is where "
-        "I'll be at 8 tonight",
-    ),
-    (
-        "en",
-        "last day at my job today, wrote the goodbye card to my team and the bridge over the "
-        "bypass is waiting for me at midnight",
-    ),
-    (
-        "en",
-        "last day of school, cleared my desk, the edge of the quarry at 7 tomorrow morning and "
-        "that's it",
-    ),
-    (
-        "en",
-        "last shift done, handed in my keys, top deck of the car park by the station at 6",
-    ),
-    (
-        "es",
-        "último día de trabajo, entregué la credencial y la azotea del edificio me espera a las 10",
-    ),
-    (
-        "es",
-        "jaja último día en la oficina, ya dejé todo y a las 9 subo a la terraza del último piso",
-    ),
-]
-
-# The job change, the school's end, the move: a new start or a do after the farewell.
-NEW_STARTS = [
-    ("en", "last day at work today, drinks at the pub after the last shift, new job on Monday"),
-    (
-        "en",
-        "signed the leaving card for my colleagues, cake in the break room and I start the new "
-        "job in March",
-    ),
-    ("en", "last day of school!! summer holidays start now"),
-    ("es", "último día de clases, fiesta con la clase y en septiembre empiezo en la nueva escuela"),
-    ("es", "tarjeta de despedida para mi jefa firmada, el lunes arranco en otra empresa"),
-    ("es", "último día en el trabajo, mañana me mudo a Valencia"),
-]
-
-# A farewell alone: the rules read nothing, and the model here reads nothing either.
-PLAIN_FAREWELLS = [
-    ("en", "signed the leaving card for my boss"),
-    ("es", "último día de trabajo, qué raro se siente"),
-]
 
 
 def _shipped_thresholds() -> dict[str, float]:
@@ -104,11 +58,6 @@ def test_a_farewell_with_a_new_start_holds_even_a_sure_model_back(case: Case) ->
         found, SURE_IMMINENT, _shipped_thresholds(), literal=literal, words=word_count(text)
     )
     assert combined.level not in ALERT_LEVELS
-
-
-@pytest.mark.parametrize("case", NEW_STARTS + PLAIN_FAREWELLS, ids=case_id)
-def test_the_job_change_look_alikes_raise_no_alert(case: Case) -> None:
-    assert_no_alert(*case)
 
 
 @pytest.mark.parametrize("case", PLAIN_FAREWELLS, ids=case_id)

@@ -13,21 +13,6 @@ and a method are still read (docs/risk-detection.md, "Blind v16's misses, read")
 
 from __future__ import annotations
 
-import pytest
-
-from escalation.risk import (
-    ALERT_LEVELS,
-    rule_detector,
-)
-from tests.risk_family_checks import (
-    Case,
-    assert_no_alert,
-    assert_pages_with_the_model_at_zero,
-    assert_rules_raise_no_alert,
-    assert_rules_read_own_imminent,
-    case_id,
-)
-
 RISKY = [
     (
         "en",
@@ -102,31 +87,3 @@ STILL_RISK = [
     ("es", "hay un meme donde todos dicen que se quieren morir, pero yo de verdad quiero morirme"),
     ("en", "I want to die and I'm not joking about it this time hahaha"),
 ]
-
-
-@pytest.mark.parametrize("case", RISKY, ids=case_id)
-def test_the_rules_read_the_writers_own_imminent_risk(case: Case) -> None:
-    assert_rules_read_own_imminent(*case)
-
-
-@pytest.mark.parametrize("case", RISKY, ids=case_id)
-def test_it_pages_whatever_the_model_says(case: Case) -> None:
-    assert_pages_with_the_model_at_zero(*case)
-
-
-@pytest.mark.parametrize("case", HARMLESS, ids=case_id)
-def test_the_harmless_look_alikes_raise_no_alert(case: Case) -> None:
-    assert_no_alert(*case)
-
-
-@pytest.mark.parametrize("case", RULES_HARMLESS, ids=case_id)
-def test_the_rules_raise_no_alert_on_these_look_alikes(case: Case) -> None:
-    assert_rules_raise_no_alert(*case)
-
-
-@pytest.mark.parametrize("case", STILL_RISK, ids=case_id)
-def test_the_masks_do_not_hide_real_risk(case: Case) -> None:
-    language, text = case
-    found = rule_detector().assess(text, language)
-    assert found.level in ALERT_LEVELS
-    assert found.who == "self"

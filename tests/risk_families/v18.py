@@ -19,19 +19,6 @@ read")."""
 
 from __future__ import annotations
 
-import pytest
-
-from escalation.risk import ALERT_LEVELS, rule_detector
-from tests.risk_family_checks import (
-    Case,
-    assert_no_alert,
-    assert_pages_with_the_model_at_zero,
-    assert_rules_raise_no_alert,
-    assert_rules_read_own_imminent,
-    assert_someone_elses,
-    case_id,
-)
-
 RISKY = [
     (
         "en",
@@ -200,49 +187,3 @@ STILL_RISK = [
     ("es", "mi psicóloga siempre me pregunta si he pensado en matarme. No. Pero a veces sí"),
     ("en", "I'm jumping off a bridge tonight, I mean it"),
 ]
-
-
-@pytest.mark.parametrize("case", RISKY, ids=case_id)
-def test_the_rules_read_the_writers_own_imminent_risk(case: Case) -> None:
-    assert_rules_read_own_imminent(*case)
-
-
-@pytest.mark.parametrize("case", RISKY, ids=case_id)
-def test_it_pages_whatever_the_model_says(case: Case) -> None:
-    assert_pages_with_the_model_at_zero(*case)
-
-
-@pytest.mark.parametrize("case", HIGH, ids=case_id)
-def test_the_rules_read_the_writers_own_high_risk(case: Case) -> None:
-    language, text = case
-    found = rule_detector().assess(text, language)
-    assert (found.level, found.who) == ("high", "self")
-
-
-@pytest.mark.parametrize("case", HARMLESS, ids=case_id)
-def test_the_harmless_look_alikes_raise_no_alert(case: Case) -> None:
-    assert_no_alert(*case)
-
-
-@pytest.mark.parametrize("case", RULES_HARMLESS, ids=case_id)
-def test_the_rules_raise_no_alert_on_these_look_alikes(case: Case) -> None:
-    assert_rules_raise_no_alert(*case)
-
-
-@pytest.mark.parametrize("case", NOT_IMMINENT, ids=case_id)
-def test_these_look_alikes_are_not_read_as_imminent(case: Case) -> None:
-    language, text = case
-    assert rule_detector().assess(text, language).level != "imminent"
-
-
-@pytest.mark.parametrize("case", OTHERS, ids=case_id)
-def test_someone_elses_risk_is_theirs(case: Case) -> None:
-    assert_someone_elses(*case)
-
-
-@pytest.mark.parametrize("case", STILL_RISK, ids=case_id)
-def test_the_masks_do_not_hide_real_risk(case: Case) -> None:
-    language, text = case
-    found = rule_detector().assess(text, language)
-    assert found.level in ALERT_LEVELS
-    assert found.who == "self"

@@ -17,22 +17,6 @@ after the explanation, or with a threat told in earnest, the risk is still read
 
 from __future__ import annotations
 
-import pytest
-
-from escalation.risk import (
-    ALERT_LEVELS,
-    default_detector,
-    rule_detector,
-)
-from tests.risk_family_checks import (
-    Case,
-    assert_no_alert,
-    assert_pages_with_the_model_at_zero,
-    assert_rules_raise_no_alert,
-    assert_rules_read_own_imminent,
-    case_id,
-)
-
 RISKY = [
     (
         "en",
@@ -147,8 +131,9 @@ RULES_HARMLESS = [
     ),
 ]
 
-# Someone else's wish to be dead, told with the writer's own worry: theirs, not the writer's.
-OTHERS = [
+# Someone else's wish to be dead, told with the writer's own worry: theirs, not the writer's
+# (who, by the rules and by the shipped detector, whatever the level).
+OTHERS_WHO = [
     (
         "en",
         "my wife waits tables and says shed rather be dead than do another christmas shift and "
@@ -186,41 +171,3 @@ STILL_RISK = [
     ("es", "quiero que le digas a mi madre que me quiero morir"),
     ("es", "mi jefa dice que me quiere ver mañana y yo me quiero morir"),
 ]
-
-
-@pytest.mark.parametrize("case", RISKY, ids=case_id)
-def test_the_rules_read_the_writers_own_imminent_risk(case: Case) -> None:
-    assert_rules_read_own_imminent(*case)
-
-
-@pytest.mark.parametrize("case", RISKY, ids=case_id)
-def test_it_pages_whatever_the_model_says(case: Case) -> None:
-    assert_pages_with_the_model_at_zero(*case)
-
-
-@pytest.mark.parametrize("case", HARMLESS, ids=case_id)
-def test_the_harmless_look_alikes_raise_no_alert(case: Case) -> None:
-    assert_no_alert(*case)
-
-
-@pytest.mark.parametrize("case", RULES_HARMLESS, ids=case_id)
-def test_the_rules_raise_no_alert_on_these_look_alikes(case: Case) -> None:
-    assert_rules_raise_no_alert(*case)
-
-
-@pytest.mark.parametrize("case", OTHERS, ids=case_id)
-def test_someone_elses_wish_to_be_dead_is_theirs(case: Case) -> None:
-    language, text = case
-    for found in (
-        rule_detector().assess(text, language),
-        default_detector().assess(text, language),
-    ):
-        assert found.who == "other"
-
-
-@pytest.mark.parametrize("case", STILL_RISK, ids=case_id)
-def test_the_masks_do_not_hide_real_risk(case: Case) -> None:
-    language, text = case
-    found = rule_detector().assess(text, language)
-    assert found.level in ALERT_LEVELS
-    assert found.who == "self"

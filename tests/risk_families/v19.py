@@ -21,19 +21,6 @@ helping taken out, even when a comma cuts the clause ("my cousin rang me, he's o
 
 from __future__ import annotations
 
-import pytest
-
-from escalation.risk import ALERT_LEVELS, default_detector, rule_detector
-from tests.risk_family_checks import (
-    Case,
-    assert_no_alert,
-    assert_pages_with_the_model_at_zero,
-    assert_rules_raise_no_alert,
-    assert_rules_read_own_imminent,
-    assert_someone_elses,
-    case_id,
-)
-
 RISKY = [
     (
         "en",
@@ -67,8 +54,8 @@ RISKY = [
     ),
 ]
 
-# The writer's own high risk (an alert), read by the rules.
-HIGH = [
+# The writer's own high risk (an alert, high or imminent), read by the rules.
+OWN_ALERT = [
     ("en", "searching what floor is high enough to die from and your page came up, funny that"),
     ("es", "busqué a qué altura es mortal caer y me salió su anuncio"),
     ("es", "estuve buscando cuál es la altura mortal desde un edificio y me salió esto"),
@@ -235,53 +222,3 @@ STILL_RISK = [
     ("en", "my husband is driving over here with his shotgun and says he's going to kill me"),
     ("es", "mi ex viene para acá con una pistola y dice que me va a matar y después se mata él"),
 ]
-
-
-@pytest.mark.parametrize("case", RISKY, ids=case_id)
-def test_the_rules_read_the_writers_own_imminent_risk(case: Case) -> None:
-    assert_rules_read_own_imminent(*case)
-
-
-@pytest.mark.parametrize("case", RISKY, ids=case_id)
-def test_it_pages_whatever_the_model_says(case: Case) -> None:
-    assert_pages_with_the_model_at_zero(*case)
-
-
-@pytest.mark.parametrize("case", HIGH, ids=case_id)
-def test_the_rules_read_the_writers_own_high_risk(case: Case) -> None:
-    language, text = case
-    found = rule_detector().assess(text, language)
-    assert found.level in ALERT_LEVELS
-    assert found.who == "self"
-
-
-@pytest.mark.parametrize("case", HARMLESS, ids=case_id)
-def test_the_harmless_look_alikes_raise_no_alert(case: Case) -> None:
-    assert_no_alert(*case)
-
-
-@pytest.mark.parametrize("case", RULES_HARMLESS, ids=case_id)
-def test_the_rules_raise_no_alert_on_these_look_alikes(case: Case) -> None:
-    assert_rules_raise_no_alert(*case)
-
-
-@pytest.mark.parametrize("case", OTHERS, ids=case_id)
-def test_someone_elses_risk_now_is_theirs(case: Case) -> None:
-    assert_someone_elses(*case)
-
-
-@pytest.mark.parametrize("case", RULES_OTHERS, ids=case_id)
-def test_the_rules_read_someone_elses_risk_now_as_theirs_across_a_comma(case: Case) -> None:
-    language, text = case
-    found = rule_detector().assess(text, language)
-    assert found.level in ALERT_LEVELS
-    assert found.who == "other"
-    assert default_detector().assess(text, language).level in ALERT_LEVELS
-
-
-@pytest.mark.parametrize("case", STILL_RISK, ids=case_id)
-def test_the_masks_do_not_hide_real_risk(case: Case) -> None:
-    language, text = case
-    found = rule_detector().assess(text, language)
-    assert found.level in ALERT_LEVELS
-    assert found.who == "self"

@@ -11,20 +11,6 @@ a rifle, a hairdryer in the bathroom, a baby held up to see the fireworks) raise
 
 from __future__ import annotations
 
-import pytest
-
-from escalation.risk import (
-    ALERT_LEVELS,
-    rule_detector,
-)
-from tests.risk_family_checks import (
-    Case,
-    assert_no_alert,
-    assert_pages_with_the_model_at_zero,
-    assert_rules_read_own_imminent,
-    case_id,
-)
-
 RISKY = [
     ("en", "my stepdad is outside my bedroom door right now shouting that he'll kill me"),
     ("en", "he keeps kicking the front door and says he's going to stab me when he gets in"),
@@ -77,24 +63,3 @@ IDIOMS = [
     ("es", "me quiero matar de la risa con este video"),
     ("es", "nos vamos a matar de risa en la boda"),
 ]
-
-
-@pytest.mark.parametrize("case", RISKY, ids=case_id)
-def test_the_rules_read_the_writers_own_imminent_risk(case: Case) -> None:
-    assert_rules_read_own_imminent(*case)
-
-
-@pytest.mark.parametrize("case", RISKY, ids=case_id)
-def test_it_pages_whatever_the_model_says(case: Case) -> None:
-    assert_pages_with_the_model_at_zero(*case)
-
-
-@pytest.mark.parametrize("case", HARMLESS, ids=case_id)
-def test_the_harmless_look_alikes_raise_no_alert(case: Case) -> None:
-    assert_no_alert(*case)
-
-
-@pytest.mark.parametrize("case", IDIOMS, ids=case_id)
-def test_the_rules_read_laughing_to_death_as_an_idiom(case: Case) -> None:
-    language, text = case
-    assert rule_detector().assess(text, language).level not in ALERT_LEVELS
