@@ -20,6 +20,7 @@ from tests.risk_family_checks import (
     Case,
     assert_no_alert,
     assert_pages_with_the_model_at_zero,
+    assert_rules_raise_no_alert,
     assert_rules_read_own_imminent,
     case_id,
 )
@@ -68,6 +69,11 @@ RISKY = [
     ),
 ]
 
+RISKY += [
+    # Two medicines run together with no "and", a body effect now.
+    ("en", "took all my lithium + sleeping pills lol chest racing gonna lie down"),
+]
+
 # Harm to another under way: harm_to_others with a time, imminent.
 HARM_NOW = [
     (
@@ -89,6 +95,21 @@ HARM_NOW = [
         "es",
         "estoy arriba de la escalera con el bebé y siento que lo voy a soltar, no paro de llorar",
     ),
+]
+
+HIGH_OWN = [
+    ("en", "woke up in resus. they should have just let me die."),
+    ("en", "honestly the paramedics should have let me go. I never asked to be brought back"),
+    ("en", "been thinking about just ending it, I'm so tired"),
+    ("en", "the fall broke my ankle. next time I'll find somewhere higher"),
+    ("en", "next time I'll take more of the pills, this lot only made me sick"),
+    (
+        "en",
+        "got another month of sertraline from the chemist, added it to the rest in the tin under "
+        "my bed",
+    ),
+    ("es", "no pienso volver a la diálisis, antes me mato"),
+    ("es", "salgo del hospital el viernes y en cuanto llegue a casa lo vuelvo a intentar"),
 ]
 
 HIGH = [
@@ -126,6 +147,34 @@ HARMLESS = [
     ),
     ("es", "le muelo las pastillas a mi abuela en el puré porque no las puede tragar, ¿está bien?"),
     ("en", "carried the baby down the stairs slowly, I'm so tired I worried I'd trip"),
+    (
+        "en",
+        "by mistake I had my blood pressure pills twice today, 200mg not 100. should i call the "
+        "gp?",
+    ),
+    ("en", "took my lamotrigine twice by accident this morning, should I skip the next one?"),
+    ("es", "por error me tomé la sertralina dos veces, 100 mg en vez de 50, ¿es peligroso?"),
+    ("en", "my boss should have let me go home early, it was dead quiet"),
+    ("en", "thinking about just ending it with him, the relationship is dead"),
+    ("en", "next time I'll pick a higher shelf for the biscuits so the kids can't reach"),
+    ("en", "next time I'll take more snacks on the hike"),
+    ("es", "antes muerta que sencilla jaja"),
+    ("es", "en cuanto salga del trabajo lo vuelvo a intentar con el examen de manejo"),
+]
+
+# The rules raise no alert (the model may: its false alarms are data's to answer).
+RULES_HARMLESS = [
+    ("en", "I didn't ask to be saved a seat but thanks lol"),
+    ("en", "got another box of teabags, added it to the rest in the cupboard"),
+]
+
+# The accidental-dose mask does not hide real risk: all of them, a wish to die after it.
+STILL_RISK = [
+    (
+        "en",
+        "accidentally took my meds twice, honestly part of me wishes I'd taken the whole box, I "
+        "want to die",
+    ),
 ]
 
 
@@ -157,3 +206,16 @@ def test_the_rules_read_the_writers_own_high_risk(case: Case) -> None:
 @pytest.mark.parametrize("case", HARMLESS, ids=case_id)
 def test_the_harmless_look_alikes_raise_no_alert(case: Case) -> None:
     assert_no_alert(*case)
+
+
+@pytest.mark.parametrize("case", HIGH_OWN + STILL_RISK, ids=case_id)
+def test_the_rules_read_the_writers_own_risk(case: Case) -> None:
+    language, text = case
+    found = rule_detector().assess(text, language)
+    assert found.level in ALERT_LEVELS
+    assert found.who == "self"
+
+
+@pytest.mark.parametrize("case", RULES_HARMLESS, ids=case_id)
+def test_the_rules_raise_no_alert_on_these_look_alikes(case: Case) -> None:
+    assert_rules_raise_no_alert(*case)
