@@ -112,6 +112,16 @@ HIGH_OWN = [
     ("es", "salgo del hospital el viernes y en cuanto llegue a casa lo vuelvo a intentar"),
 ]
 
+# A relapse of self-harm told plainly, now: a plain intent, so it pages even with the model at
+# zero (the model's floor keeps a rules' high that is not an intent at low).
+RELAPSE = [
+    ("en", "self harmed again last night, first time in two years, I don't even know why"),
+    ("en", "burned myself again tonight, first time in 18 months and I hate myself"),
+    ("en", "first time in over a year and I cut, I'd been doing so well"),
+    ("es", "me volví a cortar anoche, la primera vez en dos años, no sé qué me pasa"),
+    ("es", "la primera vez en un año que me corté, y fue anoche"),
+]
+
 HIGH = [
     (
         "en",
@@ -160,12 +170,17 @@ HARMLESS = [
     ("en", "next time I'll take more snacks on the hike"),
     ("es", "antes muerta que sencilla jaja"),
     ("es", "en cuanto salga del trabajo lo vuelvo a intentar con el examen de manejo"),
+    ("en", "cut my hair again today, first time in a year I've had a fringe"),
+    ("en", "first time in 3 years I cut the grass myself, my back hurts"),
+    ("en", "went to the gym again today, first time in a year!"),
+    ("es", "me corté el pelo otra vez, la primera vez en un año con flequillo"),
 ]
 
 # The rules raise no alert (the model may: its false alarms are data's to answer).
 RULES_HARMLESS = [
     ("en", "I didn't ask to be saved a seat but thanks lol"),
     ("en", "got another box of teabags, added it to the rest in the cupboard"),
+    ("en", "relapsed on the cigs tonight, first time in 8 months, gutted"),
 ]
 
 # The accidental-dose mask does not hide real risk: all of them, a wish to die after it.
@@ -219,3 +234,12 @@ def test_the_rules_read_the_writers_own_risk(case: Case) -> None:
 @pytest.mark.parametrize("case", RULES_HARMLESS, ids=case_id)
 def test_the_rules_raise_no_alert_on_these_look_alikes(case: Case) -> None:
     assert_rules_raise_no_alert(*case)
+
+
+@pytest.mark.parametrize("case", RELAPSE, ids=case_id)
+def test_a_relapse_told_now_is_a_plain_intent_that_pages_with_the_model_at_zero(
+    case: Case,
+) -> None:
+    language, text = case
+    assert "intent" in rule_detector().assess(text, language).reasons
+    assert_pages_with_the_model_at_zero(language, text)
