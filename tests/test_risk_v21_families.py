@@ -110,6 +110,12 @@ HIGH_OWN = [
     ),
     ("es", "no pienso volver a la diálisis, antes me mato"),
     ("es", "salgo del hospital el viernes y en cuanto llegue a casa lo vuelvo a intentar"),
+    ("es", "los nervios me tienen rascándome los brazos hasta sangrar, ya ni duermo"),
+    (
+        "es",
+        "mañana me dan el alta y vuelvo con mi pareja, que fue el que me mandó a urgencias con la "
+        "nariz rota",
+    ),
 ]
 
 # A relapse of self-harm told plainly, now: a plain intent, so it pages even with the model at
@@ -174,6 +180,7 @@ HARMLESS = [
     ("en", "first time in 3 years I cut the grass myself, my back hurts"),
     ("en", "went to the gym again today, first time in a year!"),
     ("es", "me corté el pelo otra vez, la primera vez en un año con flequillo"),
+    ("es", "la doctora fue la que me mandó al hospital con la pierna hinchada para estudios"),
 ]
 
 # The rules raise no alert (the model may: its false alarms are data's to answer).
@@ -181,6 +188,7 @@ RULES_HARMLESS = [
     ("en", "I didn't ask to be saved a seat but thanks lol"),
     ("en", "got another box of teabags, added it to the rest in the cupboard"),
     ("en", "relapsed on the cigs tonight, first time in 8 months, gutted"),
+    ("es", "me rasqué la picadura del mosquito y me sangró un poco"),
 ]
 
 # The accidental-dose mask does not hide real risk: all of them, a wish to die after it.
