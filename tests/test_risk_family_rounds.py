@@ -1,4 +1,4 @@
-"""Every round's families of risk phrasings, checked the same way (blind v15 to v20).
+"""Every round's families of risk phrasings, checked the same way (blind v15 to v21).
 
 Each round's cases are lists of (language, text) in a data module of
 ``tests/risk_families/`` (its docstring says what the round's families are and why);
@@ -16,10 +16,10 @@ one test per kind of list, each case's id its round and its text:
 - ``RULES_OTHERS``: the rules alert as someone else's and the detector alerts;
 - ``STILL_RISK``: the masks do not hide real risk (the rules alert, as the writer's own).
 
-Adding a round is one line: write ``tests/risk_families/v21.py`` with the round's docstring
+Adding a round is one line: write ``tests/risk_families/v22.py`` with the round's docstring
 and lists under the names above (a list no test reads must be named in the module's
 ``OWN_CHECKS``, else ``test_every_case_list_is_checked`` fails), then add
-``"v21": v21,`` to ``ROUNDS`` (and ``v21`` to the import). A check of a new kind is a new
+``"v22": v22,`` to ``ROUNDS`` (and ``v22`` to the import). A check of a new kind is a new
 test here over a new list name.
 """
 
@@ -28,7 +28,7 @@ from __future__ import annotations
 import pytest
 
 from escalation.risk import ALERT_LEVELS, default_detector, rule_detector
-from tests.risk_families import v15, v16, v17, v18, v19, v20, v20_farewell
+from tests.risk_families import v15, v16, v17, v18, v19, v20, v20_farewell, v21
 from tests.risk_family_checks import (
     Case,
     assert_no_alert,
@@ -46,6 +46,7 @@ ROUNDS = {
     "v19": v19,
     "v20": v20_farewell,
     "v20-families": v20,
+    "v21": v21,
 }
 
 # Every list name a test below reads.
