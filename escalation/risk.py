@@ -869,13 +869,6 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-def rules_reading(rules: RuleDetector | None, text: str) -> tuple[Assessment, bool]:
-    """The rules' assessment of a message and whether they saw a literal use or a negation
-    (``combine``'s ``literal``; see ``rules_context`` for which)."""
-    found, literal, _ = rules_context(rules, text)
-    return found, literal
-
-
 def rules_context(rules: RuleDetector | None, text: str) -> tuple[Assessment, bool, bool]:
     """The rules' assessment of a message, whether they saw a literal use or a negation,
     and whether that was a negation alone (``combine``'s ``literal`` and ``negated``)."""

@@ -10,7 +10,7 @@ from escalation.risk import (
     combine,
     default_detector,
     rule_detector,
-    rules_reading,
+    rules_context,
     word_count,
 )
 from escalation.risk_model import Scores
@@ -33,8 +33,10 @@ def assert_rules_read_own_imminent(language: str, text: str) -> None:
 def assert_pages_with_the_model_at_zero(language: str, text: str) -> None:
     detector = default_detector()
     assert detector.assess(text, language).level in ALERT_LEVELS
-    reading, literal = rules_reading(rule_detector(), text)
-    found = combine(reading, NOTHING, detector.thresholds, literal, word_count(text))
+    reading, literal, negated = rules_context(rule_detector(), text)
+    found = combine(
+        reading, NOTHING, detector.thresholds, literal, word_count(text), negated=negated
+    )
     assert found.level in ALERT_LEVELS
     assert found.who == "self"
 

@@ -27,7 +27,7 @@ from escalation.risk import (
     floored,
     rank,
     rule_detector,
-    rules_reading,
+    rules_context,
     word_count,
 )
 from escalation.risk_eval.corpus import Example
@@ -125,10 +125,12 @@ def test_it_pages_whatever_the_model_says(text: str) -> None:
     """The rules read the writer's own intent or an act under way, and with the model
     scoring the message as harmless as it can (every head at 0) it still pages."""
     detector = default_detector()
-    reading, literal = rules_reading(rule_detector(), text)
+    reading, literal, negated = rules_context(rule_detector(), text)
     assert reading.who == "self"
     assert INTENT in reading.reasons or reading.level == "imminent"
-    found = combine(reading, NOTHING, detector.thresholds, literal, word_count(text))
+    found = combine(
+        reading, NOTHING, detector.thresholds, literal, word_count(text), negated=negated
+    )
     assert found.level in ALERT_LEVELS
     assert found.who == "self"
 
@@ -168,8 +170,15 @@ def test_training_reads_the_intent_exemption_as_combine_does() -> None:
     fast = risk_train.own_levels(r, thresholds)
     rules = rule_detector()
     for text, level in zip(texts, fast, strict=True):
-        reading, literal = rules_reading(rules, text)
-        slow = combine(reading, Scores(0.01, 0.0, 0.0), thresholds, literal, word_count(text))
+        reading, literal, negated = rules_context(rules, text)
+        slow = combine(
+            reading,
+            Scores(0.01, 0.0, 0.0),
+            thresholds,
+            literal,
+            word_count(text),
+            negated=negated,
+        )
         own = rank(slow.level) if slow.who == "self" else 0
         assert (own >= 2, own == 3) == (level >= 2, level == 3), text
     # A wish to die (ideation, no intent) is dismissed to low there, hopelessness is low;
@@ -250,7 +259,7 @@ def test_negated_someone_elses_quoted_past_and_idioms_are_read_as_before(
 def test_the_new_method_readings_leave_sport_effort_and_hyperbole_alone(text: str) -> None:
     """Not read as the writer's intent (so the floor may still dismiss what the rules
     read), and no page."""
-    reading, _ = rules_reading(rule_detector(), text)
+    reading, _, _ = rules_context(rule_detector(), text)
     assert INTENT not in reading.reasons
     assert default_detector().assess(text).level not in ALERT_LEVELS
 

@@ -18,7 +18,7 @@ from escalation.risk import (
     combine,
     default_detector,
     rule_detector,
-    rules_reading,
+    rules_context,
     word_count,
 )
 from escalation.risk_model import Scores
@@ -40,7 +40,7 @@ def _shipped_thresholds() -> dict[str, float]:
 @pytest.mark.parametrize("case", PLANS_AFTER_A_LAST_DAY, ids=case_id)
 def test_no_mask_holds_a_sure_model_back(case: Case) -> None:
     _language, text = case
-    found, literal = rules_reading(rule_detector(), text)
+    found, literal, _ = rules_context(rule_detector(), text)
     assert literal is False
     combined = combine(
         found, SURE_IMMINENT, _shipped_thresholds(), literal=literal, words=word_count(text)
@@ -52,7 +52,7 @@ def test_no_mask_holds_a_sure_model_back(case: Case) -> None:
 @pytest.mark.parametrize("case", NEW_STARTS, ids=case_id)
 def test_a_farewell_with_a_new_start_holds_even_a_sure_model_back(case: Case) -> None:
     _language, text = case
-    found, literal = rules_reading(rule_detector(), text)
+    found, literal, _ = rules_context(rule_detector(), text)
     assert literal is True
     combined = combine(
         found, SURE_IMMINENT, _shipped_thresholds(), literal=literal, words=word_count(text)
@@ -63,14 +63,14 @@ def test_a_farewell_with_a_new_start_holds_even_a_sure_model_back(case: Case) ->
 @pytest.mark.parametrize("case", PLAIN_FAREWELLS, ids=case_id)
 def test_a_plain_farewell_masks_the_rules_only(case: Case) -> None:
     _language, text = case
-    found, literal = rules_reading(rule_detector(), text)
+    found, literal, _ = rules_context(rule_detector(), text)
     assert found.level not in ALERT_LEVELS
     assert literal is False
 
 
 def test_the_farewell_mask_stands_down_for_a_height_even_with_a_new_start() -> None:
     text = "last day at work, new job monday, but first the top floor of the multi storey at 5"
-    found, literal = rules_reading(rule_detector(), text)
+    found, literal, _ = rules_context(rule_detector(), text)
     assert literal is False
     combined = combine(
         found, SURE_IMMINENT, _shipped_thresholds(), literal=literal, words=word_count(text)
