@@ -48,7 +48,9 @@ from escalation.risk_eval.corpus import (
     BLIND19_DIR,
     BLIND20_CONVERSATIONS,
     BLIND20_DIR,
+    BLIND21_CONVERSATIONS,
     BLIND21_DIR,
+    BLIND22_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -240,6 +242,10 @@ class TestCorpusFiles:
         assert len(dev13) == 800 and {e.language for e in dev13} == {"en", "es"}
         assert sum(e.level in ("high", "imminent") for e in dev13) == 313
         assert len(load_conversations(DEV13_CONVERSATIONS)) == 80
+        blind21 = load_corpus_tree(BLIND21_DIR, "blind21")
+        assert len(blind21) == 800 and {e.language for e in blind21} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in blind21) == 352
+        assert len(load_conversations(BLIND21_CONVERSATIONS)) == 100
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -300,6 +306,7 @@ class TestCorpusFiles:
             ("blind19", BLIND19_DIR),
             ("blind20", BLIND20_DIR),
             ("dev13", DEV13_DIR),
+            ("blind21", BLIND21_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -309,13 +316,13 @@ class TestCorpusFiles:
             by_file += len(files)
         assert len(groups) == 2 + by_file
 
-    def test_the_retired_blind_splits_are_training_data_and_v2_and_v21_are_not(
+    def test_the_retired_blind_splits_are_training_data_and_v2_and_v22_are_not(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
 
-        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v21 message"})
-        monkeypatch.setattr(corpus, "BLIND21_DIR", tmp_path)
+        write_rows(tmp_path / "en-01.jsonl", {**VALID, "text": "a fresh blind v22 message"})
+        monkeypatch.setattr(corpus, "BLIND22_DIR", tmp_path)
         examples = training_examples()
         splits = {e.split for e in examples}
         assert {
@@ -346,11 +353,12 @@ class TestCorpusFiles:
             "blind19",
             "blind20",
             "dev13",
+            "blind21",
         } <= splits
-        assert not splits & {"blind", "blind21"}
-        assert "a fresh blind v21 message" not in {e.text for e in examples}
+        assert not splits & {"blind", "blind22"}
+        assert "a fresh blind v22 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_to_dev13_and_retired_v7_to_v20s_never_v21s(
+    def test_the_dev_conversations_are_dev_dev7_to_dev13_and_retired_v7_to_v21s_never_v22s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -379,7 +387,8 @@ class TestCorpusFiles:
         retired19 = write_rows(tmp_path / "v19.jsonl", CONVERSATION)
         retired20 = write_rows(tmp_path / "v20.jsonl", {**CONVERSATION, "language": "es"})
         dev13 = write_rows(tmp_path / "dev13.jsonl", CONVERSATION)
-        fresh = tmp_path / "blind21"
+        retired21 = write_rows(tmp_path / "v21.jsonl", {**CONVERSATION, "language": "es"})
+        fresh = tmp_path / "blind22"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
         monkeypatch.setattr(corpus, "CONVERSATIONS", dev)
@@ -404,8 +413,9 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "BLIND19_CONVERSATIONS", retired19)
         monkeypatch.setattr(corpus, "BLIND20_CONVERSATIONS", retired20)
         monkeypatch.setattr(corpus, "DEV13_CONVERSATIONS", dev13)
-        monkeypatch.setattr(corpus, "BLIND21_DIR", fresh)
-        monkeypatch.setattr(corpus, "BLIND21_CONVERSATIONS", fresh / "conversations.jsonl")
+        monkeypatch.setattr(corpus, "BLIND21_CONVERSATIONS", retired21)
+        monkeypatch.setattr(corpus, "BLIND22_DIR", fresh)
+        monkeypatch.setattr(corpus, "BLIND22_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
         assert [c.source for c in found] == [
             "dev/conversations.jsonl:1",
@@ -431,6 +441,7 @@ class TestCorpusFiles:
             "blind19/conversations.jsonl:1",
             "blind20/conversations.jsonl:1",
             "dev13/conversations.jsonl:1",
+            "blind21/conversations.jsonl:1",
         ]
         assert [c.language for c in found] == [
             "en",
@@ -456,6 +467,7 @@ class TestCorpusFiles:
             "en",
             "es",
             "en",
+            "es",
         ]
         for name in (
             "BLIND7_CONVERSATIONS",
@@ -479,13 +491,14 @@ class TestCorpusFiles:
             "BLIND19_CONVERSATIONS",
             "BLIND20_CONVERSATIONS",
             "DEV13_CONVERSATIONS",
+            "BLIND21_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_to_dev13s_and_retired_v7s_to_v20s(
+    def test_the_shipped_dev_conversations_include_dev7s_to_dev13s_and_retired_v7s_to_v21s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
@@ -514,6 +527,7 @@ class TestCorpusFiles:
             "blind19",
             "blind20",
             "dev13",
+            "blind21",
         )
         assert [sources.count(name) for name in names] == [
             120,
@@ -538,8 +552,9 @@ class TestCorpusFiles:
             100,
             100,
             80,
+            100,
         ]
-        assert len(sources) == 2080
+        assert len(sources) == 2180
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -560,6 +575,7 @@ class TestCorpusFiles:
         assert len(load_conversations(BLIND19_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND20_CONVERSATIONS)) == 100
         assert len(load_conversations(DEV13_CONVERSATIONS)) == 80
+        assert len(load_conversations(BLIND21_CONVERSATIONS)) == 100
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -567,7 +583,7 @@ class TestCorpusFiles:
             for variety in ("es-PE", "es-VE", "es-MX", "neutral")
         ]
         path = write_rows(tmp_path / "es-01.jsonl", *rows)
-        examples = load_corpus_tree(tmp_path, "blind21")
+        examples = load_corpus_tree(tmp_path, "blind22")
         assert [e.source for e in examples] == [f"es-01.jsonl:{n}" for n in range(1, 5)]
         assert path.exists() and {e.language for e in examples} == {"es"}
 
@@ -576,7 +592,7 @@ class TestCorpusFiles:
     ) -> None:
         write_rows(tmp_path / "en-01.jsonl", VALID)
         write_rows(tmp_path / "conversations.jsonl", CONVERSATION)
-        assert [e.source for e in load_corpus_tree(tmp_path, "blind21")] == ["en-01.jsonl:1"]
+        assert [e.source for e in load_corpus_tree(tmp_path, "blind22")] == ["en-01.jsonl:1"]
 
     @pytest.mark.parametrize(
         "split",
@@ -609,6 +625,7 @@ class TestCorpusFiles:
             "blind19",
             "blind20",
             "dev13",
+            "blind21",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(
@@ -692,7 +709,7 @@ def test_blind_split_prints_figures_and_never_a_message(capsys) -> None:
         assert blind.text not in printed
 
 
-def test_blind_v21_is_reported_per_language_and_family_and_never_printed(
+def test_blind_v22_is_reported_per_language_and_family_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -707,12 +724,12 @@ def test_blind_v21_is_reported_per_language_and_family_and_never_printed(
         {**spanish, "variety": "es-VE", "level": "none", "family": "smalltalk"},
     )
     (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
-    monkeypatch.setattr(evaluator, "BLIND21_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND21_CONVERSATIONS", tmp_path / "conversations.jsonl")
-    assert main(["--split", "blind21"]) == 0
+    monkeypatch.setattr(evaluator, "BLIND22_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND22_CONVERSATIONS", tmp_path / "conversations.jsonl")
+    assert main(["--split", "blind22"]) == 0
     printed = capsys.readouterr().out
-    assert "BLIND corpus v21 (fresh, run once" in printed
-    assert "BLIND corpus v21, ablation" in printed
+    assert "BLIND corpus v22 (fresh, run once" in printed
+    assert "BLIND corpus v22, ablation" in printed
     assert "rules only" in printed and "model only" in printed
     assert "0/2" in printed and "0/1" in printed  # nothing here alerts
     assert "  smalltalk" in printed and "[" in printed
@@ -723,7 +740,7 @@ def test_blind_v21_is_reported_per_language_and_family_and_never_printed(
     assert "conversations" not in printed  # none in this directory
 
 
-def test_blind_v21_conversations_are_reported_memory_off_and_on_and_never_printed(
+def test_blind_v22_conversations_are_reported_memory_off_and_on_and_never_printed(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
@@ -736,12 +753,12 @@ def test_blind_v21_conversations_are_reported_memory_off_and_on_and_never_printe
         "combined_level": "none",
     }
     conversations = write_rows(tmp_path / "conversations.jsonl", CONVERSATION, harmless)
-    monkeypatch.setattr(evaluator, "BLIND21_DIR", tmp_path)
-    monkeypatch.setattr(evaluator, "BLIND21_CONVERSATIONS", conversations)
+    monkeypatch.setattr(evaluator, "BLIND22_DIR", tmp_path)
+    monkeypatch.setattr(evaluator, "BLIND22_CONVERSATIONS", conversations)
     rules_only = "escalation.risk.rules_only_detector"
-    assert main(["--split", "blind21", "--no-families", "--detector", rules_only]) == 0
+    assert main(["--split", "blind22", "--no-families", "--detector", rules_only]) == 0
     printed = capsys.readouterr().out
-    section = printed[printed.index("BLIND corpus v21, conversations (2)") :]
+    section = printed[printed.index("BLIND corpus v22, conversations (2)") :]
     # Each row: recall, imminent recall, false alarms, as hits/total where there is a total.
     rows = {
         line.split("  ")[0]: re.findall(r"\d+/\d+", line)
@@ -758,19 +775,19 @@ def test_blind_v21_conversations_are_reported_memory_off_and_on_and_never_printe
         assert message not in printed
 
 
-def test_without_a_blind_v21_directory_the_split_is_skipped(
+def test_without_a_blind_v22_directory_the_split_is_skipped(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
     from escalation.risk_eval import __main__ as evaluator
 
-    monkeypatch.setattr(evaluator, "BLIND21_DIR", tmp_path / "missing")
-    assert main(["--split", "blind21"]) == 0
-    assert "BLIND corpus v21" not in capsys.readouterr().out
+    monkeypatch.setattr(evaluator, "BLIND22_DIR", tmp_path / "missing")
+    assert main(["--split", "blind22"]) == 0
+    assert "BLIND corpus v22" not in capsys.readouterr().out
 
 
-def test_the_blind21_directory_is_never_training_data() -> None:
-    assert BLIND21_DIR.name == "blind21"
-    assert all(e.split != "blind21" for e in training_set())
+def test_the_blind22_directory_is_never_training_data() -> None:
+    assert BLIND22_DIR.name == "blind22"
+    assert all(e.split != "blind22" for e in training_set())
 
 
 @pytest.mark.parametrize(
@@ -792,6 +809,7 @@ def test_the_blind21_directory_is_never_training_data() -> None:
         "blind18",
         "blind19",
         "blind20",
+        "blind21",
     ],
 )
 def test_a_retired_blind_split_is_no_longer_a_split_of_its_own(retired: str) -> None:

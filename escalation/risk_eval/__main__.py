@@ -9,21 +9,21 @@ Splits, each reported on its own:
   without it (needs scikit-learn), two ways: random folds, and grouped folds that
   hold out a writer's batch whole (``escalation.risk_train.folds_of``). The
   thresholds are chosen on the grouped scores; random folds flatter a corpus
-  written by few people. The retired blind splits v3 to v20 are training data now,
+  written by few people. The retired blind splits v3 to v21 are training data now,
   reported among its parts (cross-validated); their blind figures are history, kept
   in docs/risk-detection.md. The dev conversations, retired blind v7's, v8's and
   v9's, dev7's, retired blind v10's, v11's and v12's, dev8's, retired blind v13's and
   v14's, dev9's, retired blind v15's and v16's, dev10's, dev11's, retired blind v17's and
-  v18's, dev12's, retired blind v19's and v20's and dev13's are reported together and each apart,
-  memory off and on.
+  v18's, dev12's, retired blind v19's and v20's, dev13's and retired blind v21's are reported
+  together and each apart, memory off and on.
 - ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
   only: its messages are never printed. With the ablation (rules only, model
   only, both).
-- ``blind21``: the blind corpus v21 (``corpus/blind21/``, when present), written by
+- ``blind22``: the blind corpus v22 (``corpus/blind22/``, when present), written by
   another independent writer and added after the detector was final, evaluated once.
   Figures only, with the ablation; and its conversations
-  (``corpus/blind21/conversations.jsonl``, when present), memory off and on.
+  (``corpus/blind22/conversations.jsonl``, when present), memory off and on.
 - ``older-blind``: the first blind set (``blind.jsonl``), its ``blind_dev`` split
   (once used to tune the rules) and ``blind_test`` split reported apart.
 
@@ -65,8 +65,9 @@ from escalation.risk_eval.corpus import (
     BLIND18_DIR,
     BLIND19_DIR,
     BLIND20_DIR,
-    BLIND21_CONVERSATIONS,
     BLIND21_DIR,
+    BLIND22_CONVERSATIONS,
+    BLIND22_DIR,
     BLIND_DIR,
     DEV2_DIR,
     DEV3_DIR,
@@ -106,7 +107,7 @@ from escalation.risk_eval.evaluate import (
     report,
 )
 
-SPLITS = ("dev", "blind", "blind21", "older-blind")
+SPLITS = ("dev", "blind", "blind22", "older-blind")
 
 
 def detector_factory(dotted_path: str) -> Callable[[], Detector]:
@@ -188,6 +189,7 @@ _TRAINING_PARTS = (
         "dev13 (blind v20's everyday false alarms, another writer)",
         lambda o: group_of(o.example).startswith("dev13/"),
     ),
+    ("blind v21, retired (another writer)", lambda o: group_of(o.example).startswith("blind21/")),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -263,6 +265,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (BLIND19_DIR, "blind19", "blind v19, retired"),
         (BLIND20_DIR, "blind20", "blind v20, retired"),
         (DEV13_DIR, "dev13", "dev13 (blind v20's everyday false alarms)"),
+        (BLIND21_DIR, "blind21", "blind v21, retired"),
     ):
         part = load_corpus_tree(directory, name)
         if part:
@@ -299,6 +302,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         ("blind19", "blind v19 conversations, retired", True),
         ("blind20", "blind v20 conversations, retired", True),
         ("dev13", "dev13 conversations", True),
+        ("blind21", "blind v21 conversations, retired", True),
     )
     for title, part, by_language in (
         ("dev conversations, all", conversations, False),
@@ -331,9 +335,9 @@ def memory_off_and_on(
 
 
 def blind_section(detector: Detector, *, ablation: bool, families: bool, version: int = 2) -> str:
-    if version == 21:
-        blind = load_corpus_tree(BLIND21_DIR, "blind21")
-        title = "BLIND corpus v21 (fresh, run once; figures only)"
+    if version == 22:
+        blind = load_corpus_tree(BLIND22_DIR, "blind22")
+        title = "BLIND corpus v22 (fresh, run once; figures only)"
     else:
         blind = load_corpus(BLIND_DIR, "blind")
         title = "BLIND corpus v2 (never tuned on, looked at three times; figures only)"
@@ -345,10 +349,10 @@ def blind_section(detector: Detector, *, ablation: bool, families: bool, version
             "both": evaluate("both", detector, blind),
         }
         text += "\n" + format_ablation(f"BLIND corpus v{version}, ablation", reports)
-    if version == 21 and BLIND21_CONVERSATIONS.exists():
-        conversations = load_conversations(BLIND21_CONVERSATIONS)
+    if version == 22 and BLIND22_CONVERSATIONS.exists():
+        conversations = load_conversations(BLIND22_CONVERSATIONS)
         text += "\n" + format_conversations(
-            f"BLIND corpus v21, conversations ({len(conversations)}), highest level reached, "
+            f"BLIND corpus v22, conversations ({len(conversations)}), highest level reached, "
             "memory off and on (figures only)",
             memory_off_and_on(detector, conversations, by_language=True),
         )
@@ -405,9 +409,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "blind" in splits:
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
         out.write(blind_section(detector, ablation=ablation, families=families) + "\n")
-    if "blind21" in splits and BLIND21_DIR.is_dir():
+    if "blind22" in splits and BLIND22_DIR.is_dir():
         ablation = isinstance(detector, RiskDetector) and detector.model is not None
-        out.write(blind_section(detector, ablation=ablation, families=families, version=21) + "\n")
+        out.write(blind_section(detector, ablation=ablation, families=families, version=22) + "\n")
     if "older-blind" in splits:
         out.write(older_blind_section(detector))
     return 0

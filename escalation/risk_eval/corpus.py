@@ -77,9 +77,9 @@ DEV2_DIR = CORPUS_DIR / "dev2"
 # Dev data by a further independent writer, aimed at known weak spots; one group per file.
 DEV3_DIR = CORPUS_DIR / "dev3"
 BLIND_DIR = CORPUS_DIR / "blind"
-# The blind corpora v3 to v20, each by an independent writer, added once a detector was
-# final and evaluated (v3 three times, v4 to v20 once); no longer blind, so now
-# training data, one group per file (v7's to v20's conversations join the dev
+# The blind corpora v3 to v21, each by an independent writer, added once a detector was
+# final and evaluated (v3 three times, v4 to v21 once); no longer blind, so now
+# training data, one group per file (v7's to v21's conversations join the dev
 # conversations).
 BLIND3_DIR = CORPUS_DIR / "blind3"
 BLIND4_DIR = CORPUS_DIR / "blind4"
@@ -156,11 +156,13 @@ BLIND20_CONVERSATIONS = BLIND20_DIR / "conversations.jsonl"
 # self-harm told in passing); one group per file.
 DEV13_DIR = CORPUS_DIR / "dev13"
 DEV13_CONVERSATIONS = DEV13_DIR / "conversations.jsonl"
-# The blind corpus v21, by another independent writer, added once the detector is final:
-# single messages, and conversations (the format of ``CONVERSATIONS``) in
-# ``conversations.jsonl``.
 BLIND21_DIR = CORPUS_DIR / "blind21"
 BLIND21_CONVERSATIONS = BLIND21_DIR / "conversations.jsonl"
+# The blind corpus v22, by another independent writer, added once the detector is final:
+# single messages, and conversations (the format of ``CONVERSATIONS``) in
+# ``conversations.jsonl``.
+BLIND22_DIR = CORPUS_DIR / "blind22"
+BLIND22_CONVERSATIONS = BLIND22_DIR / "conversations.jsonl"
 # Training parts written as one batch per file: each file is its own cross-validation group.
 GROUPED_BY_FILE = (
     "dev2",
@@ -192,6 +194,7 @@ GROUPED_BY_FILE = (
     "blind19",
     "blind20",
     "dev13",
+    "blind21",
 )
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
@@ -320,7 +323,7 @@ def group_of(example: Example) -> str:
 
     The first dev corpus and the older labelled set each came from one writer, so each is
     one group; each file of dev2, dev3, dev4, dev5, dev7, dev8, dev9 and the retired blind splits v3
-    to v20, dev10, dev11, dev12 and dev13 is a batch by another writer, so each file is a group.
+    to v21, dev10, dev11, dev12 and dev13 is a batch by another writer, so each file is a group.
     """
     file = example.source.rsplit(":", 1)[0]
     if example.split in GROUPED_BY_FILE:
@@ -364,7 +367,8 @@ def training_examples() -> list[Example]:
     v8 and v9, ``dev7``, the retired blind splits v10, v11 and v12, ``dev8``, the retired
     blind splits v13 and v14, ``dev9``, the retired blind splits v15 and v16, ``dev10``,
     ``dev11``, the retired blind splits v17 and v18, ``dev12``, the retired blind
-    splits v19 and v20 and ``dev13``, in that order. Never ``blind21`` (nor v2, ``blind/``)."""
+    splits v19 and v20, ``dev13`` and the retired blind split v21, in that order. Never
+    ``blind22`` (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
         + load_legacy(LEGACY_LABELLED)
@@ -397,6 +401,7 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(BLIND19_DIR, "blind19")
         + load_corpus_tree(BLIND20_DIR, "blind20")
         + load_corpus_tree(DEV13_DIR, "dev13")
+        + load_corpus_tree(BLIND21_DIR, "blind21")
     )
 
 
@@ -444,8 +449,9 @@ def development_conversations() -> list[Conversation]:
     retired blind splits v7's, v8's and v9's, ``dev7``'s and the retired blind splits v10's,
     v11's and v12's, ``dev8``'s, the retired blind splits v13's and v14's, ``dev9``'s and
     the retired blind splits v15's and v16's, ``dev10``'s, ``dev11``'s and the retired blind
-    splits v17's and v18's, ``dev12``'s, the retired blind splits v19's and v20's and
-    ``dev13``'s (twenty-one other writers), each when present. Never ``blind21``'s."""
+    splits v17's and v18's, ``dev12``'s, the retired blind splits v19's and v20's,
+    ``dev13``'s and the retired blind split v21's (twenty-two other writers), each when
+    present. Never ``blind22``'s."""
     return [
         conversation
         for path, name in (
@@ -471,6 +477,7 @@ def development_conversations() -> list[Conversation]:
             (BLIND19_CONVERSATIONS, "blind19/conversations.jsonl"),
             (BLIND20_CONVERSATIONS, "blind20/conversations.jsonl"),
             (DEV13_CONVERSATIONS, "dev13/conversations.jsonl"),
+            (BLIND21_CONVERSATIONS, "blind21/conversations.jsonl"),
         )
         if path.exists()
         for conversation in load_conversations(path, name)
