@@ -70,6 +70,8 @@ from escalation.risk_eval.corpus import (
     DEV12_DIR,
     DEV13_CONVERSATIONS,
     DEV13_DIR,
+    DEV14_CONVERSATIONS,
+    DEV14_DIR,
     DEV_DIR,
     LEGACY_BLIND,
     LEGACY_LABELLED,
@@ -246,6 +248,10 @@ class TestCorpusFiles:
         assert len(blind21) == 800 and {e.language for e in blind21} == {"en", "es"}
         assert sum(e.level in ("high", "imminent") for e in blind21) == 352
         assert len(load_conversations(BLIND21_CONVERSATIONS)) == 100
+        dev14 = load_corpus_tree(DEV14_DIR, "dev14")
+        assert len(dev14) == 800 and {e.language for e in dev14} == {"en", "es"}
+        assert sum(e.level in ("high", "imminent") for e in dev14) == 320
+        assert len(load_conversations(DEV14_CONVERSATIONS)) == 80
         dev3 = load_corpus_tree(DEV3_DIR, "dev3")
         assert len(dev3) == 1200 and {e.language for e in dev3} == {"en", "es"}
         dev4 = load_corpus_tree(DEV4_DIR, "dev4")
@@ -307,6 +313,7 @@ class TestCorpusFiles:
             ("blind20", BLIND20_DIR),
             ("dev13", DEV13_DIR),
             ("blind21", BLIND21_DIR),
+            ("dev14", DEV14_DIR),
         ):
             files = {g for g in groups if g.startswith(f"{name}/")}
             corpus_files = [
@@ -354,11 +361,12 @@ class TestCorpusFiles:
             "blind20",
             "dev13",
             "blind21",
+            "dev14",
         } <= splits
         assert not splits & {"blind", "blind22"}
         assert "a fresh blind v22 message" not in {e.text for e in examples}
 
-    def test_the_dev_conversations_are_dev_dev7_to_dev13_and_retired_v7_to_v21s_never_v22s(
+    def test_the_dev_conversations_are_dev_dev7_to_dev14_and_retired_v7_to_v21s_never_v22s(
         self, tmp_path: Path, monkeypatch
     ) -> None:
         from escalation.risk_eval import corpus
@@ -388,6 +396,7 @@ class TestCorpusFiles:
         retired20 = write_rows(tmp_path / "v20.jsonl", {**CONVERSATION, "language": "es"})
         dev13 = write_rows(tmp_path / "dev13.jsonl", CONVERSATION)
         retired21 = write_rows(tmp_path / "v21.jsonl", {**CONVERSATION, "language": "es"})
+        dev14 = write_rows(tmp_path / "dev14.jsonl", CONVERSATION)
         fresh = tmp_path / "blind22"
         fresh.mkdir()
         write_rows(fresh / "conversations.jsonl", CONVERSATION)
@@ -414,6 +423,7 @@ class TestCorpusFiles:
         monkeypatch.setattr(corpus, "BLIND20_CONVERSATIONS", retired20)
         monkeypatch.setattr(corpus, "DEV13_CONVERSATIONS", dev13)
         monkeypatch.setattr(corpus, "BLIND21_CONVERSATIONS", retired21)
+        monkeypatch.setattr(corpus, "DEV14_CONVERSATIONS", dev14)
         monkeypatch.setattr(corpus, "BLIND22_DIR", fresh)
         monkeypatch.setattr(corpus, "BLIND22_CONVERSATIONS", fresh / "conversations.jsonl")
         found = corpus.development_conversations()
@@ -442,6 +452,7 @@ class TestCorpusFiles:
             "blind20/conversations.jsonl:1",
             "dev13/conversations.jsonl:1",
             "blind21/conversations.jsonl:1",
+            "dev14/conversations.jsonl:1",
         ]
         assert [c.language for c in found] == [
             "en",
@@ -468,6 +479,7 @@ class TestCorpusFiles:
             "es",
             "en",
             "es",
+            "en",
         ]
         for name in (
             "BLIND7_CONVERSATIONS",
@@ -492,13 +504,14 @@ class TestCorpusFiles:
             "BLIND20_CONVERSATIONS",
             "DEV13_CONVERSATIONS",
             "BLIND21_CONVERSATIONS",
+            "DEV14_CONVERSATIONS",
         ):
             monkeypatch.setattr(corpus, name, tmp_path / "missing.jsonl")
         assert [c.source for c in corpus.development_conversations()] == [
             "dev/conversations.jsonl:1"
         ]
 
-    def test_the_shipped_dev_conversations_include_dev7s_to_dev13s_and_retired_v7s_to_v21s(
+    def test_the_shipped_dev_conversations_include_dev7s_to_dev14s_and_retired_v7s_to_v21s(
         self,
     ) -> None:
         from escalation.risk_eval.corpus import development_conversations
@@ -528,6 +541,7 @@ class TestCorpusFiles:
             "blind20",
             "dev13",
             "blind21",
+            "dev14",
         )
         assert [sources.count(name) for name in names] == [
             120,
@@ -553,8 +567,9 @@ class TestCorpusFiles:
             100,
             80,
             100,
+            80,
         ]
-        assert len(sources) == 2180
+        assert len(sources) == 2260
         assert len(load_conversations(BLIND7_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND8_CONVERSATIONS)) == 100
         assert len(load_conversations(BLIND9_CONVERSATIONS)) == 100
@@ -576,6 +591,7 @@ class TestCorpusFiles:
         assert len(load_conversations(BLIND20_CONVERSATIONS)) == 100
         assert len(load_conversations(DEV13_CONVERSATIONS)) == 80
         assert len(load_conversations(BLIND21_CONVERSATIONS)) == 100
+        assert len(load_conversations(DEV14_CONVERSATIONS)) == 80
 
     def test_spanish_varieties_beyond_the_guides_list_are_accepted(self, tmp_path: Path) -> None:
         rows = [
@@ -626,6 +642,7 @@ class TestCorpusFiles:
             "blind20",
             "dev13",
             "blind21",
+            "dev14",
         ],
     )
     def test_a_file_of_a_batch_written_split_is_its_own_group(

@@ -14,8 +14,8 @@ Splits, each reported on its own:
   in docs/risk-detection.md. The dev conversations, retired blind v7's, v8's and
   v9's, dev7's, retired blind v10's, v11's and v12's, dev8's, retired blind v13's and
   v14's, dev9's, retired blind v15's and v16's, dev10's, dev11's, retired blind v17's and
-  v18's, dev12's, retired blind v19's and v20's, dev13's and retired blind v21's are reported
-  together and each apart, memory off and on.
+  v18's, dev12's, retired blind v19's and v20's, dev13's, retired blind v21's and dev14's are
+  reported together and each apart, memory off and on.
 - ``blind``: the blind corpus v2 (``corpus/blind/``), written by people who never
   saw the rules or the training data, and never used to tune anything. Figures
   only: its messages are never printed. With the ablation (rules only, model
@@ -80,6 +80,7 @@ from escalation.risk_eval.corpus import (
     DEV11_DIR,
     DEV12_DIR,
     DEV13_DIR,
+    DEV14_DIR,
     DEV_DIR,
     LANGUAGES,
     LEGACY_BLIND,
@@ -190,6 +191,10 @@ _TRAINING_PARTS = (
         lambda o: group_of(o.example).startswith("dev13/"),
     ),
     ("blind v21, retired (another writer)", lambda o: group_of(o.example).startswith("blind21/")),
+    (
+        "dev14 (health talk and medical means, another writer)",
+        lambda o: group_of(o.example).startswith("dev14/"),
+    ),
     ("older labelled set", lambda o: group_of(o.example) == "older-labelled"),
 )
 
@@ -266,6 +271,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         (BLIND20_DIR, "blind20", "blind v20, retired"),
         (DEV13_DIR, "dev13", "dev13 (blind v20's everyday false alarms)"),
         (BLIND21_DIR, "blind21", "blind v21, retired"),
+        (DEV14_DIR, "dev14", "dev14 (health talk and medical means)"),
     ):
         part = load_corpus_tree(directory, name)
         if part:
@@ -303,6 +309,7 @@ def dev_section(detector: Detector, *, errors: bool, cv: bool, families: bool) -
         ("blind20", "blind v20 conversations, retired", True),
         ("dev13", "dev13 conversations", True),
         ("blind21", "blind v21 conversations, retired", True),
+        ("dev14", "dev14 conversations", True),
     )
     for title, part, by_language in (
         ("dev conversations, all", conversations, False),

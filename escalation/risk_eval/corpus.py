@@ -158,6 +158,12 @@ DEV13_DIR = CORPUS_DIR / "dev13"
 DEV13_CONVERSATIONS = DEV13_DIR / "conversations.jsonl"
 BLIND21_DIR = CORPUS_DIR / "blind21"
 BLIND21_CONVERSATIONS = BLIND21_DIR / "conversations.jsonl"
+# Dev data by a further independent writer: health talk and medical means (dose questions,
+# wards and discharge, chronic pain, night parenting, carers, eating, recovery, treatment,
+# illness humour, diagnoses), the harmless side of each area next to risk told through the
+# same means; one group per file.
+DEV14_DIR = CORPUS_DIR / "dev14"
+DEV14_CONVERSATIONS = DEV14_DIR / "conversations.jsonl"
 # The blind corpus v22, by another independent writer, added once the detector is final:
 # single messages, and conversations (the format of ``CONVERSATIONS``) in
 # ``conversations.jsonl``.
@@ -195,6 +201,7 @@ GROUPED_BY_FILE = (
     "blind20",
     "dev13",
     "blind21",
+    "dev14",
 )
 LEGACY_LABELLED = HERE / "labelled.jsonl"
 LEGACY_BLIND = HERE / "blind.jsonl"
@@ -323,7 +330,8 @@ def group_of(example: Example) -> str:
 
     The first dev corpus and the older labelled set each came from one writer, so each is
     one group; each file of dev2, dev3, dev4, dev5, dev7, dev8, dev9 and the retired blind splits v3
-    to v21, dev10, dev11, dev12 and dev13 is a batch by another writer, so each file is a group.
+    to v21, dev10, dev11, dev12, dev13 and dev14 is a batch by another writer, so each file is
+    a group.
     """
     file = example.source.rsplit(":", 1)[0]
     if example.split in GROUPED_BY_FILE:
@@ -367,7 +375,7 @@ def training_examples() -> list[Example]:
     v8 and v9, ``dev7``, the retired blind splits v10, v11 and v12, ``dev8``, the retired
     blind splits v13 and v14, ``dev9``, the retired blind splits v15 and v16, ``dev10``,
     ``dev11``, the retired blind splits v17 and v18, ``dev12``, the retired blind
-    splits v19 and v20, ``dev13`` and the retired blind split v21, in that order. Never
+    splits v19 and v20, ``dev13``, the retired blind split v21 and ``dev14``, in that order. Never
     ``blind22`` (nor v2, ``blind/``)."""
     return (
         load_corpus(DEV_DIR, "dev")
@@ -402,6 +410,7 @@ def training_examples() -> list[Example]:
         + load_corpus_tree(BLIND20_DIR, "blind20")
         + load_corpus_tree(DEV13_DIR, "dev13")
         + load_corpus_tree(BLIND21_DIR, "blind21")
+        + load_corpus_tree(DEV14_DIR, "dev14")
     )
 
 
@@ -450,8 +459,8 @@ def development_conversations() -> list[Conversation]:
     v11's and v12's, ``dev8``'s, the retired blind splits v13's and v14's, ``dev9``'s and
     the retired blind splits v15's and v16's, ``dev10``'s, ``dev11``'s and the retired blind
     splits v17's and v18's, ``dev12``'s, the retired blind splits v19's and v20's,
-    ``dev13``'s and the retired blind split v21's (twenty-two other writers), each when
-    present. Never ``blind22``'s."""
+    ``dev13``'s, the retired blind split v21's and ``dev14``'s (twenty-three other writers),
+    each when present. Never ``blind22``'s."""
     return [
         conversation
         for path, name in (
@@ -478,6 +487,7 @@ def development_conversations() -> list[Conversation]:
             (BLIND20_CONVERSATIONS, "blind20/conversations.jsonl"),
             (DEV13_CONVERSATIONS, "dev13/conversations.jsonl"),
             (BLIND21_CONVERSATIONS, "blind21/conversations.jsonl"),
+            (DEV14_CONVERSATIONS, "dev14/conversations.jsonl"),
         )
         if path.exists()
         for conversation in load_conversations(path, name)
