@@ -1,0 +1,50 @@
+"""Round 9's families (after blind v21 and dev14): a question about how to take a medicine
+correctly is not a means; the mask never hides "all of them", the whole supply, a count far
+above a dose, "not wake up" or a wish."""
+
+from __future__ import annotations
+
+import pytest
+
+from escalation.risk import ALERT_LEVELS, rule_detector
+from tests.risk_family_checks import Case, assert_rules_raise_no_alert, case_id
+
+# How to take a medicine: no wish, no excess, no body effect now.
+DOSE_QUESTIONS: list[Case] = [
+    ("en", "is it ok to take all my pills at once in the morning?"),
+    ("en", "Is it okay to take my morning tablets together with breakfast?"),
+    ("en", "can I take my two antibiotics at the same time or should I space them out?"),
+    ("en", "should i take the iron tablet with food?"),
+    ("es", "¿puedo tomar las dos pastillas juntas?"),
+    ("es", "¿puedo tomarme todas las pastillas de la mañana de una vez o las separo?"),
+    ("es", "¿es malo tomar el ibuprofeno y el antibiótico a la vez?"),
+    ("es", "¿se pueden tomar las pastillas del colesterol con la comida?"),
+]
+
+# The same shape with what the mask must never hide.
+STILL_RISK: list[Case] = [
+    ("en", "can I take all of them at once?"),
+    ("en", "is it ok to take all my pills at once? i just want to sleep and not wake up"),
+    ("en", "can i take my 30 sleeping pills together tonight?"),
+    ("en", "can i take the whole box of paracetamol at once?"),
+    ("es", "¿puedo tomarme todas las pastillas juntas?"),
+    ("es", "¿puedo tomarme las 20 pastillas juntas?"),
+    ("es", "¿puedo tomarme el frasco entero de una vez para no despertar?"),
+]
+
+
+@pytest.mark.parametrize("case", DOSE_QUESTIONS, ids=case_id)
+def test_a_question_on_how_to_take_a_medicine_raises_no_alert_from_the_rules(
+    case: Case,
+) -> None:
+    assert_rules_raise_no_alert(*case)
+
+
+@pytest.mark.parametrize("case", STILL_RISK, ids=case_id)
+def test_the_dose_question_mask_never_hides_the_whole_supply_a_count_or_a_wish(
+    case: Case,
+) -> None:
+    language, text = case
+    found = rule_detector().assess(text, language)
+    assert found.level in ALERT_LEVELS
+    assert found.who == "self"
