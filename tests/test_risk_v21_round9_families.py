@@ -1,6 +1,7 @@
 """Round 9's families (after blind v21 and dev14): a question about how to take a medicine
 correctly is not a means; the mask never hides "all of them", the whole supply, a count far
-above a dose, "not wake up" or a wish."""
+above a dose, "not wake up" or a wish. Laughter taken back straight after ("jaja … no, en
+serio", "lol jk… not really jk") does not laugh the wish off."""
 
 from __future__ import annotations
 
@@ -48,3 +49,33 @@ def test_the_dose_question_mask_never_hides_the_whole_supply_a_count_or_a_wish(
     found = rule_detector().assess(text, language)
     assert found.level in ALERT_LEVELS
     assert found.who == "self"
+
+
+# A wish, laughter, then the joke taken back: the wish is read as said.
+JOKE_TAKEN_BACK: list[Case] = [
+    ("en", "honestly i want to die haha. no but seriously, i think about it most nights"),
+    ("en", "i wanna die lol jk... not really jk"),
+    ("en", "i want to die lmao, im not joking though"),
+    ("es", "me quiero morir jajaja. no, en serio, lo pienso mucho"),
+    ("es", "ojalá no despertar mañana jaja, pero en serio, cada noche lo pienso"),
+    ("es", "quiero morirme jsjs no es broma eh"),
+]
+
+# Laughter with no taking back: still hyperbole for the rules.
+STILL_LAUGHED_OFF: list[Case] = [
+    ("en", "i want to die lol jk"),
+    ("es", "me quiero morir jajaja qué vergüenza, en serio"),
+]
+
+
+@pytest.mark.parametrize("case", JOKE_TAKEN_BACK, ids=case_id)
+def test_a_joke_taken_back_does_not_laugh_off_the_wish(case: Case) -> None:
+    language, text = case
+    found = rule_detector().assess(text, language)
+    assert found.level in ALERT_LEVELS
+    assert found.who == "self"
+
+
+@pytest.mark.parametrize("case", STILL_LAUGHED_OFF, ids=case_id)
+def test_laughter_not_taken_back_still_laughs_the_wish_off_for_the_rules(case: Case) -> None:
+    assert_rules_raise_no_alert(*case)
