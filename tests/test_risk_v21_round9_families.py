@@ -1,14 +1,21 @@
 """Round 9's families (after blind v21 and dev14): a question about how to take a medicine
 correctly is not a means; the mask never hides "all of them", the whole supply, a count far
 above a dose, "not wake up" or a wish. Laughter taken back straight after ("jaja … no, en
-serio", "lol jk… not really jk") does not laugh the wish off."""
+serio", "lol jk… not really jk") does not laugh the wish off. Self-harm told as done with a
+reason ("me corté antes del cumple para poder aguantarlo") is a plain intent, so the model's
+floor does not keep it at low; never when past, an accident or work."""
 
 from __future__ import annotations
 
 import pytest
 
 from escalation.risk import ALERT_LEVELS, rule_detector
-from tests.risk_family_checks import Case, assert_rules_raise_no_alert, case_id
+from tests.risk_family_checks import (
+    Case,
+    assert_pages_with_the_model_at_zero,
+    assert_rules_raise_no_alert,
+    case_id,
+)
 
 # How to take a medicine: no wish, no excess, no body effect now.
 DOSE_QUESTIONS: list[Case] = [
@@ -78,4 +85,35 @@ def test_a_joke_taken_back_does_not_laugh_off_the_wish(case: Case) -> None:
 
 @pytest.mark.parametrize("case", STILL_LAUGHED_OFF, ids=case_id)
 def test_laughter_not_taken_back_still_laughs_the_wish_off_for_the_rules(case: Case) -> None:
+    assert_rules_raise_no_alert(*case)
+
+
+# Self-harm told as done, with a reason: pages whatever the model says.
+DONE_WITH_A_REASON: list[Case] = [
+    ("en", "i scratched my arms at the wedding so i could get through the speeches"),
+    ("en", "cut myself in the staff loo earlier to stop the panic, back at my desk now"),
+    ("es", "me corté en el baño del bar para poder aguantar la cena con mi familia"),
+    ("es", "anoche me quemé con el encendedor porque era eso o gritarle a todos"),
+]
+
+# The same words, past, an accident or at work: no alert from the rules.
+DONE_HARMLESS: list[Case] = [
+    ("en", "years ago i cut myself because i didnt know how else to cope, im doing well now"),
+    ("en", "cut myself on the mandoline at work because i was rushing, three stitches"),
+    ("es", "hace años me cortaba porque no sabía gestionar nada, ahora estoy bien"),
+    ("es", "me quemé sacando la bandeja del horno porque no encontré el guante"),
+]
+
+
+@pytest.mark.parametrize("case", DONE_WITH_A_REASON, ids=case_id)
+def test_self_harm_told_as_done_with_a_reason_pages_with_the_model_at_zero(case: Case) -> None:
+    language, text = case
+    assert "intent" in rule_detector().assess(text, language).reasons
+    assert_pages_with_the_model_at_zero(language, text)
+
+
+@pytest.mark.parametrize("case", DONE_HARMLESS, ids=case_id)
+def test_past_accidental_or_work_harm_with_a_reason_raises_no_alert_from_the_rules(
+    case: Case,
+) -> None:
     assert_rules_raise_no_alert(*case)
