@@ -567,14 +567,88 @@ def choose_thresholds(
     The objective, in order: imminent recall no lower than the previous policy's
     (``baseline_thresholds``) on the same scores, nor than the ``shipped`` file's
     thresholds' (when given: a retrain never gives up what the shipped policy reaches
-    on the same scores); recall no lower than either; then
+    on the same scores, pooled, nor in either language beyond ``LANGUAGE_TOLERANCE``: see
+    ``language_floor``); recall no lower than either; then
     the fewest false alarms on harmless messages; ties go to more imminent recall, then
     more recall, then the lower floors, the rules' literal context kept over overridden,
     then the lower thresholds. (The previous policy never overrides that context.)
     """
     r = readings(examples, oof)
     baseline = baseline_thresholds(r)
-    return best_policy(r, policy_search(r), baseline, shipped) or baseline
+    tried = policy_search(r)
+    chosen = best_policy(r, tried, baseline, shipped) or baseline
+    if shipped is None:
+        return chosen
+    return language_floor(r, tried, baseline, shipped, chosen)
+
+
+# How far below the shipped file's thresholds (on the same grouped out-of-fold scores) a
+# retrain's may fall in one language: recall and imminent recall at most this much lower,
+# false alarms at most this much higher (about 3 of the ~2,900 imminent, 7 of the ~6,700 at
+# risk and 7 of the ~7,100 harmless messages per language).
+LANGUAGE_TOLERANCE = 0.001
+_FLOOR_RATES = ("recall", "imminent_recall", "false_alarms")
+
+
+def language_rates(r: Readings, thresholds: dict[str, float]) -> dict[str, dict[str, float]]:
+    """``rates`` per language (``r.language``), at ``thresholds``."""
+    own = own_levels(r, thresholds)
+    return {language: rates(r, own, r.language == language) for language in sorted(set(r.language))}
+
+
+def language_shortfalls(
+    r: Readings, thresholds: dict[str, float], shipped: dict[str, float]
+) -> list[str]:
+    """Where ``thresholds`` fall short of the ``shipped`` ones in a language by more than
+    ``LANGUAGE_TOLERANCE`` (lower recall or imminent recall, more false alarms), e.g.
+    ``"es imminent_recall 0.9570 < 0.9607"``; empty when they hold in every language."""
+    found, kept = language_rates(r, thresholds), language_rates(r, shipped)
+    short = []
+    for language in found:
+        for name in _FLOOR_RATES:
+            new, old = found[language][name], kept[language][name]
+            worse = (
+                new > old + LANGUAGE_TOLERANCE
+                if name == "false_alarms"
+                else (new < old - LANGUAGE_TOLERANCE)
+            )
+            if worse:
+                sign = ">" if name == "false_alarms" else "<"
+                short.append(f"{language} {name} {new:.4f} {sign} {old:.4f}")
+    return short
+
+
+def language_floor(
+    r: Readings,
+    tried: Sequence[tuple[dict[str, float], dict[str, float]]],
+    baseline: dict[str, float],
+    shipped: dict[str, float],
+    chosen: dict[str, float],
+) -> dict[str, float]:
+    """The trainer's acceptance check per language: ``chosen`` if it holds the ``shipped``
+    file's recall, imminent recall and false alarms in every language (within
+    ``LANGUAGE_TOLERANCE``, same scores); else the best of ``tried`` by ``best_policy``
+    that does; else the shipped thresholds themselves."""
+    if not language_shortfalls(r, chosen, shipped):
+        return chosen
+    holding = [item for item in tried if not language_shortfalls(r, item[0], shipped)]
+    return best_policy(r, holding, baseline, shipped) or dict(shipped)
+
+
+def language_floor_report(r: Readings, chosen: dict[str, float], shipped: dict[str, float]) -> str:
+    """The per-language check, as the trainer prints it: each language's rates at the
+    shipped and the chosen thresholds on the same grouped out-of-fold scores."""
+    found, kept = language_rates(r, chosen), language_rates(r, shipped)
+    lines = []
+    for language in found:
+        pairs = ", ".join(
+            f"{name} {kept[language][name]:.4f} -> {found[language][name]:.4f}"
+            for name in _FLOOR_RATES
+        )
+        lines.append(f"per-language floor ({language}, shipped -> chosen): {pairs}\n")
+    short = language_shortfalls(r, chosen, shipped)
+    verdict = "refused: " + "; ".join(short) if short else "held"
+    return "".join(lines) + f"per-language floor (tolerance {LANGUAGE_TOLERANCE}): {verdict}\n"
 
 
 def best_policy(
@@ -840,7 +914,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     # see choose_thresholds.
     shipped_file = risk_model.MODEL_FILE
     shipped = risk_model.load(shipped_file).thresholds if shipped_file.exists() else None
-    thresholds = choose_thresholds(examples, grouped_oof, shipped)
+    if shipped is None:
+        thresholds = choose_thresholds(examples, grouped_oof)
+    else:
+        # choose_thresholds, with what the per-language floor (language_floor) found told.
+        r = readings(examples, grouped_oof)
+        baseline = baseline_thresholds(r)
+        tried = policy_search(r)
+        pooled = best_policy(r, tried, baseline, shipped) or baseline
+        thresholds = language_floor(r, tried, baseline, shipped, pooled)
+        if thresholds != pooled:
+            sys.stdout.write(
+                "per-language floor refused the pooled choice "
+                f"({'; '.join(language_shortfalls(r, pooled, shipped))}); chose {thresholds}\n"
+            )
+        sys.stdout.write(language_floor_report(r, thresholds, shipped))
     fitted = fit(examples)
     # Grouped figures only: random folds flatter a corpus written by few people, and
     # their scores (a third of a cold retrain) chose nothing; make eval-risk reports them.

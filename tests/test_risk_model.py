@@ -314,6 +314,34 @@ def test_a_broken_model_file_is_refused_with_its_name(
     assert "model.json.gz" in str(raised.value)
 
 
+def test_the_shipped_policy_is_a_floor_in_each_language(searched) -> None:
+    """The trainer's acceptance check per language: what it returns never falls short of
+    the shipped thresholds' recall, imminent recall or false alarms in any language by more
+    than the tolerance, on the same scores; a policy that does is refused."""
+    r, baseline, tried = searched
+    assert set(r.language) == {"en", "es"}
+    shipped, _ = max(tried, key=lambda item: (item[1]["imminent_recall"], item[1]["recall"]))
+    chosen = risk_train.best_policy(r, tried, baseline, shipped) or baseline
+    kept = risk_train.language_floor(r, tried, baseline, shipped, chosen)
+    assert risk_train.language_shortfalls(r, kept, shipped) == []
+    kept_rates = risk_train.language_rates(r, kept)
+    shipped_rates = risk_train.language_rates(r, shipped)
+    for language in ("en", "es"):
+        found, floor = kept_rates[language], shipped_rates[language]
+        tolerance = risk_train.LANGUAGE_TOLERANCE
+        assert found["recall"] >= floor["recall"] - tolerance
+        assert found["imminent_recall"] >= floor["imminent_recall"] - tolerance
+        assert found["false_alarms"] <= floor["false_alarms"] + tolerance
+    # A policy that loses imminent recall in a language is refused, and with nothing else
+    # that holds, the shipped thresholds are kept.
+    worse = {**shipped, "imminent": 0.99, "imminent_lift": risk_train.NEVER}
+    assert risk_train.language_shortfalls(r, worse, shipped)
+    assert risk_train.language_floor(r, [], baseline, shipped, worse) == shipped
+    report = risk_train.language_floor_report(r, worse, shipped)
+    assert "refused" in report and "imminent_recall" in report
+    assert "held" in risk_train.language_floor_report(r, shipped, shipped)
+
+
 def _tiny_model(**extra) -> risk_model.LinearModel:
     """A hand-made model: one word feature, identity calibration."""
     return risk_model.LinearModel(
