@@ -367,7 +367,9 @@ class TestTheShippedPolicyOnFixedMessages:
         [
             # "... thanks for everything" (no "mate") scored 0.53 once v12 was in training.
             "standing on the overpass right now, thanks for everything mate",
-            "swallowed a handful of my dad's painkillers, feeling a bit sick",
+            # "... feeling a bit sick" (no "mate") scored 0.43 once v21 and dev14 were in
+            # training: the model alone now alerts on it.
+            "swallowed a handful of my dad's painkillers, feeling a bit sick mate",
         ],
     )
     def test_the_rules_imminent_stands_when_the_model_alone_would_not_alert(
