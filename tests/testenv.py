@@ -3,10 +3,17 @@
 Tests run with DEBUG off, like production, so they need real-looking secrets.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
 _VAR = tempfile.mkdtemp(prefix="chat-test-var-")
+atexit.register(shutil.rmtree, _VAR, ignore_errors=True)
+# A pytest-xdist worker starts with the environment of the process that started it, this
+# module's VAR_DIR included: each worker keeps its own all the same.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["VAR_DIR"] = _VAR
 
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
