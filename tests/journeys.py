@@ -21,7 +21,7 @@ import pytest
 
 from tests.accessibility import check_page
 from tests.servers import REPO_ROOT, Node, SeededDatabases, free_port, server_env, totp_code
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.test_browser import TIMEOUT_MS, launch_chromium
 
 DEMO_PASSWORD = "demo-password-123"
 PHONE = {"width": 375, "height": 667}
@@ -53,9 +53,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+        instance = launch_chromium(playwright)
         yield instance
         instance.close()
 

@@ -27,15 +27,26 @@ SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 TIMEOUT_MS = 15000
 
 
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, for a module's tests.
+
+    Assertions (``expect``) wait up to TIMEOUT_MS, as page actions do, not Playwright's
+    5 s: on a busy machine, or beside another test process, a live update can take
+    longer, and a wait that succeeds ends as soon as it does.
+    """
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One Chromium for the module; each test opens its own contexts (cookies, storage)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+        instance = launch_chromium(playwright)
         yield instance
         instance.close()
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.accessibility import check_page
 from tests.servers import Node, SeededDatabases, free_port, server_env
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.test_browser import TIMEOUT_MS, launch_chromium
 
 pytestmark = pytest.mark.integration
 
@@ -44,9 +44,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+        instance = launch_chromium(playwright)
         yield instance
         instance.close()
 
