@@ -107,3 +107,49 @@ def test_the_v22_masks_never_hide_a_joke_taken_back_or_a_dose_taken(case: Case) 
     found = rule_detector().assess(text, language)
     assert found.level == "imminent"
     assert found.who == "self"
+
+
+# Silent imminent: water at a set time, a height with "last one" or a countdown, a gun at a
+# place with "that's when", a jump done and lying hurt, an abuser dragging the writer to a
+# balcony or a window.
+SILENT_IMMINENT: list[Case] = [
+    (
+        "en",
+        "the reservoir is behind the estate, ill wade in before dawn, the kids are with their dad",
+    ),
+    ("en", "up the pylon behind the depot haha, nice view from here, last one"),
+    ("en", "parked at the quarry with my shotgun, first light is at 5, thats when"),
+    ("en", "sat on the edge of the car park roof, nobody knows, counting down now"),
+    ("en", "jumped off the multi storey and landed on a van roof, cant feel my legs"),
+    ("en", "shes got me by the hair and shes dragging me to the window, please"),
+    ("es", "me tiré del puente peatonal y no siento las piernas, estoy en la banqueta"),
+    ("es", "mi novio me está arrastrando del pelo hacia el balcón, no puedo escribir más"),
+]
+
+SILENT_LOOK_ALIKES: list[Case] = [
+    ("en", "the loch is freezing but ill walk in at dawn with the wild swimming club, wetsuit on"),
+    ("en", "climbing the crane at work tomorrow for the inspection, last one of the season"),
+    ("en", "up on the roof with the neighbours counting down to midnight, happy new year"),
+    ("en", "jumped off the pier into the sea, cant feel my legs its so cold lol"),
+    ("en", "my sister keeps dragging me to the window to look at the snow"),
+    ("es", "salté de la azotea a la piscina en la fiesta y me duele todo jaja"),
+    ("es", "mi perro me arrastra hasta la ventana cada vez que pasa el cartero"),
+]
+
+
+@pytest.mark.parametrize("case", SILENT_IMMINENT, ids=case_id)
+def test_silent_imminent_shapes_are_read_imminent_and_page_with_the_model_at_zero(
+    case: Case,
+) -> None:
+    assert_rules_read_own_imminent(*case)
+    assert_pages_with_the_model_at_zero(*case)
+
+
+@pytest.mark.parametrize("case", SILENT_LOOK_ALIKES, ids=case_id)
+def test_silent_imminent_look_alikes_raise_no_alert_from_the_rules(case: Case) -> None:
+    assert_rules_raise_no_alert(*case)
+
+
+def test_a_rifle_at_the_range_for_the_club_is_not_imminent_for_the_rules() -> None:
+    text = "took dads rifle to the range at 6, thats when the club opens, shot some clays"
+    assert rule_detector().assess(text, "en").level != "imminent"
