@@ -82,12 +82,13 @@ def test_a_negation_followed_by_but_and_a_wish_does_not_negate_the_wish(case: Ca
 
 
 @pytest.mark.parametrize("case", RELAPSE_AFTER_A_NEGATED_STOP, ids=case_id)
-def test_a_negated_stop_then_broken_is_a_relapse_that_pages_with_the_model_at_zero(
-    case: Case,
-) -> None:
+def test_a_negated_stop_then_broken_is_a_relapse_read_high_not_a_negation(case: Case) -> None:
     language, text = case
-    assert "intent" in rule_detector().assess(text, language).reasons
-    assert_pages_with_the_model_at_zero(language, text)
+    found = rule_detector().assess(text, language)
+    # self_harm, not intent: with "tonight" an intent would over-read a relapse as imminent.
+    assert (found.level, found.who) == ("high", "self")
+    assert "self_harm" in found.reasons
+    assert "intent" not in found.reasons
 
 
 @pytest.mark.parametrize("case", HARMLESS, ids=case_id)
@@ -153,3 +154,54 @@ def test_silent_imminent_look_alikes_raise_no_alert_from_the_rules(case: Case) -
 def test_a_rifle_at_the_range_for_the_club_is_not_imminent_for_the_rules() -> None:
     text = "took dads rifle to the range at 6, thats when the club opens, shot some clays"
     assert rule_detector().assess(text, "en").level != "imminent"
+
+
+# Missed highs: self-harm begun again, the dead asked to come and fetch the writer, a wish
+# that the bus or the plane crash with the writer inside, self-punishment when wrong.
+MISSED_HIGHS: list[Case] = [
+    ("en", "ive been cuttin again since the move, its the only way i switch off"),
+    ("en", "i talk to his grave every sunday, come and take me, i say, i would go with him"),
+    (
+        "es",
+        "fue una semana normal, clases, la mudanza de mi prima, a veces quisiera que el avión"
+        " se estrellara conmigo dentro y ya, bueno, el viernes hay asado",
+    ),
+]
+
+# Self-punishment when wrong: a plain intent that pages with the model at zero.
+SELF_PUNISHMENT: list[Case] = [
+    ("en", "i pinch and hit my thighs when i get something wrong at work, hard enough to bruise"),
+    ("es", "me muerdo y me golpeo los brazos cuando hago algo mal en el trabajo"),
+]
+
+MISSED_HIGH_LOOK_ALIKES: list[Case] = [
+    ("en", "told mums photo to come and fetch me from the station at 6 as a joke, miss her"),
+    ("en", "i hit my head when i get up too fast from the sofa, low blood pressure"),
+    ("es", "quisiera que el bus se apurara conmigo adentro, voy tarde a clase"),
+]
+
+
+@pytest.mark.parametrize("case", MISSED_HIGHS, ids=case_id)
+def test_v22_missed_high_shapes_are_read_high_by_the_rules(case: Case) -> None:
+    language, text = case
+    found = rule_detector().assess(text, language)
+    assert (found.level, found.who) == ("high", "self")
+
+
+@pytest.mark.parametrize("case", SELF_PUNISHMENT, ids=case_id)
+def test_self_punishment_when_wrong_is_an_intent_that_pages_with_the_model_at_zero(
+    case: Case,
+) -> None:
+    language, text = case
+    assert "intent" in rule_detector().assess(text, language).reasons
+    assert_pages_with_the_model_at_zero(language, text)
+
+
+@pytest.mark.parametrize("case", MISSED_HIGH_LOOK_ALIKES, ids=case_id)
+def test_v22_missed_high_look_alikes_raise_no_alert_from_the_rules(case: Case) -> None:
+    assert_rules_raise_no_alert(*case)
+
+
+def test_cutting_costs_again_is_never_an_intent() -> None:
+    found = rule_detector().assess("been cutting costs again since the rent went up", "en")
+    assert "intent" not in found.reasons
