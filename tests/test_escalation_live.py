@@ -106,6 +106,23 @@ async def test_risk_message_alerts_a_supervisor_on_another_node_then_ack_join_re
             await client.close()
 
 
+T1_SECONDS = 15
+
+
+def repage_timer(database_url: str, escalation: int) -> tuple[int, int, float]:
+    """The escalation's next policy step, how many pages of that step were written, and the
+    seconds until the step is due."""
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT e.policy_step, "
+            "(SELECT count(*) FROM escalation_page p "
+            " WHERE p.escalation_id = e.id AND p.step = e.policy_step), "
+            "EXTRACT(EPOCH FROM e.next_page_at - now())::float "
+            "FROM escalation_escalation e WHERE e.id = %s",
+            [escalation],
+        ).fetchone()
+
+
 async def test_unacknowledged_alert_repages_the_backup_after_t1_across_a_full_restart(
     start_nodes, redis_url, postgres_database
 ):
@@ -113,7 +130,9 @@ async def test_unacknowledged_alert_repages_the_backup_after_t1_across_a_full_re
     (node,) = start_nodes(
         database_url=database_url,
         redis_url=redis_url,
-        env={"ESCALATION_T1_SECONDS": "4", "ESCALATION_T2_SECONDS": "120"},
+        # T1 outlasts the shutdown below even on a loaded machine (stop_process alone may
+        # give the worker 10 s), so the repage cannot go out before everything is down.
+        env={"ESCALATION_T1_SECONDS": str(T1_SECONDS), "ESCALATION_T2_SECONDS": "120"},
     )
     manage(node.env, "add_staff", "backup@example.org", "--role", "supervisor",
            "--password", DEMO_PASSWORD, "--name", "Casey")  # fmt: skip
@@ -139,7 +158,10 @@ async def test_unacknowledged_alert_repages_the_backup_after_t1_across_a_full_re
             await client.close()
         stop_process(worker)
         node.stop()
-        time.sleep(4)
+        # Nothing of step 1 was written before the shutdown; wait until it is due.
+        step, pages_written, seconds_left = repage_timer(database_url, escalation)
+        assert (step, pages_written) == (1, 0)
+        time.sleep(max(seconds_left, 0) + 0.5)
         node.start()
         backup_console, snapshot = await console_of(backup, "backup@example.org")
         assert [e["id"] for e in snapshot["escalations"]] == [escalation]
